@@ -1,0 +1,53 @@
+# Remu: the two commands that matter are `make run` (the demo) and `make test` (the suite).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test quality fmt venv migrate demo worker vendor check-deploy clean
+
+$(STAMP): requirements.lock
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+migrate: venv
+	mkdir -p var
+	$(PY) manage.py migrate --noinput
+
+demo: migrate
+	$(PY) manage.py seed_demo
+
+## The demo: SQLite under var/, demo data, task worker and web server on http://$(HOST):$(PORT)
+run: demo
+	@$(PY) manage.py db_worker --queue-name '*' & worker=$$!; \
+	trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+worker: venv
+	$(PY) manage.py db_worker --queue-name '*'
+
+## The whole suite; on PostgreSQL when DATABASE_URL is set, else SQLite.
+test: venv
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+quality: venv
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) manage.py makemigrations --check --dry-run
+
+fmt: venv
+	$(PY) -m ruff check --fix .
+	$(PY) -m ruff format .
+
+## Re-vendor Bootstrap, htmx and axe-core, and rebuild the communes file (needs npm).
+vendor: venv
+	PYTHON=$(PY) bash scripts/vendor_assets.sh
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,85 @@
+from django.db.models import Count, Q
+from django.shortcuts import redirect, render
+
+from remu.actions.models import TrainingAction
+from remu.actions.selectors import actions_for
+from remu.core.tenancy import require_agent, require_provider
+from remu.referential.models import Campaign, Programme, Provider
+from remu.referential.selectors import documents_for
+from remu.trainees.models import Enrollment
+
+
+def home(request):
+    """Sends each role to its own area."""
+    if request.tenant.is_agent:
+        return redirect("core:agent_dashboard")
+    if request.tenant.is_provider:
+        return redirect("core:provider_home")
+    return render(request, "core/no_access.html", status=403)
+
+
+def provider_home(request):
+    """Provider home (seed 000 « Page d'accueil »): campaign and programme choice, the
+    provider's actions, and the campaign's documents to download."""
+    require_provider(request)
+    tenant = request.tenant
+    actions = actions_for(tenant).with_trainee_counts()
+    campaigns = list(
+        Campaign.objects.filter(actions__provider=tenant.provider).distinct().order_by(
+            "-start_date"
+        )
+    )
+    campaign = _chosen(campaigns, request.GET.get("campaign")) or (
+        campaigns[0] if campaigns else None
+    )
+    programmes = list(
+        Programme.objects.filter(actions__provider=tenant.provider, actions__campaign=campaign)
+        .distinct()
+        .order_by("name")
+    )
+    programme = _chosen(programmes, request.GET.get("programme"))
+    actions = actions.filter(campaign=campaign)
+    if programme:
+        actions = actions.filter(programme=programme)
+    documents = documents_for(tenant).filter(campaign=campaign) if campaign else []
+    return render(
+        request,
+        "core/provider_home.html",
+        {
+            "campaigns": campaigns,
+            "campaign": campaign,
+            "programmes": programmes,
+            "programme": programme,
+            "actions": actions,
+            "documents": documents,
+        },
+    )
+
+
+def _chosen(options, raw):
+    """The option whose primary key the query string names, if any (never another tenant's:
+    the options were scoped)."""
+    return next((o for o in options if str(o.pk) == (raw or "")), None)
+
+
+def agent_dashboard(request):
+    require_agent(request)
+    tenant = request.tenant
+    actions = TrainingAction.objects.for_tenant(tenant)
+    counts = actions.aggregate(
+        total=Count("pk"),
+        open=Count("pk", filter=Q(status=TrainingAction.Status.OPEN)),
+        planned=Count("pk", filter=Q(status=TrainingAction.Status.PLANNED)),
+    )
+    return render(
+        request,
+        "core/agent_dashboard.html",
+        {
+            "counts": counts,
+            "campaign_count": Campaign.objects.for_tenant(tenant).count(),
+            "provider_count": Provider.objects.for_tenant(tenant).count(),
+            "enrollment_count": Enrollment.objects.for_tenant(tenant)
+            .filter(status=Enrollment.Status.ACTIVE)
+            .count(),
+        },
+    )

@@ -1,0 +1,103 @@
+from django import forms
+
+from remu.core.forms import AddressFormMixin, DateInput, StyledModelForm
+
+from .models import Campaign, CampaignDocument, Programme, Provider
+
+ALLOWED_DOCUMENT_TYPES = {".pdf", ".doc", ".docx", ".odt", ".xls", ".xlsx", ".ods", ".zip"}
+MAX_DOCUMENT_SIZE = 10 * 1024 * 1024
+
+
+class TenantFormMixin:
+    """Forms of region-owned objects: the region comes from the agent, never from the page."""
+
+    def __init__(self, *args, tenant, **kwargs):
+        self.tenant = tenant
+        super().__init__(*args, **kwargs)
+        if not self.instance.pk and hasattr(self.instance, "region_id"):
+            self.instance.region = tenant.region
+
+    def validate_unique(self):
+        # `region` is not a form field, so Django would skip the (region, code) constraints.
+        self._validate_unique = True
+        exclude = self._get_validation_exclusions() - {"region"}
+        try:
+            self.instance.validate_unique(exclude=exclude)
+            self.instance.validate_constraints(exclude=exclude)
+        except forms.ValidationError as e:
+            self._update_errors(e)
+
+
+class CampaignForm(TenantFormMixin, StyledModelForm):
+    class Meta:
+        model = Campaign
+        fields = ["code", "label", "start_date", "end_date", "is_open"]
+        widgets = {"start_date": DateInput(), "end_date": DateInput()}
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start_date"), cleaned.get("end_date")
+        if start and end and end < start:
+            self.add_error("end_date", "La fin doit suivre le début.")
+        return cleaned
+
+
+class CampaignDocumentForm(StyledModelForm):
+    class Meta:
+        model = CampaignDocument
+        fields = ["title", "file"]
+
+    def __init__(self, *args, tenant=None, **kwargs):
+        super().__init__(*args, **kwargs)
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        name = upload.name.lower()
+        if not any(name.endswith(ext) for ext in ALLOWED_DOCUMENT_TYPES):
+            raise forms.ValidationError(
+                "Format non accepté : PDF, documents et tableurs bureautiques ou ZIP."
+            )
+        if upload.size > MAX_DOCUMENT_SIZE:
+            raise forms.ValidationError("Le fichier dépasse 10 Mo.")
+        return upload
+
+
+class ProgrammeForm(TenantFormMixin, StyledModelForm):
+    class Meta:
+        model = Programme
+        fields = ["code", "name", "approved_for_remuneration"]
+
+
+class ProviderForm(TenantFormMixin, AddressFormMixin, StyledModelForm):
+    siret = forms.CharField(
+        label="SIRET",
+        max_length=20,
+        help_text="14 chiffres ; les espaces sont acceptés.",
+        widget=forms.TextInput(attrs={"inputmode": "numeric"}),
+    )
+
+    class Meta:
+        model = Provider
+        fields = [
+            "name",
+            "siret",
+            "main_provider",
+            "contact_name",
+            "email",
+            "phone",
+            "address_line1",
+            "address_line2",
+            "postal_code",
+            "commune",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.setup_address()
+        main = Provider.objects.for_tenant(self.tenant).filter(main_provider__isnull=True)
+        if self.instance.pk:
+            main = main.exclude(pk=self.instance.pk)
+        self.fields["main_provider"].queryset = main
+
+    def clean_siret(self):
+        return "".join(self.cleaned_data["siret"].split())

@@ -1,0 +1,154 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+
+from remu.core.models import AddressFields, TimestampedModel
+
+from .validators import validate_siret
+
+
+class Region(models.Model):
+    """The tenant: a regional council running its trainees' remuneration."""
+
+    code = models.SlugField("code", max_length=50, unique=True)
+    name = models.CharField("nom", max_length=120)
+    logo = models.FileField("logo", upload_to="regions/logos/", blank=True)
+    assistance_phone = models.CharField("téléphone d'assistance", max_length=30, blank=True)
+    assistance_email = models.EmailField("courriel d'assistance", blank=True)
+    # Rule options. The dated rate tables live in the rules engine's parameter sets (YAML);
+    # `parameter_set` names the one this region follows.
+    parameter_set = models.SlugField("jeu de paramètres de rémunération", max_length=50)
+    full_time_weekly_hours = models.DecimalField(
+        "seuil du temps plein (heures par semaine)", max_digits=4, decimal_places=2, default=30
+    )
+    attendance_due_day = models.PositiveSmallIntegerField(
+        "jour limite des états de présence (mois suivant)", default=5
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "région"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(full_time_weekly_hours__gt=0), name="region_full_time_hours_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(attendance_due_day__gte=1, attendance_due_day__lte=28),
+                name="region_attendance_due_day_in_month",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class RegionScopedQuerySet(models.QuerySet):
+    """Objects owned by a region: agents see their region's; nobody else sees them here."""
+
+    def for_tenant(self, tenant):
+        if tenant.region is None:
+            return self.none()
+        return self.filter(region=tenant.region)
+
+
+class Campaign(TimestampedModel):
+    """A programming year (campagne): actions, dossiers and documents hang off it."""
+
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="campaigns")
+    code = models.CharField("code", max_length=30)
+    label = models.CharField("libellé", max_length=120)
+    start_date = models.DateField("début")
+    end_date = models.DateField("fin")
+    is_open = models.BooleanField("ouverte", default=True)
+
+    objects = RegionScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-start_date", "code"]
+        verbose_name = "campagne"
+        constraints = [
+            models.UniqueConstraint(fields=["region", "code"], name="unique_campaign_code"),
+            models.CheckConstraint(
+                condition=Q(end_date__gte=F("start_date")), name="campaign_dates_ordered"
+            ),
+        ]
+
+    def __str__(self):
+        return self.label
+
+
+class CampaignDocument(TimestampedModel):
+    """A document (guide, blank form) that agents publish to providers for one campaign."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="documents")
+    title = models.CharField("titre", max_length=200)
+    file = models.FileField("fichier", upload_to="campaign-documents/%Y/")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["title"]
+        verbose_name = "document de campagne"
+
+    def __str__(self):
+        return self.title
+
+
+class Programme(TimestampedModel):
+    """A dispositif (e.g. « Parcours métiers »), approved for remuneration or not."""
+
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="programmes")
+    code = models.CharField("code", max_length=30)
+    name = models.CharField("nom", max_length=200)
+    approved_for_remuneration = models.BooleanField("agréé rémunération", default=True)
+
+    objects = RegionScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "dispositif"
+        constraints = [
+            models.UniqueConstraint(fields=["region", "code"], name="unique_programme_code"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class ProviderQuerySet(RegionScopedQuerySet):
+    def for_tenant(self, tenant):
+        if tenant.provider is not None:
+            return self.filter(pk=tenant.provider.pk)
+        return super().for_tenant(tenant)
+
+
+class Provider(AddressFields, TimestampedModel):
+    """A training provider (organisme de formation) known to one region."""
+
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="providers")
+    name = models.CharField("raison sociale", max_length=200)
+    siret = models.CharField("SIRET", max_length=14, validators=[validate_siret])
+    contact_name = models.CharField("contact", max_length=120, blank=True)
+    email = models.EmailField("courriel", blank=True)
+    phone = models.CharField("téléphone", max_length=30, blank=True)
+    main_provider = models.ForeignKey(
+        "self",
+        verbose_name="organisme principal (si sous-traitant)",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="subcontractors",
+    )
+
+    objects = ProviderQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "organisme de formation"
+        constraints = [
+            models.UniqueConstraint(fields=["region", "siret"], name="unique_provider_siret"),
+        ]
+
+    def __str__(self):
+        return self.name

@@ -1,0 +1,31 @@
+"""Test settings: strict (undefined template variables fail), fast, isolated."""
+
+import os
+import tempfile
+
+os.environ.setdefault("SECRET_KEY", "test-secret-key-" + "x" * 50)
+
+from .base import *  # noqa: E402,F403
+
+
+class UndefinedTemplateVariableError(Exception):
+    pass
+
+
+class UndefinedVariable(str):
+    """`string_if_invalid` that turns a silently empty template variable into an error."""
+
+    def __mod__(self, name):
+        raise UndefinedTemplateVariableError(f"Variable de gabarit indéfinie : {name}")
+
+
+TEMPLATES[0]["OPTIONS"]["string_if_invalid"] = UndefinedVariable("%s")  # noqa: F405
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+MEDIA_ROOT = tempfile.mkdtemp(prefix="remu-test-media-")
+STORAGES["staticfiles"] = {  # noqa: F405
+    "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+}
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+AXES_FAILURE_LIMIT = 5
+LOGGING = {"version": 1, "disable_existing_loggers": False}

@@ -1,0 +1,120 @@
+from django.db import models
+from django.db.models import F, Q
+
+from remu.core.models import AddressFields, TimestampedModel
+
+from .validators import validate_nir
+
+
+class TraineeQuerySet(models.QuerySet):
+    def for_tenant(self, tenant):
+        """Providers see the trainees enrolled in their actions; agents their region's."""
+        if tenant.provider is not None:
+            return self.filter(enrollments__action__provider=tenant.provider).distinct()
+        if tenant.region is not None:
+            return self.filter(region=tenant.region)
+        return self.none()
+
+
+class Trainee(AddressFields, TimestampedModel):
+    """A person in training (stagiaire)."""
+
+    class Civility(models.TextChoices):
+        MR = "M", "Monsieur"
+        MRS = "MME", "Madame"
+
+    region = models.ForeignKey(
+        "referential.Region", on_delete=models.PROTECT, related_name="trainees"
+    )
+    civility = models.CharField("civilité", max_length=3, choices=Civility.choices)
+    birth_name = models.CharField("nom de naissance", max_length=100)
+    usage_name = models.CharField("nom d'usage", max_length=100, blank=True)
+    first_names = models.CharField("prénoms", max_length=150)
+    birth_date = models.DateField("date de naissance")
+    birth_commune = models.ForeignKey(
+        "communes.Commune",
+        verbose_name="commune de naissance",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    birth_place = models.CharField(
+        "lieu de naissance (à l'étranger)", max_length=120, blank=True
+    )
+    birth_country = models.CharField("pays de naissance", max_length=2, default="FR")
+    nationality = models.CharField("nationalité", max_length=2, default="FR")
+    nir = models.CharField(
+        "numéro de sécurité sociale", max_length=15, blank=True, validators=[validate_nir]
+    )
+    email = models.EmailField("courriel", blank=True)
+    phone = models.CharField("téléphone", max_length=30, blank=True)
+
+    objects = TraineeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["birth_name", "first_names"]
+        verbose_name = "stagiaire"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["region", "nir"], condition=~Q(nir=""), name="unique_trainee_nir"
+            ),
+        ]
+
+    def __str__(self):
+        return self.full_name
+
+    @property
+    def last_name(self) -> str:
+        return self.usage_name or self.birth_name
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.last_name.upper()} {self.first_names}"
+
+
+class EnrollmentQuerySet(models.QuerySet):
+    def for_tenant(self, tenant):
+        if tenant.provider is not None:
+            return self.filter(action__provider=tenant.provider)
+        if tenant.region is not None:
+            return self.filter(action__region=tenant.region)
+        return self.none()
+
+
+class Enrollment(TimestampedModel):
+    """A trainee in a training action (inscription), from entry to exit."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "En formation"
+        WITHDRAWAL_DECLARED = "withdrawal_declared", "Abandon déclaré"
+        EXITED = "exited", "Sorti"
+        COMPLETED = "completed", "Formation terminée"
+
+    trainee = models.ForeignKey(Trainee, on_delete=models.PROTECT, related_name="enrollments")
+    action = models.ForeignKey(
+        "actions.TrainingAction", on_delete=models.PROTECT, related_name="enrollments"
+    )
+    entry_date = models.DateField("date d'entrée")
+    exit_date = models.DateField("date de sortie", null=True, blank=True)
+    status = models.CharField(
+        "statut", max_length=20, choices=Status.choices, default=Status.ACTIVE
+    )
+
+    objects = EnrollmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["trainee__birth_name", "trainee__first_names"]
+        verbose_name = "inscription"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["trainee", "action", "entry_date"], name="unique_enrollment_entry"
+            ),
+            models.CheckConstraint(
+                condition=Q(exit_date__isnull=True) | Q(exit_date__gte=F("entry_date")),
+                name="enrollment_dates_ordered",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.trainee} dans {self.action.number}"

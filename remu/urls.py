@@ -1,0 +1,9 @@
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("remu.core.urls")),
+    path("", include("remu.accounts.urls")),
+    path("", include("remu.communes.urls")),
+    path("", include("remu.referential.urls")),
+    path("", include("remu.actions.urls")),
+]
