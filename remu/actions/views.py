@@ -13,7 +13,11 @@ def action_list(request):
     """Agents: every action of the region, filtered, searched, paginated."""
     require_agent(request)
     form = ActionFilterForm(request.GET or None, tenant=request.tenant)
-    actions = selectors.actions_for(request.tenant).with_trainee_counts()
+    actions = (
+        selectors.actions_for(request.tenant)
+        .with_trainee_counts()
+        .order_by("-planned_start", "number")
+    )
     if form.is_valid():
         actions = selectors.filter_actions(actions, **form.cleaned_data)
     page, query = paginate(request, actions)

@@ -23,7 +23,7 @@ def provider_home(request):
     provider's actions, and the campaign's documents to download."""
     require_provider(request)
     tenant = request.tenant
-    actions = actions_for(tenant).with_trainee_counts()
+    actions = actions_for(tenant).with_trainee_counts().order_by("planned_start", "number")
     campaigns = list(
         Campaign.objects.filter(actions__provider=tenant.provider).distinct().order_by(
             "-start_date"

@@ -25,7 +25,7 @@ def campaign_list(request):
     campaigns = Campaign.objects.for_tenant(request.tenant).annotate(
         action_count=Count("actions", distinct=True),
         document_count=Count("documents", distinct=True),
-    )
+    ).order_by("-start_date", "code")
     page, query = paginate(request, campaigns)
     return render(request, "referential/campaign_list.html", {"page": page, "query": query})
 
@@ -98,7 +98,7 @@ def programme_list(request):
     require_agent(request)
     programmes = Programme.objects.for_tenant(request.tenant).annotate(
         action_count=Count("actions")
-    )
+    ).order_by("name")
     page, query = paginate(request, programmes)
     return render(request, "referential/programme_list.html", {"page": page, "query": query})
 
@@ -137,7 +137,7 @@ def provider_list(request):
     providers = providers.annotate(
         action_count=Count("actions", distinct=True),
         user_count=Count("memberships", distinct=True),
-    )
+    ).order_by("name")
     page, query = paginate(request, providers)
     return render(
         request, "referential/provider_list.html", {"page": page, "query": query, "q": q}

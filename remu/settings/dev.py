@@ -11,3 +11,7 @@ SECRET_KEY = env.str("SECRET_KEY", default="dev-only-insecure-key-never-use-in-p
 STORAGES["staticfiles"] = {  # noqa: F405
     "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
 }
+
+# Serve static files from the apps (no collectstatic needed outside production).
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

@@ -1,0 +1,212 @@
+"""Demo data: Centre-Val de Loire, its providers, campaigns, actions and 150 trainees.
+
+Idempotent: every object is found by its natural key before being created, and the random
+generators are seeded, so a second run changes nothing.
+"""
+
+import random
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from faker import Faker
+
+from remu.accounts.models import ProviderMembership, User
+from remu.actions.models import ActionPeriod, TrainingAction
+from remu.communes.models import Commune
+from remu.referential.models import Campaign, CampaignDocument, Programme, Provider, Region
+from remu.trainees.models import Enrollment, Trainee
+
+DEMO_PASSWORD = "remu-demo-2026"
+CVL_DEPARTMENTS = ["18", "28", "36", "37", "41", "45"]
+
+LOGO_SVG = """<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 96 96" role="img">
+<rect width="96" height="96" rx="12" fill="#1c4f8a"/>
+<path d="M20 70 L48 22 L76 70 Z" fill="#fff"/><circle cx="48" cy="58" r="8" fill="#b3471d"/>
+</svg>"""
+
+# A one-page PDF, enough for the demo's downloadable guide.
+GUIDE_PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]/Contents 4 0 R"
+    b"/Resources<</Font<</F1 5 0 R>>>>>>endobj\n"
+    b"4 0 obj<</Length 60>>stream\nBT /F1 18 Tf 60 780 Td (Guide de l'organisme - Remu) Tj ET\n"
+    b"endstream endobj\n5 0 obj<</Type/Font/Subtype/Type1/BaseFont/Helvetica>>endobj\n"
+    b"trailer<</Root 1 0 R>>\n%%EOF\n"
+)
+
+
+@dataclass
+class DemoLogin:
+    email: str
+    role: str
+
+
+def nir_for(sex: int, birth: date, commune: Commune, order: int) -> str:
+    """A NIR whose key is right: 97 - (first 13 digits mod 97)."""
+    body = f"{sex}{birth:%y}{birth:%m}{commune.insee_code[:2]}{commune.insee_code[2:]}{order:03d}"
+    return body + f"{97 - int(body) % 97:02d}"
+
+
+def _user(email, *, role, first_name, last_name, region=None, rules_admin=False, logins=None):
+    user, created = User.objects.get_or_create(
+        email=email,
+        defaults={
+            "role": role,
+            "first_name": first_name,
+            "last_name": last_name,
+            "region": region,
+            "is_rules_admin": rules_admin,
+        },
+    )
+    if created:
+        user.set_password(DEMO_PASSWORD)
+        user.save()
+    logins.append(DemoLogin(email, role))
+    return user
+
+
+@transaction.atomic
+def seed_demo() -> list[DemoLogin]:
+    logins: list[DemoLogin] = []
+    region, _ = Region.objects.get_or_create(
+        code="centre-val-de-loire",
+        defaults={
+            "name": "Région Centre-Val de Loire",
+            "assistance_phone": "02 38 70 30 30",
+            "assistance_email": "remuneration@centrevaldeloire.example",
+            "parameter_set": "centre-val-de-loire",
+        },
+    )
+    if not region.logo:
+        region.logo.save("centre-val-de-loire.svg", ContentFile(LOGO_SVG.encode()))
+
+    _user("agent@cvl.remu.local", role=User.Role.AGENT, first_name="Camille",
+          last_name="Martin", region=region, logins=logins)
+    _user("regles@cvl.remu.local", role=User.Role.AGENT, first_name="Dominique",
+          last_name="Bernard", region=region, rules_admin=True, logins=logins)
+
+    campaigns = [
+        Campaign.objects.get_or_create(
+            region=region, code=str(year),
+            defaults={"label": f"Campagne {year}", "start_date": date(year, 1, 1),
+                      "end_date": date(year, 12, 31), "is_open": year == 2026},
+        )[0]
+        for year in (2025, 2026)
+    ]
+    for campaign in campaigns:
+        if not campaign.documents.exists():
+            document = CampaignDocument(campaign=campaign, title=f"Guide de l'organisme {campaign.code}")
+            document.file.save(f"guide-organisme-{campaign.code}.pdf", ContentFile(GUIDE_PDF), save=False)
+            document.save()
+
+    programmes = [
+        Programme.objects.get_or_create(
+            region=region, code=code, defaults={"name": name, "approved_for_remuneration": ok}
+        )[0]
+        for code, name, ok in [
+            ("PM", "Parcours métiers", True),
+            ("VS", "Visa compétences", True),
+            ("PR", "Prépa apprentissage", True),
+            ("FD", "Formation à distance certifiante", False),
+        ]
+    ]
+
+    provider_specs = [
+        ("AFPA Centre-Val de Loire", "41191232200012", "45234", "of1@demo.remu.local"),
+        ("GRETA Loiret Formation", "19450042700019", "45208", "of2@demo.remu.local"),
+        ("Institut Touraine Compétences", "73282932000017", "37261", "of3@demo.remu.local"),
+    ]
+    providers = []
+    for name, siret, insee, email in provider_specs:
+        commune = Commune.objects.get(insee_code=insee)
+        provider, _ = Provider.objects.get_or_create(
+            region=region, siret=siret,
+            defaults={"name": name, "address_line1": "12 rue de la Formation",
+                      "postal_code": commune.postal_codes.first().code, "commune": commune,
+                      "contact_name": "Accueil formation", "email": email, "phone": "02 47 00 00 00"},
+        )
+        providers.append(provider)
+        user = _user(email, role=User.Role.PROVIDER, first_name="Alex",
+                     last_name=name.split()[0].title(), logins=logins)
+        ProviderMembership.objects.get_or_create(user=user, provider=provider,
+                                                 defaults={"is_admin": True})
+    # One person working for two providers, to show switching between them.
+    multi = _user("multi@demo.remu.local", role=User.Role.PROVIDER, first_name="Sacha",
+                  last_name="Petit", logins=logins)
+    for provider in providers[:2]:
+        ProviderMembership.objects.get_or_create(user=multi, provider=provider)
+
+    rng = random.Random(2026)
+    actions = []
+    titles = ["Secrétaire assistant(e)", "Agent(e) de propreté", "Cuisinier(ère)",
+              "Soudeur(se)", "Aide-soignant(e) : préparation", "Développeur(se) web",
+              "Maçon(ne) VRD", "Conducteur(trice) de ligne", "Comptable assistant(e)",
+              "Électricien(ne) du bâtiment", "Vendeur(se) conseil", "Remise à niveau"]
+    for i, title in enumerate(titles):
+        campaign = campaigns[1] if i % 3 else campaigns[0]
+        provider = providers[i % 3]
+        start = date(campaign.start_date.year, 1 + (i % 9), 1 + i)
+        full_time = i % 4 != 3
+        action, _ = TrainingAction.objects.get_or_create(
+            region=region, number=f"CVL-{campaign.code}-{i + 1:03d}",
+            defaults=dict(
+                title=title, provider=provider, campaign=campaign,
+                programme=programmes[i % 3], kind="market" if i % 2 == 0 else "off_market",
+                status="open" if start <= date(2026, 11, 1) else "planned",
+                planned_start=start, planned_end=start + timedelta(days=180 + 10 * i),
+                real_start=start if start <= date(2026, 11, 1) else None,
+                weekly_hours=Decimal("35") if full_time else Decimal("20"),
+                hours_in_centre=600 + 20 * i, hours_in_company=140,
+                training_place=f"Centre de formation {provider.name.split()[0]}",
+                training_commune=provider.commune,
+                fse_cofunded=i % 4 == 0,
+                fse_information="Cofinancée par le FSE+ (programme régional)" if i % 4 == 0 else "",
+                entry_bonus=True, max_trainees=15, max_paid_trainees=15,
+                unit_cost_centre=Decimal("11.50"), unit_cost_company=Decimal("1.00"),
+            ),
+        )
+        if not action.periods.exists():
+            ActionPeriod.objects.create(action=action, place="centre", start_date=start,
+                                        end_date=start + timedelta(days=120))
+            ActionPeriod.objects.create(action=action, place="company",
+                                        start_date=start + timedelta(days=121),
+                                        end_date=start + timedelta(days=150))
+        actions.append(action)
+
+    _seed_trainees(region, actions, rng)
+    return logins
+
+
+def _seed_trainees(region, actions, rng):
+    fake = Faker("fr_FR")
+    fake.seed_instance(2026)
+    communes = list(
+        Commune.objects.filter(department_code__in=CVL_DEPARTMENTS)
+        .prefetch_related("postal_codes").order_by("insee_code")
+    )
+    for n in range(150):
+        sex = 1 if n % 2 == 0 else 2
+        first = fake.first_name_male() if sex == 1 else fake.first_name_female()
+        last = fake.last_name()
+        birth = date(1965 + rng.randrange(42), 1 + rng.randrange(12), 1 + rng.randrange(28))
+        birth_commune = rng.choice(communes)
+        home = rng.choice(communes)
+        nir = nir_for(sex, birth, birth_commune, 1 + n)
+        trainee, _ = Trainee.objects.get_or_create(
+            region=region, nir=nir,
+            defaults=dict(
+                civility="M" if sex == 1 else "MME", birth_name=last, first_names=first,
+                birth_date=birth, birth_commune=birth_commune,
+                address_line1=fake.street_address(), postal_code=home.postal_codes.all()[0].code,
+                commune=home, email=f"stagiaire{n + 1}@exemple.fr",
+                phone=f"06 {rng.randrange(10, 99)} {rng.randrange(10, 99)} {rng.randrange(10, 99)} {rng.randrange(10, 99)}",
+            ),
+        )
+        action = actions[n % len(actions)]
+        entry = action.planned_start + timedelta(days=rng.randrange(0, 10))
+        Enrollment.objects.get_or_create(trainee=trainee, action=action,
+                                         defaults={"entry_date": entry})

@@ -1,0 +1,228 @@
+"""Walks every URL of the application as users of another provider and of another region.
+
+Every URL must be declared below: a new view fails `test_every_url_is_declared` until it says
+which object its parameters name and which area it belongs to. Another organisation's object
+answers 404; an area a role may not enter answers 403; a list never shows another
+organisation's objects.
+"""
+
+from datetime import date
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from remu.accounts.models import ProviderMembership
+from remu.referential.models import CampaignDocument
+
+from . import factories as f
+
+# Reachable without logging in; token URLs carry no tenant object.
+PUBLIC = {
+    "accounts:login",
+    "accounts:logout",
+    "accounts:password_reset",
+    "accounts:password_reset_done",
+    "accounts:password_reset_confirm",
+    "accounts:password_reset_complete",
+    "accounts:invitation",
+    "referential:region_logo",
+}
+
+# URL name -> (area, the victim's object whose pk goes in the URL). Areas: "agent" (regional
+# agents only), "provider" (provider users only), "any" (both, scoped to the provider or the
+# region), "region" (both; shared by every organisation of the region, such as the guides a
+# region publishes for a campaign).
+OBJECT_URLS = {
+    "actions:detail": ("any", "action"),
+    "actions:update": ("agent", "action"),
+    "referential:campaign_update": ("agent", "campaign"),
+    "referential:campaign_documents": ("agent", "campaign"),
+    "referential:campaign_document_delete": ("agent", "document"),
+    "referential:campaign_document_download": ("region", "document"),
+    "referential:programme_update": ("agent", "programme"),
+    "referential:provider_detail": ("agent", "provider"),
+    "referential:provider_update": ("agent", "provider"),
+    "referential:provider_invite": ("agent", "provider"),
+    "referential:membership_resend": ("agent", "membership"),
+    "referential:membership_remove": ("agent", "membership"),
+}
+
+# URL name -> area, for pages without parameters (lists, dashboards, forms, own account).
+PAGE_URLS = {
+    "core:home": "any",
+    "core:provider_home": "provider",
+    "core:agent_dashboard": "agent",
+    "accounts:account": "any",
+    "accounts:password_change": "any",
+    "accounts:switch_provider": "provider",
+    "communes:lookup": "any",
+    "actions:list": "agent",
+    "actions:create": "agent",
+    "referential:campaign_list": "agent",
+    "referential:campaign_create": "agent",
+    "referential:programme_list": "agent",
+    "referential:programme_create": "agent",
+    "referential:provider_list": "agent",
+    "referential:provider_create": "agent",
+}
+
+
+def all_url_names():
+    def walk(patterns, namespace):
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                ns = p.namespace or namespace
+                yield from walk(p.url_patterns, ns)
+            elif isinstance(p, URLPattern) and p.name:
+                yield f"{namespace}:{p.name}" if namespace else p.name
+
+    return set(walk(get_resolver().url_patterns, None))
+
+
+def test_every_url_is_declared():
+    declared = PUBLIC | set(OBJECT_URLS) | set(PAGE_URLS)
+    undeclared = all_url_names() - declared
+    assert not undeclared, f"Declare these URLs in tests/test_cross_tenant.py: {undeclared}"
+    assert not declared - all_url_names(), "Declared URLs that no longer exist"
+
+
+# What only the victim provider (and its region's agents) may see, and what the whole region
+# shares (campaigns, programmes, published guides).
+PRIVATE_MARKERS = ["VICTIM-ACT-001", "Organisme Victime", "victime@of.example"]
+REGION_MARKERS = ["Campagne Victime", "Dispositif Victime", "Guide Victime"]
+
+
+@pytest.fixture
+def world(db, region, other_region):
+    """The victim's objects (provider « Victime » in the first region) and the attackers."""
+    victim_provider = f.ProviderFactory(region=region, name="Organisme Victime")
+    campaign = f.CampaignFactory(region=region, label="Campagne Victime")
+    programme = f.ProgrammeFactory(region=region, name="Dispositif Victime")
+    action = f.TrainingActionFactory(
+        region=region, provider=victim_provider, campaign=campaign, programme=programme,
+        number="VICTIM-ACT-001",
+    )
+    f.EnrollmentFactory(action=action)
+    victim_user = f.ProviderUserFactory(email="victime@of.example", providers=[victim_provider])
+    document = CampaignDocument(campaign=campaign, title="Guide Victime")
+    document.file.save("guide.pdf", __import__("io").BytesIO(b"%PDF-1.4 test"), save=False)
+    document.save()
+    objects = {
+        "action": action,
+        "campaign": campaign,
+        "programme": programme,
+        "provider": victim_provider,
+        "membership": ProviderMembership.objects.get(user=victim_user),
+        "document": document,
+    }
+    same_region_provider = f.ProviderFactory(region=region, name="Organisme Voisin")
+    f.TrainingActionFactory(region=region, provider=same_region_provider, campaign=campaign)
+    far_provider = f.ProviderFactory(region=other_region, name="Organisme Lointain")
+    f.TrainingActionFactory(region=other_region, provider=far_provider)
+    attackers = {
+        "provider of the same region": (
+            "provider",
+            f.ProviderUserFactory(email="voisin@of.example", providers=[same_region_provider]),
+        ),
+        "provider of another region": (
+            "provider",
+            f.ProviderUserFactory(email="lointain@of.example", providers=[far_provider]),
+        ),
+        "agent of another region": ("agent", f.AgentFactory(region=other_region)),
+    }
+    owners = {"agent": f.AgentFactory(region=region), "provider": victim_user}
+    return objects, attackers, owners
+
+
+def _allowed(area, role):
+    return area in ("any", "region") or area == role
+
+
+def _status(client, method, url):
+    response = getattr(client, method)(url)
+    response.close()  # file downloads hold their file open until closed
+    return response.status_code
+
+
+def _same_region(label):
+    return label == "provider of the same region"
+
+
+def test_other_organisations_objects_answer_404(client, world):
+    objects, attackers, owners = world
+    for name, (area, key) in OBJECT_URLS.items():
+        url = reverse(name, args=[objects[key].pk])
+        for label, (role, attacker) in attackers.items():
+            if area == "region" and _same_region(label):
+                continue  # shared within the region, by design
+            client.force_login(attacker)
+            expected = 404 if _allowed(area, role) else 403
+            statuses = {_status(client, "get", url), _status(client, "post", url)}
+            assert expected in statuses and statuses <= {expected, 405}, (
+                f"{name} as {label}: {statuses}, expected {expected}"
+            )
+        # The owner reaches it: the test would notice a URL that answers 404 to everyone.
+        owner = owners["provider" if area == "provider" else "agent"]
+        client.force_login(owner)
+        assert _status(client, "get", url) in (200, 405), f"{name} as its owner"
+
+
+def test_pages_never_show_other_organisations_objects(client, world):
+    objects, attackers, owners = world
+    for name, area in PAGE_URLS.items():
+        url = reverse(name)
+        for label, (role, attacker) in attackers.items():
+            client.force_login(attacker)
+            response = client.get(url)
+            if not _allowed(area, role):
+                assert response.status_code in (403, 405), f"{name} as {label}"
+                continue
+            assert response.status_code in (200, 302, 405), f"{name} as {label}"
+            body = response.content.decode()
+            markers = PRIVATE_MARKERS + ([] if _same_region(label) else REGION_MARKERS)
+            for marker in markers:
+                assert marker not in body, f"{name} as {label} shows {marker}"
+
+
+def test_anonymous_users_are_sent_to_login(client, world):
+    objects, _, _ = world
+    urls = [reverse(n) for n in PAGE_URLS] + [
+        reverse(n, args=[objects[key].pk]) for n, (_, key) in OBJECT_URLS.items()
+    ]
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 302 and "/connexion/" in response["Location"], url
+
+
+def test_switching_to_another_providers_space_is_refused(client, world):
+    objects, attackers, _ = world
+    _, neighbour = attackers["provider of the same region"]
+    client.force_login(neighbour)
+    response = client.post(reverse("accounts:switch_provider"), {"provider": objects["provider"].pk})
+    assert response.status_code == 404
+    home = client.get(reverse("core:provider_home"))
+    assert "VICTIM-ACT-001" not in home.content.decode()
+
+
+def test_a_region_agent_cannot_attach_another_regions_objects(client, world, other_region):
+    """Forms only offer, and only accept, the agent's own region's campaigns and providers."""
+    objects, attackers, _ = world
+    _, far_agent = attackers["agent of another region"]
+    client.force_login(far_agent)
+    own = f.TrainingActionFactory(region=other_region)
+    response = client.post(
+        reverse("actions:create"),
+        {
+            "number": "INTRUS-1", "title": "Intrusion", "campaign": objects["campaign"].pk,
+            "programme": own.programme.pk, "provider": objects["provider"].pk,
+            "kind": "market", "status": "planned", "planned_start": date(2026, 1, 5),
+            "planned_end": date(2026, 6, 5), "weekly_hours": "35", "hours_in_centre": "10",
+            "hours_in_company": "0", "max_trainees": "5", "max_paid_trainees": "5",
+            "unit_cost_centre": "1", "unit_cost_company": "1",
+            "periods-TOTAL_FORMS": "0", "periods-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "Sélectionnez un choix valide" in body
+    assert not own.region.actions.filter(number="INTRUS-1").exists()
