@@ -99,7 +99,10 @@ def world(db, region, other_region):
     campaign = f.CampaignFactory(region=region, label="Campagne Victime")
     programme = f.ProgrammeFactory(region=region, name="Dispositif Victime")
     action = f.TrainingActionFactory(
-        region=region, provider=victim_provider, campaign=campaign, programme=programme,
+        region=region,
+        provider=victim_provider,
+        campaign=campaign,
+        programme=programme,
         number="VICTIM-ACT-001",
     )
     f.EnrollmentFactory(action=action)
@@ -198,7 +201,9 @@ def test_switching_to_another_providers_space_is_refused(client, world):
     objects, attackers, _ = world
     _, neighbour = attackers["provider of the same region"]
     client.force_login(neighbour)
-    response = client.post(reverse("accounts:switch_provider"), {"provider": objects["provider"].pk})
+    response = client.post(
+        reverse("accounts:switch_provider"), {"provider": objects["provider"].pk}
+    )
     assert response.status_code == 404
     home = client.get(reverse("core:provider_home"))
     assert "VICTIM-ACT-001" not in home.content.decode()
@@ -213,13 +218,24 @@ def test_a_region_agent_cannot_attach_another_regions_objects(client, world, oth
     response = client.post(
         reverse("actions:create"),
         {
-            "number": "INTRUS-1", "title": "Intrusion", "campaign": objects["campaign"].pk,
-            "programme": own.programme.pk, "provider": objects["provider"].pk,
-            "kind": "market", "status": "planned", "planned_start": date(2026, 1, 5),
-            "planned_end": date(2026, 6, 5), "weekly_hours": "35", "hours_in_centre": "10",
-            "hours_in_company": "0", "max_trainees": "5", "max_paid_trainees": "5",
-            "unit_cost_centre": "1", "unit_cost_company": "1",
-            "periods-TOTAL_FORMS": "0", "periods-INITIAL_FORMS": "0",
+            "number": "INTRUS-1",
+            "title": "Intrusion",
+            "campaign": objects["campaign"].pk,
+            "programme": own.programme.pk,
+            "provider": objects["provider"].pk,
+            "kind": "market",
+            "status": "planned",
+            "planned_start": date(2026, 1, 5),
+            "planned_end": date(2026, 6, 5),
+            "weekly_hours": "35",
+            "hours_in_centre": "10",
+            "hours_in_company": "0",
+            "max_trainees": "5",
+            "max_paid_trainees": "5",
+            "unit_cost_centre": "1",
+            "unit_cost_company": "1",
+            "periods-TOTAL_FORMS": "0",
+            "periods-INITIAL_FORMS": "0",
         },
     )
     assert response.status_code == 200

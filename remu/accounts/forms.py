@@ -85,4 +85,3 @@ class InvitationForm(StyledForm):
                 "Cette adresse appartient déjà à un compte qui n'est pas celui d'un organisme."
             )
         return email
-

@@ -68,7 +68,9 @@ def account(request):
     user = request.user
     provider = request.tenant.provider
     login_form = forms.LoginChangeForm(user, prefix="login")
-    address_form = forms.ProviderAddressForm(instance=provider, prefix="address") if provider else None
+    address_form = (
+        forms.ProviderAddressForm(instance=provider, prefix="address") if provider else None
+    )
     if request.method == "POST":
         if "save_login" in request.POST:
             login_form = forms.LoginChangeForm(user, request.POST, prefix="login")
@@ -109,5 +111,3 @@ def switch_provider(request):
 @login_not_required
 def locked_out(request, credentials=None, *args, **kwargs):
     return render(request, "accounts/locked_out.html", status=429)
-
-

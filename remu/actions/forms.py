@@ -9,6 +9,7 @@ from .models import ActionPeriod, TrainingAction
 
 class TrainingActionForm(TenantFormMixin, AddressFormMixin, StyledModelForm):
     address_fields = ("training_postal_code", "training_commune")
+    unique_field = "number"
     training_postal_code = forms.CharField(
         label="Code postal du lieu de formation", max_length=5, required=False
     )
@@ -74,7 +75,9 @@ class TrainingActionForm(TenantFormMixin, AddressFormMixin, StyledModelForm):
             )
         hours = cleaned.get("weekly_hours")
         if hours is not None and not 0 < hours <= 60:
-            self.add_error("weekly_hours", "La durée hebdomadaire doit être comprise entre 0 et 60 h.")
+            self.add_error(
+                "weekly_hours", "La durée hebdomadaire doit être comprise entre 0 et 60 h."
+            )
         if cleaned.get("fse_cofunded") is False and cleaned.get("fse_information"):
             self.add_error("fse_information", "Sans cofinancement FSE, laissez ce champ vide.")
         return cleaned

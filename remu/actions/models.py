@@ -67,7 +67,9 @@ class TrainingAction(TimestampedModel):
     planned_end = models.DateField("fin prévue")
     real_start = models.DateField("début réel", null=True, blank=True)
     real_end = models.DateField("fin réelle", null=True, blank=True)
-    weekly_hours = models.DecimalField("durée hebdomadaire (heures)", max_digits=4, decimal_places=2)
+    weekly_hours = models.DecimalField(
+        "durée hebdomadaire (heures)", max_digits=4, decimal_places=2
+    )
     hours_in_centre = models.PositiveIntegerField("durée en centre (heures)", default=0)
     hours_in_company = models.PositiveIntegerField("durée en entreprise (heures)", default=0)
     training_place = models.CharField("lieu de formation", max_length=200, blank=True)
@@ -99,7 +101,11 @@ class TrainingAction(TimestampedModel):
         ordering = ["-planned_start", "number"]
         verbose_name = "action de formation"
         constraints = [
-            models.UniqueConstraint(fields=["region", "number"], name="unique_action_number"),
+            models.UniqueConstraint(
+                fields=["region", "number"],
+                violation_error_message="Ce numéro d'action existe déjà dans la région.",
+                name="unique_action_number",
+            ),
             models.CheckConstraint(
                 condition=Q(planned_end__gte=F("planned_start")), name="action_planned_dates"
             ),
@@ -165,4 +171,6 @@ class ActionPeriod(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.get_place_display()} du {self.start_date:%d/%m/%Y} au {self.end_date:%d/%m/%Y}"
+        return (
+            f"{self.get_place_display()} du {self.start_date:%d/%m/%Y} au {self.end_date:%d/%m/%Y}"
+        )

@@ -9,8 +9,9 @@ def actions_for(tenant):
     )
 
 
-def filter_actions(queryset, *, q="", campaign=None, programme=None, provider=None, kind="",
-                   status=""):
+def filter_actions(
+    queryset, *, q="", campaign=None, programme=None, provider=None, kind="", status=""
+):
     if q:
         queryset = queryset.filter(
             Q(number__icontains=q) | Q(title__icontains=q) | Q(provider__name__icontains=q)

@@ -21,9 +21,7 @@ def action_list(request):
     if form.is_valid():
         actions = selectors.filter_actions(actions, **form.cleaned_data)
     page, query = paginate(request, actions)
-    return render(
-        request, "actions/action_list.html", {"form": form, "page": page, "query": query}
-    )
+    return render(request, "actions/action_list.html", {"form": form, "page": page, "query": query})
 
 
 def action_detail(request, pk):

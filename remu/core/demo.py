@@ -84,23 +84,45 @@ def seed_demo() -> list[DemoLogin]:
     if not region.logo:
         region.logo.save("centre-val-de-loire.svg", ContentFile(LOGO_SVG.encode()))
 
-    _user("agent@cvl.remu.local", role=User.Role.AGENT, first_name="Camille",
-          last_name="Martin", region=region, logins=logins)
-    _user("regles@cvl.remu.local", role=User.Role.AGENT, first_name="Dominique",
-          last_name="Bernard", region=region, rules_admin=True, logins=logins)
+    _user(
+        "agent@cvl.remu.local",
+        role=User.Role.AGENT,
+        first_name="Camille",
+        last_name="Martin",
+        region=region,
+        logins=logins,
+    )
+    _user(
+        "regles@cvl.remu.local",
+        role=User.Role.AGENT,
+        first_name="Dominique",
+        last_name="Bernard",
+        region=region,
+        rules_admin=True,
+        logins=logins,
+    )
 
     campaigns = [
         Campaign.objects.get_or_create(
-            region=region, code=str(year),
-            defaults={"label": f"Campagne {year}", "start_date": date(year, 1, 1),
-                      "end_date": date(year, 12, 31), "is_open": year == 2026},
+            region=region,
+            code=str(year),
+            defaults={
+                "label": f"Campagne {year}",
+                "start_date": date(year, 1, 1),
+                "end_date": date(year, 12, 31),
+                "is_open": year == 2026,
+            },
         )[0]
         for year in (2025, 2026)
     ]
     for campaign in campaigns:
         if not campaign.documents.exists():
-            document = CampaignDocument(campaign=campaign, title=f"Guide de l'organisme {campaign.code}")
-            document.file.save(f"guide-organisme-{campaign.code}.pdf", ContentFile(GUIDE_PDF), save=False)
+            document = CampaignDocument(
+                campaign=campaign, title=f"Guide de l'organisme {campaign.code}"
+            )
+            document.file.save(
+                f"guide-organisme-{campaign.code}.pdf", ContentFile(GUIDE_PDF), save=False
+            )
             document.save()
 
     programmes = [
@@ -124,57 +146,101 @@ def seed_demo() -> list[DemoLogin]:
     for name, siret, insee, email in provider_specs:
         commune = Commune.objects.get(insee_code=insee)
         provider, _ = Provider.objects.get_or_create(
-            region=region, siret=siret,
-            defaults={"name": name, "address_line1": "12 rue de la Formation",
-                      "postal_code": commune.postal_codes.first().code, "commune": commune,
-                      "contact_name": "Accueil formation", "email": email, "phone": "02 47 00 00 00"},
+            region=region,
+            siret=siret,
+            defaults={
+                "name": name,
+                "address_line1": "12 rue de la Formation",
+                "postal_code": commune.postal_codes.first().code,
+                "commune": commune,
+                "contact_name": "Accueil formation",
+                "email": email,
+                "phone": "02 47 00 00 00",
+            },
         )
         providers.append(provider)
-        user = _user(email, role=User.Role.PROVIDER, first_name="Alex",
-                     last_name=name.split()[0].title(), logins=logins)
-        ProviderMembership.objects.get_or_create(user=user, provider=provider,
-                                                 defaults={"is_admin": True})
+        user = _user(
+            email,
+            role=User.Role.PROVIDER,
+            first_name="Alex",
+            last_name=name.split()[0].title(),
+            logins=logins,
+        )
+        ProviderMembership.objects.get_or_create(
+            user=user, provider=provider, defaults={"is_admin": True}
+        )
     # One person working for two providers, to show switching between them.
-    multi = _user("multi@demo.remu.local", role=User.Role.PROVIDER, first_name="Sacha",
-                  last_name="Petit", logins=logins)
+    multi = _user(
+        "multi@demo.remu.local",
+        role=User.Role.PROVIDER,
+        first_name="Sacha",
+        last_name="Petit",
+        logins=logins,
+    )
     for provider in providers[:2]:
         ProviderMembership.objects.get_or_create(user=multi, provider=provider)
 
     rng = random.Random(2026)
     actions = []
-    titles = ["Secrétaire assistant(e)", "Agent(e) de propreté", "Cuisinier(ère)",
-              "Soudeur(se)", "Aide-soignant(e) : préparation", "Développeur(se) web",
-              "Maçon(ne) VRD", "Conducteur(trice) de ligne", "Comptable assistant(e)",
-              "Électricien(ne) du bâtiment", "Vendeur(se) conseil", "Remise à niveau"]
+    titles = [
+        "Secrétaire assistant(e)",
+        "Agent(e) de propreté",
+        "Cuisinier(ère)",
+        "Soudeur(se)",
+        "Aide-soignant(e) : préparation",
+        "Développeur(se) web",
+        "Maçon(ne) VRD",
+        "Conducteur(trice) de ligne",
+        "Comptable assistant(e)",
+        "Électricien(ne) du bâtiment",
+        "Vendeur(se) conseil",
+        "Remise à niveau",
+    ]
     for i, title in enumerate(titles):
         campaign = campaigns[1] if i % 3 else campaigns[0]
         provider = providers[i % 3]
         start = date(campaign.start_date.year, 1 + (i % 9), 1 + i)
         full_time = i % 4 != 3
         action, _ = TrainingAction.objects.get_or_create(
-            region=region, number=f"CVL-{campaign.code}-{i + 1:03d}",
+            region=region,
+            number=f"CVL-{campaign.code}-{i + 1:03d}",
             defaults=dict(
-                title=title, provider=provider, campaign=campaign,
-                programme=programmes[i % 3], kind="market" if i % 2 == 0 else "off_market",
+                title=title,
+                provider=provider,
+                campaign=campaign,
+                programme=programmes[i % 3],
+                kind="market" if i % 2 == 0 else "off_market",
                 status="open" if start <= date(2026, 11, 1) else "planned",
-                planned_start=start, planned_end=start + timedelta(days=180 + 10 * i),
+                planned_start=start,
+                planned_end=start + timedelta(days=180 + 10 * i),
                 real_start=start if start <= date(2026, 11, 1) else None,
                 weekly_hours=Decimal("35") if full_time else Decimal("20"),
-                hours_in_centre=600 + 20 * i, hours_in_company=140,
+                hours_in_centre=600 + 20 * i,
+                hours_in_company=140,
                 training_place=f"Centre de formation {provider.name.split()[0]}",
                 training_commune=provider.commune,
                 fse_cofunded=i % 4 == 0,
                 fse_information="Cofinancée par le FSE+ (programme régional)" if i % 4 == 0 else "",
-                entry_bonus=True, max_trainees=15, max_paid_trainees=15,
-                unit_cost_centre=Decimal("11.50"), unit_cost_company=Decimal("1.00"),
+                entry_bonus=True,
+                max_trainees=15,
+                max_paid_trainees=15,
+                unit_cost_centre=Decimal("11.50"),
+                unit_cost_company=Decimal("1.00"),
             ),
         )
         if not action.periods.exists():
-            ActionPeriod.objects.create(action=action, place="centre", start_date=start,
-                                        end_date=start + timedelta(days=120))
-            ActionPeriod.objects.create(action=action, place="company",
-                                        start_date=start + timedelta(days=121),
-                                        end_date=start + timedelta(days=150))
+            ActionPeriod.objects.create(
+                action=action,
+                place="centre",
+                start_date=start,
+                end_date=start + timedelta(days=120),
+            )
+            ActionPeriod.objects.create(
+                action=action,
+                place="company",
+                start_date=start + timedelta(days=121),
+                end_date=start + timedelta(days=150),
+            )
         actions.append(action)
 
     _seed_trainees(region, actions, rng)
@@ -186,7 +252,8 @@ def _seed_trainees(region, actions, rng):
     fake.seed_instance(2026)
     communes = list(
         Commune.objects.filter(department_code__in=CVL_DEPARTMENTS)
-        .prefetch_related("postal_codes").order_by("insee_code")
+        .prefetch_related("postal_codes")
+        .order_by("insee_code")
     )
     for n in range(150):
         sex = 1 if n % 2 == 0 else 2
@@ -197,16 +264,23 @@ def _seed_trainees(region, actions, rng):
         home = rng.choice(communes)
         nir = nir_for(sex, birth, birth_commune, 1 + n)
         trainee, _ = Trainee.objects.get_or_create(
-            region=region, nir=nir,
+            region=region,
+            nir=nir,
             defaults=dict(
-                civility="M" if sex == 1 else "MME", birth_name=last, first_names=first,
-                birth_date=birth, birth_commune=birth_commune,
-                address_line1=fake.street_address(), postal_code=home.postal_codes.all()[0].code,
-                commune=home, email=f"stagiaire{n + 1}@exemple.fr",
+                civility="M" if sex == 1 else "MME",
+                birth_name=last,
+                first_names=first,
+                birth_date=birth,
+                birth_commune=birth_commune,
+                address_line1=fake.street_address(),
+                postal_code=home.postal_codes.all()[0].code,
+                commune=home,
+                email=f"stagiaire{n + 1}@exemple.fr",
                 phone=f"06 {rng.randrange(10, 99)} {rng.randrange(10, 99)} {rng.randrange(10, 99)} {rng.randrange(10, 99)}",
             ),
         )
         action = actions[n % len(actions)]
         entry = action.planned_start + timedelta(days=rng.randrange(0, 10))
-        Enrollment.objects.get_or_create(trainee=trainee, action=action,
-                                         defaults={"entry_date": entry})
+        Enrollment.objects.get_or_create(
+            trainee=trainee, action=action, defaults={"entry_date": entry}
+        )

@@ -25,9 +25,9 @@ def provider_home(request):
     tenant = request.tenant
     actions = actions_for(tenant).with_trainee_counts().order_by("planned_start", "number")
     campaigns = list(
-        Campaign.objects.filter(actions__provider=tenant.provider).distinct().order_by(
-            "-start_date"
-        )
+        Campaign.objects.filter(actions__provider=tenant.provider)
+        .distinct()
+        .order_by("-start_date")
     )
     campaign = _chosen(campaigns, request.GET.get("campaign")) or (
         campaigns[0] if campaigns else None

@@ -1,4 +1,5 @@
 from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS
 
 from remu.core.forms import AddressFormMixin, DateInput, StyledModelForm
 
@@ -17,6 +18,9 @@ class TenantFormMixin:
         if not self.instance.pk and hasattr(self.instance, "region_id"):
             self.instance.region = tenant.region
 
+    # The field that a (region, field) uniqueness error belongs next to.
+    unique_field = "code"
+
     def validate_unique(self):
         # `region` is not a form field, so Django would skip the (region, code) constraints.
         self._validate_unique = True
@@ -25,7 +29,10 @@ class TenantFormMixin:
             self.instance.validate_unique(exclude=exclude)
             self.instance.validate_constraints(exclude=exclude)
         except forms.ValidationError as e:
-            self._update_errors(e)
+            errors = e.update_error_dict({})
+            if NON_FIELD_ERRORS in errors and self.unique_field in self.fields:
+                errors.setdefault(self.unique_field, []).extend(errors.pop(NON_FIELD_ERRORS))
+            self._update_errors(forms.ValidationError(errors))
 
 
 class CampaignForm(TenantFormMixin, StyledModelForm):
@@ -69,6 +76,7 @@ class ProgrammeForm(TenantFormMixin, StyledModelForm):
 
 
 class ProviderForm(TenantFormMixin, AddressFormMixin, StyledModelForm):
+    unique_field = "siret"
     siret = forms.CharField(
         label="SIRET",
         max_length=20,

@@ -67,7 +67,11 @@ class Campaign(TimestampedModel):
         ordering = ["-start_date", "code"]
         verbose_name = "campagne"
         constraints = [
-            models.UniqueConstraint(fields=["region", "code"], name="unique_campaign_code"),
+            models.UniqueConstraint(
+                fields=["region", "code"],
+                violation_error_message="Ce code de campagne existe déjà dans la région.",
+                name="unique_campaign_code",
+            ),
             models.CheckConstraint(
                 condition=Q(end_date__gte=F("start_date")), name="campaign_dates_ordered"
             ),
@@ -109,7 +113,11 @@ class Programme(TimestampedModel):
         ordering = ["name"]
         verbose_name = "dispositif"
         constraints = [
-            models.UniqueConstraint(fields=["region", "code"], name="unique_programme_code"),
+            models.UniqueConstraint(
+                fields=["region", "code"],
+                violation_error_message="Ce code de dispositif existe déjà dans la région.",
+                name="unique_programme_code",
+            ),
         ]
 
     def __str__(self):
@@ -147,7 +155,11 @@ class Provider(AddressFields, TimestampedModel):
         ordering = ["name"]
         verbose_name = "organisme de formation"
         constraints = [
-            models.UniqueConstraint(fields=["region", "siret"], name="unique_provider_siret"),
+            models.UniqueConstraint(
+                fields=["region", "siret"],
+                violation_error_message="Un organisme avec ce SIRET existe déjà dans la région.",
+                name="unique_provider_siret",
+            ),
         ]
 
     def __str__(self):

@@ -22,10 +22,14 @@ from .models import Campaign, CampaignDocument, Programme, Provider, Region
 
 def campaign_list(request):
     require_agent(request)
-    campaigns = Campaign.objects.for_tenant(request.tenant).annotate(
-        action_count=Count("actions", distinct=True),
-        document_count=Count("documents", distinct=True),
-    ).order_by("-start_date", "code")
+    campaigns = (
+        Campaign.objects.for_tenant(request.tenant)
+        .annotate(
+            action_count=Count("actions", distinct=True),
+            document_count=Count("documents", distinct=True),
+        )
+        .order_by("-start_date", "code")
+    )
     page, query = paginate(request, campaigns)
     return render(request, "referential/campaign_list.html", {"page": page, "query": query})
 
@@ -96,9 +100,11 @@ def campaign_document_download(request, pk):
 
 def programme_list(request):
     require_agent(request)
-    programmes = Programme.objects.for_tenant(request.tenant).annotate(
-        action_count=Count("actions")
-    ).order_by("name")
+    programmes = (
+        Programme.objects.for_tenant(request.tenant)
+        .annotate(action_count=Count("actions"))
+        .order_by("name")
+    )
     page, query = paginate(request, programmes)
     return render(request, "referential/programme_list.html", {"page": page, "query": query})
 
@@ -131,17 +137,13 @@ def provider_list(request):
     )
     q = request.GET.get("q", "").strip()
     if q:
-        providers = providers.filter(
-            Q(name__icontains=q) | Q(siret__contains=q.replace(" ", ""))
-        )
+        providers = providers.filter(Q(name__icontains=q) | Q(siret__contains=q.replace(" ", "")))
     providers = providers.annotate(
         action_count=Count("actions", distinct=True),
         user_count=Count("memberships", distinct=True),
     ).order_by("name")
     page, query = paginate(request, providers)
-    return render(
-        request, "referential/provider_list.html", {"page": page, "query": query, "q": q}
-    )
+    return render(request, "referential/provider_list.html", {"page": page, "query": query, "q": q})
 
 
 def provider_detail(request, pk):
@@ -192,13 +194,9 @@ def provider_invite(request, pk):
     form = InvitationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         invite_provider_user(provider=provider, invited_by=request.user, **form.cleaned_data)
-        messages.success(
-            request, f"Une invitation a été envoyée à {form.cleaned_data['email']}."
-        )
+        messages.success(request, f"Une invitation a été envoyée à {form.cleaned_data['email']}.")
         return redirect("referential:provider_detail", pk=provider.pk)
-    return render(
-        request, "referential/provider_invite.html", {"provider": provider, "form": form}
-    )
+    return render(request, "referential/provider_invite.html", {"provider": provider, "form": form})
 
 
 def _membership(request, pk) -> ProviderMembership:

@@ -39,9 +39,7 @@ class Trainee(AddressFields, TimestampedModel):
         blank=True,
         related_name="+",
     )
-    birth_place = models.CharField(
-        "lieu de naissance (à l'étranger)", max_length=120, blank=True
-    )
+    birth_place = models.CharField("lieu de naissance (à l'étranger)", max_length=120, blank=True)
     birth_country = models.CharField("pays de naissance", max_length=2, default="FR")
     nationality = models.CharField("nationalité", max_length=2, default="FR")
     nir = models.CharField(

@@ -5,36 +5,61 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Commune',
+            name="Commune",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('insee_code', models.CharField(max_length=5, unique=True, verbose_name='code INSEE')),
-                ('name', models.CharField(max_length=120, verbose_name='nom')),
-                ('department_code', models.CharField(db_index=True, max_length=3, verbose_name='département')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "insee_code",
+                    models.CharField(max_length=5, unique=True, verbose_name="code INSEE"),
+                ),
+                ("name", models.CharField(max_length=120, verbose_name="nom")),
+                (
+                    "department_code",
+                    models.CharField(db_index=True, max_length=3, verbose_name="département"),
+                ),
             ],
             options={
-                'verbose_name': 'commune',
-                'ordering': ['name', 'insee_code'],
+                "verbose_name": "commune",
+                "ordering": ["name", "insee_code"],
             },
         ),
         migrations.CreateModel(
-            name='PostalCode',
+            name="PostalCode",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(db_index=True, max_length=5, verbose_name='code postal')),
-                ('commune', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='postal_codes', to='communes.commune')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(db_index=True, max_length=5, verbose_name="code postal")),
+                (
+                    "commune",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="postal_codes",
+                        to="communes.commune",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['code'],
-                'constraints': [models.UniqueConstraint(fields=('code', 'commune'), name='unique_postal_code_commune')],
+                "ordering": ["code"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("code", "commune"), name="unique_postal_code_commune"
+                    )
+                ],
             },
         ),
     ]

@@ -1,0 +1,35 @@
+from django.core.management import call_command
+from stdnum.fr import nir, siret
+
+from remu.accounts.models import User
+from remu.actions.models import TrainingAction
+from remu.core.demo import DEMO_PASSWORD
+from remu.referential.models import Campaign, Programme, Provider, Region
+from remu.trainees.models import Enrollment, Trainee
+
+
+def test_seed_demo_builds_the_region_and_is_idempotent(db, capsys):
+    call_command("seed_demo")
+    counts = [m.objects.count() for m in (Region, Campaign, Programme, Provider, TrainingAction,
+                                          Trainee, Enrollment, User)]
+    call_command("seed_demo")
+    assert [m.objects.count() for m in (Region, Campaign, Programme, Provider, TrainingAction,
+                                        Trainee, Enrollment, User)] == counts
+    assert counts[:7] == [1, 2, 4, 3, 12, 150, 150]
+    actions = TrainingAction.objects.all()
+    assert {a.kind for a in actions} == {"market", "off_market"}
+    assert {a.is_full_time for a in actions} == {True, False}
+    assert any(a.fse_cofunded for a in actions)
+    assert all(nir.is_valid(t.nir) for t in Trainee.objects.all())
+    assert all(siret.is_valid(p.siret) for p in Provider.objects.all())
+    out = capsys.readouterr().out
+    assert "agent@cvl.remu.local" in out and DEMO_PASSWORD in out
+
+
+def test_printed_demo_logins_work(client, db):
+    call_command("seed_demo")
+    for email in ("agent@cvl.remu.local", "of1@demo.remu.local"):
+        response = client.post("/connexion/", {"username": email, "password": DEMO_PASSWORD})
+        assert response.status_code == 302, email
+        assert client.get("/", follow=True).status_code == 200
+        client.post("/deconnexion/")
