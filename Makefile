@@ -37,6 +37,7 @@ test: venv
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 quality: venv
+	mkdir -p var
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run

@@ -24,3 +24,14 @@ def test_lookup_reads_prefixed_fields_and_says_when_nothing_matches(agent_client
     assert "Pointe-à-Pitre" in page
     page = text(agent_client.get(reverse("communes:lookup"), {"postal_code": "00000"}))
     assert "Aucune commune pour ce code postal" in page
+
+
+def test_lookup_keeps_the_chosen_commune(agent_client):
+    blois = Commune.objects.get(insee_code="41018")
+    page = text(
+        agent_client.get(
+            reverse("communes:lookup"),
+            {"training_postal_code": "41000", "training_commune": blois.pk},
+        )
+    )
+    assert f'<option value="{blois.pk}" selected>Blois (41018)</option>' in page

@@ -17,8 +17,11 @@ def refused(create):
 
 
 def test_action_dates_hours_and_numbers(region):
-    refused(lambda: f.TrainingActionFactory(region=region, planned_start=date(2026, 5, 1),
-                                            planned_end=date(2026, 4, 1)))
+    refused(
+        lambda: f.TrainingActionFactory(
+            region=region, planned_start=date(2026, 5, 1), planned_end=date(2026, 4, 1)
+        )
+    )
     refused(lambda: f.TrainingActionFactory(region=region, weekly_hours=0))
     refused(lambda: f.TrainingActionFactory(region=region, max_trainees=5, max_paid_trainees=6))
     refused(lambda: f.TrainingActionFactory(region=region, unit_cost_centre=-1))
@@ -27,13 +30,17 @@ def test_action_dates_hours_and_numbers(region):
 
 
 def test_period_and_enrollment_dates(action):
-    refused(lambda: ActionPeriod.objects.create(action=action, place="centre",
-                                                start_date=date(2026, 5, 2),
-                                                end_date=date(2026, 5, 1)))
+    refused(
+        lambda: ActionPeriod.objects.create(
+            action=action, place="centre", start_date=date(2026, 5, 2), end_date=date(2026, 5, 1)
+        )
+    )
     trainee = f.TraineeFactory(region=action.region)
-    refused(lambda: Enrollment.objects.create(trainee=trainee, action=action,
-                                              entry_date=date(2026, 5, 2),
-                                              exit_date=date(2026, 5, 1)))
+    refused(
+        lambda: Enrollment.objects.create(
+            trainee=trainee, action=action, entry_date=date(2026, 5, 2), exit_date=date(2026, 5, 1)
+        )
+    )
 
 
 def test_unique_codes_per_region(region, other_region):

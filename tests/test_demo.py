@@ -10,11 +10,15 @@ from remu.trainees.models import Enrollment, Trainee
 
 def test_seed_demo_builds_the_region_and_is_idempotent(db, capsys):
     call_command("seed_demo")
-    counts = [m.objects.count() for m in (Region, Campaign, Programme, Provider, TrainingAction,
-                                          Trainee, Enrollment, User)]
+    counts = [
+        m.objects.count()
+        for m in (Region, Campaign, Programme, Provider, TrainingAction, Trainee, Enrollment, User)
+    ]
     call_command("seed_demo")
-    assert [m.objects.count() for m in (Region, Campaign, Programme, Provider, TrainingAction,
-                                        Trainee, Enrollment, User)] == counts
+    assert [
+        m.objects.count()
+        for m in (Region, Campaign, Programme, Provider, TrainingAction, Trainee, Enrollment, User)
+    ] == counts
     assert counts[:7] == [1, 2, 4, 3, 12, 150, 150]
     actions = TrainingAction.objects.all()
     assert {a.kind for a in actions} == {"market", "off_market"}

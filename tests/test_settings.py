@@ -10,14 +10,21 @@ def run_manage(*args, **env):
     environment = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
     environment.update(env)
     return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env=environment,
-        capture_output=True, text=True, timeout=120,
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
 def test_production_settings_pass_the_deploy_check():
     result = run_manage(
-        "check", "--deploy", "--fail-level", "WARNING",
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
         DJANGO_SETTINGS_MODULE="remu.settings.production",
         SECRET_KEY="k" * 20 + "-production-secret-from-the-environment-" + "z" * 20,
         ALLOWED_HOSTS="remu.example.fr",
@@ -28,7 +35,9 @@ def test_production_settings_pass_the_deploy_check():
 
 def test_production_refuses_a_short_secret_key():
     result = run_manage(
-        "check", DJANGO_SETTINGS_MODULE="remu.settings.production", SECRET_KEY="court",
+        "check",
+        DJANGO_SETTINGS_MODULE="remu.settings.production",
+        SECRET_KEY="court",
         DATABASE_URL="sqlite:////tmp/remu-deploy-check.sqlite3",
     )
     assert result.returncode != 0

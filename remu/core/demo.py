@@ -276,7 +276,7 @@ def _seed_trainees(region, actions, rng):
                 postal_code=home.postal_codes.all()[0].code,
                 commune=home,
                 email=f"stagiaire{n + 1}@exemple.fr",
-                phone=f"06 {rng.randrange(10, 99)} {rng.randrange(10, 99)} {rng.randrange(10, 99)} {rng.randrange(10, 99)}",
+                phone="06 " + " ".join(str(rng.randrange(10, 99)) for _ in range(4)),
             ),
         )
         action = actions[n % len(actions)]

@@ -64,6 +64,7 @@ class AddressFormMixin:
                 "hx-get": reverse("communes:lookup"),
                 "hx-trigger": "input changed delay:300ms, change",
                 "hx-target": f"#id_{self.add_prefix(commune_name)}",
+                "hx-include": f"#id_{self.add_prefix(commune_name)}",
                 "hx-swap": "innerHTML",
             }
         )

@@ -17,7 +17,7 @@ from remu.core.tenancy import require_agent
 from remu.core.views_generic import ScopedCreateView, ScopedUpdateView, paginate
 
 from . import forms, selectors
-from .models import Campaign, CampaignDocument, Programme, Provider, Region
+from .models import Campaign, Programme, Provider, Region
 
 
 def campaign_list(request):

@@ -6,49 +6,113 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('auth', '0012_alter_user_first_name_max_length'),
+        ("auth", "0012_alter_user_first_name_max_length"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ProviderMembership',
+            name="ProviderMembership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('is_admin', models.BooleanField(default=False, verbose_name="administrateur de l'organisme")),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "is_admin",
+                    models.BooleanField(
+                        default=False, verbose_name="administrateur de l'organisme"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
             ],
             options={
-                'ordering': ['provider__name'],
+                "ordering": ["provider__name"],
             },
         ),
         migrations.CreateModel(
-            name='User',
+            name="User",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('password', models.CharField(max_length=128, verbose_name='password')),
-                ('last_login', models.DateTimeField(blank=True, null=True, verbose_name='last login')),
-                ('is_superuser', models.BooleanField(default=False, help_text='Designates that this user has all permissions without explicitly assigning them.', verbose_name='superuser status')),
-                ('email', models.EmailField(max_length=254, unique=True, verbose_name='adresse électronique')),
-                ('first_name', models.CharField(blank=True, max_length=150, verbose_name='prénom')),
-                ('last_name', models.CharField(blank=True, max_length=150, verbose_name='nom')),
-                ('role', models.CharField(choices=[('agent', 'Agent de la Région'), ('provider', 'Organisme de formation'), ('trainee', 'Stagiaire'), ('superuser', 'Administrateur technique')], max_length=10, verbose_name='rôle')),
-                ('is_rules_admin', models.BooleanField(default=False, verbose_name='administrateur des règles')),
-                ('must_change_password', models.BooleanField(default=False, verbose_name='doit changer son mot de passe')),
-                ('is_active', models.BooleanField(default=True, verbose_name='actif')),
-                ('is_staff', models.BooleanField(default=False)),
-                ('date_joined', models.DateTimeField(default=django.utils.timezone.now, verbose_name='inscrit le')),
-                ('groups', models.ManyToManyField(blank=True, help_text='The groups this user belongs to. A user will get all permissions granted to each of their groups.', related_name='user_set', related_query_name='user', to='auth.group', verbose_name='groups')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("password", models.CharField(max_length=128, verbose_name="password")),
+                (
+                    "last_login",
+                    models.DateTimeField(blank=True, null=True, verbose_name="last login"),
+                ),
+                (
+                    "is_superuser",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates that this user has all permissions without explicitly assigning them.",
+                        verbose_name="superuser status",
+                    ),
+                ),
+                (
+                    "email",
+                    models.EmailField(
+                        max_length=254, unique=True, verbose_name="adresse électronique"
+                    ),
+                ),
+                ("first_name", models.CharField(blank=True, max_length=150, verbose_name="prénom")),
+                ("last_name", models.CharField(blank=True, max_length=150, verbose_name="nom")),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("agent", "Agent de la Région"),
+                            ("provider", "Organisme de formation"),
+                            ("trainee", "Stagiaire"),
+                            ("superuser", "Administrateur technique"),
+                        ],
+                        max_length=10,
+                        verbose_name="rôle",
+                    ),
+                ),
+                (
+                    "is_rules_admin",
+                    models.BooleanField(default=False, verbose_name="administrateur des règles"),
+                ),
+                (
+                    "must_change_password",
+                    models.BooleanField(
+                        default=False, verbose_name="doit changer son mot de passe"
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True, verbose_name="actif")),
+                ("is_staff", models.BooleanField(default=False)),
+                (
+                    "date_joined",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="inscrit le"
+                    ),
+                ),
+                (
+                    "groups",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="The groups this user belongs to. A user will get all permissions granted to each of their groups.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.group",
+                        verbose_name="groups",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'utilisateur',
-                'ordering': ['last_name', 'first_name', 'email'],
+                "verbose_name": "utilisateur",
+                "ordering": ["last_name", "first_name", "email"],
             },
             managers=[
-                ('objects', remu.accounts.models.UserManager()),
+                ("objects", remu.accounts.models.UserManager()),
             ],
         ),
     ]

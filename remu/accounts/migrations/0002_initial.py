@@ -6,46 +6,79 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('auth', '0012_alter_user_first_name_max_length'),
-        ('referential', '0001_initial'),
+        ("accounts", "0001_initial"),
+        ("auth", "0012_alter_user_first_name_max_length"),
+        ("referential", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='user',
-            name='region',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='agents', to='referential.region', verbose_name='région'),
+            model_name="user",
+            name="region",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="agents",
+                to="referential.region",
+                verbose_name="région",
+            ),
         ),
         migrations.AddField(
-            model_name='user',
-            name='user_permissions',
-            field=models.ManyToManyField(blank=True, help_text='Specific permissions for this user.', related_name='user_set', related_query_name='user', to='auth.permission', verbose_name='user permissions'),
+            model_name="user",
+            name="user_permissions",
+            field=models.ManyToManyField(
+                blank=True,
+                help_text="Specific permissions for this user.",
+                related_name="user_set",
+                related_query_name="user",
+                to="auth.permission",
+                verbose_name="user permissions",
+            ),
         ),
         migrations.AddField(
-            model_name='providermembership',
-            name='provider',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='referential.provider'),
+            model_name="providermembership",
+            name="provider",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="memberships",
+                to="referential.provider",
+            ),
         ),
         migrations.AddField(
-            model_name='providermembership',
-            name='user',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to=settings.AUTH_USER_MODEL),
+            model_name="providermembership",
+            name="user",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="memberships",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddConstraint(
-            model_name='user',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('role', 'agent'), _negated=True), ('region__isnull', False), _connector='OR'), name='agent_has_region'),
+            model_name="user",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("role", "agent"), _negated=True),
+                    ("region__isnull", False),
+                    _connector="OR",
+                ),
+                name="agent_has_region",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='user',
-            constraint=models.CheckConstraint(condition=models.Q(('role', 'agent'), ('is_rules_admin', False), _connector='OR'), name='rules_admin_is_agent'),
+            model_name="user",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("role", "agent"), ("is_rules_admin", False), _connector="OR"),
+                name="rules_admin_is_agent",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='providermembership',
-            constraint=models.UniqueConstraint(fields=('user', 'provider'), name='unique_provider_membership'),
+            model_name="providermembership",
+            constraint=models.UniqueConstraint(
+                fields=("user", "provider"), name="unique_provider_membership"
+            ),
         ),
     ]

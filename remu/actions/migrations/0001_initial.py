@@ -6,57 +6,146 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='ActionPeriod',
+            name="ActionPeriod",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('place', models.CharField(choices=[('centre', 'En centre'), ('company', 'En entreprise')], max_length=10, verbose_name='lieu')),
-                ('start_date', models.DateField(verbose_name='début')),
-                ('end_date', models.DateField(verbose_name='fin')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "place",
+                    models.CharField(
+                        choices=[("centre", "En centre"), ("company", "En entreprise")],
+                        max_length=10,
+                        verbose_name="lieu",
+                    ),
+                ),
+                ("start_date", models.DateField(verbose_name="début")),
+                ("end_date", models.DateField(verbose_name="fin")),
             ],
             options={
-                'verbose_name': 'période',
-                'ordering': ['start_date', 'place'],
+                "verbose_name": "période",
+                "ordering": ["start_date", "place"],
             },
         ),
         migrations.CreateModel(
-            name='TrainingAction',
+            name="TrainingAction",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name='créé le')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='modifié le')),
-                ('number', models.CharField(max_length=40, verbose_name='numéro')),
-                ('title', models.CharField(max_length=250, verbose_name='intitulé')),
-                ('kind', models.CharField(choices=[('market', 'Marché'), ('off_market', 'Hors marché')], max_length=12, verbose_name='type')),
-                ('status', models.CharField(choices=[('planned', 'Prévue'), ('open', 'Ouverte'), ('closed', 'Clôturée')], default='planned', max_length=10, verbose_name='statut')),
-                ('planned_start', models.DateField(verbose_name='début prévu')),
-                ('planned_end', models.DateField(verbose_name='fin prévue')),
-                ('real_start', models.DateField(blank=True, null=True, verbose_name='début réel')),
-                ('real_end', models.DateField(blank=True, null=True, verbose_name='fin réelle')),
-                ('weekly_hours', models.DecimalField(decimal_places=2, max_digits=4, verbose_name='durée hebdomadaire (heures)')),
-                ('hours_in_centre', models.PositiveIntegerField(default=0, verbose_name='durée en centre (heures)')),
-                ('hours_in_company', models.PositiveIntegerField(default=0, verbose_name='durée en entreprise (heures)')),
-                ('training_place', models.CharField(blank=True, max_length=200, verbose_name='lieu de formation')),
-                ('fse_cofunded', models.BooleanField(default=False, verbose_name='cofinancement FSE')),
-                ('fse_information', models.CharField(blank=True, max_length=250, verbose_name='information FSE')),
-                ('approved_for_remuneration', models.BooleanField(default=True, verbose_name='agréée rémunération')),
-                ('entry_bonus', models.BooleanField(default=False, verbose_name="aide forfaitaire à l'entrée")),
-                ('distance_learning', models.BooleanField(default=False, verbose_name='formation à distance')),
-                ('max_trainees', models.PositiveIntegerField(verbose_name='effectif maximum')),
-                ('max_paid_trainees', models.PositiveIntegerField(verbose_name='effectif rémunéré maximum')),
-                ('unit_cost_centre', models.DecimalField(decimal_places=2, default=Decimal('0.00'), max_digits=8, verbose_name='coût horaire en centre (€)')),
-                ('unit_cost_company', models.DecimalField(decimal_places=2, default=Decimal('0.00'), max_digits=8, verbose_name='coût horaire en entreprise (€)')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, editable=False, verbose_name="créé le"
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="modifié le")),
+                ("number", models.CharField(max_length=40, verbose_name="numéro")),
+                ("title", models.CharField(max_length=250, verbose_name="intitulé")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("market", "Marché"), ("off_market", "Hors marché")],
+                        max_length=12,
+                        verbose_name="type",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("planned", "Prévue"),
+                            ("open", "Ouverte"),
+                            ("closed", "Clôturée"),
+                        ],
+                        default="planned",
+                        max_length=10,
+                        verbose_name="statut",
+                    ),
+                ),
+                ("planned_start", models.DateField(verbose_name="début prévu")),
+                ("planned_end", models.DateField(verbose_name="fin prévue")),
+                ("real_start", models.DateField(blank=True, null=True, verbose_name="début réel")),
+                ("real_end", models.DateField(blank=True, null=True, verbose_name="fin réelle")),
+                (
+                    "weekly_hours",
+                    models.DecimalField(
+                        decimal_places=2, max_digits=4, verbose_name="durée hebdomadaire (heures)"
+                    ),
+                ),
+                (
+                    "hours_in_centre",
+                    models.PositiveIntegerField(default=0, verbose_name="durée en centre (heures)"),
+                ),
+                (
+                    "hours_in_company",
+                    models.PositiveIntegerField(
+                        default=0, verbose_name="durée en entreprise (heures)"
+                    ),
+                ),
+                (
+                    "training_place",
+                    models.CharField(blank=True, max_length=200, verbose_name="lieu de formation"),
+                ),
+                (
+                    "fse_cofunded",
+                    models.BooleanField(default=False, verbose_name="cofinancement FSE"),
+                ),
+                (
+                    "fse_information",
+                    models.CharField(blank=True, max_length=250, verbose_name="information FSE"),
+                ),
+                (
+                    "approved_for_remuneration",
+                    models.BooleanField(default=True, verbose_name="agréée rémunération"),
+                ),
+                (
+                    "entry_bonus",
+                    models.BooleanField(default=False, verbose_name="aide forfaitaire à l'entrée"),
+                ),
+                (
+                    "distance_learning",
+                    models.BooleanField(default=False, verbose_name="formation à distance"),
+                ),
+                ("max_trainees", models.PositiveIntegerField(verbose_name="effectif maximum")),
+                (
+                    "max_paid_trainees",
+                    models.PositiveIntegerField(verbose_name="effectif rémunéré maximum"),
+                ),
+                (
+                    "unit_cost_centre",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=Decimal("0.00"),
+                        max_digits=8,
+                        verbose_name="coût horaire en centre (€)",
+                    ),
+                ),
+                (
+                    "unit_cost_company",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=Decimal("0.00"),
+                        max_digits=8,
+                        verbose_name="coût horaire en entreprise (€)",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'action de formation',
-                'ordering': ['-planned_start', 'number'],
+                "verbose_name": "action de formation",
+                "ordering": ["-planned_start", "number"],
             },
         ),
     ]

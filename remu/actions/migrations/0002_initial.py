@@ -5,72 +5,128 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('actions', '0001_initial'),
-        ('communes', '0002_load_communes'),
-        ('referential', '0001_initial'),
+        ("actions", "0001_initial"),
+        ("communes", "0002_load_communes"),
+        ("referential", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='trainingaction',
-            name='campaign',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='actions', to='referential.campaign', verbose_name='campagne'),
+            model_name="trainingaction",
+            name="campaign",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="actions",
+                to="referential.campaign",
+                verbose_name="campagne",
+            ),
         ),
         migrations.AddField(
-            model_name='trainingaction',
-            name='programme',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='actions', to='referential.programme', verbose_name='dispositif'),
+            model_name="trainingaction",
+            name="programme",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="actions",
+                to="referential.programme",
+                verbose_name="dispositif",
+            ),
         ),
         migrations.AddField(
-            model_name='trainingaction',
-            name='provider',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='actions', to='referential.provider', verbose_name='organisme de formation'),
+            model_name="trainingaction",
+            name="provider",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="actions",
+                to="referential.provider",
+                verbose_name="organisme de formation",
+            ),
         ),
         migrations.AddField(
-            model_name='trainingaction',
-            name='region',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='actions', to='referential.region'),
+            model_name="trainingaction",
+            name="region",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="actions",
+                to="referential.region",
+            ),
         ),
         migrations.AddField(
-            model_name='trainingaction',
-            name='training_commune',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='communes.commune', verbose_name='commune du lieu de formation'),
+            model_name="trainingaction",
+            name="training_commune",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="communes.commune",
+                verbose_name="commune du lieu de formation",
+            ),
         ),
         migrations.AddField(
-            model_name='actionperiod',
-            name='action',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='periods', to='actions.trainingaction'),
+            model_name="actionperiod",
+            name="action",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="periods",
+                to="actions.trainingaction",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='trainingaction',
-            constraint=models.UniqueConstraint(fields=('region', 'number'), name='unique_action_number', violation_error_message="Ce numéro d'action existe déjà dans la région."),
+            model_name="trainingaction",
+            constraint=models.UniqueConstraint(
+                fields=("region", "number"),
+                name="unique_action_number",
+                violation_error_message="Ce numéro d'action existe déjà dans la région.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='trainingaction',
-            constraint=models.CheckConstraint(condition=models.Q(('planned_end__gte', models.F('planned_start'))), name='action_planned_dates'),
+            model_name="trainingaction",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("planned_end__gte", models.F("planned_start"))),
+                name="action_planned_dates",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='trainingaction',
-            constraint=models.CheckConstraint(condition=models.Q(('real_end__isnull', True), ('real_start__isnull', True), ('real_end__gte', models.F('real_start')), _connector='OR'), name='action_real_dates'),
+            model_name="trainingaction",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("real_end__isnull", True),
+                    ("real_start__isnull", True),
+                    ("real_end__gte", models.F("real_start")),
+                    _connector="OR",
+                ),
+                name="action_real_dates",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='trainingaction',
-            constraint=models.CheckConstraint(condition=models.Q(('weekly_hours__gt', 0), ('weekly_hours__lte', 60)), name='action_weekly_hours_range'),
+            model_name="trainingaction",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("weekly_hours__gt", 0), ("weekly_hours__lte", 60)),
+                name="action_weekly_hours_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='trainingaction',
-            constraint=models.CheckConstraint(condition=models.Q(('max_paid_trainees__lte', models.F('max_trainees'))), name='action_paid_trainees_within_max'),
+            model_name="trainingaction",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("max_paid_trainees__lte", models.F("max_trainees"))),
+                name="action_paid_trainees_within_max",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='trainingaction',
-            constraint=models.CheckConstraint(condition=models.Q(('unit_cost_centre__gte', 0), ('unit_cost_company__gte', 0)), name='action_unit_costs_non_negative'),
+            model_name="trainingaction",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("unit_cost_centre__gte", 0), ("unit_cost_company__gte", 0)),
+                name="action_unit_costs_non_negative",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='actionperiod',
-            constraint=models.CheckConstraint(condition=models.Q(('end_date__gte', models.F('start_date'))), name='action_period_dates'),
+            model_name="actionperiod",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("end_date__gte", models.F("start_date"))),
+                name="action_period_dates",
+            ),
         ),
     ]

@@ -8,119 +8,302 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('communes', '0002_load_communes'),
+        ("communes", "0002_load_communes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Campaign',
+            name="Campaign",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name='créé le')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='modifié le')),
-                ('code', models.CharField(max_length=30, verbose_name='code')),
-                ('label', models.CharField(max_length=120, verbose_name='libellé')),
-                ('start_date', models.DateField(verbose_name='début')),
-                ('end_date', models.DateField(verbose_name='fin')),
-                ('is_open', models.BooleanField(default=True, verbose_name='ouverte')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, editable=False, verbose_name="créé le"
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="modifié le")),
+                ("code", models.CharField(max_length=30, verbose_name="code")),
+                ("label", models.CharField(max_length=120, verbose_name="libellé")),
+                ("start_date", models.DateField(verbose_name="début")),
+                ("end_date", models.DateField(verbose_name="fin")),
+                ("is_open", models.BooleanField(default=True, verbose_name="ouverte")),
             ],
             options={
-                'verbose_name': 'campagne',
-                'ordering': ['-start_date', 'code'],
+                "verbose_name": "campagne",
+                "ordering": ["-start_date", "code"],
             },
         ),
         migrations.CreateModel(
-            name='CampaignDocument',
+            name="CampaignDocument",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name='créé le')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='modifié le')),
-                ('title', models.CharField(max_length=200, verbose_name='titre')),
-                ('file', models.FileField(upload_to='campaign-documents/%Y/', verbose_name='fichier')),
-                ('campaign', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='documents', to='referential.campaign')),
-                ('uploaded_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, editable=False, verbose_name="créé le"
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="modifié le")),
+                ("title", models.CharField(max_length=200, verbose_name="titre")),
+                (
+                    "file",
+                    models.FileField(upload_to="campaign-documents/%Y/", verbose_name="fichier"),
+                ),
+                (
+                    "campaign",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="documents",
+                        to="referential.campaign",
+                    ),
+                ),
+                (
+                    "uploaded_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'document de campagne',
-                'ordering': ['title'],
+                "verbose_name": "document de campagne",
+                "ordering": ["title"],
             },
         ),
         migrations.CreateModel(
-            name='Region',
+            name="Region",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(unique=True, verbose_name='code')),
-                ('name', models.CharField(max_length=120, verbose_name='nom')),
-                ('logo', models.FileField(blank=True, upload_to='regions/logos/', verbose_name='logo')),
-                ('assistance_phone', models.CharField(blank=True, max_length=30, verbose_name="téléphone d'assistance")),
-                ('assistance_email', models.EmailField(blank=True, max_length=254, verbose_name="courriel d'assistance")),
-                ('parameter_set', models.SlugField(verbose_name='jeu de paramètres de rémunération')),
-                ('full_time_weekly_hours', models.DecimalField(decimal_places=2, default=30, max_digits=4, verbose_name='seuil du temps plein (heures par semaine)')),
-                ('attendance_due_day', models.PositiveSmallIntegerField(default=5, verbose_name='jour limite des états de présence (mois suivant)')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(unique=True, verbose_name="code")),
+                ("name", models.CharField(max_length=120, verbose_name="nom")),
+                (
+                    "logo",
+                    models.FileField(blank=True, upload_to="regions/logos/", verbose_name="logo"),
+                ),
+                (
+                    "assistance_phone",
+                    models.CharField(
+                        blank=True, max_length=30, verbose_name="téléphone d'assistance"
+                    ),
+                ),
+                (
+                    "assistance_email",
+                    models.EmailField(
+                        blank=True, max_length=254, verbose_name="courriel d'assistance"
+                    ),
+                ),
+                (
+                    "parameter_set",
+                    models.SlugField(verbose_name="jeu de paramètres de rémunération"),
+                ),
+                (
+                    "full_time_weekly_hours",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=30,
+                        max_digits=4,
+                        verbose_name="seuil du temps plein (heures par semaine)",
+                    ),
+                ),
+                (
+                    "attendance_due_day",
+                    models.PositiveSmallIntegerField(
+                        default=5, verbose_name="jour limite des états de présence (mois suivant)"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'région',
-                'ordering': ['name'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('full_time_weekly_hours__gt', 0)), name='region_full_time_hours_positive'), models.CheckConstraint(condition=models.Q(('attendance_due_day__gte', 1), ('attendance_due_day__lte', 28)), name='region_attendance_due_day_in_month')],
+                "verbose_name": "région",
+                "ordering": ["name"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("full_time_weekly_hours__gt", 0)),
+                        name="region_full_time_hours_positive",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("attendance_due_day__gte", 1), ("attendance_due_day__lte", 28)
+                        ),
+                        name="region_attendance_due_day_in_month",
+                    ),
+                ],
             },
         ),
         migrations.AddField(
-            model_name='campaign',
-            name='region',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='campaigns', to='referential.region'),
+            model_name="campaign",
+            name="region",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="campaigns",
+                to="referential.region",
+            ),
         ),
         migrations.CreateModel(
-            name='Provider',
+            name="Provider",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('address_line1', models.CharField(blank=True, max_length=200, verbose_name='adresse')),
-                ('address_line2', models.CharField(blank=True, max_length=200, verbose_name="complément d'adresse")),
-                ('postal_code', models.CharField(blank=True, max_length=5, verbose_name='code postal')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name='créé le')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='modifié le')),
-                ('name', models.CharField(max_length=200, verbose_name='raison sociale')),
-                ('siret', models.CharField(max_length=14, validators=[remu.referential.validators.validate_siret], verbose_name='SIRET')),
-                ('contact_name', models.CharField(blank=True, max_length=120, verbose_name='contact')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='courriel')),
-                ('phone', models.CharField(blank=True, max_length=30, verbose_name='téléphone')),
-                ('commune', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='communes.commune', verbose_name='commune')),
-                ('main_provider', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='subcontractors', to='referential.provider', verbose_name='organisme principal (si sous-traitant)')),
-                ('region', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='providers', to='referential.region')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "address_line1",
+                    models.CharField(blank=True, max_length=200, verbose_name="adresse"),
+                ),
+                (
+                    "address_line2",
+                    models.CharField(
+                        blank=True, max_length=200, verbose_name="complément d'adresse"
+                    ),
+                ),
+                (
+                    "postal_code",
+                    models.CharField(blank=True, max_length=5, verbose_name="code postal"),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, editable=False, verbose_name="créé le"
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="modifié le")),
+                ("name", models.CharField(max_length=200, verbose_name="raison sociale")),
+                (
+                    "siret",
+                    models.CharField(
+                        max_length=14,
+                        validators=[remu.referential.validators.validate_siret],
+                        verbose_name="SIRET",
+                    ),
+                ),
+                (
+                    "contact_name",
+                    models.CharField(blank=True, max_length=120, verbose_name="contact"),
+                ),
+                ("email", models.EmailField(blank=True, max_length=254, verbose_name="courriel")),
+                ("phone", models.CharField(blank=True, max_length=30, verbose_name="téléphone")),
+                (
+                    "commune",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="communes.commune",
+                        verbose_name="commune",
+                    ),
+                ),
+                (
+                    "main_provider",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="subcontractors",
+                        to="referential.provider",
+                        verbose_name="organisme principal (si sous-traitant)",
+                    ),
+                ),
+                (
+                    "region",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="providers",
+                        to="referential.region",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'organisme de formation',
-                'ordering': ['name'],
-                'constraints': [models.UniqueConstraint(fields=('region', 'siret'), name='unique_provider_siret', violation_error_message='Un organisme avec ce SIRET existe déjà dans la région.')],
+                "verbose_name": "organisme de formation",
+                "ordering": ["name"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("region", "siret"),
+                        name="unique_provider_siret",
+                        violation_error_message="Un organisme avec ce SIRET existe déjà dans la région.",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Programme',
+            name="Programme",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name='créé le')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='modifié le')),
-                ('code', models.CharField(max_length=30, verbose_name='code')),
-                ('name', models.CharField(max_length=200, verbose_name='nom')),
-                ('approved_for_remuneration', models.BooleanField(default=True, verbose_name='agréé rémunération')),
-                ('region', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='programmes', to='referential.region')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, editable=False, verbose_name="créé le"
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="modifié le")),
+                ("code", models.CharField(max_length=30, verbose_name="code")),
+                ("name", models.CharField(max_length=200, verbose_name="nom")),
+                (
+                    "approved_for_remuneration",
+                    models.BooleanField(default=True, verbose_name="agréé rémunération"),
+                ),
+                (
+                    "region",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="programmes",
+                        to="referential.region",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'dispositif',
-                'ordering': ['name'],
-                'constraints': [models.UniqueConstraint(fields=('region', 'code'), name='unique_programme_code', violation_error_message='Ce code de dispositif existe déjà dans la région.')],
+                "verbose_name": "dispositif",
+                "ordering": ["name"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("region", "code"),
+                        name="unique_programme_code",
+                        violation_error_message="Ce code de dispositif existe déjà dans la région.",
+                    )
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='campaign',
-            constraint=models.UniqueConstraint(fields=('region', 'code'), name='unique_campaign_code', violation_error_message='Ce code de campagne existe déjà dans la région.'),
+            model_name="campaign",
+            constraint=models.UniqueConstraint(
+                fields=("region", "code"),
+                name="unique_campaign_code",
+                violation_error_message="Ce code de campagne existe déjà dans la région.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='campaign',
-            constraint=models.CheckConstraint(condition=models.Q(('end_date__gte', models.F('start_date'))), name='campaign_dates_ordered'),
+            model_name="campaign",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("end_date__gte", models.F("start_date"))),
+                name="campaign_dates_ordered",
+            ),
         ),
     ]

@@ -7,72 +7,201 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('actions', '0002_initial'),
-        ('communes', '0002_load_communes'),
-        ('referential', '0001_initial'),
+        ("actions", "0002_initial"),
+        ("communes", "0002_load_communes"),
+        ("referential", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Trainee',
+            name="Trainee",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('address_line1', models.CharField(blank=True, max_length=200, verbose_name='adresse')),
-                ('address_line2', models.CharField(blank=True, max_length=200, verbose_name="complément d'adresse")),
-                ('postal_code', models.CharField(blank=True, max_length=5, verbose_name='code postal')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name='créé le')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='modifié le')),
-                ('civility', models.CharField(choices=[('M', 'Monsieur'), ('MME', 'Madame')], max_length=3, verbose_name='civilité')),
-                ('birth_name', models.CharField(max_length=100, verbose_name='nom de naissance')),
-                ('usage_name', models.CharField(blank=True, max_length=100, verbose_name="nom d'usage")),
-                ('first_names', models.CharField(max_length=150, verbose_name='prénoms')),
-                ('birth_date', models.DateField(verbose_name='date de naissance')),
-                ('birth_place', models.CharField(blank=True, max_length=120, verbose_name="lieu de naissance (à l'étranger)")),
-                ('birth_country', models.CharField(default='FR', max_length=2, verbose_name='pays de naissance')),
-                ('nationality', models.CharField(default='FR', max_length=2, verbose_name='nationalité')),
-                ('nir', models.CharField(blank=True, max_length=15, validators=[remu.trainees.validators.validate_nir], verbose_name='numéro de sécurité sociale')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='courriel')),
-                ('phone', models.CharField(blank=True, max_length=30, verbose_name='téléphone')),
-                ('birth_commune', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='communes.commune', verbose_name='commune de naissance')),
-                ('commune', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='communes.commune', verbose_name='commune')),
-                ('region', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='trainees', to='referential.region')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "address_line1",
+                    models.CharField(blank=True, max_length=200, verbose_name="adresse"),
+                ),
+                (
+                    "address_line2",
+                    models.CharField(
+                        blank=True, max_length=200, verbose_name="complément d'adresse"
+                    ),
+                ),
+                (
+                    "postal_code",
+                    models.CharField(blank=True, max_length=5, verbose_name="code postal"),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, editable=False, verbose_name="créé le"
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="modifié le")),
+                (
+                    "civility",
+                    models.CharField(
+                        choices=[("M", "Monsieur"), ("MME", "Madame")],
+                        max_length=3,
+                        verbose_name="civilité",
+                    ),
+                ),
+                ("birth_name", models.CharField(max_length=100, verbose_name="nom de naissance")),
+                (
+                    "usage_name",
+                    models.CharField(blank=True, max_length=100, verbose_name="nom d'usage"),
+                ),
+                ("first_names", models.CharField(max_length=150, verbose_name="prénoms")),
+                ("birth_date", models.DateField(verbose_name="date de naissance")),
+                (
+                    "birth_place",
+                    models.CharField(
+                        blank=True, max_length=120, verbose_name="lieu de naissance (à l'étranger)"
+                    ),
+                ),
+                (
+                    "birth_country",
+                    models.CharField(default="FR", max_length=2, verbose_name="pays de naissance"),
+                ),
+                (
+                    "nationality",
+                    models.CharField(default="FR", max_length=2, verbose_name="nationalité"),
+                ),
+                (
+                    "nir",
+                    models.CharField(
+                        blank=True,
+                        max_length=15,
+                        validators=[remu.trainees.validators.validate_nir],
+                        verbose_name="numéro de sécurité sociale",
+                    ),
+                ),
+                ("email", models.EmailField(blank=True, max_length=254, verbose_name="courriel")),
+                ("phone", models.CharField(blank=True, max_length=30, verbose_name="téléphone")),
+                (
+                    "birth_commune",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="communes.commune",
+                        verbose_name="commune de naissance",
+                    ),
+                ),
+                (
+                    "commune",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="communes.commune",
+                        verbose_name="commune",
+                    ),
+                ),
+                (
+                    "region",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="trainees",
+                        to="referential.region",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'stagiaire',
-                'ordering': ['birth_name', 'first_names'],
+                "verbose_name": "stagiaire",
+                "ordering": ["birth_name", "first_names"],
             },
         ),
         migrations.CreateModel(
-            name='Enrollment',
+            name="Enrollment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name='créé le')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='modifié le')),
-                ('entry_date', models.DateField(verbose_name="date d'entrée")),
-                ('exit_date', models.DateField(blank=True, null=True, verbose_name='date de sortie')),
-                ('status', models.CharField(choices=[('active', 'En formation'), ('withdrawal_declared', 'Abandon déclaré'), ('exited', 'Sorti'), ('completed', 'Formation terminée')], default='active', max_length=20, verbose_name='statut')),
-                ('action', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='enrollments', to='actions.trainingaction')),
-                ('trainee', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='enrollments', to='trainees.trainee')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, editable=False, verbose_name="créé le"
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="modifié le")),
+                ("entry_date", models.DateField(verbose_name="date d'entrée")),
+                (
+                    "exit_date",
+                    models.DateField(blank=True, null=True, verbose_name="date de sortie"),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("active", "En formation"),
+                            ("withdrawal_declared", "Abandon déclaré"),
+                            ("exited", "Sorti"),
+                            ("completed", "Formation terminée"),
+                        ],
+                        default="active",
+                        max_length=20,
+                        verbose_name="statut",
+                    ),
+                ),
+                (
+                    "action",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="enrollments",
+                        to="actions.trainingaction",
+                    ),
+                ),
+                (
+                    "trainee",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="enrollments",
+                        to="trainees.trainee",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'inscription',
-                'ordering': ['trainee__birth_name', 'trainee__first_names'],
+                "verbose_name": "inscription",
+                "ordering": ["trainee__birth_name", "trainee__first_names"],
             },
         ),
         migrations.AddConstraint(
-            model_name='trainee',
-            constraint=models.UniqueConstraint(condition=models.Q(('nir', ''), _negated=True), fields=('region', 'nir'), name='unique_trainee_nir'),
+            model_name="trainee",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("nir", ""), _negated=True),
+                fields=("region", "nir"),
+                name="unique_trainee_nir",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='enrollment',
-            constraint=models.UniqueConstraint(fields=('trainee', 'action', 'entry_date'), name='unique_enrollment_entry'),
+            model_name="enrollment",
+            constraint=models.UniqueConstraint(
+                fields=("trainee", "action", "entry_date"), name="unique_enrollment_entry"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='enrollment',
-            constraint=models.CheckConstraint(condition=models.Q(('exit_date__isnull', True), ('exit_date__gte', models.F('entry_date')), _connector='OR'), name='enrollment_dates_ordered'),
+            model_name="enrollment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("exit_date__isnull", True),
+                    ("exit_date__gte", models.F("entry_date")),
+                    _connector="OR",
+                ),
+                name="enrollment_dates_ordered",
+            ),
         ),
     ]
