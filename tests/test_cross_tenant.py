@@ -143,7 +143,8 @@ def _allowed(area, role):
 
 def _status(client, method, url):
     response = getattr(client, method)(url)
-    response.close()  # file downloads hold their file open until closed
+    if response.streaming:  # reading a download to its end closes its file
+        b"".join(response.streaming_content)
     return response.status_code
 
 
