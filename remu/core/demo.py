@@ -196,11 +196,19 @@ def seed_demo() -> list[DemoLogin]:
         "Vendeur(se) conseil",
         "Remise à niveau",
     ]
+    today = date.today()
     for i, title in enumerate(titles):
-        campaign = campaigns[1] if i % 3 else campaigns[0]
+        campaign = campaigns[0] if i < 4 else campaigns[1]
         provider = providers[i % 3]
         start = date(campaign.start_date.year, 1 + (i % 9), 1 + i)
+        end = start + timedelta(days=180 + 10 * i)
         full_time = i % 4 != 3
+        if end < today:
+            status = TrainingAction.Status.CLOSED
+        elif start <= today:
+            status = TrainingAction.Status.OPEN
+        else:
+            status = TrainingAction.Status.PLANNED
         action, _ = TrainingAction.objects.get_or_create(
             region=region,
             number=f"CVL-{campaign.code}-{i + 1:03d}",
@@ -210,10 +218,11 @@ def seed_demo() -> list[DemoLogin]:
                 campaign=campaign,
                 programme=programmes[i % 3],
                 kind="market" if i % 2 == 0 else "off_market",
-                status="open" if start <= date(2026, 11, 1) else "planned",
+                status=status,
                 planned_start=start,
-                planned_end=start + timedelta(days=180 + 10 * i),
-                real_start=start if start <= date(2026, 11, 1) else None,
+                planned_end=end,
+                real_start=start if status != TrainingAction.Status.PLANNED else None,
+                real_end=end if status == TrainingAction.Status.CLOSED else None,
                 weekly_hours=Decimal("35") if full_time else Decimal("20"),
                 hours_in_centre=600 + 20 * i,
                 hours_in_company=140,
@@ -281,6 +290,13 @@ def _seed_trainees(region, actions, rng):
         )
         action = actions[n % len(actions)]
         entry = action.planned_start + timedelta(days=rng.randrange(0, 10))
+        finished = action.status == TrainingAction.Status.CLOSED
         Enrollment.objects.get_or_create(
-            trainee=trainee, action=action, defaults={"entry_date": entry}
+            trainee=trainee,
+            action=action,
+            defaults={
+                "entry_date": entry,
+                "exit_date": action.planned_end if finished else None,
+                "status": Enrollment.Status.COMPLETED if finished else Enrollment.Status.ACTIVE,
+            },
         )
