@@ -182,3 +182,23 @@ def test_an_agent_without_region_is_refused_by_the_database(db):
 
     with pytest.raises(IntegrityError):
         User.objects.create_user("sans-region@example.org", role=User.Role.AGENT)
+
+
+def test_create_agent_command_gives_a_temporary_password_to_change(client, region):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command(
+        "create_agent",
+        region=region.code,
+        email="nouvel.agent@region.example",
+        rules_admin=True,
+        stdout=out,
+    )
+    password = out.getvalue().split("mot de passe provisoire : ")[1].split()[0]
+    agent = User.objects.get(email="nouvel.agent@region.example")
+    assert agent.region == region and agent.is_rules_admin and agent.must_change_password
+    login(client, agent.email, password)
+    assert client.get(reverse("core:home")).url == reverse("accounts:password_change")
