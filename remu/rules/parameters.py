@@ -1,0 +1,379 @@
+"""Dated parameter sets, read from the reviewable YAML files beside this module.
+
+A parameter set (a region, or the national tables) has dated *versions* of its rate scale and
+dated *options* (absence rules, entry bonus, allowances, "national if more favourable", ...).
+A set may `extends` another: where it has no version in force, the parent's applies, and its
+options are merged over the parent's. A version may be a `revaluation` of the previous one by a
+coefficient (R6341-24-8): every amount x coefficient, half-up to the cent, prior-salary amounts
+excepted (only their floor and ceiling are revalued).
+
+Loading validates everything: a malformed file raises ParameterError naming the file and key.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+import yaml
+
+from .money import cents
+
+PARAMETERS_DIR = Path(__file__).parent / "parameters"
+HOURLY_DIVISOR = Decimal("151.67")
+PART_TIME_WEEKS_PER_MONTH = Decimal("4.33")
+
+CATEGORIES = {
+    "JOB_SEEKER": "demandeur d'emploi",
+    "PRIOR_ACTIVITY": "activité salariée antérieure suffisante",
+    "NON_SALARIED": "travailleur non salarié",
+    "FAMILY_SITUATION": "situation familiale particulière",
+    "RSA_GJ": "bénéficiaire du RSA ou de la Garantie jeunes",
+    "DISABLED": "travailleur handicapé",
+    "DISABLED_PRIOR_SALARY": "travailleur handicapé avec activité salariée antérieure",
+    "DETAINEE": "personne détenue",
+    "ASS_PART_TIME": "bénéficiaire de l'ASS à temps partiel",
+}
+ABSENCE_REASONS = {
+    "PUBLIC_HOLIDAY": "jour férié",
+    "LOCAL_DAY": "jour férié local",
+    "LEGAL_LEAVE": "congé pour motif légal",
+    "JUSTIFIED_PAID": "absence justifiée",
+    "CENTRE_CLOSURE": "fermeture du centre",
+    "WEATHER": "intempéries",
+    "SICKNESS": "maladie",
+    "MATERNITY_PATERNITY": "congé maternité ou paternité",
+    "PARENTAL_LEAVE": "congé parental",
+    "WORK_ACCIDENT": "accident du travail",
+    "UNJUSTIFIED": "absence non justifiée",
+}
+
+
+class ParameterError(ValueError):
+    """A parameter file that cannot be used; the message names the file and the key."""
+
+
+@dataclass(frozen=True)
+class AgeBand:
+    code: str
+    label: str
+    max_age: int | None  # inclusive; None: open-ended
+
+
+@dataclass(frozen=True)
+class Amount:
+    """One category's amount in a version: a monthly amount per age band (a flat amount is a
+    single band "all"), or a prior-salary clamp, or an hourly rate only."""
+
+    monthly_by_band: dict[str, Decimal] | None = None
+    floor: Decimal | None = None
+    ceiling: Decimal | None = None
+    hourly: Decimal | None = None
+    hourly_from_monthly: Decimal | None = None  # ASS: an hourly rate from a monthly amount
+
+    @property
+    def is_hourly_only(self) -> bool:
+        return self.hourly is not None or self.hourly_from_monthly is not None
+
+    @property
+    def is_prior_salary(self) -> bool:
+        return self.floor is not None
+
+    def revalued(self, coefficient: Decimal) -> Amount:
+        def r(v):
+            return None if v is None else cents(v * coefficient)
+
+        return Amount(
+            monthly_by_band=(
+                None
+                if self.monthly_by_band is None
+                else {b: cents(v * coefficient) for b, v in self.monthly_by_band.items()}
+            ),
+            floor=r(self.floor),
+            ceiling=r(self.ceiling),
+            hourly=r(self.hourly),
+            hourly_from_monthly=self.hourly_from_monthly,  # the ASS amount is not ours to revalue
+        )
+
+
+@dataclass(frozen=True)
+class Version:
+    set_code: str
+    start: dt.date
+    label: str
+    age_bands: tuple[AgeBand, ...]
+    amounts: dict[str, Amount]
+    derived_from: dt.date | None = None  # a revaluation of the version in force that day
+    coefficient: Decimal | None = None
+    note: str = ""
+
+    def band_for_age(self, age: int) -> AgeBand:
+        for band in self.age_bands:
+            if band.max_age is None or age <= band.max_age:
+                return band
+        return self.age_bands[-1]
+
+
+@dataclass
+class ParameterSet:
+    code: str
+    label: str
+    territory: str
+    holidays_subdivision: str | None
+    versions: list[Version]  # sorted by start
+    options: list[tuple[dt.date, dict]]  # sorted by start; merged in order
+    parent: ParameterSet | None = None
+    source: str = ""
+    _options_cache: dict = field(default_factory=dict, repr=False)
+
+    def own_version_at(self, day: dt.date) -> Version | None:
+        found = None
+        for version in self.versions:
+            if version.start <= day:
+                found = version
+        return found
+
+    def version_at(self, day: dt.date) -> Version | None:
+        """The scale version in force on `day`: this set's own, else its parent's."""
+        own = self.own_version_at(day)
+        if own is not None:
+            return own
+        return self.parent.version_at(day) if self.parent else None
+
+    def amount_at(self, day: dt.date, category: str) -> tuple[Version, Amount] | None:
+        """The category's amount in force: the set's own version if it defines the category,
+        else the parent's (a region table need not restate every national category)."""
+        own = self.own_version_at(day)
+        if own is not None and category in own.amounts:
+            return own, own.amounts[category]
+        if self.parent is not None:
+            return self.parent.amount_at(day, category)
+        return None
+
+    def options_at(self, day: dt.date) -> dict:
+        key = day
+        if key not in self._options_cache:
+            merged = dict(self.parent.options_at(day)) if self.parent else {}
+            for start, opts in self.options:
+                if start <= day:
+                    for name, value in opts.items():
+                        if name == "absences":
+                            absences = dict(merged.get("absences", {}))
+                            absences.update(value)
+                            merged["absences"] = absences
+                        elif name != "note":
+                            merged[name] = value
+            self._options_cache[key] = merged
+        return self._options_cache[key]
+
+
+def _decimal(value, where: str) -> Decimal:
+    try:
+        result = Decimal(str(value))
+    except (InvalidOperation, ValueError) as exc:
+        raise ParameterError(f"{where}: montant invalide {value!r}") from exc
+    if result < 0 or not result.is_finite():
+        raise ParameterError(f"{where}: montant invalide {value!r}")
+    return result
+
+
+def _date(value, where: str) -> dt.date:
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError as exc:
+        raise ParameterError(f"{where}: date invalide {value!r} (AAAA-MM-JJ attendu)") from exc
+
+
+def _bands(raw, where: str) -> tuple[AgeBand, ...]:
+    if not isinstance(raw, list) or not raw:
+        raise ParameterError(f"{where}: une liste de tranches d'âge est attendue")
+    bands = []
+    for i, item in enumerate(raw):
+        at = f"{where}[{i}]"
+        if not isinstance(item, dict) or "code" not in item or "label" not in item:
+            raise ParameterError(f"{at}: « code » et « label » sont obligatoires")
+        max_age = item.get("max_age")
+        if max_age is not None and not isinstance(max_age, int):
+            raise ParameterError(f"{at}.max_age: un entier est attendu")
+        bands.append(AgeBand(str(item["code"]), str(item["label"]), max_age))
+    if bands[-1].max_age is not None:
+        raise ParameterError(f"{where}: la dernière tranche doit être ouverte (sans max_age)")
+    return tuple(bands)
+
+
+def _amount(raw, bands: tuple[AgeBand, ...], where: str) -> Amount:
+    if isinstance(raw, str | int | float):
+        return Amount(monthly_by_band={"all": _decimal(raw, where)})
+    if not isinstance(raw, dict) or not raw:
+        raise ParameterError(f"{where}: montant, table par tranche d'âge ou objet attendu")
+    if "floor" in raw or "ceiling" in raw:
+        floor = _decimal(raw.get("floor"), f"{where}.floor")
+        ceiling = _decimal(raw.get("ceiling"), f"{where}.ceiling")
+        if ceiling < floor:
+            raise ParameterError(f"{where}: le plafond est inférieur au plancher")
+        return Amount(floor=floor, ceiling=ceiling)
+    if "hourly" in raw:
+        return Amount(hourly=_decimal(raw["hourly"], f"{where}.hourly"))
+    if "hourly_from_monthly" in raw:
+        return Amount(
+            hourly_from_monthly=_decimal(raw["hourly_from_monthly"], f"{where}.hourly_from_monthly")
+        )
+    codes = {b.code for b in bands}
+    if set(map(str, raw)) != codes:
+        raise ParameterError(
+            f"{where}: les tranches {sorted(map(str, raw))} ne correspondent pas aux tranches "
+            f"d'âge de la version {sorted(codes)}"
+        )
+    return Amount(monthly_by_band={str(k): _decimal(v, f"{where}.{k}") for k, v in raw.items()})
+
+
+def _version(raw, previous: Version | None, set_code: str, where: str) -> Version:
+    if not isinstance(raw, dict):
+        raise ParameterError(f"{where}: un objet est attendu")
+    start = _date(raw.get("from"), f"{where}.from")
+    if start.day != 1:
+        raise ParameterError(f"{where}.from: une version prend effet le 1er d'un mois")
+    label = str(raw.get("label") or "")
+    if not label:
+        raise ParameterError(f"{where}.label: obligatoire")
+    if "revaluation" in raw:
+        if previous is None:
+            raise ParameterError(f"{where}.revaluation: aucune version précédente à revaloriser")
+        coefficient = _decimal(
+            (raw["revaluation"] or {}).get("coefficient"), f"{where}.revaluation.coefficient"
+        )
+        return Version(
+            set_code=set_code,
+            start=start,
+            label=label,
+            age_bands=previous.age_bands,
+            amounts={c: a.revalued(coefficient) for c, a in previous.amounts.items()},
+            derived_from=previous.start,
+            coefficient=coefficient,
+            note=str(raw.get("note") or ""),
+        )
+    bands = _bands(raw.get("age_bands"), f"{where}.age_bands")
+    amounts_raw = raw.get("amounts")
+    if not isinstance(amounts_raw, dict) or not amounts_raw:
+        raise ParameterError(f"{where}.amounts: obligatoire")
+    amounts = {}
+    for category, value in amounts_raw.items():
+        if category not in CATEGORIES:
+            raise ParameterError(f"{where}.amounts.{category}: catégorie inconnue")
+        amounts[category] = _amount(value, bands, f"{where}.amounts.{category}")
+    return Version(set_code, start, label, bands, amounts, note=str(raw.get("note") or ""))
+
+
+def _validate_options(opts: dict, where: str) -> None:
+    for reason in opts.get("absences") or {}:
+        if reason not in ABSENCE_REASONS:
+            raise ParameterError(f"{where}.absences.{reason}: motif d'absence inconnu")
+    for key in ("entry_bonus",):
+        value = opts.get(key)
+        if value is not None:
+            _decimal(value.get("amount"), f"{where}.{key}.amount")
+    allowances = opts.get("allowances")
+    if allowances:
+        for kind in ("transport", "housing"):
+            for i, band in enumerate(allowances.get(kind) or []):
+                _decimal(band.get("amount"), f"{where}.allowances.{kind}[{i}].amount")
+                _decimal(band.get("above_km"), f"{where}.allowances.{kind}[{i}].above_km")
+
+
+def _read(path: Path) -> dict:
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ParameterError(f"{path.name}: YAML illisible ({exc})") from exc
+    if not isinstance(raw, dict):
+        raise ParameterError(f"{path.name}: un objet YAML est attendu")
+    return raw
+
+
+def load_parameter_sets(directory: Path = PARAMETERS_DIR) -> dict[str, ParameterSet]:
+    """Every parameter set of the directory (withholding.yaml aside), validated and linked."""
+    raws = {}
+    for path in sorted(directory.glob("*.yaml")):
+        if path.stem == "withholding":
+            continue
+        raw = _read(path)
+        code = raw.get("code")
+        if code != path.stem:
+            raise ParameterError(f"{path.name}.code: « {code} » devrait être « {path.stem} »")
+        raws[code] = (path.name, raw)
+    sets: dict[str, ParameterSet] = {}
+    for code, (name, raw) in raws.items():
+        versions: list[Version] = []
+        for i, item in enumerate(raw.get("versions") or []):
+            version = _version(
+                item, versions[-1] if versions else None, code, f"{name}.versions[{i}]"
+            )
+            if versions and version.start <= versions[-1].start:
+                raise ParameterError(f"{name}.versions[{i}].from: les dates doivent croître")
+            versions.append(version)
+        options = []
+        for i, item in enumerate(raw.get("options") or []):
+            where = f"{name}.options[{i}]"
+            if not isinstance(item, dict):
+                raise ParameterError(f"{where}: un objet est attendu")
+            start = _date(item.get("from"), f"{where}.from")
+            opts = {k: v for k, v in item.items() if k != "from"}
+            _validate_options(opts, where)
+            options.append((start, opts))
+        options.sort(key=lambda pair: pair[0])
+        territory = raw.get("territory", "mainland")
+        if territory not in ("mainland", "gp-mq-re", "gf-yt"):
+            raise ParameterError(f"{name}.territory: « {territory} » inconnu")
+        sets[code] = ParameterSet(
+            code=code,
+            label=str(raw.get("label") or code),
+            territory=territory,
+            holidays_subdivision=raw.get("holidays_subdivision"),
+            versions=versions,
+            options=options,
+            source=name,
+        )
+    for code, (name, raw) in raws.items():
+        parent = raw.get("extends")
+        if parent is not None:
+            if parent not in sets:
+                raise ParameterError(f"{name}.extends: jeu de paramètres « {parent} » inconnu")
+            sets[code].parent = sets[parent]
+            if sets[code].holidays_subdivision is None:
+                sets[code].holidays_subdivision = sets[parent].holidays_subdivision
+    return sets
+
+
+@dataclass(frozen=True)
+class WithholdingGrid:
+    start: dt.date
+    bounds: tuple[Decimal, ...]
+    rates: tuple[Decimal, ...]
+
+    def rate_for(self, taxable: Decimal) -> Decimal:
+        for bound, rate in zip(self.bounds, self.rates, strict=False):
+            if taxable <= bound:
+                return rate
+        return self.rates[-1]
+
+
+def load_withholding(directory: Path = PARAMETERS_DIR) -> dict[str, list[WithholdingGrid]]:
+    raw = _read(directory / "withholding.yaml")
+    rates = tuple(_decimal(r, f"withholding.yaml.rates[{i}]") for i, r in enumerate(raw["rates"]))
+    grids: dict[str, list[WithholdingGrid]] = {}
+    for territory, items in (raw.get("grids") or {}).items():
+        grids[territory] = []
+        for i, item in enumerate(items):
+            where = f"withholding.yaml.grids.{territory}[{i}]"
+            bounds = tuple(_decimal(b, f"{where}.bounds") for b in item.get("bounds") or [])
+            if len(bounds) != len(rates) - 1:
+                raise ParameterError(f"{where}.bounds: {len(rates) - 1} bornes attendues")
+            grids[territory].append(
+                WithholdingGrid(_date(item["from"], f"{where}.from"), bounds, rates)
+            )
+        grids[territory].sort(key=lambda g: g.start)
+    return grids
