@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test quality fmt venv migrate demo worker vendor check-deploy clean
+.PHONY: run test quality fmt venv migrate demo worker vendor bench-rules clean
 
 $(STAMP): requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -45,6 +45,10 @@ quality: venv
 fmt: venv
 	$(PY) -m ruff check --fix .
 	$(PY) -m ruff format .
+
+## 1,000,000 seeded trainee-months through the rules engine's batch path: rate and peak memory.
+bench-rules: venv
+	$(PY) -m remu.rules.bench 1000000
 
 ## Re-vendor Bootstrap, htmx and axe-core, and rebuild the communes file (needs npm).
 vendor: venv

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
 
-from .calendar import age_on, fr, local_days, month_bounds, public_holidays, thirtieth
+from .calendar import fr, local_days, month_bounds, public_holidays, thirtieth
 from .money import ZERO, cents, euros, number
 from .parameters import (
     ABSENCE_REASONS,
@@ -28,6 +28,10 @@ from .parameters import (
 
 FULL_TIME_WEEKLY_HOURS = Decimal(30)  # national rule (seed 001 §1.6); regions may not change it
 HUNDRED = Decimal(100)
+# Reasons that, when the region pays them, pay every day of the absence (no day-by-day limit).
+ALWAYS_PAID_WHEN_PAID = frozenset(
+    ABSENCE_REASONS.keys() - {"PUBLIC_HOLIDAY", "LOCAL_DAY", "LEGAL_LEAVE", "CENTRE_CLOSURE"}
+)
 THIRTY = Decimal(30)
 
 
@@ -98,6 +102,7 @@ class Scale:
     version_label: str
     version_start: dt.date
     text: str  # the explanation line for this amount
+    by_thirtieths: tuple[Decimal, ...] = ()  # monthly x k / 30, half-up, for k in 0..30
 
 
 class Engine:
@@ -108,6 +113,7 @@ class Engine:
         )
         self._scales: dict = {}
         self._months: dict = {}
+        self._caps: dict = {}  # weekly hours -> the monthly hours cap
 
     # -- what a month and a version share ------------------------------------------------
 
@@ -118,7 +124,19 @@ class Engine:
             pset = self.sets[code]
             first, last = month_bounds(year, month)
             options = pset.options_at(first)
-            ctx = (pset, first, last, last.day, options, self._grid(pset.territory, first))
+            grid = self._grid(pset.territory, first)
+            # Below the first bound of a 0 % band, no need to look the rate up.
+            zero_limit = grid.bounds[0] if grid and grid.rates[0] == 0 else Decimal(-1)
+            ctx = (
+                pset,
+                first,
+                last,
+                last.day,
+                options,
+                grid,
+                zero_limit,
+                options.get("pay_above_training_hours"),
+            )
             self._months[key] = ctx
         return ctx
 
@@ -131,12 +149,32 @@ class Engine:
         return found
 
     def _scale(self, pset: ParameterSet, first: dt.date, category: str, age: int, options):
-        key = (pset.code, first, category, age)
-        scale = self._scales.get(key)
-        if scale is None:
-            scale = self._resolve_scale(pset, first, category, age, options)
-            self._scales[key] = scale
-        return scale
+        """The scale for an age at entry; resolved once per set, month, category and age
+        segment (the union of the age bands that can apply, national ones included)."""
+        key = (pset.code, first, category)
+        segments = self._scales.get(key)
+        if segments is None:
+            segments = self._segments(pset, first, category, options)
+            self._scales[key] = segments
+        for max_age, scale in segments:
+            if age <= max_age:
+                return scale
+        return segments[-1][1]
+
+    def _segments(self, pset, first, category, options):
+        found = pset.amount_at(first, category)
+        if found is None:  # raise with the right message
+            return [(200, self._resolve_scale(pset, first, category, 0, options))]
+        limits = {band.max_age for band in found[0].age_bands if band.max_age is not None}
+        favourable = options.get("more_favourable")
+        if favourable in self.sets:
+            other = self.sets[favourable].amount_at(first, category)
+            if other is not None:
+                limits |= {b.max_age for b in other[0].age_bands if b.max_age is not None}
+        bounds = sorted(limits) + [200]
+        return [
+            (bound, self._resolve_scale(pset, first, category, bound, options)) for bound in bounds
+        ]
 
     def _resolve_scale(self, pset, first, category, age, options) -> Scale:
         found = pset.amount_at(first, category)
@@ -204,26 +242,48 @@ class Engine:
                     monthly = o_monthly
                     version = o_version
         return Scale(
-            monthly, cents(monthly / HOURLY_DIVISOR), None, None, version.label, version.start, text
+            monthly,
+            cents(monthly / HOURLY_DIVISOR),
+            None,
+            None,
+            version.label,
+            version.start,
+            text,
+            _thirtieths_table(monthly),
         )
 
     # -- the month's pay -----------------------------------------------------------------
 
     def compute(self, case: Case, explain: bool = True) -> Result:
-        if case.region not in self.sets:
-            raise CaseError("region", f"jeu de paramètres inconnu « {case.region} »")
-        if case.category not in CATEGORIES:
-            raise CaseError("category", f"catégorie inconnue « {case.category} »")
-        pset, first, last, last_day, options, grid = self._month(case.region, case.year, case.month)
-        if case.entry_date > last or (case.exit_date is not None and case.exit_date < first):
+        # Hot path: the month context and the scale come from caches; checks that only an
+        # uncached month can fail run on a cache miss.
+        ctx = self._months.get((case.region, case.year, case.month))
+        if ctx is None:
+            if case.region not in self.sets:
+                raise CaseError("region", f"jeu de paramètres inconnu « {case.region} »")
+            ctx = self._month(case.region, case.year, case.month)
+        pset, first, last, last_day, options, grid, zero_limit, threshold = ctx
+        entry, exit_date = case.entry_date, case.exit_date
+        if entry > last or (exit_date is not None and exit_date < first):
             raise CaseError("month", "le mois est hors de la période d'inscription du stagiaire")
-        if case.exit_date is not None and case.exit_date < case.entry_date:
+        if exit_date is not None and exit_date < entry:
             raise CaseError("exit_date", "la date de sortie précède la date d'entrée")
-        if case.weekly_hours <= 0:
+        weekly = case.weekly_hours
+        if weekly <= 0:
             raise CaseError("weekly_hours", "la durée hebdomadaire doit être positive")
-        scale = self._scale(
-            pset, first, case.category, age_on(case.birth_date, case.entry_date), options
-        )
+        birth = case.birth_date
+        age = entry.year - birth.year - ((entry.month, entry.day) < (birth.month, birth.day))
+        segments = self._scales.get((case.region, first, case.category))
+        if segments is None:
+            if case.category not in CATEGORIES:
+                raise CaseError("category", f"catégorie inconnue « {case.category} »")
+            segments = self._segments(pset, first, case.category, options)
+            self._scales[(case.region, first, case.category)] = segments
+        scale = segments[-1][1]
+        for max_age, candidate in segments:
+            if age <= max_age:
+                scale = candidate
+                break
         lines = [scale.text] if explain else None
 
         monthly = scale.monthly
@@ -237,13 +297,16 @@ class Engine:
             if explain:
                 lines.append(f"Salaire antérieur {euros(salary)} : montant retenu {euros(monthly)}")
 
-        start = case.entry_date if case.entry_date > first else first
-        end = case.exit_date if case.exit_date is not None and case.exit_date < last else last
-        full_time = case.weekly_hours >= FULL_TIME_WEEKLY_HOURS and monthly is not None
-        absences = self._absence_days(case, options, pset, start, end, lines)
+        start = entry if entry > first else first
+        end = exit_date if exit_date is not None and exit_date < last else last
+        full_time = weekly >= FULL_TIME_WEEKLY_HOURS and monthly is not None
+        absences = (
+            self._absence_days(case, options, pset, start, end, lines) if case.absences else ()
+        )
 
         if full_time:
-            first_index, last_index = thirtieth(start, last_day), thirtieth(end, last_day)
+            first_index = 30 if start.day == last_day else (start.day if start.day < 30 else 30)
+            last_index = 30 if end.day == last_day else (end.day if end.day < 30 else 30)
             span = last_index - first_index + 1
             if explain and span < 30:
                 lines.append(f"Présence du {fr(start)} au {fr(end)} : {span} trentièmes")
@@ -261,8 +324,9 @@ class Engine:
                         f"{'s' if retained > 1 else ''}"
                     )
             paid = span - unpaid_mask.bit_count()
-            remuneration = cents(monthly * paid / THIRTY)
-            fraction = Decimal(paid) / THIRTY
+            table = scale.by_thirtieths if monthly is scale.monthly else None
+            remuneration = table[paid] if table else cents(monthly * paid / THIRTY)
+            fraction = None  # paid / 30, only computed if an allowance needs it
             paid_thirtieths, paid_hours = paid, None
             if explain:
                 lines.append(f"{paid}/30 × {euros(monthly)} = {euros(remuneration)}")
@@ -283,7 +347,9 @@ class Engine:
                     if total > 0 and unpaid < total:
                         absence_hours += absence.hours * (total - unpaid) / total
             absence_hours = cents(absence_hours)
-            cap = cents(case.weekly_hours * PART_TIME_WEEKS_PER_MONTH)
+            cap = self._caps.get(weekly)
+            if cap is None:
+                cap = self._caps[weekly] = cents(weekly * PART_TIME_WEEKS_PER_MONTH)
             paid_hours = min(case.hours_present + absence_hours, cap)
             remuneration = cents(paid_hours * hourly)
             fraction = paid_hours / cap if cap else ZERO
@@ -299,11 +365,11 @@ class Engine:
                     paid_text += f" + {number(absence_hours)} h d'absences rémunérées"
                 lines.append(
                     f"Heures rémunérées : {paid_text}, plafond {number(case.weekly_hours)} × "
-                    f"{number(PART_TIME_WEEKS_PER_MONTH)} = {number(cap)} h : {number(paid_hours)} h"
+                    f"{number(PART_TIME_WEEKS_PER_MONTH)} = {number(cap)} h : "
+                    f"{number(paid_hours)} h"
                 )
                 lines.append(f"{number(paid_hours)} h × {euros(hourly)} = {euros(remuneration)}")
 
-        threshold = options.get("pay_above_training_hours")
         if (
             threshold is not None
             and case.training_total_hours is not None
@@ -316,16 +382,24 @@ class Engine:
                     f"versée que pour les formations de plus de {threshold} h"
                 )
 
-        allowances = self._allowances(case, options, fraction, lines)
-        gross = remuneration + allowances
-        if case.tax_rate is not None:
+        if case.distance_km is not None or case.training_total_hours is not None:
+            if fraction is None:
+                fraction = Decimal(paid_thirtieths) / THIRTY
+            allowances = self._allowances(case, options, fraction, lines)
+            gross = remuneration + allowances
+        else:
+            allowances = ZERO
+            gross = remuneration
+        if case.tax_rate is None and remuneration <= zero_limit:
+            rate, rate_text = ZERO, "grille par défaut (article 204 H du CGI)"
+        elif case.tax_rate is not None:
             if not 0 <= case.tax_rate <= 100:
                 raise CaseError("tax_rate", "le taux doit être compris entre 0 et 100 %")
             rate, rate_text = case.tax_rate, "taux personnalisé"
         else:
             rate = grid.rate_for(remuneration) if grid else ZERO
             rate_text = "grille par défaut (article 204 H du CGI)"
-        withholding = cents(remuneration * rate / HUNDRED)
+        withholding = cents(remuneration * rate / HUNDRED) if rate else ZERO
         if explain:
             if allowances:
                 lines.append(
@@ -340,19 +414,19 @@ class Engine:
                 f"Net : {euros(gross)} − {euros(withholding)} = {euros(gross - withholding)}"
             )
         return Result(
-            id=case.id,
-            monthly_amount=monthly,
-            hourly_rate=hourly,
-            paid_thirtieths=paid_thirtieths,
-            paid_hours=paid_hours,
-            remuneration=remuneration,
-            allowances=allowances,
-            gross=gross,
-            withholding=withholding,
-            net=gross - withholding,
-            explanation=lines if explain else [],
-            version_label=scale.version_label,
-            version_start=scale.version_start,
+            case.id,
+            monthly,
+            hourly,
+            paid_thirtieths,
+            paid_hours,
+            remuneration,
+            allowances,
+            gross,
+            withholding,
+            gross - withholding if withholding else gross,
+            lines if explain else [],
+            scale.version_label,
+            scale.version_start,
         )
 
     # -- absences ------------------------------------------------------------------------
@@ -370,13 +444,23 @@ class Engine:
             if absence.end < absence.start:
                 raise CaseError(f"absences[{i}].end", "la fin de l'absence précède son début")
             rule = rules.get(absence.reason, {"paid": False})
-            a, b = max(absence.start, start), min(absence.end, end)
+            a = absence.start if absence.start > start else start
+            b = absence.end if absence.end < end else end
             if a > b:
                 continue
+            paid_rule = rule.get("paid")
+            if not paid_rule or absence.reason in ALWAYS_PAID_WHEN_PAID:
+                # The whole absence is one run, unpaid or paid: no day-by-day look.
+                runs = [] if paid_rule else [(a, b)]
+                if lines is not None and not runs:
+                    lines.append(
+                        f"{_absence_label(absence)} du {fr(absence.start)} au "
+                        f"{fr(absence.end)} : rémunérée"
+                    )
+                out.append((absence, runs))
+                continue
             days = [a + dt.timedelta(days=n) for n in range((b - a).days + 1)]
-            if not rule.get("paid"):
-                paid_flags = [False] * len(days)
-            elif absence.reason in ("PUBLIC_HOLIDAY", "LOCAL_DAY"):
+            if absence.reason in ("PUBLIC_HOLIDAY", "LOCAL_DAY"):
                 paid_flags = [self._is_holiday(d, pset, options) for d in days]
             elif absence.reason == "LEGAL_LEAVE":
                 allowed = options.get("legal_leave_days", {}).get(absence.kind)
@@ -484,6 +568,10 @@ class Engine:
                             f"Défraiement transport ({number(distance)} km) : {euros(transport)}"
                         )
         return total
+
+
+def _thirtieths_table(monthly: Decimal) -> tuple[Decimal, ...]:
+    return tuple(cents(monthly * k / THIRTY) for k in range(31))
 
 
 def _band_amount(bands, distance) -> Decimal | None:

@@ -1,0 +1,100 @@
+"""`make bench-rules`: seeded random trainee-months through the batch path (no explanation).
+
+Prints trainee-months per second (compute time only; generating the cases is not timed) and the
+process's peak memory. Usage: python -m remu.rules.bench [N]
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import resource
+import sys
+import time
+from decimal import Decimal
+
+from .engine import Absence, Case, Engine
+
+REGIONS = [
+    "national",
+    "centre-val-de-loire",
+    "bourgogne-franche-comte",
+    "guadeloupe",
+    "hauts-de-france",
+    "mayotte",
+]
+CATEGORIES = ["JOB_SEEKER"] * 6 + ["PRIOR_ACTIVITY", "FAMILY_SITUATION", "DISABLED", "NON_SALARIED"]
+REASONS = ["UNJUSTIFIED", "SICKNESS", "JUSTIFIED_PAID", "PUBLIC_HOLIDAY", "WEATHER"]
+CHUNK = 100_000
+
+
+def make_cases(rng: random.Random, count: int) -> list[Case]:
+    cases = []
+    hours = [Decimal(h) for h in (35, 35, 35, 30, 20, 15, 24)]
+    for n in range(count):
+        year, month = rng.randrange(2022, 2027), rng.randrange(1, 13)
+        first = dt.date(year, month, 1)
+        entry = first - dt.timedelta(days=rng.randrange(-20, 300))
+        exit_date = first + dt.timedelta(days=rng.randrange(10, 40)) if rng.random() < 0.1 else None
+        if exit_date is not None and exit_date < entry:
+            exit_date = None
+        weekly = rng.choice(hours)
+        absences = ()
+        if rng.random() < 0.3:
+            start = first + dt.timedelta(days=rng.randrange(0, 25))
+            absences = (
+                Absence(
+                    start,
+                    start + dt.timedelta(days=rng.randrange(0, 4)),
+                    rng.choice(REASONS),
+                    hours=Decimal(7),
+                ),
+            )
+        cases.append(
+            Case(
+                region=rng.choice(REGIONS),
+                year=year,
+                month=month,
+                category=rng.choice(CATEGORIES),
+                birth_date=dt.date(
+                    rng.randrange(1960, 2006), rng.randrange(1, 13), rng.randrange(1, 29)
+                ),
+                entry_date=entry,
+                exit_date=exit_date,
+                weekly_hours=weekly,
+                absences=absences,
+                hours_present=None if weekly >= 30 else Decimal(rng.randrange(20, 90)),
+                distance_km=Decimal(rng.randrange(0, 80)) if rng.random() < 0.3 else None,
+                id=str(n),
+            )
+        )
+    return cases
+
+
+def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    total = int(argv[0]) if argv else 1_000_000
+    rng = random.Random(20261122)
+    engine = Engine()
+    compute = engine.compute
+    elapsed = 0.0
+    done = 0
+    checksum = Decimal(0)
+    while done < total:
+        cases = make_cases(rng, min(CHUNK, total - done))
+        start = time.perf_counter()
+        for case in cases:
+            checksum += compute(case, False).net
+        elapsed += time.perf_counter() - start
+        done += len(cases)
+    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(
+        f"{done} trainee-months in {elapsed:.2f} s of computation: "
+        f"{done / elapsed:,.0f} trainee-months per second on one core"
+    )
+    print(f"peak memory: {peak_mib:.0f} MiB; checksum of net pay: {checksum}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

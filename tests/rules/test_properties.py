@@ -1,0 +1,126 @@
+"""Properties that hold for every trainee-month (hypothesis)."""
+
+import datetime as dt
+from decimal import Decimal
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from remu.rules.cli import compute_all
+from remu.rules.engine import Absence, Case, compute
+
+REGIONS = [
+    "national",
+    "centre-val-de-loire",
+    "bourgogne-franche-comte",
+    "guadeloupe",
+    "hauts-de-france",
+]
+CATEGORIES = ["JOB_SEEKER", "PRIOR_ACTIVITY", "FAMILY_SITUATION", "DISABLED"]
+UNPAID = ["UNJUSTIFIED", "SICKNESS", "PARENTAL_LEAVE"]
+
+
+@st.composite
+def months(draw):
+    year = draw(st.integers(2022, 2026))
+    month = draw(st.integers(1, 12))
+    return year, month
+
+
+@st.composite
+def full_time_cases(draw, absences=None):
+    year, month = draw(months())
+    first = dt.date(year, month, 1)
+    last = (first + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+    entry = draw(st.dates(first - dt.timedelta(days=400), last))
+    exit_date = draw(
+        st.one_of(st.none(), st.dates(max(entry, first), last + dt.timedelta(days=90)))
+    )
+    if absences is None:
+        absences = draw(
+            st.lists(
+                st.tuples(st.integers(1, last.day), st.integers(0, 6), st.sampled_from(UNPAID)),
+                max_size=4,
+            )
+        )
+    return Case(
+        region=draw(st.sampled_from(REGIONS)),
+        year=year,
+        month=month,
+        category=draw(st.sampled_from(CATEGORIES)),
+        birth_date=draw(st.dates(dt.date(1955, 1, 1), dt.date(2008, 1, 1))),
+        entry_date=entry,
+        exit_date=exit_date,
+        weekly_hours=Decimal(35),
+        absences=tuple(
+            Absence(
+                dt.date(year, month, d),
+                min(dt.date(year, month, d) + dt.timedelta(days=n), last),
+                reason,
+            )
+            for d, n, reason in absences
+        ),
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(full_time_cases())
+def test_never_negative_never_above_the_monthly_amount(case):
+    result = compute(case, explain=False)
+    assert Decimal(0) <= result.remuneration <= result.monthly_amount
+    assert 0 <= result.paid_thirtieths <= 30
+    assert result.net == result.gross - result.withholding
+
+
+@settings(max_examples=200, deadline=None)
+@given(full_time_cases(absences=[]), st.integers(1, 28), st.integers(0, 10))
+def test_monotone_in_unpaid_absences(case, day, length):
+    without = compute(case, explain=False).remuneration
+    start = dt.date(case.year, case.month, day)
+    case.absences = (Absence(start, start + dt.timedelta(days=length), "UNJUSTIFIED"),)
+    with_absence = compute(case, explain=False).remuneration
+    assert with_absence <= without
+
+
+@settings(max_examples=200, deadline=None)
+@given(full_time_cases(absences=[]))
+def test_a_full_month_without_absence_pays_the_monthly_amount(case):
+    case.entry_date = min(case.entry_date, dt.date(case.year, case.month, 1))
+    case.exit_date = None
+    result = compute(case, explain=False)
+    assert result.paid_thirtieths == 30 and result.remuneration == result.monthly_amount
+
+
+@settings(max_examples=200, deadline=None)
+@given(full_time_cases(absences=[]), st.integers(1, 29), st.decimals(0, 200, places=2))
+def test_part_time_never_above_the_cap(case, weekly, present):
+    case.weekly_hours = Decimal(weekly)
+    case.hours_present = present
+    result = compute(case, explain=False)
+    cap = (Decimal(weekly) * Decimal("4.33")).quantize(Decimal("0.01"))
+    assert result.paid_hours <= cap
+    assert result.remuneration <= (cap * result.hourly_rate).quantize(Decimal("0.01"))
+
+
+@settings(max_examples=100, deadline=None)
+@given(full_time_cases())
+def test_the_cli_and_the_engine_agree(case):
+    raw = {
+        "id": "h",
+        "region": case.region,
+        "month": f"{case.year}-{case.month:02d}",
+        "category": case.category,
+        "birth_date": case.birth_date.isoformat(),
+        "entry_date": case.entry_date.isoformat(),
+        "exit_date": case.exit_date.isoformat() if case.exit_date else None,
+        "weekly_hours": 35,
+        "absences": [
+            {"start": a.start.isoformat(), "end": a.end.isoformat(), "reason": a.reason}
+            for a in case.absences
+        ],
+    }
+    [via_cli] = compute_all([raw])
+    direct = compute(case)
+    assert via_cli["remuneration"] == f"{direct.remuneration:.2f}"
+    assert via_cli["net"] == f"{direct.net:.2f}"
+    assert via_cli["explanation"] == direct.explanation
