@@ -6,4 +6,6 @@ urlpatterns = [
     path("", include("remu.communes.urls")),
     path("", include("remu.referential.urls")),
     path("", include("remu.actions.urls")),
+    path("", include("remu.scales.urls")),
+    path("", include("remu.simulator.urls")),
 ]

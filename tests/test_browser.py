@@ -124,3 +124,39 @@ def test_public_pages_are_accessible(browser_page):
     for path in ("/connexion/", "/mot-de-passe/oublie/"):
         page.goto(page.base_url + path)
         assert_accessible(page)
+
+
+def test_public_simulator_without_javascript_and_accessible(browser_page):
+    page = browser_page
+    page.goto(page.base_url + "/simulateur/")
+    assert_accessible(page)
+    field(page, "Région de la formation").select_option(label="Région Centre-Val de Loire")
+    field(page, "Date de naissance").fill("1990-05-04")
+    field(page, "Date de début de la formation").fill("2026-09-14")
+    field(page, "Durée de la formation (heures par semaine)").fill("35")
+    field(page, "Distance entre le domicile et le lieu de formation (km)").fill("30")
+    page.get_by_role("button", name="Simuler").click()
+    page.wait_for_url("**/simulateur/?*")
+    assert page.get_by_text("Net mensuel estimé").is_visible()
+    assert page.get_by_text("Seule la décision de la Région").is_visible()
+    assert_accessible(page)
+
+
+def test_rules_administrator_previews_a_revaluation(browser_page):
+    page = browser_page
+    log_in(page, "regles@cvl.remu.local")
+    page.wait_for_url("**/region/")
+    page.get_by_role("navigation", name="Navigation principale").get_by_role(
+        "link", name="Barèmes"
+    ).click()
+    assert page.get_by_text("En vigueur au 01/09/2020").first.is_visible()
+    assert_accessible(page)
+    page.get_by_role("link", name="Revaloriser par coefficient").click()
+    field(page, "Libellé (décret, délibération)").fill("Revalorisation 2027")
+    field(page, "Coefficient de revalorisation").fill("1.02")
+    page.get_by_role("button", name="Voir l'aperçu").click()
+    assert page.get_by_text("Aperçu des nouveaux montants").is_visible()
+    assert_accessible(page)
+    page.get_by_role("button", name="Confirmer et enregistrer").click()
+    page.wait_for_url("**/region/baremes/")
+    assert page.get_by_text("saisie dans l'application").first.is_visible()

@@ -13,6 +13,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from remu.accounts.models import ProviderMembership
 from remu.referential.models import CampaignDocument
+from remu.scales.models import ScaleVersion
 
 from . import factories as f
 
@@ -26,12 +27,14 @@ PUBLIC = {
     "accounts:password_reset_complete",
     "accounts:invitation",
     "referential:region_logo",
+    "simulator:simulate",
 }
 
 # URL name -> (area, the victim's object whose pk goes in the URL). Areas: "agent" (regional
 # agents only), "provider" (provider users only), "any" (both, scoped to the provider or the
 # region), "region" (both; shared by every organisation of the region, such as the guides a
-# region publishes for a campaign).
+# region publishes for a campaign), "rules_admin" (agents with the rules-administrator right;
+# the attackers have not got it).
 OBJECT_URLS = {
     "actions:detail": ("any", "action"),
     "actions:update": ("agent", "action"),
@@ -64,6 +67,9 @@ PAGE_URLS = {
     "referential:programme_create": "agent",
     "referential:provider_list": "agent",
     "referential:provider_create": "agent",
+    "scales:list": "agent",
+    "scales:create": "rules_admin",
+    "scales:revaluation": "rules_admin",
 }
 
 
@@ -89,7 +95,7 @@ def test_every_url_is_declared():
 # What only the victim provider (and its region's agents) may see, and what the whole region
 # shares (campaigns, programmes, published guides).
 PRIVATE_MARKERS = ["VICTIM-ACT-001", "Organisme Victime", "victime@of.example"]
-REGION_MARKERS = ["Campagne Victime", "Dispositif Victime", "Guide Victime"]
+REGION_MARKERS = ["Campagne Victime", "Dispositif Victime", "Guide Victime", "Version Victime"]
 
 
 @pytest.fixture
@@ -118,6 +124,15 @@ def world(db, region, other_region):
         "membership": ProviderMembership.objects.get(user=victim_user),
         "document": document,
     }
+    # A scale version stored by the victim's region, for the parameter set both regions follow.
+    ScaleVersion.objects.create(
+        region=region,
+        start=date(2026, 1, 1),
+        label="Version Victime",
+        age_bands=[{"code": "all", "label": "tous"}],
+        amounts={"JOB_SEEKER": "999.00"},
+        created_by=f.AgentFactory(region=region),
+    )
     same_region_provider = f.ProviderFactory(region=region, name="Organisme Voisin")
     f.TrainingActionFactory(region=region, provider=same_region_provider, campaign=campaign)
     far_provider = f.ProviderFactory(region=other_region, name="Organisme Lointain")
@@ -243,3 +258,13 @@ def test_a_region_agent_cannot_attach_another_regions_objects(client, world, oth
     body = response.content.decode()
     assert "Sélectionnez un choix valide" in body
     assert not own.region.actions.filter(number="INTRUS-1").exists()
+
+
+def test_the_markers_are_visible_to_their_owners(client, world):
+    """Guards the marker test: the owners do see what the attackers must not."""
+    _, _, owners = world
+    client.force_login(owners["agent"])
+    assert "Version Victime" in client.get(reverse("scales:list")).content.decode()
+    assert "VICTIM-ACT-001" in client.get(reverse("actions:list")).content.decode()
+    client.force_login(owners["provider"])
+    assert "VICTIM-ACT-001" in client.get(reverse("core:provider_home")).content.decode()

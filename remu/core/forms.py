@@ -20,6 +20,12 @@ class StyledFormMixin:
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
+            if isinstance(field, forms.DecimalField):
+                # French users type « 1,5 »: localised text input, decimal keypad on phones.
+                field.localize = True
+                field.widget = forms.TextInput(attrs={**field.widget.attrs, "inputmode": "decimal"})
+                field.widget.is_localized = True
+                field.widget.attrs.pop("step", None)
             widget = field.widget
             if isinstance(widget, forms.CheckboxInput | forms.RadioSelect):
                 css = "form-check-input"

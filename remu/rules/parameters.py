@@ -152,6 +152,14 @@ class ParameterSet:
             return self.parent.amount_at(day, category)
         return None
 
+    def categories_at(self, day: dt.date) -> set[str]:
+        """Every category this set (or its parent) can pay on `day`."""
+        own = self.own_version_at(day)
+        categories = set(own.amounts) if own is not None else set()
+        if self.parent is not None:
+            categories |= self.parent.categories_at(day)
+        return categories
+
     def options_at(self, day: dt.date) -> dict:
         key = day
         if key not in self._options_cache:
@@ -292,6 +300,67 @@ def _read(path: Path) -> dict:
     if not isinstance(raw, dict):
         raise ParameterError(f"{path.name}: un objet YAML est attendu")
     return raw
+
+
+def version_from_raw(raw: dict, previous: Version | None, set_code: str, where: str) -> Version:
+    """A version from the same plain data as a YAML entry (used for versions stored in the
+    application), validated the same way."""
+    return _version(raw, previous, set_code, where)
+
+
+def version_to_raw(version: Version) -> dict:
+    """The plain, YAML-shaped data of a version (amounts as strings)."""
+    amounts = {}
+    for category, amount in version.amounts.items():
+        if amount.is_prior_salary:
+            amounts[category] = {"floor": str(amount.floor), "ceiling": str(amount.ceiling)}
+        elif amount.hourly is not None:
+            amounts[category] = {"hourly": str(amount.hourly)}
+        elif amount.hourly_from_monthly is not None:
+            amounts[category] = {"hourly_from_monthly": str(amount.hourly_from_monthly)}
+        elif set(amount.monthly_by_band) == {"all"}:
+            amounts[category] = str(amount.monthly_by_band["all"])
+        else:
+            amounts[category] = {b: str(v) for b, v in amount.monthly_by_band.items()}
+    return {
+        "from": version.start.isoformat(),
+        "label": version.label,
+        "age_bands": [
+            {
+                "code": b.code,
+                "label": b.label,
+                **({} if b.max_age is None else {"max_age": b.max_age}),
+            }
+            for b in version.age_bands
+        ],
+        "amounts": amounts,
+    }
+
+
+def with_stored_versions(
+    sets: dict[str, ParameterSet], stored: dict[str, list[Version]]
+) -> dict[str, ParameterSet]:
+    """A copy of the sets where stored versions take precedence from their date (a stored
+    version replaces a file version of the same date). Children are re-linked to the copies."""
+    copies = {
+        code: ParameterSet(
+            code=pset.code,
+            label=pset.label,
+            territory=pset.territory,
+            holidays_subdivision=pset.holidays_subdivision,
+            versions=sorted(
+                {v.start: v for v in [*pset.versions, *stored.get(code, [])]}.values(),
+                key=lambda v: v.start,
+            ),
+            options=pset.options,
+            source=pset.source,
+        )
+        for code, pset in sets.items()
+    }
+    for code, pset in sets.items():
+        if pset.parent is not None:
+            copies[code].parent = copies[pset.parent.code]
+    return copies
 
 
 def load_parameter_sets(directory: Path = PARAMETERS_DIR) -> dict[str, ParameterSet]:

@@ -36,6 +36,8 @@ INSTALLED_APPS = [
     "remu.accounts",
     "remu.actions",
     "remu.trainees",
+    "remu.scales",
+    "remu.simulator",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,46 @@
+from django.contrib.auth.decorators import login_not_required
+from django.shortcuts import render
+
+from remu.rules.engine import CaseError, default_engine
+from remu.rules.simulation import simulate
+from remu.scales.selectors import engine_for_parameter_set
+
+from .forms import SimulatorForm
+
+
+@login_not_required
+def simulator(request):
+    """« Simuler ma rémunération »: public, a plain GET form that works without JavaScript."""
+    form = SimulatorForm(request.GET or None, sets=default_engine().sets)
+    simulation = None
+    error = ""
+    france_travail = False
+    if form.is_valid():
+        data = form.cleaned_data
+        if data["unemployment_benefit"] == "oui":
+            france_travail = True
+        else:
+            try:
+                simulation = simulate(
+                    engine_for_parameter_set(data["region"]),
+                    region=data["region"],
+                    birth_date=data["birth_date"],
+                    start_date=data["start_date"],
+                    weekly_hours=data["weekly_hours"],
+                    situation=form.situation(),
+                    distance_km=data["distance_km"],
+                    housing=data["housing"],
+                    distance_learning=data["distance_learning"],
+                )
+            except CaseError as exc:
+                error = exc.message
+    return render(
+        request,
+        "simulator/simulator.html",
+        {
+            "form": form,
+            "simulation": simulation,
+            "error": error,
+            "france_travail": france_travail,
+        },
+    )
