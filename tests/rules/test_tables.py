@@ -64,3 +64,39 @@ def test_scales(region, day, category, age, monthly):
     pset = ENGINE.sets[region]
     scale = ENGINE._scale(pset, first, category, age, pset.options_at(first))
     assert scale.monthly == Decimal(monthly)
+
+
+SEED_ROWS = [
+    # (region, month, category, birth date, monthly, hourly): seed 002 (2002 table), seed 004
+    ("guadeloupe", "2020-06", "JOB_SEEKER", "2001-01-01", "310.39", "2.05"),
+    ("guadeloupe", "2020-06", "JOB_SEEKER", "1997-01-01", "339.35", "2.24"),
+    ("guadeloupe", "2020-06", "JOB_SEEKER", "1980-01-01", "401.09", "2.64"),
+    ("guadeloupe", "2020-06", "PRIOR_ACTIVITY", "1980-01-01", "652.02", "4.30"),
+    ("guadeloupe", "2020-06", "NON_SALARIED", "1980-01-01", "708.59", "4.67"),
+    ("bourgogne-franche-comte", "2023-02", "JOB_SEEKER", "2006-01-01", "455.01", "3.00"),
+    ("bourgogne-franche-comte", "2023-02", "JOB_SEEKER", "2000-01-01", "652.18", "4.30"),
+    ("bourgogne-franche-comte", "2023-02", "JOB_SEEKER", "1980-01-01", "863.00", "5.69"),
+    ("bourgogne-franche-comte", "2023-02", "DISABLED", "1980-01-01", "1001.02", "6.60"),
+    ("centre-val-de-loire", "2020-10", "RSA_GJ", "1980-01-01", "401.09", "2.64"),
+]
+
+
+def test_the_cli_reproduces_the_seed_tables():
+    from remu.rules.cli import compute_all
+
+    cases = [
+        {
+            "id": str(i),
+            "region": region,
+            "month": month,
+            "category": category,
+            "birth_date": birth,
+            "entry_date": f"{month}-01",
+            "weekly_hours": 35,
+        }
+        for i, (region, month, category, birth, _, _) in enumerate(SEED_ROWS)
+    ]
+    results = compute_all(cases, explain=False)
+    assert [(r["monthly_amount"], r["hourly_rate"]) for r in results] == [
+        (monthly, hourly) for *_, monthly, hourly in SEED_ROWS
+    ]
