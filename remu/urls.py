@@ -7,5 +7,6 @@ urlpatterns = [
     path("", include("remu.referential.urls")),
     path("", include("remu.actions.urls")),
     path("", include("remu.scales.urls")),
+    path("", include("remu.dossiers.urls")),
     path("", include("remu.simulator.urls")),
 ]

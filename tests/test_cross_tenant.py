@@ -12,6 +12,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from remu.accounts.models import ProviderMembership
+from remu.dossiers.models import Dossier, SupportingDocument
 from remu.referential.models import CampaignDocument
 from remu.scales.models import ScaleVersion
 
@@ -48,6 +49,15 @@ OBJECT_URLS = {
     "referential:provider_invite": ("agent", "provider"),
     "referential:membership_resend": ("agent", "membership"),
     "referential:membership_remove": ("agent", "membership"),
+    "dossiers:detail": ("any", "dossier"),
+    "dossiers:confirm": ("provider", "dossier"),
+    "dossiers:delete": ("provider", "dossier"),
+    "dossiers:upload": ("provider", "dossier"),
+    "dossiers:print": ("any", "dossier"),
+    "dossiers:nir_prefill": ("provider", "dossier"),
+    "dossiers:document": ("any", "supporting_document"),
+    "dossiers:reception": ("agent", "submitted_dossier"),
+    "dossiers:decision": ("agent", "submitted_dossier"),
 }
 
 # URL name -> area, for pages without parameters (lists, dashboards, forms, own account).
@@ -68,6 +78,9 @@ PAGE_URLS = {
     "referential:provider_list": "agent",
     "referential:provider_create": "agent",
     "scales:list": "agent",
+    "dossiers:list": "any",
+    "dossiers:create": "provider",
+    "dossiers:action_options": "provider",
     "scales:create": "rules_admin",
     "scales:revaluation": "rules_admin",
 }
@@ -95,6 +108,7 @@ def test_every_url_is_declared():
 # What only the victim provider (and its region's agents) may see, and what the whole region
 # shares (campaigns, programmes, published guides).
 PRIVATE_MARKERS = ["VICTIM-ACT-001", "Organisme Victime", "victime@of.example"]
+PRIVATE_MARKERS += ["VICTIME-DOSSIER"]
 REGION_MARKERS = ["Campagne Victime", "Dispositif Victime", "Guide Victime", "Version Victime"]
 
 
@@ -116,7 +130,35 @@ def world(db, region, other_region):
     document = CampaignDocument(campaign=campaign, title="Guide Victime")
     document.file.save("guide.pdf", __import__("io").BytesIO(b"%PDF-1.4 test"), save=False)
     document.save()
+    dossier = Dossier.objects.create(
+        region=region,
+        action=action,
+        enrollment=action.enrollments.get(),
+        kind="RS1",
+        number="VICTIME-DOSSIER",
+    )
+    submitted = Dossier.objects.create(
+        region=region,
+        action=action,
+        enrollment=action.enrollments.get(),
+        kind="P2S",
+        number="VICTIME-DOSSIER-2",
+        status="submitted",
+    )
+    supporting = SupportingDocument(
+        dossier=dossier,
+        doc_type="ID",
+        original_name="id.pdf",
+        content_type="application/pdf",
+        size=12,
+        uploaded_by=victim_user,
+    )
+    supporting.file.save("upload", __import__("io").BytesIO(b"%PDF-1.4 id"), save=False)
+    supporting.save()
     objects = {
+        "dossier": dossier,
+        "submitted_dossier": submitted,
+        "supporting_document": supporting,
         "action": action,
         "campaign": campaign,
         "programme": programme,
@@ -183,7 +225,7 @@ def test_other_organisations_objects_answer_404(client, world):
         # The owner reaches it: the test would notice a URL that answers 404 to everyone.
         owner = owners["provider" if area == "provider" else "agent"]
         client.force_login(owner)
-        assert _status(client, "get", url) in (200, 405), f"{name} as its owner"
+        assert _status(client, "get", url) in (200, 302, 405), f"{name} as its owner"
 
 
 def test_pages_never_show_other_organisations_objects(client, world):

@@ -8,7 +8,7 @@ from .models import ActionPeriod, TrainingAction
 
 
 class TrainingActionForm(TenantFormMixin, AddressFormMixin, StyledModelForm):
-    address_fields = ("training_postal_code", "training_commune")
+    address_pairs = (("training_postal_code", "training_commune"),)
     unique_field = "number"
     training_postal_code = forms.CharField(
         label="Code postal du lieu de formation", max_length=5, required=False

@@ -16,6 +16,7 @@ from faker import Faker
 from remu.accounts.models import ProviderMembership, User
 from remu.actions.models import ActionPeriod, TrainingAction
 from remu.communes.models import Commune
+from remu.dossiers.services import ensure_market_drafts
 from remu.referential.models import Campaign, CampaignDocument, Programme, Provider, Region
 from remu.trainees.models import Enrollment, Trainee
 
@@ -79,6 +80,7 @@ def seed_demo() -> list[DemoLogin]:
             "assistance_phone": "02 38 70 30 30",
             "assistance_email": "remuneration@centrevaldeloire.example",
             "parameter_set": "centre-val-de-loire",
+            "number_prefix": "CVL",
         },
     )
     if not region.logo:
@@ -253,6 +255,7 @@ def seed_demo() -> list[DemoLogin]:
         actions.append(action)
 
     _seed_trainees(region, actions, rng)
+    ensure_market_drafts(actions)  # market actions: a draft dossier per enrolled trainee
     return logins
 
 

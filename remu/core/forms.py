@@ -54,19 +54,22 @@ class StyledModelForm(StyledFormMixin, forms.ModelForm):
 
 
 class AddressFormMixin:
-    """A postal code and the commune it serves: the commune list follows the postal code
+    """Postal codes and the communes they serve: each commune list follows its postal code
     (htmx lookup, or a plain re-submission without JavaScript). Call `setup_address()` at the
-    end of `__init__`."""
+    end of `__init__`. `address_pairs` names the (postal code, commune) fields."""
 
-    address_fields = ("postal_code", "commune")
+    address_pairs = (("postal_code", "commune"),)
 
     def setup_address(self):
-        postal_name, commune_name = self.address_fields
+        for postal_name, commune_name in self.address_pairs:
+            self._setup_pair(postal_name, commune_name)
+
+    def _setup_pair(self, postal_name, commune_name):
         self.fields[postal_name].widget.attrs.update(
             {
                 "inputmode": "numeric",
                 "pattern": "[0-9]{5}",
-                "autocomplete": "postal-code",
+                "autocomplete": "postal-code" if postal_name == "postal_code" else "off",
                 "hx-get": reverse("communes:lookup"),
                 "hx-trigger": "input changed delay:300ms, change",
                 "hx-target": f"#id_{self.add_prefix(commune_name)}",
@@ -87,11 +90,11 @@ class AddressFormMixin:
 
     def clean(self):
         cleaned = super().clean()
-        postal_name, commune_name = self.address_fields
-        code = cleaned.get(postal_name)
-        commune: Commune | None = cleaned.get(commune_name)
-        if code and not communes_for_postal_code(code).exists():
-            self.add_error(postal_name, "Ce code postal ne correspond à aucune commune.")
-        elif code and commune is None and commune_name not in self.errors:
-            self.add_error(commune_name, "Choisissez la commune correspondant au code postal.")
+        for postal_name, commune_name in self.address_pairs:
+            code = cleaned.get(postal_name)
+            commune: Commune | None = cleaned.get(commune_name)
+            if code and not communes_for_postal_code(code).exists():
+                self.add_error(postal_name, "Ce code postal ne correspond à aucune commune.")
+            elif code and commune is None and commune_name not in self.errors:
+                self.add_error(commune_name, "Choisissez la commune correspondant au code postal.")
         return cleaned

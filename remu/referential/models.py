@@ -12,6 +12,9 @@ class Region(models.Model):
 
     code = models.SlugField("code", max_length=50, unique=True)
     name = models.CharField("nom", max_length=120)
+    number_prefix = models.CharField(
+        "préfixe des numéros de dossier", max_length=5, default="REG", help_text="Ex. : CVL"
+    )
     logo = models.FileField("logo", upload_to="regions/logos/", blank=True)
     assistance_phone = models.CharField("téléphone d'assistance", max_length=30, blank=True)
     assistance_email = models.EmailField("courriel d'assistance", blank=True)

@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "remu.actions",
     "remu.trainees",
     "remu.scales",
+    "remu.dossiers",
     "remu.simulator",
 ]
 

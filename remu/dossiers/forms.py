@@ -1,0 +1,335 @@
+from django import forms
+from django.urls import reverse
+from schwifty import BIC, IBAN
+from schwifty.exceptions import SchwiftyException
+
+from remu.actions.models import TrainingAction
+from remu.communes.models import Commune
+from remu.core.forms import AddressFormMixin, DateInput, StyledForm, StyledModelForm
+from remu.referential.models import Campaign
+from remu.rules.parameters import CATEGORIES
+from remu.trainees.models import Trainee
+
+from .documents import DOCUMENT_TYPES
+from .models import Dossier, Journey
+
+AFFILIATION_CENTRES = [
+    "CPAM du Cher",
+    "CPAM d'Eure-et-Loir",
+    "CPAM de l'Indre",
+    "CPAM d'Indre-et-Loire",
+    "CPAM de Loir-et-Cher",
+    "CPAM du Loiret",
+    "CGSS de la Guadeloupe",
+    "CPAM de la Côte-d'Or",
+    "CPAM du Doubs",
+    "CPAM du Jura",
+    "CPAM de la Nièvre",
+    "CPAM de la Haute-Saône",
+    "CPAM de Saône-et-Loire",
+    "CPAM de l'Yonne",
+    "CPAM du Territoire de Belfort",
+    "MSA Beauce Cœur de Loire",
+    "MSA Berry-Touraine",
+    "MSA Bourgogne",
+    "MSA Franche-Comté",
+    "Autre centre",
+]
+
+
+class BlankDossierForm(StyledForm):
+    """« Pré-saisie des dossiers / Nouveau dossier » (seed 000): campaign, then action."""
+
+    campaign = forms.ModelChoiceField(label="Campagne", queryset=Campaign.objects.none())
+    action = forms.ModelChoiceField(
+        label="Action de formation (hors marché)", queryset=TrainingAction.objects.none()
+    )
+    birth_name = forms.CharField(label="Nom", max_length=100)
+    first_names = forms.CharField(label="Prénom", max_length=150)
+    birth_date = forms.DateField(label="Date de naissance", widget=DateInput())
+    kind = forms.ChoiceField(
+        label="Type de dossier",
+        choices=[
+            (Dossier.Kind.RS1, Dossier.Kind.RS1.label),
+            (Dossier.Kind.P2S, Dossier.Kind.P2S.label),
+            (Dossier.Kind.RS2, Dossier.Kind.RS2.label),
+        ],
+    )
+
+    def __init__(self, *args, provider, **kwargs):
+        super().__init__(*args, **kwargs)
+        actions = TrainingAction.objects.filter(
+            provider=provider, kind=TrainingAction.Kind.OFF_MARKET
+        ).select_related("campaign")
+        self.fields["campaign"].queryset = Campaign.objects.filter(
+            pk__in=actions.values("campaign")
+        ).order_by("-start_date")
+        campaign = self.data.get("campaign") if self.is_bound else None
+        self.fields["action"].queryset = (
+            actions.filter(campaign_id=campaign) if campaign and campaign.isdigit() else actions
+        )
+        self.fields["campaign"].widget.attrs.update(
+            {
+                "hx-get": reverse("dossiers:action_options"),
+                "hx-target": "#id_action",
+                "hx-trigger": "change",
+            }
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        action, campaign = cleaned.get("action"), cleaned.get("campaign")
+        if action and campaign and action.campaign_id != campaign.pk:
+            self.add_error("action", "Cette action n'appartient pas à la campagne choisie.")
+        return cleaned
+
+
+class BannerForm(StyledModelForm):
+    class Meta:
+        model = Dossier
+        fields = ["real_start", "real_end", "weekly_hours"]
+        widgets = {"real_start": DateInput(), "real_end": DateInput()}
+        help_texts = {
+            "weekly_hours": "30 heures et plus : temps plein ; en dessous : temps "
+            "partiel (parcours mixte : 29 h, seed 001 §1.6)."
+        }
+
+
+class CivilStatusForm(AddressFormMixin, StyledModelForm):
+    birth_postal_code = forms.CharField(
+        label="Code postal de la commune de naissance", max_length=5, required=False
+    )
+    address_pairs = (("postal_code", "commune"), ("birth_postal_code", "birth_commune"))
+
+    class Meta:
+        model = Trainee
+        fields = [
+            "civility",
+            "birth_name",
+            "usage_name",
+            "first_names",
+            "birth_date",
+            "birth_postal_code",
+            "birth_commune",
+            "birth_country",
+            "birth_place",
+            "nationality",
+            "nir",
+            "address_line1",
+            "address_line2",
+            "postal_code",
+            "commune",
+            "email",
+            "phone",
+        ]
+        widgets = {"birth_date": DateInput()}
+        labels = {
+            "birth_country": "Pays de naissance (code ISO, ex. FR, MA)",
+            "nationality": "Nationalité (code ISO, ex. FR)",
+        }
+        help_texts = {
+            "nir": "Pré-rempli depuis la civilité, la date et la commune de naissance ; "
+            "numéro provisoire accepté (ordre « 000 » et clé calculée).",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["birth_commune"].queryset = Commune.objects.none()
+        self.fields["nir"].validators = []  # coherence is checked at validation, in context
+        self.fields["nir"].max_length = 21
+        self.fields["nir"].widget.attrs["maxlength"] = 21
+        self.setup_address()
+        for name in ("civility", "birth_name", "first_names", "birth_date"):
+            self.fields[name].required = True
+
+    def clean_nir(self):
+        return "".join(self.cleaned_data["nir"].split()).upper()
+
+    def clean_birth_country(self):
+        return self.cleaned_data["birth_country"].upper()[:2]
+
+    def clean_nationality(self):
+        return self.cleaned_data["nationality"].upper()[:2]
+
+
+class SituationForm(StyledModelForm):
+    class Meta:
+        model = Dossier
+        fields = [
+            "job_seeker",
+            "registered_france_travail",
+            "france_travail_id",
+            "compensated",
+            "particular_category",
+            "non_salaried",
+            "non_salaried_from",
+            "non_salaried_to",
+            "disabled_worker",
+            "rqth_valid_until",
+            "rsa",
+            "ass",
+            "youth_guarantee",
+            "detainee",
+            "salaried_hours_12_months",
+            "salaried_months_12",
+            "salaried_months_24",
+            "last_monthly_salary",
+            "children",
+            "single_parent",
+            "pregnant",
+            "separated_since",
+        ]
+        widgets = {
+            name: DateInput()
+            for name in (
+                "non_salaried_from",
+                "non_salaried_to",
+                "rqth_valid_until",
+                "separated_since",
+            )
+        }
+
+
+class SocialProtectionForm(StyledModelForm):
+    affiliation_centre = forms.ChoiceField(
+        label="Centre d'affiliation",
+        choices=[("", "— Choisir —")] + [(c, c) for c in AFFILIATION_CENTRES],
+        required=False,
+    )
+
+    class Meta:
+        model = Dossier
+        fields = ["regime", "affiliation_centre"]
+
+
+class JourneyForm(StyledModelForm):
+    class Meta:
+        model = Journey
+        fields = ["date", "purpose", "origin", "destination", "distance_km", "amount"]
+        widgets = {"date": DateInput()}
+
+    def clean_distance_km(self):
+        distance = self.cleaned_data["distance_km"]
+        if distance is not None and distance <= 25:
+            raise forms.ValidationError("Seuls les trajets de plus de 25 km sont remboursés.")
+        return distance
+
+
+JourneyFormSet = forms.inlineformset_factory(
+    Dossier, Journey, form=JourneyForm, extra=1, can_delete=True
+)
+
+
+class UploadForm(StyledForm):
+    doc_type = forms.ChoiceField(label="Pièce", choices=list(DOCUMENT_TYPES.items()))
+    file = forms.FileField(label="Fichier (PDF, JPEG ou PNG, 10 Mo au plus)")
+
+
+class ReceptionForm(StyledForm):
+    reception_date = forms.DateField(label="Date de réception", widget=DateInput())
+    requested = forms.MultipleChoiceField(
+        label="Pièces manquantes à demander",
+        choices=list(DOCUMENT_TYPES.items()),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    request_message = forms.CharField(
+        label="Précision pour l'organisme", required=False, max_length=250
+    )
+
+    def __init__(self, *args, documents, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.documents = list(documents)
+        for document in self.documents:
+            self.fields[f"review_{document.pk}"] = forms.ChoiceField(
+                label=f"{DOCUMENT_TYPES.get(document.doc_type, document.doc_type)} "
+                f"({document.original_name})",
+                choices=[
+                    ("pending", "À vérifier"),
+                    ("accepted", "Acceptée"),
+                    ("refused", "Refusée"),
+                ],
+                initial=document.review,
+            )
+            self.fields[f"reason_{document.pk}"] = forms.CharField(
+                label="Motif du refus",
+                required=False,
+                max_length=250,
+                initial=document.refusal_reason,
+            )
+            for name in (f"review_{document.pk}", f"reason_{document.pk}"):
+                widget = self.fields[name].widget
+                widget.attrs["class"] = (
+                    "form-select" if isinstance(widget, forms.Select) else "form-control"
+                )
+
+    def clean(self):
+        cleaned = super().clean()
+        for document in self.documents:
+            if cleaned.get(f"review_{document.pk}") == "refused" and not cleaned.get(
+                f"reason_{document.pk}"
+            ):
+                self.add_error(f"reason_{document.pk}", "Le motif du refus est obligatoire.")
+        return cleaned
+
+    def reviews(self):
+        return {
+            d.pk: (self.cleaned_data[f"review_{d.pk}"], self.cleaned_data[f"reason_{d.pk}"])
+            for d in self.documents
+        }
+
+
+class DecisionForm(StyledForm):
+    decision = forms.ChoiceField(
+        label="Décision",
+        choices=[("admit", "Admettre"), ("reject", "Rejeter")],
+        widget=forms.RadioSelect,
+    )
+    category = forms.ChoiceField(
+        label="Catégorie de rémunération",
+        choices=[(c, label[0].upper() + label[1:]) for c, label in CATEGORIES.items()],
+        required=False,
+    )
+    category_reason = forms.CharField(
+        label="Motif, si vous retenez une autre catégorie que celle proposée",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    account_holder = forms.CharField(label="Titulaire du compte", required=False, max_length=120)
+    iban = forms.CharField(label="IBAN", required=False, max_length=42)
+    bic = forms.CharField(label="BIC", required=False, max_length=11)
+    decision_reason = forms.CharField(
+        label="Motif du rejet", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def clean_iban(self):
+        value = self.cleaned_data["iban"].replace(" ", "").upper()
+        if not value:
+            return ""
+        try:
+            return IBAN(value).compact
+        except SchwiftyException as exc:
+            raise forms.ValidationError(
+                "IBAN invalide : vérifiez le pays, la longueur et la clé."
+            ) from exc
+
+    def clean_bic(self):
+        value = self.cleaned_data["bic"].replace(" ", "").upper()
+        if not value:
+            return ""
+        try:
+            return str(BIC(value))
+        except SchwiftyException as exc:
+            raise forms.ValidationError("BIC invalide (8 ou 11 caractères).") from exc
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("decision") == "admit":
+            if not cleaned.get("category"):
+                self.add_error("category", "Choisissez la catégorie de rémunération.")
+            for name, label in (("account_holder", "Le titulaire"), ("iban", "L'IBAN")):
+                if not cleaned.get(name) and name not in self.errors:
+                    self.add_error(name, f"{label} est obligatoire pour admettre le dossier.")
+        if cleaned.get("decision") == "reject" and not cleaned.get("decision_reason"):
+            self.add_error("decision_reason", "Le motif du rejet est obligatoire.")
+        return cleaned

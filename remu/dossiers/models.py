@@ -1,0 +1,281 @@
+"""Remuneration dossiers (CERFA RS1, P2S, RS2), their supporting documents and their history."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+
+from remu.rules.parameters import CATEGORIES
+
+
+class DossierQuerySet(models.QuerySet):
+    def for_tenant(self, tenant):
+        """Providers see their actions' dossiers; agents their region's."""
+        if tenant.provider is not None:
+            return self.filter(action__provider=tenant.provider)
+        if tenant.region is not None:
+            return self.filter(region=tenant.region)
+        return self.none()
+
+
+class Dossier(models.Model):
+    class Kind(models.TextChoices):
+        RS1 = "RS1", "RS1 – rémunération et protection sociale"
+        P2S = "P2S", "P2S – protection sociale seule"
+        RS2 = "RS2", "RS2 – frais de transport réels"
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Brouillon"
+        SUBMITTED = "submitted", "Pré-saisi"
+        RECEIVED = "received", "Reçu"
+        ADMITTED = "admitted", "Admis"
+        REJECTED = "rejected", "Rejeté"
+
+    class Regime(models.TextChoices):
+        GENERAL = "general", "Régime général"
+        AGRICULTURAL = "agricultural", "Régime agricole (MSA)"
+        INDEPENDENT = "independent", "Travailleurs indépendants"
+        OTHER = "other", "Autre régime spécial"
+
+    region = models.ForeignKey("referential.Region", on_delete=models.PROTECT, related_name="+")
+    action = models.ForeignKey(
+        "actions.TrainingAction", on_delete=models.PROTECT, related_name="dossiers"
+    )
+    enrollment = models.ForeignKey(
+        "trainees.Enrollment", on_delete=models.PROTECT, related_name="dossiers"
+    )
+    kind = models.CharField("type de dossier", max_length=3, choices=Kind.choices)
+    status = models.CharField("statut", max_length=10, choices=Status.choices, default=Status.DRAFT)
+    number = models.CharField("numéro de dossier", max_length=30, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    # Banner
+    real_start = models.DateField("date réelle de début", null=True, blank=True)
+    real_end = models.DateField("date réelle de fin", null=True, blank=True)
+    weekly_hours = models.DecimalField(
+        "durée hebdomadaire (heures)", max_digits=4, decimal_places=2, null=True, blank=True
+    )
+    reception_date = models.DateField("date de réception", null=True, blank=True)
+
+    # Situation at entry
+    job_seeker = models.BooleanField("demandeur d'emploi", default=True)
+    registered_france_travail = models.BooleanField("inscrit à France Travail", default=False)
+    france_travail_id = models.CharField("identifiant France Travail", max_length=20, blank=True)
+    compensated = models.BooleanField("indemnisé par France Travail (ARE)", default=False)
+    particular_category = models.BooleanField(
+        "demandeur d'emploi d'une catégorie particulière", default=False
+    )
+    non_salaried = models.BooleanField("travailleur non salarié", default=False)
+    non_salaried_from = models.DateField("activité non salariée du", null=True, blank=True)
+    non_salaried_to = models.DateField("au", null=True, blank=True)
+    disabled_worker = models.BooleanField("travailleur handicapé (RQTH)", default=False)
+    rqth_valid_until = models.DateField("RQTH valable jusqu'au", null=True, blank=True)
+    rsa = models.BooleanField("bénéficiaire du RSA", default=False)
+    ass = models.BooleanField("bénéficiaire de l'ASS", default=False)
+    youth_guarantee = models.BooleanField("bénéficiaire de la Garantie jeunes", default=False)
+    detainee = models.BooleanField("personne détenue (formation en milieu fermé)", default=False)
+    salaried_hours_12_months = models.PositiveIntegerField(
+        "heures salariées sur les 12 derniers mois", null=True, blank=True
+    )
+    salaried_months_12 = models.PositiveSmallIntegerField(
+        "mois salariés sur les 12 derniers mois", null=True, blank=True
+    )
+    salaried_months_24 = models.PositiveSmallIntegerField(
+        "mois salariés sur les 24 derniers mois", null=True, blank=True
+    )
+    last_monthly_salary = models.DecimalField(
+        "dernier salaire mensuel brut (€)", max_digits=8, decimal_places=2, null=True, blank=True
+    )
+    children = models.PositiveSmallIntegerField("enfants (à charge ou non)", default=0)
+    single_parent = models.BooleanField("parent isolé", default=False)
+    pregnant = models.BooleanField("femme seule enceinte", default=False)
+    separated_since = models.DateField("veuf, divorcé ou séparé depuis le", null=True, blank=True)
+
+    # Social protection
+    regime = models.CharField(
+        "régime de protection sociale", max_length=15, choices=Regime.choices, blank=True
+    )
+    affiliation_centre = models.CharField("centre d'affiliation", max_length=120, blank=True)
+
+    # Payment: bank transfer only; bank details entered by agents at reception
+    account_holder = models.CharField("titulaire du compte", max_length=120, blank=True)
+    iban = models.CharField("IBAN", max_length=34, blank=True)
+    bic = models.CharField("BIC", max_length=11, blank=True)
+
+    # Decision
+    rate_category = models.CharField(
+        "catégorie de rémunération",
+        max_length=25,
+        choices=[(code, label.capitalize()) for code, label in CATEGORIES.items()],
+        blank=True,
+    )
+    proposed_category = models.CharField(max_length=25, blank=True)
+    category_reason = models.TextField("motif du choix de catégorie", blank=True)
+    decision_reason = models.TextField("motif de la décision", blank=True)
+
+    objects = DossierQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "dossier de rémunération"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["region", "number"], condition=~Q(number=""), name="unique_dossier_number"
+            ),
+            models.CheckConstraint(
+                condition=Q(real_end__isnull=True)
+                | Q(real_start__isnull=True)
+                | Q(real_end__gte=F("real_start")),
+                name="dossier_dates_ordered",
+            ),
+            models.CheckConstraint(
+                condition=Q(weekly_hours__isnull=True) | Q(weekly_hours__gt=0),
+                name="dossier_weekly_hours_positive",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="admitted") | ~Q(rate_category=""),
+                name="admitted_dossier_has_category",
+            ),
+        ]
+
+    def __str__(self):
+        return self.number or f"Dossier {self.kind} (brouillon)"
+
+    @property
+    def trainee(self):
+        return self.enrollment.trainee
+
+    @property
+    def is_editable_by_provider(self) -> bool:
+        return self.status == self.Status.DRAFT
+
+
+class DossierNumberSequence(models.Model):
+    """The last dossier number given in a region and year (locked while numbering)."""
+
+    region = models.ForeignKey("referential.Region", on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["region", "year"], name="unique_number_sequence")
+        ]
+
+    def __str__(self):
+        return f"{self.region_id}/{self.year}: {self.last}"
+
+
+class DossierTransition(models.Model):
+    """The dossier's history: every status change, who, when, why."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="transitions")
+    from_status = models.CharField(max_length=10, blank=True)
+    to_status = models.CharField(max_length=10)
+    at = models.DateTimeField(default=timezone.now)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self):
+        return f"{self.from_status} → {self.to_status}"
+
+    @property
+    def to_label(self):
+        return Dossier.Status(self.to_status).label
+
+
+class Journey(models.Model):
+    """An RS2 journey with its actual transport cost (seed 001 §2.4)."""
+
+    class Purpose(models.TextChoices):
+        TRAINING = "training", "Nécessités du stage"
+        START_END = "start_end", "Début ou fin du stage"
+        FAMILY = "family", "Raison familiale (75 %)"
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="journeys")
+    date = models.DateField("date")
+    purpose = models.CharField("motif", max_length=10, choices=Purpose.choices)
+    origin = models.CharField("départ", max_length=120)
+    destination = models.CharField("arrivée", max_length=120)
+    distance_km = models.DecimalField("distance (km, aller)", max_digits=6, decimal_places=1)
+    amount = models.DecimalField("montant du justificatif (€)", max_digits=8, decimal_places=2)
+
+    class Meta:
+        ordering = ["date", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(distance_km__gt=25), name="journey_over_25_km"),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="journey_amount_non_negative"),
+        ]
+
+    def __str__(self):
+        return f"{self.date:%d/%m/%Y} {self.origin} → {self.destination}"
+
+
+def document_path(instance, filename):
+    # A random name: the original name is kept in the row, never used on disk.
+    import uuid
+
+    return f"dossiers/{instance.dossier_id}/{uuid.uuid4().hex}"
+
+
+class DocLabelMixin:
+    @property
+    def doc_label(self) -> str:
+        from .documents import DOCUMENT_TYPES
+
+        return DOCUMENT_TYPES.get(self.doc_type, self.doc_type)
+
+
+class SupportingDocument(DocLabelMixin, models.Model):
+    class Review(models.TextChoices):
+        PENDING = "pending", "À vérifier"
+        ACCEPTED = "accepted", "Acceptée"
+        REFUSED = "refused", "Refusée"
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="documents")
+    doc_type = models.CharField("pièce", max_length=30)
+    file = models.FileField(upload_to=document_path)
+    original_name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=50)
+    size = models.PositiveIntegerField()
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(default=timezone.now)
+    review = models.CharField(max_length=10, choices=Review.choices, default=Review.PENDING)
+    refusal_reason = models.CharField("motif du refus", max_length=250, blank=True)
+
+    class Meta:
+        ordering = ["doc_type", "uploaded_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(review="refused") | ~Q(refusal_reason=""),
+                name="refused_document_has_reason",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.doc_label} ({self.original_name})"
+
+
+class DocumentRequest(DocLabelMixin, models.Model):
+    """A missing document an agent asked for; the provider sees it on the dossier."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="requests")
+    doc_type = models.CharField(max_length=30)
+    message = models.CharField("précision", max_length=250, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(default=timezone.now)
+    fulfilled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["requested_at"]
+
+    def __str__(self):
+        return self.doc_label

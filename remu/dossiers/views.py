@@ -1,0 +1,434 @@
+"""Dossier pages: providers create, fill, validate and print; agents receive and decide."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.views.decorators.http import require_POST
+
+from remu.actions.models import TrainingAction
+from remu.core.tenancy import require_agent, require_provider
+from remu.core.views_generic import paginate
+from remu.referential.models import Campaign
+from remu.rules.situation import Situation, propose_category
+from remu.scales.selectors import engine
+
+from . import forms, nir, selectors, services
+from .documents import DOCUMENT_TYPES
+from .models import Dossier, SupportingDocument
+
+STATUS_CHOICES = [("", "Tous"), *Dossier.Status.choices]
+
+
+def _dossier(request, pk) -> Dossier:
+    return get_object_or_404(selectors.dossiers_for(request.tenant), pk=pk)
+
+
+def dossier_list(request):
+    """Search by status, campaign, action and name, with or without criteria."""
+    tenant = request.tenant
+    if not (tenant.is_agent or tenant.is_provider):
+        raise PermissionDenied
+    dossiers = selectors.dossiers_for(tenant)
+    campaigns = Campaign.objects.filter(actions__in=TrainingAction.objects.for_tenant(tenant))
+    campaigns = campaigns.distinct().order_by("-start_date")
+    actions = TrainingAction.objects.for_tenant(tenant).order_by("number")
+    status = request.GET.get("status", "submitted" if tenant.is_agent and not request.GET else "")
+    campaign = next((c for c in campaigns if str(c.pk) == request.GET.get("campaign")), None)
+    action = (
+        actions.filter(pk=request.GET.get("action")).first()
+        if (request.GET.get("action", "").isdigit())
+        else None
+    )
+    name = request.GET.get("name", "").strip()
+    dossiers = selectors.search(
+        dossiers,
+        status=status if status in Dossier.Status.values else "",
+        campaign=campaign,
+        action=action,
+        name=name,
+    ).order_by("-created_at")
+    page, query = paginate(request, dossiers)
+    return render(
+        request,
+        "dossiers/dossier_list.html",
+        {
+            "page": page,
+            "query": query,
+            "statuses": STATUS_CHOICES,
+            "status": status,
+            "campaigns": campaigns,
+            "campaign": campaign,
+            "actions": actions,
+            "action": action,
+            "name": name,
+        },
+    )
+
+
+def dossier_create(request):
+    require_provider(request)
+    form = forms.BlankDossierForm(request.POST or None, provider=request.tenant.provider)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        dossier = services.create_blank(
+            action=data["action"],
+            kind=data["kind"],
+            birth_name=data["birth_name"],
+            first_names=data["first_names"],
+            birth_date=data["birth_date"],
+            user=request.user,
+        )
+        messages.success(request, f"Le dossier {dossier.number} est créé en brouillon.")
+        return redirect("dossiers:detail", pk=dossier.pk)
+    return render(request, "dossiers/dossier_create.html", {"form": form})
+
+
+def action_options(request):
+    """htmx: the off-market actions of the chosen campaign."""
+    require_provider(request)
+    actions = TrainingAction.objects.filter(
+        provider=request.tenant.provider,
+        kind=TrainingAction.Kind.OFF_MARKET,
+        campaign_id=request.GET.get("campaign")
+        if request.GET.get("campaign", "").isdigit()
+        else None,
+    ).order_by("number")
+    return render(request, "dossiers/action_options.html", {"actions": actions})
+
+
+def _forms(dossier, data=None):
+    """The forms the dossier's kind shows (the situation tab is RS1's, journeys RS2's)."""
+    trainee = dossier.trainee
+    page_forms = {
+        "banner": forms.BannerForm(data, instance=dossier, prefix="banner"),
+        "civil": forms.CivilStatusForm(data, instance=trainee, prefix="civil"),
+        "protection": forms.SocialProtectionForm(data, instance=dossier, prefix="protection"),
+    }
+    if dossier.kind == Dossier.Kind.RS1:
+        page_forms["situation"] = forms.SituationForm(data, instance=dossier, prefix="situation")
+    if dossier.kind == Dossier.Kind.RS2:
+        page_forms["journeys"] = forms.JourneyFormSet(data, instance=dossier, prefix="journeys")
+    return page_forms
+
+
+FIELD_FORM = {  # which form shows a consistency error for a field
+    **dict.fromkeys(("real_start", "real_end", "weekly_hours"), "banner"),
+    **dict.fromkeys(forms.CivilStatusForm.Meta.fields, "civil"),
+    **dict.fromkeys(forms.SituationForm.Meta.fields, "situation"),
+    **dict.fromkeys(("regime", "affiliation_centre"), "protection"),
+}
+
+
+def dossier_detail(request, pk):
+    dossier = _dossier(request, pk)
+    if request.tenant.is_provider and dossier.is_editable_by_provider:
+        return _edit(request, dossier)
+    return _show(request, dossier)
+
+
+def _edit(request, dossier):
+    """The form: banner and four tabs in one <form>, so switching tabs loses nothing."""
+    data = request.POST if request.method == "POST" else None
+    page_forms = _forms(dossier, data)
+    consistency = {}
+    if data is not None and all(f.is_valid() for f in page_forms.values()):
+        for name in ("banner", "situation", "protection"):
+            if name in page_forms:
+                page_forms[name].save(commit=False)
+        trainee = page_forms["civil"].save(commit=False)
+        services.save_draft(dossier, trainee, request.user)
+        if "journeys" in page_forms:
+            page_forms["journeys"].save()
+        if "validate" in request.POST:
+            consistency = services.consistency_errors(dossier)
+            if not consistency:
+                return redirect("dossiers:confirm", pk=dossier.pk)
+            for field, errors in consistency.items():
+                target = FIELD_FORM.get(field)
+                for error in errors:
+                    if target in page_forms:
+                        page_forms[target].add_error(field, error)
+            messages.error(request, "Le dossier n'est pas complet : corrigez les points signalés.")
+        else:
+            messages.success(request, f"Brouillon {dossier.number} enregistré.")
+            return redirect("dossiers:detail", pk=dossier.pk)
+    return render(
+        request,
+        "dossiers/dossier_form.html",
+        {
+            "dossier": dossier,
+            **page_forms,
+            "other_errors": {
+                k: v for k, v in consistency.items() if FIELD_FORM.get(k) not in page_forms
+            },
+            "required": [(d, DOCUMENT_TYPES[d]) for d in services.required_documents(dossier)],
+            "missing": set(services.missing_documents(dossier)),
+            "documents": dossier.documents.all(),
+            "upload_form": forms.UploadForm(),
+            "requests": dossier.requests.filter(fulfilled_at__isnull=True),
+        },
+    )
+
+
+def _show(request, dossier):
+    return render(
+        request,
+        "dossiers/dossier_show.html",
+        {
+            "dossier": dossier,
+            "trainee": dossier.trainee,
+            "transitions": dossier.transitions.select_related("by"),
+            "documents": dossier.documents.all(),
+            "required": [(d, DOCUMENT_TYPES[d]) for d in services.required_documents(dossier)],
+            "missing": set(services.missing_documents(dossier)),
+            "requests": dossier.requests.filter(fulfilled_at__isnull=True),
+            "upload_form": forms.UploadForm(),
+            "journeys": dossier.journeys.all(),
+        },
+    )
+
+
+def dossier_confirm(request, pk):
+    """« Valider »: every check passed; the provider confirms before the dossier locks."""
+    require_provider(request)
+    dossier = _dossier(request, pk)
+    if dossier.status != Dossier.Status.DRAFT:
+        return redirect("dossiers:detail", pk=dossier.pk)
+    if request.method == "POST":
+        try:
+            services.submit(dossier, request.user)
+        except ValidationError:
+            messages.error(request, "Le dossier n'est pas complet.")
+            return redirect("dossiers:detail", pk=dossier.pk)
+        messages.success(
+            request,
+            f"Le dossier {dossier.number} est validé (pré-saisi). "
+            "Imprimez-le pour le faire signer.",
+        )
+        return redirect("dossiers:detail", pk=dossier.pk)
+    return render(request, "dossiers/dossier_confirm.html", {"dossier": dossier})
+
+
+@require_POST
+def dossier_delete(request, pk):
+    require_provider(request)
+    dossier = _dossier(request, pk)
+    number = dossier.number or "en brouillon"
+    try:
+        services.delete_draft(dossier)
+    except PermissionDenied:
+        messages.error(request, "Seul un brouillon peut être supprimé.")
+        return redirect("dossiers:detail", pk=pk)
+    messages.success(request, f"Le dossier {number} a été supprimé.")
+    return redirect("dossiers:list")
+
+
+@require_POST
+def document_upload(request, pk):
+    """Providers upload while the dossier is a draft, or when the region asks for a piece."""
+    require_provider(request)
+    dossier = _dossier(request, pk)
+    requested = set(
+        dossier.requests.filter(fulfilled_at__isnull=True).values_list("doc_type", flat=True)
+    )
+    form = forms.UploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect("dossiers:detail", pk=pk)
+    doc_type = form.cleaned_data["doc_type"]
+    if dossier.status != Dossier.Status.DRAFT and doc_type not in requested:
+        messages.error(
+            request,
+            "Ce dossier est validé : seules les pièces demandées par la "
+            "Région peuvent être ajoutées.",
+        )
+        return redirect("dossiers:detail", pk=pk)
+    try:
+        services.upload(dossier, doc_type, form.cleaned_data["file"], request.user)
+    except ValidationError as exc:
+        for error in exc.messages:
+            messages.error(request, error)
+    else:
+        messages.success(request, f"Pièce ajoutée : {DOCUMENT_TYPES[doc_type]}.")
+    return redirect("dossiers:detail", pk=pk)
+
+
+def document_download(request, pk):
+    """Only people who may see the dossier may download its documents."""
+    document = get_object_or_404(
+        SupportingDocument.objects.filter(dossier__in=selectors.dossiers_for(request.tenant)),
+        pk=pk,
+    )
+    try:
+        handle = document.file.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    extension = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}
+    name = f"{document.doc_type.lower()}-{document.pk}.{extension[document.content_type]}"
+    response = FileResponse(
+        handle, as_attachment=True, filename=name, content_type=document.content_type
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def dossier_print(request, pk):
+    """The pre-filled form as a PDF, its number at the bottom of every page."""
+    dossier = _dossier(request, pk)
+    if dossier.status == Dossier.Status.DRAFT and not dossier.number:
+        messages.error(request, "Enregistrez le dossier avant de l'imprimer.")
+        return redirect("dossiers:detail", pk=pk)
+    from weasyprint import HTML  # imported here: only this view needs the system libraries
+
+    html = render_to_string(
+        "dossiers/dossier_pdf.html",
+        {
+            "dossier": dossier,
+            "trainee": dossier.trainee,
+            "required": [DOCUMENT_TYPES[d] for d in services.required_documents(dossier)],
+            "journeys": dossier.journeys.all(),
+        },
+        request=request,
+    )
+    pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="dossier-{dossier.number}.pdf"'
+    return response
+
+
+def nir_prefill(request, pk):
+    """htmx: the NIR field pre-filled from the civil status being typed."""
+    require_provider(request)
+    dossier = _dossier(request, pk)
+    from remu.communes.models import Commune
+
+    birth = forms.CivilStatusForm(request.GET, instance=dossier.trainee, prefix="civil")
+    birth.is_valid()
+    data = birth.cleaned_data
+    commune = data.get("birth_commune")
+    if commune is None and request.GET.get("civil-birth_commune", "").isdigit():
+        commune = Commune.objects.filter(pk=request.GET["civil-birth_commune"]).first()
+    value = nir.prefix(
+        data.get("civility", ""), data.get("birth_date"), commune.insee_code if commune else None
+    )
+    current = request.GET.get("civil-nir", "")
+    if len(nir.compact(current)) == 15:
+        value = current  # never overwrite a complete number
+    return render(request, "dossiers/nir_input.html", {"value": value})
+
+
+def _propose(dossier):
+    rules = engine(dossier.region)
+    pset = rules.sets.get(dossier.region.parameter_set)
+    start = dossier.real_start or dossier.enrollment.entry_date
+    available = pset.categories_at(start.replace(day=1)) if pset else set()
+    salary_ok = (
+        (dossier.salaried_hours_12_months or 0) >= 910
+        or (dossier.salaried_months_12 or 0) >= 6
+        or (dossier.salaried_months_24 or 0) >= 12
+    )
+    situation = Situation(
+        age=services.age_at_entry(dossier) or 0,
+        detainee=dossier.detainee,
+        disabled_worker=dossier.disabled_worker,
+        prior_salary=dossier.last_monthly_salary if dossier.disabled_worker and salary_ok else None,
+        prior_activity=salary_ok,
+        non_salaried=dossier.non_salaried,
+        family_situation=dossier.children >= 3
+        or dossier.single_parent
+        or dossier.pregnant
+        or bool(dossier.separated_since),
+        rsa_or_youth_guarantee=dossier.rsa or dossier.youth_guarantee,
+        ass_beneficiary=dossier.ass,
+        part_time=(dossier.weekly_hours or 35) < 30,
+    )
+    return propose_category(situation, available)
+
+
+def dossier_reception(request, pk):
+    require_agent(request)
+    dossier = _dossier(request, pk)
+    if dossier.status not in (Dossier.Status.SUBMITTED, Dossier.Status.RECEIVED):
+        messages.error(request, "Seul un dossier pré-saisi ou reçu peut être réceptionné.")
+        return redirect("dossiers:detail", pk=pk)
+    documents = dossier.documents.all()
+    form = forms.ReceptionForm(
+        request.POST or None,
+        documents=documents,
+        initial={"reception_date": dossier.reception_date},
+    )
+    if request.method == "POST" and form.is_valid():
+        services.receive(
+            dossier,
+            request.user,
+            reception_date=form.cleaned_data["reception_date"],
+            reviews=form.reviews(),
+            requests=[
+                (d, form.cleaned_data["request_message"]) for d in form.cleaned_data["requested"]
+            ],
+        )
+        messages.success(request, "Réception enregistrée.")
+        return redirect("dossiers:detail", pk=pk)
+    return render(
+        request,
+        "dossiers/dossier_reception.html",
+        {
+            "dossier": dossier,
+            "form": form,
+            "missing": [DOCUMENT_TYPES[d] for d in services.missing_documents(dossier)],
+        },
+    )
+
+
+def dossier_decision(request, pk):
+    require_agent(request)
+    dossier = _dossier(request, pk)
+    if dossier.status != Dossier.Status.RECEIVED:
+        messages.error(request, "Seul un dossier reçu peut être admis ou rejeté.")
+        return redirect("dossiers:detail", pk=pk)
+    proposed, why = _propose(dossier)
+    form = forms.DecisionForm(
+        request.POST or None,
+        initial={
+            "category": proposed,
+            "account_holder": dossier.trainee.full_name,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            if data["decision"] == "admit":
+                services.admit(
+                    dossier,
+                    request.user,
+                    category=data["category"],
+                    proposed=proposed,
+                    reason=data["category_reason"],
+                    holder=data["account_holder"],
+                    iban=data["iban"],
+                    bic=data["bic"],
+                )
+                messages.success(request, f"Le dossier {dossier.number} est admis.")
+            else:
+                services.reject(dossier, request.user, reason=data["decision_reason"])
+                messages.success(request, f"Le dossier {dossier.number} est rejeté.")
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                for error in errors:
+                    form.add_error(field if field in form.fields else None, error)
+        else:
+            return redirect("dossiers:detail", pk=pk)
+    return render(
+        request,
+        "dossiers/dossier_decision.html",
+        {
+            "dossier": dossier,
+            "form": form,
+            "proposed": proposed,
+            "why": why,
+        },
+    )

@@ -1,0 +1,366 @@
+import datetime as dt
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from pypdf import PdfReader
+
+from remu.dossiers import nir
+from remu.dossiers.models import DocumentRequest, Dossier, SupportingDocument
+from remu.dossiers.services import ensure_market_drafts
+
+from . import factories as f
+from .utils import text
+
+PDF = b"%PDF-1.4\n% test\n"
+
+
+@pytest.fixture
+def off_market(region, provider):
+    region.number_prefix = "CVL"
+    region.save()
+    return f.TrainingActionFactory(
+        region=region,
+        provider=provider,
+        kind="off_market",
+        planned_start=dt.date(2026, 9, 7),
+        planned_end=dt.date(2027, 3, 26),
+    )
+
+
+def create(client, action, kind="RS1", birth_date="1996-04-12"):
+    response = client.post(
+        reverse("dossiers:create"),
+        {
+            "campaign": action.campaign.pk,
+            "action": action.pk,
+            "birth_name": "Martin",
+            "first_names": "Léa",
+            "birth_date": birth_date,
+            "kind": kind,
+        },
+    )
+    return Dossier.objects.get(pk=int(response.url.rstrip("/").rsplit("/", 1)[1]))
+
+
+def complete_data(dossier, **overrides):
+    orleans = f.commune("45234")
+    tours = f.commune("37261")
+    data = {
+        "banner-real_start": "2026-09-07",
+        "banner-real_end": "2027-03-26",
+        "banner-weekly_hours": "35",
+        "civil-civility": "MME",
+        "civil-birth_name": "MARTIN",
+        "civil-first_names": "Léa",
+        "civil-birth_date": "1996-04-12",
+        "civil-birth_postal_code": "37000",
+        "civil-birth_commune": tours.pk,
+        "civil-birth_country": "FR",
+        "civil-nationality": "FR",
+        "civil-nir": nir.prefix("MME", dt.date(1996, 4, 12), "37261")
+        + "123"
+        + nir.key_for(nir.prefix("MME", dt.date(1996, 4, 12), "37261") + "123"),
+        "civil-address_line1": "3 rue Jeanne d'Arc",
+        "civil-postal_code": "45000",
+        "civil-commune": orleans.pk,
+        "situation-job_seeker": "on",
+        "situation-children": "0",
+        "protection-regime": "general",
+        "protection-affiliation_centre": "CPAM du Loiret",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_nir_helpers():
+    assert nir.prefix("MME", dt.date(1996, 4, 12), "37261") == "2960437261"
+    number = "2960437261000"
+    provisional = number + nir.key_for(number)
+    assert nir.is_provisional(provisional)
+    assert nir.coherence_errors(provisional, "MME", dt.date(1996, 4, 12), "37261") == []
+    corsica = "180052A004123"
+    assert (
+        nir.coherence_errors(corsica + nir.key_for(corsica), "M", dt.date(1980, 5, 1), "2A004")
+        == []
+    )
+    corsica_b = "180052B033123"
+    assert nir.key_for(corsica_b) == f"{97 - int('1800518033123') % 97:02d}"
+    errors = nir.coherence_errors(provisional, "M", dt.date(1995, 4, 12), "45234")
+    assert len(errors) == 3  # sex, year, department
+    assert "clé" in nir.coherence_errors(number + "00", "MME", None, None)[0]
+
+
+def test_blank_dossier_gets_a_number_and_a_history(provider_client, off_market):
+    first = create(provider_client, off_market)
+    second = create(provider_client, off_market)
+    year = dt.date.today().year
+    assert first.number == f"CVL-{year}-000001" and second.number == f"CVL-{year}-000002"
+    assert first.status == "draft" and first.trainee.birth_name == "MARTIN"
+    assert first.enrollment.action == off_market
+    assert list(first.transitions.values_list("to_status", flat=True)) == ["draft"]
+
+
+def test_campaign_filters_the_actions(provider_client, off_market, region, provider):
+    other = f.TrainingActionFactory(region=region, provider=provider, kind="off_market")
+    page = text(
+        provider_client.get(
+            reverse("dossiers:action_options"), {"campaign": off_market.campaign.pk}
+        )
+    )
+    assert off_market.number in page and other.number not in page
+
+
+def test_draft_saves_incomplete_then_validation_lists_errors_in_french(provider_client, off_market):
+    dossier = create(provider_client, off_market)
+    url = reverse("dossiers:detail", args=[dossier.pk])
+    data = complete_data(
+        dossier, **{"civil-nir": "", "civil-address_line1": "", "banner-real_end": "2027-06-30"}
+    )
+    response = provider_client.post(url, {**data, "save": "1"})
+    assert response.status_code == 302  # an incomplete draft is kept
+    page = text(provider_client.post(url, {**data, "validate": "1"}))
+    assert "Le numéro de sécurité sociale est obligatoire" in page
+    assert "L'adresse est obligatoire." in page
+    assert "La date doit être comprise dans les dates de l'action" in page
+    dossier.refresh_from_db()
+    assert dossier.status == "draft"
+
+
+def test_valid_dossier_is_confirmed_then_locked(provider_client, off_market, provider_user):
+    dossier = create(provider_client, off_market)
+    url = reverse("dossiers:detail", args=[dossier.pk])
+    response = provider_client.post(url, {**complete_data(dossier), "validate": "1"})
+    assert response.url == reverse("dossiers:confirm", args=[dossier.pk])
+    assert "Confirmer la validation" in text(provider_client.get(response.url))
+    provider_client.post(response.url)
+    dossier.refresh_from_db()
+    assert dossier.status == "submitted"
+    # read-only now: a post changes nothing
+    provider_client.post(
+        url, {**complete_data(dossier, **{"civil-first_names": "Autre"}), "save": "1"}
+    )
+    dossier.trainee.refresh_from_db()
+    assert dossier.trainee.first_names == "Léa"
+    page = text(provider_client.get(url))
+    assert "Pré-saisi" in page and provider_user.get_full_name() in page
+
+
+def test_minor_needs_parental_documents_and_nir_must_match(provider_client, off_market):
+    dossier = create(provider_client, off_market, birth_date="2009-05-01")
+    url = reverse("dossiers:detail", args=[dossier.pk])
+    data = complete_data(
+        dossier, **{"civil-birth_date": "2009-05-01", "situation-disabled_worker": "on"}
+    )
+    page = text(provider_client.post(url, {**data, "validate": "1"}))
+    assert "Autorisation parentale (stagiaire mineur)" in page
+    assert "Reconnaissance de la qualité de travailleur handicapé" in page
+    assert "L'année de naissance du numéro ne correspond pas" in page
+    assert "Indiquez la date de fin de validité de la RQTH." in page
+
+
+def test_under_16_is_refused(provider_client, off_market):
+    dossier = create(provider_client, off_market, birth_date="2011-01-01")
+    data = complete_data(dossier, **{"civil-birth_date": "2011-01-01"})
+    page = text(
+        provider_client.post(
+            reverse("dossiers:detail", args=[dossier.pk]), {**data, "validate": "1"}
+        )
+    )
+    assert "au moins 16 ans à l'entrée en formation" in page
+
+
+def test_uploads_are_checked_by_content(provider_client, off_market):
+    dossier = create(provider_client, off_market)
+    url = reverse("dossiers:upload", args=[dossier.pk])
+    exe = SimpleUploadedFile("rib.pdf", b"MZ\x90\x00" + b"\x00" * 100, "application/pdf")
+    response = provider_client.post(url, {"doc_type": "RIB", "file": exe}, follow=True)
+    assert "Seuls les fichiers PDF, JPEG ou PNG sont acceptés" in text(response)
+    assert not SupportingDocument.objects.exists()
+    png = SimpleUploadedFile("photo.txt", b"\x89PNG\r\n\x1a\n" + b"0" * 50, "text/plain")
+    provider_client.post(url, {"doc_type": "ID", "file": png})
+    document = SupportingDocument.objects.get()
+    assert document.content_type == "image/png" and "photo" not in document.file.name
+    response = provider_client.get(reverse("dossiers:document", args=[document.pk]))
+    assert b"".join(response.streaming_content).startswith(b"\x89PNG")
+    big = SimpleUploadedFile("gros.pdf", PDF + b"0" * (10 * 1024 * 1024), "application/pdf")
+    response = provider_client.post(url, {"doc_type": "RIB", "file": big}, follow=True)
+    assert "Le fichier dépasse 10 Mo." in text(response)
+
+
+def test_market_actions_have_drafts_and_need_documents(provider_client, region, provider):
+    action = f.TrainingActionFactory(
+        region=region,
+        provider=provider,
+        kind="market",
+        planned_start=dt.date(2026, 9, 7),
+        planned_end=dt.date(2027, 3, 26),
+    )
+    enrollment = f.EnrollmentFactory(action=action, trainee__birth_name="Durand")
+    assert ensure_market_drafts([action]) == 1 and ensure_market_drafts([action]) == 0
+    dossier = Dossier.objects.get(enrollment=enrollment)
+    assert dossier.number == "" and dossier.real_start == enrollment.entry_date
+    page = text(provider_client.get(reverse("dossiers:list"), {"name": "durand"}))
+    assert "Brouillon" in page
+    data = complete_data(dossier, **{"civil-birth_name": "DURAND"})
+    page = text(
+        provider_client.post(
+            reverse("dossiers:detail", args=[dossier.pk]), {**data, "validate": "1"}
+        )
+    )
+    assert "Pièces obligatoires manquantes pour une action « marché »" in page
+    dossier.refresh_from_db()
+    assert dossier.number.endswith("-000001")  # numbered at the first save
+
+
+def test_drafts_can_be_deleted_not_submitted_ones(provider_client, off_market):
+    dossier = create(provider_client, off_market)
+    provider_client.post(reverse("dossiers:delete", args=[dossier.pk]))
+    assert not Dossier.objects.filter(pk=dossier.pk).exists()
+    assert not off_market.enrollments.exists()  # the off-market trainee went with it
+
+
+def submitted_dossier(client, action):
+    dossier = create(client, action)
+    client.post(
+        reverse("dossiers:detail", args=[dossier.pk]), {**complete_data(dossier), "validate": "1"}
+    )
+    client.post(reverse("dossiers:confirm", args=[dossier.pk]))
+    dossier.refresh_from_db()
+    return dossier
+
+
+def test_printed_form_shows_the_number_on_every_page(provider_client, off_market):
+    dossier = submitted_dossier(provider_client, off_market)
+    response = provider_client.get(reverse("dossiers:print", args=[dossier.pk]))
+    assert response["Content-Type"] == "application/pdf"
+    reader = PdfReader(io.BytesIO(response.content))
+    assert len(reader.pages) >= 2
+    for page in reader.pages:
+        assert f"Dossier n° {dossier.number}" in page.extract_text()
+    assert "RIB ou RIP au nom du stagiaire" in "".join(p.extract_text() for p in reader.pages)
+
+
+def test_agent_receives_requests_a_document_and_admits(client, provider_user, off_market, region):
+    client.force_login(provider_user)
+    dossier = submitted_dossier(client, off_market)
+    client.post(
+        reverse("dossiers:upload", args=[dossier.pk]),
+        {"doc_type": "ID", "file": SimpleUploadedFile("id.pdf", PDF)},
+        follow=True,
+    )
+    assert not dossier.documents.exists()  # submitted: only requested pieces
+    agent = f.AgentFactory(region=region, first_name="Camille", last_name="Agent")
+    client.force_login(agent)
+    inbox = text(client.get(reverse("dossiers:list")))
+    assert dossier.number in inbox
+    url = reverse("dossiers:reception", args=[dossier.pk])
+    client.post(
+        url,
+        {
+            "reception_date": "2026-09-10",
+            "requested": ["RIB"],
+            "request_message": "RIB au nom de la stagiaire",
+        },
+    )
+    dossier.refresh_from_db()
+    assert dossier.status == "received" and dossier.reception_date == dt.date(2026, 9, 10)
+    client.force_login(provider_user)
+    assert "RIB au nom de la stagiaire" in text(
+        client.get(reverse("dossiers:detail", args=[dossier.pk]))
+    )
+    client.post(
+        reverse("dossiers:upload", args=[dossier.pk]),
+        {"doc_type": "RIB", "file": SimpleUploadedFile("rib.pdf", PDF)},
+    )
+    assert DocumentRequest.objects.get().fulfilled_at is not None
+    client.force_login(agent)
+    decision = reverse("dossiers:decision", args=[dossier.pk])
+    page = text(client.get(decision))
+    assert "Catégorie proposée : demandeur d'emploi" in page
+    page = text(
+        client.post(
+            decision,
+            {
+                "decision": "admit",
+                "category": "DISABLED",
+                "account_holder": "Léa Martin",
+                "iban": "FR76 3000 6000 0112 3456 7890 188",
+            },
+        )
+    )
+    assert "IBAN invalide" in page
+    page = text(
+        client.post(
+            decision,
+            {
+                "decision": "admit",
+                "category": "DISABLED",
+                "account_holder": "Léa Martin",
+                "iban": "FR76 3000 6000 0112 3456 7890 189",
+            },
+        )
+    )
+    assert "Expliquez pourquoi la catégorie proposée n'est pas retenue." in page
+    client.post(
+        decision,
+        {
+            "decision": "admit",
+            "category": "JOB_SEEKER",
+            "account_holder": "Léa Martin",
+            "bic": "BNPAFRPP",
+            "iban": "FR76 3000 6000 0112 3456 7890 189",
+        },
+    )
+    dossier.refresh_from_db()
+    assert dossier.status == "admitted" and dossier.rate_category == "JOB_SEEKER"
+    assert dossier.iban == "FR7630006000011234567890189"
+    history = text(client.get(reverse("dossiers:detail", args=[dossier.pk])))
+    for label in ("Brouillon", "Pré-saisi", "Reçu", "Admis"):
+        assert label in history
+    assert "Camille Agent" in history
+
+
+def test_agent_rejects_with_a_reason(client, provider_user, off_market, region):
+    client.force_login(provider_user)
+    dossier = submitted_dossier(client, off_market)
+    client.force_login(f.AgentFactory(region=region))
+    client.post(reverse("dossiers:reception", args=[dossier.pk]), {"reception_date": "2026-09-10"})
+    decision = reverse("dossiers:decision", args=[dossier.pk])
+    assert "Le motif du rejet est obligatoire." in text(
+        client.post(decision, {"decision": "reject"})
+    )
+    client.post(decision, {"decision": "reject", "decision_reason": "Hors public éligible"})
+    dossier.refresh_from_db()
+    assert dossier.status == "rejected"
+
+
+def test_refusing_a_document_needs_a_reason(client, provider_user, off_market, region):
+    client.force_login(provider_user)
+    dossier = create(client, off_market)
+    client.post(
+        reverse("dossiers:upload", args=[dossier.pk]),
+        {"doc_type": "ID", "file": SimpleUploadedFile("id.pdf", PDF)},
+    )
+    client.post(
+        reverse("dossiers:detail", args=[dossier.pk]), {**complete_data(dossier), "validate": "1"}
+    )
+    client.post(reverse("dossiers:confirm", args=[dossier.pk]))
+    document = dossier.documents.get()
+    client.force_login(f.AgentFactory(region=region))
+    url = reverse("dossiers:reception", args=[dossier.pk])
+    page = text(
+        client.post(url, {"reception_date": "2026-09-10", f"review_{document.pk}": "refused"})
+    )
+    assert "Le motif du refus est obligatoire." in page
+    client.post(
+        url,
+        {
+            "reception_date": "2026-09-10",
+            f"review_{document.pk}": "refused",
+            f"reason_{document.pk}": "Illisible",
+        },
+    )
+    document.refresh_from_db()
+    assert document.review == "refused" and document.refusal_reason == "Illisible"
