@@ -160,3 +160,112 @@ def test_rules_administrator_previews_a_revaluation(browser_page):
     page.get_by_role("button", name="Confirmer et enregistrer").click()
     page.wait_for_url("**/region/baremes/")
     assert page.get_by_text("saisie dans l'application").first.is_visible()
+
+
+def test_dossier_journey_from_provider_entry_to_agent_admission(browser_page, tmp_path):
+    import datetime as dt
+    import io as _io
+
+    from pypdf import PdfReader
+
+    from remu.dossiers import nir
+
+    page = browser_page
+    log_in(page, "of1@demo.remu.local")
+    page.wait_for_url("**/organisme/")
+    page.get_by_role("link", name="Nouveau dossier").first.click()
+    assert_accessible(page)
+    field(page, "Campagne").select_option(label="Campagne 2026")
+    action = field(page, "Action de formation (hors marché)")
+    action.locator("option", has_text="CVL-2026-010").wait_for(state="attached")  # htmx
+    action.select_option(index=1)
+    field(page, "Nom").fill("Lefèvre")
+    field(page, "Prénom").fill("Inès")
+    field(page, "Date de naissance").fill("1994-02-20")
+    field(page, "Type de dossier").select_option(value="RS1")
+    page.get_by_role("button", name="Ouvrir le nouveau formulaire").click()
+    page.wait_for_url(re.compile(r".*/dossiers/\d+/$"))
+    assert_accessible(page)
+
+    # Tab 1: civil status (switching tabs keeps what was typed)
+    field(page, "Civilité").select_option(label="Madame")
+    field(page, "Code postal de la commune de naissance").fill("37000")
+    birth = field(page, "Commune de naissance")
+    birth.locator("option", has_text="Tours").wait_for(state="attached")
+    birth.select_option(label="Tours (37261)")
+    page.get_by_role("button", name="Pré-remplir depuis l'état civil").click()
+    page.wait_for_function("document.querySelector('#id_civil-nir').value.startsWith('2940237261')")
+    head = nir.prefix("MME", dt.date(1994, 2, 20), "37261") + "045"
+    field(page, "Numéro de sécurité sociale").fill(head + nir.key_for(head))
+    field(page, "Adresse").fill("8 rue de la République")
+    field(page, "Code postal").fill("45000")
+    home = field(page, "Commune")
+    home.locator("option", has_text="Orléans").wait_for(state="attached")
+    home.select_option(label="Orléans (45234)")
+    # Tabs 2 to 4
+    page.get_by_role("tab", name="Mode de paiement").click()
+    assert page.get_by_text("RIB à joindre").is_visible()
+    page.get_by_role("tab", name="Situation à l'entrée").click()
+    field(page, "Inscrit à France Travail").check()
+    field(page, "Identifiant France Travail").fill("1234567A")
+    page.get_by_role("tab", name="Régime de protection sociale").click()
+    page.get_by_role("combobox", name="Régime de protection sociale").select_option(
+        label="Régime général"
+    )
+    field(page, "Centre d'affiliation").select_option(label="CPAM du Loiret")
+    page.get_by_role("tab", name="État civil").click()
+    assert field(page, "Adresse").input_value() == "8 rue de la République"
+    page.get_by_role("button", name="Enregistrer", exact=True).click()
+    assert page.get_by_text("Brouillon CVL-").is_visible()
+    assert_accessible(page)
+
+    # Documents: a PDF is accepted, a renamed executable is refused
+    exe = tmp_path / "rib.pdf"
+    exe.write_bytes(b"MZ\x90\x00" + b"\x00" * 64)
+    page.get_by_label("Pièce", exact=True).select_option(value="RIB")
+    page.get_by_label("Fichier (PDF, JPEG ou PNG, 10 Mo au plus)").set_input_files(str(exe))
+    page.get_by_role("button", name="Ajouter la pièce").click()
+    assert page.get_by_text("Seuls les fichiers PDF, JPEG ou PNG sont acceptés").is_visible()
+    identity = tmp_path / "identite.pdf"
+    identity.write_bytes(b"%PDF-1.4\n% identite\n")
+    page.get_by_label("Pièce", exact=True).select_option(value="ID")
+    page.get_by_label("Fichier (PDF, JPEG ou PNG, 10 Mo au plus)").set_input_files(str(identity))
+    page.get_by_role("button", name="Ajouter la pièce").click()
+    assert page.get_by_role("link", name="identite.pdf").is_visible()
+
+    # Validate, confirm, print
+    page.get_by_role("button", name="Valider").click()
+    page.wait_for_url("**/valider/")
+    assert_accessible(page)
+    page.get_by_role("button", name="Confirmer la validation").click()
+    assert page.get_by_text("Pré-saisi").first.is_visible()
+    number = re.search(r"CVL-\d{4}-\d{6}", page.locator("h1").inner_text()).group(0)
+    assert_accessible(page)
+    pdf = page.request.get(page.url + "imprimer/")
+    reader = PdfReader(_io.BytesIO(pdf.body()))
+    assert all(f"Dossier n° {number}" in p.extract_text() for p in reader.pages)
+    page.get_by_role("button", name="Se déconnecter").click()
+
+    # The agent receives it, enters the bank details and admits it
+    log_in(page, "agent@cvl.remu.local")
+    page.wait_for_url("**/region/")
+    page.get_by_role("navigation", name="Navigation principale").get_by_role(
+        "link", name="Dossiers"
+    ).click()
+    assert_accessible(page)
+    page.get_by_role("link", name=re.compile(number)).click()
+    page.get_by_role("link", name="Réception").click()
+    assert_accessible(page)
+    field(page, "Date de réception").fill("2026-11-20")
+    page.get_by_role("button", name="Enregistrer la réception").click()
+    assert page.get_by_text("Réception enregistrée.").is_visible()
+    page.get_by_role("link", name="Décision").click()
+    assert page.get_by_text("Catégorie proposée").is_visible()
+    assert_accessible(page)
+    page.get_by_label("Admettre").check()
+    field(page, "IBAN").fill("FR76 3000 6000 0112 3456 7890 189")
+    field(page, "BIC").fill("BNPAFRPP")
+    page.get_by_role("button", name="Enregistrer la décision").click()
+    assert page.get_by_text(f"Le dossier {number} est admis.").is_visible()
+    assert page.get_by_text("Admis", exact=True).first.is_visible()
+    assert_accessible(page)

@@ -1,0 +1,11 @@
+// Questions that depend on an answer: <div data-show-if="ID"> shows only while the checkbox
+// #ID is checked. Without JavaScript every question stays visible.
+document.addEventListener("DOMContentLoaded", () => {
+  for (const block of document.querySelectorAll("[data-show-if]")) {
+    const box = document.getElementById(block.dataset.showIf);
+    if (!box) continue;
+    const sync = () => { block.hidden = !box.checked; };
+    box.addEventListener("change", sync);
+    sync();
+  }
+});
