@@ -8,5 +8,6 @@ urlpatterns = [
     path("", include("remu.actions.urls")),
     path("", include("remu.scales.urls")),
     path("", include("remu.dossiers.urls")),
+    path("", include("remu.attendance.urls")),
     path("", include("remu.simulator.urls")),
 ]

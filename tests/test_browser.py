@@ -269,3 +269,53 @@ def test_dossier_journey_from_provider_entry_to_agent_admission(browser_page, tm
     assert page.get_by_text(f"Le dossier {number} est admis.").is_visible()
     assert page.get_by_text("Admis", exact=True).first.is_visible()
     assert_accessible(page)
+
+
+def test_monthly_statement_everyone_present_one_absence_validated(browser_page):
+    import io as _io
+
+    from pypdf import PdfReader
+
+    from remu.attendance.models import AttendanceLine
+    from remu.attendance.services import case_for
+    from remu.scales.selectors import engine
+
+    page = browser_page
+    page.on("dialog", lambda dialog: dialog.accept())  # hx-confirm
+    log_in(page, "of1@demo.remu.local")
+    page.wait_for_url("**/organisme/")
+    page.get_by_role("table").get_by_role("link", name="CVL-2026-007").click()
+    page.get_by_role("link", name="États de présence").click()
+    page.get_by_role("button", name=re.compile("Créer l'état de présence de juillet 2026")).click()
+    page.wait_for_url(re.compile(r".*/etats/\d+/$"))
+    assert_accessible(page)
+    page.get_by_label("Cocher tous les stagiaires à temps plein").check()
+    page.get_by_label("Présent tout le mois").check()
+    page.get_by_role("button", name="Enregistrer la présence").click()
+    page.get_by_text(re.compile(r"Présence enregistrée pour \d+ stagiaire")).first.wait_for()
+    first_row = page.locator("#pane-full tbody tr").first
+    name = first_row.locator("td").nth(1).inner_text().strip()
+    line_id = int(first_row.get_attribute("id").removeprefix("line-"))
+    first_row.get_by_role("link", name=re.compile("Ajouter une absence")).click()
+    slot = first_row.locator("form")
+    slot.get_by_text("Absence non enregistrée").wait_for()  # the unsaved state is shown
+    field(slot, "Motif").select_option(value="UNJUSTIFIED")
+    field(slot, "Du").fill("2026-07-15")
+    field(slot, "Au").fill("2026-07-16")
+    slot.get_by_role("button", name="Enregistrer l'absence").click()
+    page.get_by_text(f"Absence enregistrée pour {name}").first.wait_for()
+    assert_accessible(page)
+    page.get_by_label("Cocher tous les stagiaires à temps plein").check()
+    page.get_by_role("button", name="Valider les stagiaires cochés").click()
+    page.get_by_text(re.compile(r"\d+ stagiaire\(s\) validé\(s\)")).first.wait_for()
+    line = AttendanceLine.objects.get(pk=line_id)
+    assert line.status == "validated"
+    assert any("2 trentièmes retenus" in step for step in line.explanation)
+    expected = engine(line.dossier.region).compute(case_for(line)).remuneration
+    assert line.amount == expected
+    row = page.locator("#pane-full tbody tr", has_text=name)
+    assert f"{expected}".replace(".", ",") + " €" in row.inner_text()
+    assert_accessible(page)
+    pdf = page.request.get(page.url + "certificat.pdf")
+    content = "".join(p.extract_text() for p in PdfReader(_io.BytesIO(pdf.body())).pages)
+    assert name in content and "Absence non justifiée du 15/07/2026" in content

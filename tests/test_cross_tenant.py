@@ -12,6 +12,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from remu.accounts.models import ProviderMembership
+from remu.attendance.models import Absence, AttendanceLine, AttendanceStatement, Withdrawal
 from remu.dossiers.models import Dossier, SupportingDocument
 from remu.referential.models import CampaignDocument
 from remu.scales.models import ScaleVersion
@@ -58,6 +59,21 @@ OBJECT_URLS = {
     "dossiers:document": ("any", "supporting_document"),
     "dossiers:reception": ("agent", "submitted_dossier"),
     "dossiers:decision": ("agent", "submitted_dossier"),
+    "attendance:trainees": ("any", "action"),
+    "attendance:trainees_xlsx": ("any", "action"),
+    "attendance:statements": ("any", "action"),
+    "attendance:trainee": ("any", "trainee"),
+    "attendance:statement": ("any", "statement"),
+    "attendance:refresh": ("provider", "statement"),
+    "attendance:presence": ("provider", "statement"),
+    "attendance:validate": ("provider", "statement"),
+    "attendance:certificate": ("any", "statement"),
+    "attendance:absence_add": ("provider", "line"),
+    "attendance:part_time": ("provider", "line"),
+    "attendance:reopen": ("agent", "line"),
+    "attendance:absence_delete": ("provider", "absence"),
+    "attendance:withdrawal": ("provider", "enrollment"),
+    "attendance:withdrawal_decide": ("agent", "withdrawal"),
 }
 
 # URL name -> area, for pages without parameters (lists, dashboards, forms, own account).
@@ -81,6 +97,8 @@ PAGE_URLS = {
     "dossiers:list": "any",
     "dossiers:create": "provider",
     "dossiers:action_options": "provider",
+    "attendance:withdrawals": "agent",
+    "attendance:late": "agent",
     "scales:create": "rules_admin",
     "scales:revaluation": "rules_admin",
 }
@@ -155,7 +173,38 @@ def world(db, region, other_region):
     )
     supporting.file.save("upload", __import__("io").BytesIO(b"%PDF-1.4 id"), save=False)
     supporting.save()
+    admitted = Dossier.objects.create(
+        region=region,
+        action=action,
+        enrollment=action.enrollments.get(),
+        kind="RS1",
+        number="VICTIME-DOSSIER-3",
+        status="admitted",
+        rate_category="JOB_SEEKER",
+        weekly_hours=35,
+    )
+    statement = AttendanceStatement.objects.create(
+        action=action, month=date(2026, 3, 1), created_by=victim_user
+    )
+    line = AttendanceLine.objects.create(
+        statement=statement, dossier=admitted, enrollment=admitted.enrollment, full_time=True
+    )
+    absence = Absence.objects.create(
+        line=line, reason="UNJUSTIFIED", start=date(2026, 3, 10), end=date(2026, 3, 10)
+    )
+    withdrawal = Withdrawal.objects.create(
+        enrollment=admitted.enrollment,
+        reason="job",
+        exit_date=date(2026, 4, 1),
+        declared_by=victim_user,
+    )
     objects = {
+        "statement": statement,
+        "line": line,
+        "absence": absence,
+        "withdrawal": withdrawal,
+        "enrollment": admitted.enrollment,
+        "trainee": admitted.enrollment.trainee,
         "dossier": dossier,
         "submitted_dossier": submitted,
         "supporting_document": supporting,

@@ -16,7 +16,8 @@ from faker import Faker
 from remu.accounts.models import ProviderMembership, User
 from remu.actions.models import ActionPeriod, TrainingAction
 from remu.communes.models import Commune
-from remu.dossiers.services import ensure_market_drafts
+from remu.dossiers.models import Dossier
+from remu.dossiers.services import assign_number, ensure_market_drafts, transition
 from remu.referential.models import Campaign, CampaignDocument, Programme, Provider, Region
 from remu.trainees.models import Enrollment, Trainee
 
@@ -256,7 +257,49 @@ def seed_demo() -> list[DemoLogin]:
 
     _seed_trainees(region, actions, rng)
     ensure_market_drafts(actions)  # market actions: a draft dossier per enrolled trainee
+    _seed_admissions(actions, User.objects.get(email="agent@cvl.remu.local"))
     return logins
+
+
+DEMO_IBAN = "FR7630006000011234567890189"
+
+
+def _seed_admissions(actions, agent):
+    """The trainees of the actions running today have admitted RS1 dossiers, so that
+    attendance can be entered on the demo (the others' dossiers stay drafts)."""
+    today = date.today()
+    for action in actions:
+        if not action.start_date <= today <= action.end_date:
+            continue
+        for enrollment in action.enrollments.select_related("trainee"):
+            dossier = enrollment.dossiers.first()
+            if dossier is None:
+                dossier = Dossier(
+                    region=action.region,
+                    action=action,
+                    enrollment=enrollment,
+                    kind=Dossier.Kind.RS1,
+                    real_start=enrollment.entry_date,
+                    real_end=action.end_date,
+                    weekly_hours=action.weekly_hours,
+                )
+            if dossier.status == Dossier.Status.ADMITTED:
+                continue
+            assign_number(dossier)
+            dossier.regime, dossier.affiliation_centre = "general", "CPAM du Loiret"
+            dossier.account_holder = enrollment.trainee.full_name
+            dossier.iban, dossier.bic = DEMO_IBAN, "BNPAFRPP"
+            dossier.save()
+            for status, why in (
+                ("submitted", "Validation par l'organisme"),
+                ("received", "Dossier reçu"),
+                ("admitted", "Admission"),
+            ):
+                if status == "admitted":
+                    dossier.rate_category = "JOB_SEEKER"
+                    dossier.proposed_category = "JOB_SEEKER"
+                    dossier.save()
+                transition(dossier, status, agent, why)
 
 
 def _seed_trainees(region, actions, rng):

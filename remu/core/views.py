@@ -3,6 +3,7 @@ from django.shortcuts import redirect, render
 
 from remu.actions.models import TrainingAction
 from remu.actions.selectors import actions_for
+from remu.attendance.selectors import late_statements
 from remu.core.tenancy import require_agent, require_provider
 from remu.referential.models import Campaign, Programme, Provider
 from remu.referential.selectors import documents_for
@@ -42,6 +43,7 @@ def provider_home(request):
     if programme:
         actions = actions.filter(programme=programme)
     documents = documents_for(tenant).filter(campaign=campaign) if campaign else []
+    late = late_statements(tenant)
     return render(
         request,
         "core/provider_home.html",
@@ -52,6 +54,7 @@ def provider_home(request):
             "programme": programme,
             "actions": actions,
             "documents": documents,
+            "late": late,
         },
     )
 

@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "remu.trainees",
     "remu.scales",
     "remu.dossiers",
+    "remu.attendance",
     "remu.simulator",
 ]
 

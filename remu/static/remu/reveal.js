@@ -9,3 +9,10 @@ document.addEventListener("DOMContentLoaded", () => {
     sync();
   }
 });
+
+// Forms marked data-track-changes show their « not saved » note once something is typed.
+document.addEventListener("input", (event) => {
+  const form = event.target.closest("form[data-track-changes]");
+  const note = form && form.querySelector(".unsaved-note");
+  if (note) note.hidden = false;
+});

@@ -1,0 +1,65 @@
+import datetime as dt
+from collections import defaultdict
+
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from remu.actions.models import TrainingAction
+
+from .models import AttendanceStatement
+from .services import first_month, next_month
+
+
+def statements_for(tenant):
+    return AttendanceStatement.objects.for_tenant(tenant).select_related(
+        "action__provider", "action__region"
+    )
+
+
+def due_date(region, month: dt.date) -> dt.date:
+    """Attendance for month M is due before the region's day of M+1 (RULES.md §9)."""
+    return next_month(month).replace(day=region.attendance_due_day)
+
+
+def late_statements(tenant, today: dt.date | None = None) -> list[dict]:
+    """Months whose statement is missing or not fully validated once its due date has come,
+    per action (agents: their region's; providers: their own)."""
+    today = today or timezone.localdate()
+    actions = (
+        TrainingAction.objects.for_tenant(tenant)
+        .filter(dossiers__status="admitted", dossiers__kind="RS1")
+        .distinct()
+        .select_related("provider", "region")
+    )
+    state = {
+        (s["action_id"], s["month"]): s["drafts"]
+        for s in AttendanceStatement.objects.filter(action__in=actions)
+        .values("action_id", "month")
+        .annotate(drafts=Count("lines", filter=Q(lines__status="draft")))
+    }
+    late = []
+    for action in actions:
+        month = first_month(action)
+        while month <= action.end_date and due_date(action.region, month) <= today:
+            drafts = state.get((action.pk, month))
+            if drafts is None or drafts:
+                late.append(
+                    {
+                        "action": action,
+                        "provider": action.provider,
+                        "month": month,
+                        "due": due_date(action.region, month),
+                        "missing": drafts is None,
+                        "drafts": drafts or 0,
+                    }
+                )
+            month = next_month(month)
+    late.sort(key=lambda row: (row["provider"].name, row["action"].number, row["month"]))
+    return late
+
+
+def late_by_provider(tenant, today=None) -> list[tuple]:
+    grouped = defaultdict(list)
+    for row in late_statements(tenant, today):
+        grouped[row["provider"]].append(row)
+    return sorted(grouped.items(), key=lambda item: item[0].name)

@@ -1,0 +1,340 @@
+"""Attendance operations that write: statements, presence, absences, part-time hours,
+validation through the rules engine, reopening, and dropouts. All-or-nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from remu.dossiers.models import Dossier
+from remu.rules.calendar import month_bounds
+from remu.rules.engine import Absence as EngineAbsence
+from remu.rules.engine import Case, CaseError
+from remu.scales.selectors import engine
+from remu.trainees.models import Enrollment
+
+from .models import Absence, AttendanceLine, AttendanceStatement, LineEvent, Withdrawal
+
+FULL_TIME_HOURS = Decimal(30)
+
+
+def first_month(action) -> dt.date:
+    return action.start_date.replace(day=1)
+
+
+def next_month(day: dt.date) -> dt.date:
+    return (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+
+
+def next_statement_month(action, today: dt.date | None = None) -> dt.date | None:
+    """The month the provider may create next: the action's first month, then one per month,
+    never a month that has not begun nor one after the action's end."""
+    today = today or timezone.localdate()
+    last = action.statements.order_by("-month").values_list("month", flat=True).first()
+    month = next_month(last) if last else first_month(action)
+    if month > today or month > action.end_date:
+        return None
+    return month
+
+
+def _admitted_in_month(action, month: dt.date):
+    first, last = month_bounds(month.year, month.month)
+    return (
+        Dossier.objects.filter(action=action, kind=Dossier.Kind.RS1, status=Dossier.Status.ADMITTED)
+        .filter(enrollment__entry_date__lte=last)
+        .exclude(enrollment__exit_date__lt=first)
+        .select_related("enrollment")
+    )
+
+
+@transaction.atomic
+def create_statement(action, user, today: dt.date | None = None) -> AttendanceStatement:
+    month = next_statement_month(action, today)
+    if month is None:
+        raise ValidationError(
+            "Aucun état de présence à créer : le mois suivant n'a pas commencé "
+            "ou l'action est terminée."
+        )
+    statement = AttendanceStatement.objects.create(action=action, month=month, created_by=user)
+    refresh_lines(statement)
+    return statement
+
+
+@transaction.atomic
+def refresh_lines(statement: AttendanceStatement) -> int:
+    """A line for every trainee admitted by the region and present in the month (idempotent)."""
+    existing = set(statement.lines.values_list("enrollment_id", flat=True))
+    created = 0
+    for dossier in _admitted_in_month(statement.action, statement.month):
+        if dossier.enrollment_id in existing:
+            continue
+        AttendanceLine.objects.create(
+            statement=statement,
+            enrollment=dossier.enrollment,
+            dossier=dossier,
+            full_time=(dossier.weekly_hours or 0) >= FULL_TIME_HOURS,
+        )
+        created += 1
+    return created
+
+
+def _editable(line: AttendanceLine) -> None:
+    if line.status != AttendanceLine.Status.DRAFT:
+        raise PermissionDenied("Cette ligne est validée : seule la Région peut la rouvrir.")
+    if line.enrollment.status == Enrollment.Status.WITHDRAWAL_DECLARED:
+        raise PermissionDenied(
+            "Un abandon est déclaré pour ce stagiaire : la saisie reprendra "
+            "après la décision de la Région."
+        )
+
+
+@transaction.atomic
+def declare_presence(lines, presence: str, period_start=None, period_end=None) -> None:
+    for line in lines:
+        _editable(line)
+        if not line.full_time:
+            raise ValidationError(
+                f"{line.enrollment.trainee} est à temps partiel : saisissez ses heures."
+            )
+        if presence == AttendanceLine.Presence.PERIOD:
+            first, last = month_bounds(line.statement.month.year, line.statement.month.month)
+            if not (period_start and period_end) or period_end < period_start:
+                raise ValidationError("Indiquez les dates de présence (la fin après le début).")
+            if period_start < first or period_end > last:
+                raise ValidationError("La période de présence doit être dans le mois.")
+        else:
+            period_start = period_end = None
+        line.presence = presence
+        line.period_start, line.period_end = period_start, period_end
+        line.save(update_fields=["presence", "period_start", "period_end", "updated_at"])
+
+
+def absence_errors(line: AttendanceLine, start, end) -> list[str]:
+    first, last = month_bounds(line.statement.month.year, line.statement.month.month)
+    errors = []
+    if end < start:
+        errors.append("La fin de l'absence précède son début.")
+    if start < first or end > last:
+        errors.append("L'absence doit être comprise dans le mois de l'état de présence.")
+    enrollment = line.enrollment
+    if start < enrollment.entry_date or (enrollment.exit_date and end > enrollment.exit_date):
+        errors.append("L'absence doit être comprise entre l'entrée et la sortie du stagiaire.")
+    if line.absences.filter(start__lte=end, end__gte=start).exists():
+        errors.append("Cette absence chevauche une absence déjà déclarée.")
+    return errors
+
+
+@transaction.atomic
+def add_absence(line, *, reason, start, end, place, hours=None, legal_leave_kind="") -> Absence:
+    _editable(line)
+    errors = absence_errors(line, start, end)
+    if errors:
+        raise ValidationError(errors)
+    if not line.full_time and hours is None:
+        raise ValidationError("Indiquez le nombre d'heures d'absence (temps partiel).")
+    if reason == "LEGAL_LEAVE" and not legal_leave_kind:
+        raise ValidationError("Précisez le motif du congé légal.")
+    if line.full_time and not line.presence:
+        line.presence = AttendanceLine.Presence.FULL_MONTH  # general case, then the particular
+        line.save(update_fields=["presence", "updated_at"])
+    return Absence.objects.create(
+        line=line,
+        reason=reason,
+        start=start,
+        end=end,
+        place=place,
+        hours=hours,
+        legal_leave_kind=legal_leave_kind,
+    )
+
+
+@transaction.atomic
+def delete_absence(absence: Absence) -> None:
+    _editable(absence.line)
+    absence.delete()
+
+
+@transaction.atomic
+def save_part_time(line, weekly_hours: list[Decimal], days_present: int) -> None:
+    _editable(line)
+    if line.full_time:
+        raise ValidationError("Ce stagiaire est à temps plein.")
+    first, last = month_bounds(line.statement.month.year, line.statement.month.month)
+    if not 0 <= days_present <= last.day:
+        raise ValidationError(f"Le nombre de jours doit être compris entre 0 et {last.day}.")
+    for hours in weekly_hours:
+        if not 0 <= hours <= 60:
+            raise ValidationError("Les heures d'une semaine doivent être comprises entre 0 et 60.")
+    line.weekly_hours_present = [str(h) for h in weekly_hours]
+    line.days_present = days_present
+    line.save(update_fields=["weekly_hours_present", "days_present", "updated_at"])
+
+
+def weeks_of_month(month: dt.date) -> list[tuple[dt.date, dt.date]]:
+    """The calendar weeks (Monday to Sunday) of a month, clipped to the month."""
+    first, last = month_bounds(month.year, month.month)
+    weeks, start = [], first
+    while start <= last:
+        end = min(start + dt.timedelta(days=6 - start.weekday()), last)
+        weeks.append((start, end))
+        start = end + dt.timedelta(days=1)
+    return weeks
+
+
+def case_for(line: AttendanceLine) -> Case:
+    """The rules engine's input for one line: the declaration, the dossier, the enrollment."""
+    dossier, enrollment = line.dossier, line.enrollment
+    month = line.statement.month
+    first, last = month_bounds(month.year, month.month)
+    start = max(enrollment.entry_date, first)
+    end = min(enrollment.exit_date or last, last)
+    absences = [
+        EngineAbsence(a.start, a.end, a.reason, hours=a.hours, kind=a.legal_leave_kind or None)
+        for a in line.absences.all()
+    ]
+    if line.full_time:
+        if line.presence == AttendanceLine.Presence.ABSENT_MONTH:
+            absences = [EngineAbsence(start, end, "UNJUSTIFIED")]
+        elif line.presence == AttendanceLine.Presence.PERIOD:
+            if line.period_start > start:
+                absences.append(
+                    EngineAbsence(start, line.period_start - dt.timedelta(days=1), "UNJUSTIFIED")
+                )
+            if line.period_end < end:
+                absences.append(
+                    EngineAbsence(line.period_end + dt.timedelta(days=1), end, "UNJUSTIFIED")
+                )
+    action = line.statement.action
+    return Case(
+        id=str(line.pk),
+        region=dossier.region.parameter_set,
+        year=month.year,
+        month=month.month,
+        category=dossier.rate_category,
+        birth_date=enrollment.trainee.birth_date,
+        entry_date=enrollment.entry_date,
+        exit_date=enrollment.exit_date,
+        weekly_hours=dossier.weekly_hours or action.weekly_hours,
+        absences=tuple(absences),
+        hours_present=None if line.full_time else line.hours_present,
+        prior_monthly_salary=dossier.last_monthly_salary,
+        training_total_hours=Decimal(action.total_hours) if action.total_hours else None,
+    )
+
+
+def compute(line: AttendanceLine, explain: bool = True):
+    return engine(line.dossier.region).compute(case_for(line), explain=explain)
+
+
+def line_problems(line: AttendanceLine) -> list[str]:
+    """What is left to enter before the line can be validated."""
+    if line.enrollment.status == Enrollment.Status.WITHDRAWAL_DECLARED:
+        return ["abandon en attente de décision de la Région"]
+    if line.full_time and not line.presence:
+        return ["présence non déclarée"]
+    if not line.full_time and (line.days_present is None or not line.weekly_hours_present):
+        return ["heures non saisies"]
+    return []
+
+
+@transaction.atomic
+def validate_lines(lines, user) -> list[AttendanceLine]:
+    """Validates the lines that are complete; the amount comes from the rules engine."""
+    done = []
+    for line in lines:
+        if line.status != AttendanceLine.Status.DRAFT:
+            continue
+        problems = line_problems(line)
+        if problems:
+            raise ValidationError(f"{line.enrollment.trainee} : {', '.join(problems)}.")
+        try:
+            result = compute(line)
+        except CaseError as exc:
+            raise ValidationError(f"{line.enrollment.trainee} : {exc.message}") from exc
+        line.paid_thirtieths = result.paid_thirtieths
+        line.paid_hours = result.paid_hours
+        line.amount = result.remuneration
+        line.explanation = result.explanation
+        line.status = AttendanceLine.Status.VALIDATED
+        line.validated_by, line.validated_at = user, timezone.now()
+        line.save()
+        LineEvent.objects.create(line=line, action="validated", by=user)
+        done.append(line)
+    return done
+
+
+@transaction.atomic
+def reopen_line(line: AttendanceLine, user, reason: str) -> None:
+    if not user.is_agent:
+        raise PermissionDenied("Seul un agent de la Région peut rouvrir une ligne validée.")
+    if line.status != AttendanceLine.Status.VALIDATED:
+        raise ValidationError("Cette ligne n'est pas validée.")
+    if not reason.strip():
+        raise ValidationError("Le motif de la réouverture est obligatoire.")
+    line.status = AttendanceLine.Status.DRAFT
+    line.paid_thirtieths = line.paid_hours = line.amount = None
+    line.explanation = []
+    line.validated_by = line.validated_at = None
+    line.save()
+    LineEvent.objects.create(line=line, action="reopened", by=user, reason=reason)
+
+
+def completion(statement: AttendanceStatement) -> dict:
+    """What is left before the month is complete, per tab."""
+    lines = list(statement.lines.select_related("enrollment__trainee"))
+    left = {"full_time": 0, "part_time": 0}
+    for line in lines:
+        if line.status == AttendanceLine.Status.DRAFT:
+            left["full_time" if line.full_time else "part_time"] += 1
+    left["complete"] = bool(lines) and not (left["full_time"] or left["part_time"])
+    return left
+
+
+# -- dropouts ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def declare_withdrawal(enrollment, *, reason, exit_date, comment, user) -> Withdrawal:
+    if enrollment.status != Enrollment.Status.ACTIVE:
+        raise ValidationError("Seul un stagiaire en formation peut être déclaré en abandon.")
+    if exit_date < enrollment.entry_date:
+        raise ValidationError({"exit_date": "La date de sortie précède l'entrée en formation."})
+    withdrawal = Withdrawal.objects.create(
+        enrollment=enrollment, reason=reason, exit_date=exit_date, comment=comment, declared_by=user
+    )
+    enrollment.status = Enrollment.Status.WITHDRAWAL_DECLARED
+    enrollment.save(update_fields=["status", "updated_at"])
+    return withdrawal
+
+
+def on_exit_validated(withdrawal: Withdrawal) -> None:
+    """The overpayment computation of a later issue starts here; for now the decision itself
+    (recorded on the withdrawal) is the trace."""
+
+
+@transaction.atomic
+def decide_withdrawal(withdrawal: Withdrawal, *, accept: bool, comment: str, user) -> None:
+    if not user.is_agent:
+        raise PermissionDenied
+    if withdrawal.status != Withdrawal.Status.DECLARED:
+        raise ValidationError("Cette déclaration d'abandon a déjà été décidée.")
+    enrollment = withdrawal.enrollment
+    withdrawal.decided_by, withdrawal.decided_at = user, timezone.now()
+    withdrawal.decision_comment = comment
+    if accept:
+        withdrawal.status = Withdrawal.Status.VALIDATED
+        enrollment.status = Enrollment.Status.EXITED
+        enrollment.exit_date = withdrawal.exit_date
+    else:
+        if not comment.strip():
+            raise ValidationError({"decision_comment": "Expliquez le refus à l'organisme."})
+        withdrawal.status = Withdrawal.Status.REFUSED
+        enrollment.status = Enrollment.Status.ACTIVE
+    withdrawal.save()
+    enrollment.save(update_fields=["status", "exit_date", "updated_at"])
+    if accept:
+        on_exit_validated(withdrawal)
