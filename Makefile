@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test quality fmt venv migrate demo worker vendor bench-rules clean
+.PHONY: run test quality fmt venv migrate demo worker vendor bench-rules bench-import clean
 
 $(STAMP): requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -49,6 +49,10 @@ fmt: venv
 ## 1,000,000 seeded trainee-months through the rules engine's batch path: rate and peak memory.
 bench-rules: venv
 	$(PY) -m remu.rules.bench 1000000
+
+## A 500-row attendance import, timed on the configured database (rolled back afterwards).
+bench-import: migrate
+	$(PY) manage.py bench_import
 
 ## Re-vendor Bootstrap, htmx and axe-core, and rebuild the communes file (needs npm).
 vendor: venv

@@ -9,5 +9,7 @@ urlpatterns = [
     path("", include("remu.scales.urls")),
     path("", include("remu.dossiers.urls")),
     path("", include("remu.attendance.urls")),
+    path("", include("remu.api.urls")),
+    path("", include("remu.api.token_urls")),
     path("", include("remu.simulator.urls")),
 ]

@@ -12,6 +12,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from remu.accounts.models import ProviderMembership
+from remu.api.models import ApiToken
 from remu.attendance.models import Absence, AttendanceLine, AttendanceStatement, Withdrawal
 from remu.dossiers.models import Dossier, SupportingDocument
 from remu.referential.models import CampaignDocument
@@ -30,13 +31,28 @@ PUBLIC = {
     "accounts:invitation",
     "referential:region_logo",
     "simulator:simulate",
+    "attendance:import_template",
+    "api:openapi-json",
+    "api:openapi-view",
+    "api:api-root",
+}
+
+# JSON API: authenticated by a provider's token (not the session); URL name -> the victim's
+# object whose pk goes in the URL, and the HTTP method.
+API_URLS = {
+    "api:list_actions": (None, "get"),
+    "api:list_statements": ("action", "get"),
+    "api:create_statement": ("action", "post"),
+    "api:get_statement": ("statement", "get"),
+    "api:declare": ("statement", "post"),
+    "api:validate": ("statement", "post"),
 }
 
 # URL name -> (area, the victim's object whose pk goes in the URL). Areas: "agent" (regional
 # agents only), "provider" (provider users only), "any" (both, scoped to the provider or the
 # region), "region" (both; shared by every organisation of the region, such as the guides a
 # region publishes for a campaign), "rules_admin" (agents with the rules-administrator right;
-# the attackers have not got it).
+# the attackers have not got it), "provider_admin" (administrators of the provider; neither).
 OBJECT_URLS = {
     "actions:detail": ("any", "action"),
     "actions:update": ("agent", "action"),
@@ -74,6 +90,9 @@ OBJECT_URLS = {
     "attendance:absence_delete": ("provider", "absence"),
     "attendance:withdrawal": ("provider", "enrollment"),
     "attendance:withdrawal_decide": ("agent", "withdrawal"),
+    "attendance:import": ("provider", "statement"),
+    "tokens:agent": ("agent", "provider"),
+    "tokens:revoke": ("any", "token"),
 }
 
 # URL name -> area, for pages without parameters (lists, dashboards, forms, own account).
@@ -99,6 +118,7 @@ PAGE_URLS = {
     "dossiers:action_options": "provider",
     "attendance:withdrawals": "agent",
     "attendance:late": "agent",
+    "tokens:provider": "provider_admin",
     "scales:create": "rules_admin",
     "scales:revaluation": "rules_admin",
 }
@@ -117,7 +137,7 @@ def all_url_names():
 
 
 def test_every_url_is_declared():
-    declared = PUBLIC | set(OBJECT_URLS) | set(PAGE_URLS)
+    declared = PUBLIC | set(OBJECT_URLS) | set(PAGE_URLS) | set(API_URLS)
     undeclared = all_url_names() - declared
     assert not undeclared, f"Declare these URLs in tests/test_cross_tenant.py: {undeclared}"
     assert not declared - all_url_names(), "Declared URLs that no longer exist"
@@ -198,7 +218,9 @@ def world(db, region, other_region):
         exit_date=date(2026, 4, 1),
         declared_by=victim_user,
     )
+    token, _ = ApiToken.issue(provider=victim_provider, name="Logiciel victime", user=victim_user)
     objects = {
+        "token": token,
         "statement": statement,
         "line": line,
         "absence": absence,
@@ -273,6 +295,8 @@ def test_other_organisations_objects_answer_404(client, world):
             )
         # The owner reaches it: the test would notice a URL that answers 404 to everyone.
         owner = owners["provider" if area == "provider" else "agent"]
+        if name == "tokens:revoke":
+            continue  # the owner revoking would change the world for the next checks
         client.force_login(owner)
         assert _status(client, "get", url) in (200, 302, 405), f"{name} as its owner"
 
@@ -359,3 +383,30 @@ def test_the_markers_are_visible_to_their_owners(client, world):
     assert "VICTIM-ACT-001" in client.get(reverse("actions:list")).content.decode()
     client.force_login(owners["provider"])
     assert "VICTIM-ACT-001" in client.get(reverse("core:provider_home")).content.decode()
+
+
+def test_the_api_answers_404_with_another_providers_token(client, world, other_region):
+    objects, attackers, owners = world
+    _, neighbour = attackers["provider of the same region"]
+    _, neighbour_token = ApiToken.issue(
+        provider=neighbour.memberships.get().provider, name="Voisin", user=neighbour
+    )
+    _, victim_token = ApiToken.issue(
+        provider=objects["action"].provider, name="Victime", user=owners["provider"]
+    )
+    bodies = {"api:declare": [], "api:validate": {"lines": []}}
+    for name, (key, method) in API_URLS.items():
+        url = reverse(name, args=[objects[key].pk] if key else [])
+        call = getattr(client, method)
+        kwargs = {"content_type": "application/json"}
+        if name in bodies:
+            kwargs["data"] = bodies[name]
+        assert call(url, **kwargs).status_code == 401, f"{name} without a token"
+        response = call(url, HTTP_AUTHORIZATION=f"Bearer {neighbour_token}", **kwargs)
+        if key is None:
+            assert "VICTIM-ACT-001" not in response.content.decode()
+        else:
+            assert response.status_code == 404, f"{name} with another provider's token"
+        if method == "get":
+            own = call(url, HTTP_AUTHORIZATION=f"Bearer {victim_token}", **kwargs)
+            assert own.status_code == 200, f"{name} with the owner's token"

@@ -110,3 +110,13 @@ class WithdrawalDecisionForm(StyledForm):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+
+class ImportForm(StyledForm):
+    file = forms.FileField(label="Fichier CSV ou XLSX (modèle ci-dessus)")
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > 5 * 1024 * 1024:
+            raise forms.ValidationError("Le fichier dépasse 5 Mo.")
+        return upload

@@ -16,7 +16,7 @@ from remu.core.tenancy import require_agent, require_provider
 from remu.dossiers.models import Dossier
 from remu.trainees.models import Enrollment, Trainee
 
-from . import forms, selectors, services
+from . import declarations, forms, selectors, services
 from .models import Absence, AttendanceLine, Withdrawal
 
 
@@ -469,3 +469,45 @@ def withdrawal_decide(request, pk):
     return render(
         request, "attendance/withdrawal_decide.html", {"form": form, "withdrawal": withdrawal}
     )
+
+
+# -- bulk import ---------------------------------------------------------------------------
+
+
+def import_declarations(request, pk):
+    """Upload of a CSV or XLSX file of the month's declarations: all or nothing."""
+    require_provider(request)
+    statement = _statement(request, pk)
+    form = forms.ImportForm(request.POST or None, request.FILES or None)
+    errors, applied = [], None
+    if request.method == "POST" and form.is_valid():
+        try:
+            rows = declarations.read_file(form.cleaned_data["file"])
+        except ValidationError as exc:
+            form.add_error("file", exc)
+        else:
+            if not rows:
+                form.add_error("file", "Le fichier ne contient aucune ligne.")
+            else:
+                applied, errors = declarations.apply_rows(statement, rows)
+                if not errors:
+                    messages.success(request, f"{applied} déclaration(s) importée(s).")
+                    return redirect("attendance:statement", pk=statement.pk)
+    return render(
+        request,
+        "attendance/import.html",
+        {
+            "statement": statement,
+            "form": form,
+            "errors": errors,
+        },
+    )
+
+
+def import_template(request):
+    response = HttpResponse(
+        declarations.template_workbook(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = 'attachment; filename="modele-declarations-presence.xlsx"'
+    return response

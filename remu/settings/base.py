@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "remu.scales",
     "remu.dossiers",
     "remu.attendance",
+    "remu.api",
     "remu.simulator",
 ]
 

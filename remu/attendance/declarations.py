@@ -1,0 +1,307 @@
+"""Bulk declarations of a month's attendance (file import and JSON API share this):
+presence styles, absences and part-time hours, one row each, checked row by row and applied
+all or nothing, with every faulty row reported (row, column, why) in French."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+
+from remu.rules.parameters import ABSENCE_REASONS
+
+from . import services
+from .forms import LEGAL_LEAVE_KINDS
+from .models import AttendanceLine
+
+KINDS = {"PRESENCE", "ABSENCE", "HEURES"}
+PRESENCES = {
+    "TOUT_LE_MOIS": "full_month",
+    "ABSENT_TOUT_LE_MOIS": "absent_month",
+    "PERIODE": "period",
+}
+PLACES = {"CENTRE": "centre", "ENTREPRISE": "company"}
+WEEK_COLUMNS = [f"semaine_{i}" for i in range(1, 7)]
+
+COLUMNS = [
+    ("dossier", "Numéro du dossier de rémunération (ou laisser vide et renseigner nir)"),
+    ("nir", "Numéro de sécurité sociale du stagiaire (si le numéro de dossier est vide)"),
+    ("type", "PRESENCE, ABSENCE ou HEURES"),
+    ("presence", "PRESENCE : TOUT_LE_MOIS, ABSENT_TOUT_LE_MOIS ou PERIODE"),
+    ("debut", "Date de début (JJ/MM/AAAA) : période de présence ou absence"),
+    ("fin", "Date de fin (JJ/MM/AAAA)"),
+    ("motif", "ABSENCE : code du motif (voir la liste des codes)"),
+    ("motif_legal", "ABSENCE pour congé légal : code du motif légal"),
+    ("lieu", "ABSENCE : CENTRE ou ENTREPRISE"),
+    ("heures", "ABSENCE : heures d'absence (obligatoire à temps partiel)"),
+    *[(c, f"HEURES : heures de présence de la semaine {c[-1]} du mois") for c in WEEK_COLUMNS],
+    ("jours", "HEURES : jours de présence dans le mois"),
+]
+
+
+@dataclass
+class RowError:
+    row: int
+    column: str
+    message: str
+
+    def as_dict(self):
+        return {"ligne": self.row, "colonne": self.column, "erreur": self.message}
+
+
+@dataclass
+class Row:
+    number: int
+    values: dict
+    errors: list = field(default_factory=list)
+
+    def get(self, name):
+        return (self.values.get(name) or "").strip()
+
+    def error(self, column, message):
+        self.errors.append(RowError(self.number, column, message))
+
+    def date(self, name, required=True):
+        value = self.get(name)
+        if not value:
+            if required:
+                self.error(name, "date obligatoire")
+            return None
+        for fmt in ("%d/%m/%Y", "%Y-%m-%d"):
+            try:
+                return dt.datetime.strptime(value, fmt).date()
+            except ValueError:
+                continue
+        self.error(name, f"date invalide « {value} » (JJ/MM/AAAA attendu)")
+        return None
+
+    def decimal(self, name, required=False):
+        value = self.get(name).replace(",", ".")
+        if not value:
+            if required:
+                self.error(name, "nombre obligatoire")
+            return None
+        try:
+            number = Decimal(value)
+        except InvalidOperation:
+            self.error(name, f"nombre invalide « {self.get(name)} »")
+            return None
+        if not number.is_finite() or number < 0:
+            self.error(name, f"nombre invalide « {self.get(name)} »")
+            return None
+        return number
+
+
+def read_file(upload) -> list[dict]:
+    """The rows of an uploaded CSV (UTF-8, « ; » or « , ») or XLSX file, as dicts keyed by the
+    lower-cased header."""
+    name = upload.name.lower()
+    content = upload.read()
+    if name.endswith(".xlsx"):
+        from openpyxl import load_workbook
+
+        try:
+            sheet = load_workbook(io.BytesIO(content), read_only=True, data_only=True).worksheets[0]
+        except Exception as exc:  # noqa: BLE001 - any unreadable workbook gets one message
+            raise ValidationError("Fichier Excel illisible.") from exc
+        rows = list(sheet.iter_rows(values_only=True))
+        if not rows:
+            return []
+        header = [str(h or "").strip().lower() for h in rows[0]]
+        out = []
+        for values in rows[1:]:
+            if all(v in (None, "") for v in values):
+                continue
+            out.append({h: _cell(v) for h, v in zip(header, values, strict=False) if h})
+        return out
+    if name.endswith(".csv"):
+        try:
+            text = content.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise ValidationError("Le fichier CSV doit être encodé en UTF-8.") from exc
+        dialect = csv.Sniffer().sniff(text.splitlines()[0] if text else ";", delimiters=";,")
+        reader = csv.DictReader(io.StringIO(text), dialect=dialect)
+        return [
+            {(k or "").strip().lower(): (v or "") for k, v in row.items()}
+            for row in reader
+            if any((v or "").strip() for v in row.values())
+        ]
+    raise ValidationError("Format non accepté : fichier CSV ou XLSX attendu.")
+
+
+def _cell(value):
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.strftime("%d/%m/%Y")
+    if isinstance(value, dt.date):
+        return value.strftime("%d/%m/%Y")
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _lines_by_key(statement):
+    lines = statement.lines.select_related("dossier", "enrollment__trainee")
+    by_dossier, by_nir = {}, {}
+    for line in lines:
+        if line.dossier.number:
+            by_dossier[line.dossier.number.upper()] = line
+        if line.enrollment.trainee.nir:
+            by_nir[line.enrollment.trainee.nir] = line
+    return by_dossier, by_nir
+
+
+def apply_rows(statement, raw_rows: list[dict], *, first_row: int = 2) -> tuple[int, list]:
+    """Applies every row, or none: returns (rows applied, errors)."""
+    by_dossier, by_nir = _lines_by_key(statement)
+    errors: list[RowError] = []
+    legal_kinds = {code for code, _ in LEGAL_LEAVE_KINDS if code}
+    with transaction.atomic():
+        for offset, values in enumerate(raw_rows):
+            row = Row(first_row + offset, values)
+            line = _find_line(row, by_dossier, by_nir)
+            kind = row.get("type").upper()
+            if kind not in KINDS:
+                row.error("type", "PRESENCE, ABSENCE ou HEURES attendu")
+            if line is not None and not row.errors:
+                _apply(row, line, kind, legal_kinds)
+            errors.extend(row.errors)
+        if errors:
+            transaction.set_rollback(True)
+    return (0 if errors else len(raw_rows)), errors
+
+
+def _find_line(row, by_dossier, by_nir) -> AttendanceLine | None:
+    number, nir = row.get("dossier").upper(), "".join(row.get("nir").split())
+    if number:
+        line = by_dossier.get(number)
+        if line is None:
+            row.error("dossier", f"aucun stagiaire admis de cet état n'a le dossier « {number} »")
+        return line
+    if nir:
+        line = by_nir.get(nir)
+        if line is None:
+            row.error("nir", "aucun stagiaire admis de cet état n'a ce numéro")
+        return line
+    row.error("dossier", "renseignez le numéro de dossier ou le NIR du stagiaire")
+    return None
+
+
+def _apply(row, line, kind, legal_kinds):
+    try:
+        with transaction.atomic():
+            if kind == "PRESENCE":
+                presence = PRESENCES.get(row.get("presence").upper())
+                if presence is None:
+                    row.error("presence", "TOUT_LE_MOIS, ABSENT_TOUT_LE_MOIS ou PERIODE attendu")
+                    return
+                start = row.date("debut", required=presence == "period")
+                end = row.date("fin", required=presence == "period")
+                if not row.errors:
+                    services.declare_presence([line], presence, start, end)
+            elif kind == "ABSENCE":
+                reason = row.get("motif").upper()
+                if reason not in ABSENCE_REASONS:
+                    row.error("motif", f"code de motif inconnu « {row.get('motif')} »")
+                place = PLACES.get(row.get("lieu").upper() or "CENTRE")
+                if place is None:
+                    row.error("lieu", "CENTRE ou ENTREPRISE attendu")
+                kind_code = row.get("motif_legal").upper()
+                if kind_code and kind_code not in legal_kinds:
+                    row.error("motif_legal", f"code de motif légal inconnu « {kind_code} »")
+                start, end = row.date("debut"), row.date("fin")
+                hours = row.decimal("heures")
+                if not row.errors:
+                    services.add_absence(
+                        line,
+                        reason=reason,
+                        start=start,
+                        end=end,
+                        place=place,
+                        hours=hours,
+                        legal_leave_kind=kind_code,
+                    )
+            else:
+                weeks = services.weeks_of_month(line.statement.month)
+                hours = [row.decimal(WEEK_COLUMNS[i], required=True) for i in range(len(weeks))]
+                days = row.decimal("jours", required=True)
+                if days is not None and days != days.to_integral():
+                    row.error("jours", "nombre entier de jours attendu")
+                if not row.errors:
+                    services.save_part_time(line, hours, int(days))
+    except ValidationError as exc:
+        for message in exc.messages:
+            row.error("-", message)
+    except PermissionDenied as exc:
+        row.error("-", str(exc))
+
+
+def template_workbook() -> bytes:
+    """The import template: the columns, an example, and every code documented."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Déclarations"
+    sheet.append([name for name, _ in COLUMNS])
+    sheet.append(["CVL-2026-000123", "", "PRESENCE", "TOUT_LE_MOIS"])
+    sheet.append(
+        [
+            "CVL-2026-000123",
+            "",
+            "ABSENCE",
+            "",
+            "16/03/2026",
+            "17/03/2026",
+            "UNJUSTIFIED",
+            "",
+            "CENTRE",
+        ]
+    )
+    sheet.append(
+        [
+            "",
+            "2960437261123xx",
+            "HEURES",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "20",
+            "20",
+            "20",
+            "20",
+            "8",
+            "",
+            "18",
+        ]
+    )
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    doc = book.create_sheet("Colonnes et codes")
+    doc.append(["Colonne", "Contenu"])
+    for name, meaning in COLUMNS:
+        doc.append([name, meaning])
+    doc.append([])
+    doc.append(["Code de motif (colonne motif)", "Motif"])
+    for code, label in ABSENCE_REASONS.items():
+        doc.append([code, label])
+    doc.append([])
+    doc.append(["Code de motif légal (colonne motif_legal)", "Motif"])
+    for code, label in LEGAL_LEAVE_KINDS[1:]:
+        doc.append([code, label])
+    doc.column_dimensions["A"].width = 40
+    doc.column_dimensions["B"].width = 80
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
