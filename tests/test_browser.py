@@ -178,7 +178,7 @@ def test_dossier_journey_from_provider_entry_to_agent_admission(browser_page, tm
     field(page, "Campagne").select_option(label="Campagne 2026")
     action = field(page, "Action de formation (hors marché)")
     action.locator("option", has_text="CVL-2026-010").wait_for(state="attached")  # htmx
-    action.select_option(index=1)
+    action.select_option(label=action.locator("option", has_text="CVL-2026-010").inner_text())
     field(page, "Nom").fill("Lefèvre")
     field(page, "Prénom").fill("Inès")
     field(page, "Date de naissance").fill("1994-02-20")

@@ -65,9 +65,13 @@ class BlankDossierForm(StyledForm):
             pk__in=actions.values("campaign")
         ).order_by("-start_date")
         campaign = self.data.get("campaign") if self.is_bound else None
+        # The actions follow the chosen campaign (htmx); none before a campaign is chosen.
         self.fields["action"].queryset = (
-            actions.filter(campaign_id=campaign) if campaign and campaign.isdigit() else actions
+            actions.filter(campaign_id=campaign)
+            if campaign and campaign.isdigit()
+            else actions.none()
         )
+        self.fields["action"].empty_label = "— Choisir d'abord la campagne —"
         self.fields["campaign"].widget.attrs.update(
             {
                 "hx-get": reverse("dossiers:action_options"),
