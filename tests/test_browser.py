@@ -37,6 +37,18 @@ def browser_page(live_server):
     os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
+def orm(query):
+    """Runs database code from inside a Playwright test and closes the connection it opened:
+    Playwright's sync API runs the test in a context of its own, whose connection Django
+    would otherwise leave open (PostgreSQL then refuses to drop the test database)."""
+    from django.db import connections
+
+    try:
+        return query()
+    finally:
+        connections.close_all()
+
+
 def field(page, label):
     """The form control labelled `label` (required fields add an asterisk to the label)."""
     return page.get_by_label(re.compile(rf"^{re.escape(label)}\s*\*?$"))
@@ -308,11 +320,16 @@ def test_monthly_statement_everyone_present_one_absence_validated(browser_page):
     page.get_by_label("Cocher tous les stagiaires à temps plein").check()
     page.get_by_role("button", name="Valider les stagiaires cochés").click()
     page.get_by_text(re.compile(r"\d+ stagiaire\(s\) validé\(s\)")).first.wait_for()
-    line = AttendanceLine.objects.get(pk=line_id)
-    assert line.status == "validated"
-    assert any("2 trentièmes retenus" in step for step in line.explanation)
-    expected = engine(line.dossier.region).compute(case_for(line)).remuneration
-    assert line.amount == expected
+
+    def engine_amount():
+        line = AttendanceLine.objects.get(pk=line_id)
+        assert line.status == "validated"
+        assert any("2 trentièmes retenus" in step for step in line.explanation)
+        expected = engine(line.dossier.region).compute(case_for(line)).remuneration
+        assert line.amount == expected
+        return expected
+
+    expected = orm(engine_amount)
     row = page.locator("#pane-full tbody tr", has_text=name)
     assert f"{expected}".replace(".", ",") + " €" in row.inner_text()
     assert_accessible(page)
