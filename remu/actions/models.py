@@ -3,17 +3,11 @@ from decimal import Decimal
 from django.db import models
 from django.db.models import F, Q
 
-from remu.core.models import TimestampedModel
+from remu.core.models import TimestampedModel, scoped
 
 
-class TrainingActionQuerySet(models.QuerySet):
-    def for_tenant(self, tenant):
-        """Provider users see their current provider's actions; agents their region's."""
-        if tenant.provider is not None:
-            return self.filter(provider=tenant.provider)
-        if tenant.region is not None:
-            return self.filter(region=tenant.region)
-        return self.none()
+class TrainingActionQuerySet(scoped(provider_lookup="provider")):
+    """Provider users see their current provider's actions; agents their region's."""
 
     def with_trainee_counts(self):
         return self.annotate(

@@ -10,16 +10,10 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
+from remu.core.models import scoped
 from remu.rules.parameters import ABSENCE_REASONS
 
-
-class StatementQuerySet(models.QuerySet):
-    def for_tenant(self, tenant):
-        if tenant.provider is not None:
-            return self.filter(action__provider=tenant.provider)
-        if tenant.region is not None:
-            return self.filter(action__region=tenant.region)
-        return self.none()
+StatementQuerySet = scoped(provider_lookup="action__provider", region_lookup="action__region")
 
 
 class AttendanceStatement(models.Model):
@@ -172,13 +166,9 @@ class LineEvent(models.Model):
         return f"{self.action} {self.at:%d/%m/%Y}"
 
 
-class WithdrawalQuerySet(models.QuerySet):
-    def for_tenant(self, tenant):
-        if tenant.provider is not None:
-            return self.filter(enrollment__action__provider=tenant.provider)
-        if tenant.region is not None:
-            return self.filter(enrollment__action__region=tenant.region)
-        return self.none()
+WithdrawalQuerySet = scoped(
+    provider_lookup="enrollment__action__provider", region_lookup="enrollment__action__region"
+)
 
 
 class Withdrawal(models.Model):

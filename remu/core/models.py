@@ -32,3 +32,35 @@ class TimestampedModel(models.Model):
 
     class Meta:
         abstract = True
+
+
+class TenantQuerySet(models.QuerySet):
+    """The one scoping mechanism: `for_tenant` keeps what the tenant may see. Subclasses name
+    the lookups: `provider_lookup` (what ties the object to a provider; None: region-wide
+    objects that every provider of the region may see) and `region_lookup`."""
+
+    provider_lookup: str | None = None
+    region_lookup: str = "region"
+    distinct_for_provider = False  # the provider lookup crosses a to-many relation
+
+    def for_tenant(self, tenant):
+        if tenant.provider is not None and self.provider_lookup is not None:
+            provider = tenant.provider.pk if self.provider_lookup == "pk" else tenant.provider
+            scoped = self.filter(**{self.provider_lookup: provider})
+            return scoped.distinct() if self.distinct_for_provider else scoped
+        if tenant.region is not None:
+            return self.filter(**{self.region_lookup: tenant.region})
+        return self.none()
+
+
+def scoped(provider_lookup=None, region_lookup="region", distinct=False):
+    """A TenantQuerySet subclass for the given lookups."""
+    return type(
+        "ScopedQuerySet",
+        (TenantQuerySet,),
+        {
+            "provider_lookup": provider_lookup,
+            "region_lookup": region_lookup,
+            "distinct_for_provider": distinct,
+        },
+    )

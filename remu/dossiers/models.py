@@ -5,17 +5,10 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
+from remu.core.models import scoped
 from remu.rules.parameters import CATEGORIES
 
-
-class DossierQuerySet(models.QuerySet):
-    def for_tenant(self, tenant):
-        """Providers see their actions' dossiers; agents their region's."""
-        if tenant.provider is not None:
-            return self.filter(action__provider=tenant.provider)
-        if tenant.region is not None:
-            return self.filter(region=tenant.region)
-        return self.none()
+DossierQuerySet = scoped(provider_lookup="action__provider")  # agents: their region's
 
 
 class Dossier(models.Model):

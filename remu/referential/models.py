@@ -2,7 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
-from remu.core.models import AddressFields, TimestampedModel
+from remu.core.models import AddressFields, TimestampedModel, scoped
 
 from .validators import validate_siret
 
@@ -45,13 +45,8 @@ class Region(models.Model):
         return self.name
 
 
-class RegionScopedQuerySet(models.QuerySet):
-    """Objects owned by a region: agents see their region's; nobody else sees them here."""
-
-    def for_tenant(self, tenant):
-        if tenant.region is None:
-            return self.none()
-        return self.filter(region=tenant.region)
+# Region-wide objects (campaigns, programmes): the region's agents and providers see them.
+RegionScopedQuerySet = scoped()
 
 
 class Campaign(TimestampedModel):
@@ -127,11 +122,7 @@ class Programme(TimestampedModel):
         return self.name
 
 
-class ProviderQuerySet(RegionScopedQuerySet):
-    def for_tenant(self, tenant):
-        if tenant.provider is not None:
-            return self.filter(pk=tenant.provider.pk)
-        return super().for_tenant(tenant)
+ProviderQuerySet = scoped(provider_lookup="pk")  # a provider user sees its own provider
 
 
 class Provider(AddressFields, TimestampedModel):

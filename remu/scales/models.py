@@ -3,6 +3,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from remu.core.models import scoped
+
 
 class ScaleVersion(models.Model):
     """A dated version of a region's rate scale entered in the application by a rules
@@ -25,13 +27,7 @@ class ScaleVersion(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
 
-    class ScaleVersionQuerySet(models.QuerySet):
-        def for_tenant(self, tenant):
-            if tenant.region is None:
-                return self.none()
-            return self.filter(region=tenant.region)
-
-    objects = ScaleVersionQuerySet.as_manager()
+    objects = scoped().as_manager()
 
     class Meta:
         ordering = ["region", "start"]

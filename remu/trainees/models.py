@@ -1,19 +1,12 @@
 from django.db import models
 from django.db.models import F, Q
 
-from remu.core.models import AddressFields, TimestampedModel
+from remu.core.models import AddressFields, TimestampedModel, scoped
 
 from .validators import validate_nir
 
-
-class TraineeQuerySet(models.QuerySet):
-    def for_tenant(self, tenant):
-        """Providers see the trainees enrolled in their actions; agents their region's."""
-        if tenant.provider is not None:
-            return self.filter(enrollments__action__provider=tenant.provider).distinct()
-        if tenant.region is not None:
-            return self.filter(region=tenant.region)
-        return self.none()
+# Providers see the trainees enrolled in their actions; agents their region's.
+TraineeQuerySet = scoped(provider_lookup="enrollments__action__provider", distinct=True)
 
 
 class Trainee(AddressFields, TimestampedModel):
@@ -71,13 +64,7 @@ class Trainee(AddressFields, TimestampedModel):
         return f"{self.last_name.upper()} {self.first_names}"
 
 
-class EnrollmentQuerySet(models.QuerySet):
-    def for_tenant(self, tenant):
-        if tenant.provider is not None:
-            return self.filter(action__provider=tenant.provider)
-        if tenant.region is not None:
-            return self.filter(action__region=tenant.region)
-        return self.none()
+EnrollmentQuerySet = scoped(provider_lookup="action__provider", region_lookup="action__region")
 
 
 class Enrollment(TimestampedModel):
