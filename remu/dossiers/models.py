@@ -95,6 +95,8 @@ class Dossier(models.Model):
     account_holder = models.CharField("titulaire du compte", max_length=120, blank=True)
     iban = models.CharField("IBAN", max_length=34, blank=True)
     bic = models.CharField("BIC", max_length=11, blank=True)
+    # Set when the paymaster rejects a transfer: no new order until an agent fixes the details.
+    bank_details_rejected = models.BooleanField("coordonnées bancaires rejetées", default=False)
 
     # Decision
     rate_category = models.CharField(

@@ -24,6 +24,11 @@ class Region(models.Model):
     full_time_weekly_hours = models.DecimalField(
         "seuil du temps plein (heures par semaine)", max_digits=4, decimal_places=2, default=30
     )
+    sepa_debtor_name = models.CharField(
+        "titulaire du compte payeur (SEPA)", max_length=70, blank=True
+    )
+    sepa_debtor_iban = models.CharField("IBAN du compte payeur", max_length=34, blank=True)
+    sepa_debtor_bic = models.CharField("BIC du compte payeur", max_length=11, blank=True)
     attendance_due_day = models.PositiveSmallIntegerField(
         "jour limite des états de présence (mois suivant)", default=5
     )

@@ -593,6 +593,12 @@ def _absence_label(absence: Absence) -> str:
     return label[0].upper() + label[1:]
 
 
+def default_tax_rate(engine: Engine, territory: str, day: dt.date, taxable: Decimal) -> Decimal:
+    """The non-personalised withholding rate (article 204 H CGI) for a monthly taxable amount."""
+    grid = engine._grid(territory, day)
+    return grid.rate_for(taxable) if grid else ZERO
+
+
 @lru_cache(maxsize=1)
 def default_engine() -> Engine:
     return Engine()

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "remu.dossiers",
     "remu.attendance",
     "remu.api",
+    "remu.payments",
     "remu.simulator",
 ]
 

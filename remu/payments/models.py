@@ -1,0 +1,250 @@
+"""The trainee ledger (what is due), payment runs, payment lines (what is ordered), amounts
+owed by trainees, tax rates, SEPA files. RULES.md §3 (payment lifecycle), §4, §9."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from remu.core.models import scoped
+
+
+class Component(models.TextChoices):
+    REMUNERATION = "remuneration", "Rémunération"
+    ALLOWANCES = "allowances", "Indemnités de transport et d'hébergement"
+    ENTRY_BONUS = "entry_bonus", "Aide forfaitaire à l'entrée"
+
+
+TAXABLE = {Component.REMUNERATION, Component.ENTRY_BONUS}  # allowances are not taxable
+
+
+class DueAmount(models.Model):
+    """What is due for an enrollment, a month and a component, as the engine computed it
+    from the admitted dossier and the validated attendance (with the explanation)."""
+
+    region = models.ForeignKey("referential.Region", on_delete=models.PROTECT, related_name="+")
+    enrollment = models.ForeignKey(
+        "trainees.Enrollment", on_delete=models.PROTECT, related_name="dues"
+    )
+    month = models.DateField()
+    component = models.CharField(max_length=15, choices=Component.choices)
+    amount = models.DecimalField(max_digits=9, decimal_places=2)
+    explanation = models.JSONField(default=list)
+    version_label = models.CharField(max_length=200, blank=True)
+    computed_at = models.DateTimeField(default=timezone.now)
+
+    objects = scoped(provider_lookup="enrollment__action__provider").as_manager()
+
+    class Meta:
+        ordering = ["enrollment", "month", "component"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enrollment", "month", "component"], name="one_due_per_month_and_component"
+            ),
+            models.UniqueConstraint(
+                fields=["enrollment"],
+                condition=Q(component="entry_bonus"),
+                name="one_entry_bonus_due_per_enrollment",
+            ),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="due_non_negative"),
+            models.CheckConstraint(condition=Q(month__day=1), name="due_first_of_month"),
+        ]
+
+    def __str__(self):
+        return f"{self.enrollment_id} {self.month:%m/%Y} {self.component}: {self.amount}"
+
+
+class PaymentRun(models.Model):
+    class Kind(models.TextChoices):
+        MONTHLY = "monthly", "Série mensuelle"
+        COMPLEMENTARY = "complementary", "Série complémentaire"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "En attente du traitement"
+        RUNNING = "running", "En cours"
+        DONE = "done", "Terminée"
+        INTERRUPTED = "interrupted", "Interrompue"
+
+    region = models.ForeignKey("referential.Region", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=15, choices=Kind.choices)
+    month = models.DateField("mois payé")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    summary = models.JSONField(default=dict, blank=True)
+
+    objects = scoped().as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            # Exactly once: at most one run at work per region at any moment.
+            models.UniqueConstraint(
+                fields=["region"],
+                condition=Q(status__in=["queued", "running"]),
+                name="one_active_run_per_region",
+            ),
+            models.CheckConstraint(condition=Q(month__day=1), name="run_first_of_month"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.month:%m/%Y} ({self.get_status_display()})"
+
+    @property
+    def percent(self) -> int:
+        return int(100 * self.done / self.total) if self.total else (100 if self.finished_at else 0)
+
+
+class PaymentQuerySet(scoped(provider_lookup="enrollment__action__provider")):
+    def ordered(self):
+        """Lines that count as ordered: every one but the rejected."""
+        return self.exclude(status=Payment.Status.REJECTED)
+
+
+class Payment(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", "En attente de traitement"
+        SENT = "sent", "Transmis au payeur"
+        PAID = "paid", "Payé"
+        REJECTED = "rejected", "Rejeté"
+
+    region = models.ForeignKey("referential.Region", on_delete=models.PROTECT, related_name="+")
+    run = models.ForeignKey(PaymentRun, on_delete=models.PROTECT, related_name="payments")
+    enrollment = models.ForeignKey(
+        "trainees.Enrollment", on_delete=models.PROTECT, related_name="payments"
+    )
+    dossier = models.ForeignKey("dossiers.Dossier", on_delete=models.PROTECT, related_name="+")
+    month = models.DateField()
+    component = models.CharField(max_length=15, choices=Component.choices)
+    amount = models.DecimalField("montant ordonné", max_digits=9, decimal_places=2)
+    is_regularisation = models.BooleanField(default=False)
+    label = models.CharField(max_length=250)
+    withholding = models.DecimalField(max_digits=9, decimal_places=2, default=0)
+    offset = models.DecimalField("retenue sur somme due", max_digits=9, decimal_places=2, default=0)
+    net = models.DecimalField(max_digits=9, decimal_places=2)
+    tax_rate = models.DecimalField(max_digits=5, decimal_places=2, default=0)
+    iban = models.CharField(max_length=34)
+    bic = models.CharField(max_length=11, blank=True)
+    account_holder = models.CharField(max_length=120)
+    reference = models.CharField(max_length=35, unique=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    paid_on = models.DateField(null=True, blank=True)
+    rejected_on = models.DateField(null=True, blank=True)
+    mandate_number = models.CharField("n° de mandat", max_length=40, blank=True)
+
+    objects = PaymentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-month", "component", "created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(withholding__gte=0, offset__gte=0, net__gte=0),
+                name="payment_parts_non_negative",
+            ),
+            models.UniqueConstraint(
+                fields=["enrollment"],
+                condition=Q(component="entry_bonus") & ~Q(status="rejected"),
+                name="one_entry_bonus_ordered_per_enrollment",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="paid") | Q(paid_on__isnull=False), name="paid_payment_has_date"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.reference} {self.amount} ({self.get_status_display()})"
+
+    @property
+    def status_date(self):
+        return {
+            "pending": self.created_at.date(),
+            "sent": self.sent_at.date() if self.sent_at else None,
+            "paid": self.paid_on,
+            "rejected": self.rejected_on,
+        }[self.status]
+
+
+class Debt(models.Model):
+    """An amount owed by the trainee (a negative difference); for now offset on the next
+    positive line of the same enrollment. The overpayment work will take it from here."""
+
+    region = models.ForeignKey("referential.Region", on_delete=models.PROTECT, related_name="+")
+    enrollment = models.ForeignKey(
+        "trainees.Enrollment", on_delete=models.PROTECT, related_name="debts"
+    )
+    run = models.ForeignKey(PaymentRun, on_delete=models.PROTECT, related_name="debts")
+    month = models.DateField()
+    component = models.CharField(max_length=15, choices=Component.choices)
+    amount = models.DecimalField(max_digits=9, decimal_places=2)
+    remaining = models.DecimalField(max_digits=9, decimal_places=2)
+    label = models.CharField(max_length=250)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = scoped(provider_lookup="enrollment__action__provider").as_manager()
+
+    class Meta:
+        ordering = ["created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="debt_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(remaining__gte=0) & Q(remaining__lte=models.F("amount")),
+                name="debt_remaining_in_range",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.label}: {self.amount}"
+
+
+class TaxRate(models.Model):
+    """A personalised withholding rate sent by the tax administration, from a date."""
+
+    region = models.ForeignKey("referential.Region", on_delete=models.PROTECT, related_name="+")
+    nir = models.CharField(max_length=15, db_index=True)
+    rate = models.DecimalField(max_digits=5, decimal_places=2)
+    valid_from = models.DateField()
+    imported_at = models.DateTimeField(default=timezone.now)
+
+    objects = scoped().as_manager()
+
+    class Meta:
+        ordering = ["nir", "-valid_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["region", "nir", "valid_from"], name="one_rate_per_nir_and_date"
+            ),
+            models.CheckConstraint(
+                condition=Q(rate__gte=0, rate__lte=100), name="tax_rate_percent"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.nir} {self.rate} % au {self.valid_from:%d/%m/%Y}"
+
+
+class SepaFile(models.Model):
+    run = models.ForeignKey(PaymentRun, on_delete=models.PROTECT, related_name="sepa_files")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    message_id = models.CharField(max_length=35)
+    content = models.BinaryField()
+    count = models.PositiveIntegerField()
+    total = models.DecimalField(max_digits=12, decimal_places=2)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return self.message_id

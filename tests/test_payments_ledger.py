@@ -1,0 +1,212 @@
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.db import IntegrityError, transaction
+
+from remu.attendance import services as attendance
+from remu.dossiers.models import Dossier, DossierTransition
+from remu.payments import services
+from remu.payments.models import Debt, DueAmount, Payment, PaymentRun
+from remu.scales.models import ScaleVersion
+
+from . import factories as f
+
+TODAY = dt.date(2026, 4, 10)
+
+
+@pytest.fixture
+def world(db, region, provider_user):
+    region.parameter_set, region.number_prefix = "centre-val-de-loire", "CVL"
+    region.save()
+    agent = f.AgentFactory(region=region, is_rules_admin=True)
+    action = f.TrainingActionFactory(
+        region=region,
+        provider__region=region,
+        entry_bonus=True,
+        planned_start=dt.date(2026, 3, 2),
+        planned_end=dt.date(2026, 9, 30),
+    )
+    enrollment = f.EnrollmentFactory(
+        action=action, entry_date=dt.date(2026, 3, 2), trainee__birth_date=dt.date(1990, 1, 1)
+    )
+    dossier = Dossier.objects.create(
+        region=region,
+        action=action,
+        enrollment=enrollment,
+        kind="RS1",
+        status="admitted",
+        rate_category="JOB_SEEKER",
+        weekly_hours=Decimal(35),
+        number="CVL-2026-000001",
+        iban="FR7630006000011234567890189",
+        bic="BNPAFRPP",
+        account_holder="Léa Martin",
+    )
+    DossierTransition.objects.create(
+        dossier=dossier, from_status="received", to_status="admitted", by=agent
+    )
+    statement = attendance.create_statement(action, provider_user, TODAY)
+    line = statement.lines.get()
+    attendance.declare_presence([line], "full_month")
+    attendance.validate_lines([line], provider_user)
+    return {
+        "region": region,
+        "agent": agent,
+        "line": line,
+        "enrollment": enrollment,
+        "dossier": dossier,
+        "provider_user": provider_user,
+    }
+
+
+def run(world, month=dt.date(2026, 3, 1)):
+    created = services.start_run(world["region"], "monthly", month, world["agent"])
+    return services.execute_run(created.pk)
+
+
+def ordered(world, component="remuneration"):
+    return sum(
+        (p.amount for p in Payment.objects.ordered().filter(component=component)), Decimal(0)
+    )
+
+
+def test_a_run_orders_what_is_due_and_a_second_one_nothing(world):
+    first = run(world)
+    # March 2026, national amount more favourable (769.49) from the 2nd: 29/30
+    assert ordered(world) == Decimal("743.84")
+    assert ordered(world, "entry_bonus") == Decimal("200.00")
+    assert first.summary["lines"] == 2
+    due = DueAmount.objects.get(component="remuneration")
+    assert due.amount == Decimal("743.84") and "29/30" in " ".join(due.explanation)
+    second = run(world)
+    assert second.summary["lines"] == 0
+    assert Payment.objects.count() == 2
+
+
+def test_reopened_month_corrected_down_then_offset(world):
+    run(world)
+    line = world["line"]
+    line.refresh_from_db()
+    attendance.reopen_line(line, world["agent"], "Absence oubliée")
+    attendance.add_absence(
+        line,
+        reason="UNJUSTIFIED",
+        start=dt.date(2026, 3, 16),
+        end=dt.date(2026, 3, 17),
+        place="centre",
+    )
+    attendance.validate_lines([line], world["provider_user"])
+    run(world)
+    debt = Debt.objects.get()
+    assert debt.amount == Decimal("51.30")  # 2/30 of 769.49
+    assert "Régularisation" in debt.label
+    assert ordered(world) == Decimal("743.84")  # nothing new ordered for March
+    # April: the debt is offset on the next positive line, shown as such
+    statement = attendance.create_statement(
+        line.statement.action, world["provider_user"], dt.date(2026, 5, 2)
+    )
+    april = statement.lines.get()
+    attendance.declare_presence([april], "full_month")
+    attendance.validate_lines([april], world["provider_user"])
+    run(world, dt.date(2026, 4, 1))
+    payment = Payment.objects.get(month=dt.date(2026, 4, 1))
+    assert payment.offset == Decimal("51.30")
+    assert payment.net == payment.amount - payment.withholding - Decimal("51.30")
+    assert "retenus sur un trop-perçu" in payment.label
+    debt.refresh_from_db()
+    assert debt.remaining == 0
+
+
+def test_corrected_up_gives_a_labelled_regularisation(world):
+    line = world["line"]
+    attendance.reopen_line(line, world["agent"], "Test")
+    attendance.add_absence(
+        line,
+        reason="UNJUSTIFIED",
+        start=dt.date(2026, 3, 16),
+        end=dt.date(2026, 3, 17),
+        place="centre",
+    )
+    attendance.validate_lines([line], world["provider_user"])
+    run(world)
+    attendance.reopen_line(line, world["agent"], "L'absence était justifiée")
+    line.absences.all().delete()
+    attendance.validate_lines([line], world["provider_user"])
+    run(world)
+    regularisation = Payment.objects.get(is_regularisation=True)
+    assert regularisation.amount == Decimal("51.30")
+    assert regularisation.label == "Régularisation : rémunération de mars 2026"
+
+
+def test_a_scale_version_with_an_earlier_date_yields_a_regularisation(world):
+    run(world)
+    ScaleVersion.objects.create(
+        region=world["region"],
+        start=dt.date(2026, 3, 1),
+        label="Délibération rétroactive",
+        age_bands=[{"code": "all", "label": "tous"}],
+        amounts={"JOB_SEEKER": "900.00"},
+        created_by=world["agent"],
+    )
+    run(world)
+    regularisation = Payment.objects.get(is_regularisation=True)
+    assert regularisation.amount == Decimal("870.00") - Decimal("743.84")  # 29/30 of 900
+
+
+def test_entry_bonus_once_per_enrollment_by_the_database(world):
+    run(world)
+    bonus = Payment.objects.get(component="entry_bonus")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Payment.objects.create(
+            region=bonus.region,
+            run=bonus.run,
+            enrollment=bonus.enrollment,
+            dossier=bonus.dossier,
+            month=bonus.month,
+            component="entry_bonus",
+            amount=Decimal("200.00"),
+            label="doublon",
+            net=Decimal("200.00"),
+            iban=bonus.iban,
+            account_holder="x",
+            reference="DOUBLON",
+        )
+
+
+def test_missing_bank_details_and_rejections(world):
+    dossier = world["dossier"]
+    dossier.iban = ""
+    dossier.save()
+    first = run(world)
+    assert Payment.objects.count() == 0
+    assert "coordonnées bancaires manquantes" in " ".join(first.summary["anomalies"])
+    dossier.iban = "FR7630006000011234567890189"
+    dossier.save()
+    run(world)
+    payment = Payment.objects.get(component="remuneration")
+    payment.status, payment.rejected_on = "rejected", dt.date(2026, 4, 20)
+    payment.save()
+    dossier.bank_details_rejected = True
+    dossier.save()
+    run(world)
+    assert Payment.objects.ordered().filter(component="remuneration").count() == 0
+    dossier.bank_details_rejected = False
+    dossier.save()
+    run(world)
+    assert ordered(world) == Decimal("743.84")  # ordered again, once
+
+
+def test_one_active_run_per_region(world):
+    services.start_run(world["region"], "monthly", dt.date(2026, 3, 1), world["agent"])
+    with pytest.raises(services.RunError, match="déjà en cours"):
+        services.start_run(world["region"], "complementary", dt.date(2026, 3, 1), world["agent"])
+    assert PaymentRun.objects.count() == 1
+
+
+def test_dry_run_writes_nothing(world):
+    preview = services.dry_run(world["region"], dt.date(2026, 3, 1), world["agent"])
+    assert preview["lines"] == 2 and preview["total"] == Decimal("943.84")
+    assert list(preview["per_programme"].values())[0]["count"] == 2
+    assert not Payment.objects.exists() and not PaymentRun.objects.exists()
+    assert not DueAmount.objects.exists()
