@@ -11,5 +11,6 @@ urlpatterns = [
     path("", include("remu.attendance.urls")),
     path("", include("remu.api.urls")),
     path("", include("remu.api.token_urls")),
+    path("", include("remu.payments.urls")),
     path("", include("remu.simulator.urls")),
 ]

@@ -15,6 +15,7 @@ from remu.accounts.models import ProviderMembership
 from remu.api.models import ApiToken
 from remu.attendance.models import Absence, AttendanceLine, AttendanceStatement, Withdrawal
 from remu.dossiers.models import Dossier, SupportingDocument
+from remu.payments.models import Payment, PaymentRun, SepaFile
 from remu.referential.models import CampaignDocument
 from remu.scales.models import ScaleVersion
 
@@ -93,6 +94,12 @@ OBJECT_URLS = {
     "attendance:import": ("provider", "statement"),
     "tokens:agent": ("agent", "provider"),
     "tokens:revoke": ("any", "token"),
+    "payments:run": ("agent", "run"),
+    "payments:progress": ("agent", "run"),
+    "payments:sepa_export": ("agent", "run"),
+    "payments:sepa_download": ("agent", "sepa_file"),
+    "payments:bank_details": ("agent", "admitted_dossier"),
+    "payments:advice": ("any", "paid_payment"),
 }
 
 # URL name -> area, for pages without parameters (lists, dashboards, forms, own account).
@@ -119,6 +126,9 @@ PAGE_URLS = {
     "attendance:withdrawals": "agent",
     "attendance:late": "agent",
     "tokens:provider": "provider_admin",
+    "payments:runs": "agent",
+    "payments:returns": "agent",
+    "payments:tax_rates": "agent",
     "scales:create": "rules_admin",
     "scales:revaluation": "rules_admin",
 }
@@ -146,7 +156,7 @@ def test_every_url_is_declared():
 # What only the victim provider (and its region's agents) may see, and what the whole region
 # shares (campaigns, programmes, published guides).
 PRIVATE_MARKERS = ["VICTIM-ACT-001", "Organisme Victime", "victime@of.example"]
-PRIVATE_MARKERS += ["VICTIME-DOSSIER"]
+PRIVATE_MARKERS += ["VICTIME-DOSSIER", "VICTIME-REF"]
 REGION_MARKERS = ["Campagne Victime", "Dispositif Victime", "Guide Victime", "Version Victime"]
 
 
@@ -219,7 +229,34 @@ def world(db, region, other_region):
         declared_by=victim_user,
     )
     token, _ = ApiToken.issue(provider=victim_provider, name="Logiciel victime", user=victim_user)
+    run = PaymentRun.objects.create(
+        region=region, kind="monthly", month=date(2026, 3, 1), status="done", created_by=victim_user
+    )
+    paid = Payment.objects.create(
+        region=region,
+        run=run,
+        enrollment=admitted.enrollment,
+        dossier=admitted,
+        month=date(2026, 3, 1),
+        component="remuneration",
+        amount=100,
+        net=100,
+        label="Rémunération de mars 2026",
+        iban="FR7630006000011234567890189",
+        account_holder="Victime",
+        reference="VICTIME-REF",
+        status="paid",
+        paid_on=date(2026, 4, 18),
+        mandate_number="M-1",
+    )
+    sepa_file = SepaFile.objects.create(
+        run=run, created_by=victim_user, message_id="M", content=b"<xml/>", count=1, total=100
+    )
     objects = {
+        "run": run,
+        "paid_payment": paid,
+        "sepa_file": sepa_file,
+        "admitted_dossier": admitted,
         "token": token,
         "statement": statement,
         "line": line,

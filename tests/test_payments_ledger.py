@@ -5,59 +5,16 @@ import pytest
 from django.db import IntegrityError, transaction
 
 from remu.attendance import services as attendance
-from remu.dossiers.models import Dossier, DossierTransition
 from remu.payments import services
 from remu.payments.models import Debt, DueAmount, Payment, PaymentRun
 from remu.scales.models import ScaleVersion
-
-from . import factories as f
 
 TODAY = dt.date(2026, 4, 10)
 
 
 @pytest.fixture
-def world(db, region, provider_user):
-    region.parameter_set, region.number_prefix = "centre-val-de-loire", "CVL"
-    region.save()
-    agent = f.AgentFactory(region=region, is_rules_admin=True)
-    action = f.TrainingActionFactory(
-        region=region,
-        provider__region=region,
-        entry_bonus=True,
-        planned_start=dt.date(2026, 3, 2),
-        planned_end=dt.date(2026, 9, 30),
-    )
-    enrollment = f.EnrollmentFactory(
-        action=action, entry_date=dt.date(2026, 3, 2), trainee__birth_date=dt.date(1990, 1, 1)
-    )
-    dossier = Dossier.objects.create(
-        region=region,
-        action=action,
-        enrollment=enrollment,
-        kind="RS1",
-        status="admitted",
-        rate_category="JOB_SEEKER",
-        weekly_hours=Decimal(35),
-        number="CVL-2026-000001",
-        iban="FR7630006000011234567890189",
-        bic="BNPAFRPP",
-        account_holder="Léa Martin",
-    )
-    DossierTransition.objects.create(
-        dossier=dossier, from_status="received", to_status="admitted", by=agent
-    )
-    statement = attendance.create_statement(action, provider_user, TODAY)
-    line = statement.lines.get()
-    attendance.declare_presence([line], "full_month")
-    attendance.validate_lines([line], provider_user)
-    return {
-        "region": region,
-        "agent": agent,
-        "line": line,
-        "enrollment": enrollment,
-        "dossier": dossier,
-        "provider_user": provider_user,
-    }
+def world(pay_world):
+    return pay_world
 
 
 def run(world, month=dt.date(2026, 3, 1)):

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from remu.actions.selectors import actions_for
 from remu.core.tenancy import require_agent, require_provider
 from remu.dossiers.models import Dossier
+from remu.payments.models import DueAmount, Payment
 from remu.trainees.models import Enrollment, Trainee
 
 from . import declarations, forms, selectors, services
@@ -120,7 +121,8 @@ def trainee_export(request, pk):
 
 
 def trainee_detail(request, pk):
-    """The trainee's page (minimal for now: actions, dossiers, attendance, dropouts)."""
+    """The trainee's page (seed 000 « Détail du stagiaire »): actions, dossiers and their
+    history, the scales applied, payments with their status, absences, payment advices."""
     trainee = get_object_or_404(Trainee.objects.for_tenant(request.tenant), pk=pk)
     enrollments = Enrollment.objects.for_tenant(request.tenant).filter(trainee=trainee)
     enrollments = enrollments.select_related("action").prefetch_related("withdrawals")
@@ -130,7 +132,21 @@ def trainee_detail(request, pk):
         .prefetch_related("absences")
         .order_by("-statement__month")
     )
-    dossiers = Dossier.objects.for_tenant(request.tenant).filter(enrollment__trainee=trainee)
+    dossiers = (
+        Dossier.objects.for_tenant(request.tenant)
+        .filter(enrollment__trainee=trainee)
+        .prefetch_related("transitions__by")
+    )
+    payments = (
+        Payment.objects.for_tenant(request.tenant)
+        .filter(enrollment__trainee=trainee)
+        .order_by("-month", "component", "-created_at")
+    )
+    dues = (
+        DueAmount.objects.for_tenant(request.tenant)
+        .filter(enrollment__trainee=trainee, component="remuneration")
+        .order_by("month")
+    )
     return render(
         request,
         "attendance/trainee_detail.html",
@@ -139,6 +155,8 @@ def trainee_detail(request, pk):
             "enrollments": enrollments,
             "lines": lines,
             "dossiers": dossiers,
+            "payments": payments,
+            "dues": dues,
         },
     )
 

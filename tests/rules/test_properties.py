@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from remu.rules.cli import compute_all
 from remu.rules.engine import Absence, Case, compute
+from remu.rules.money import cents
 
 REGIONS = [
     "national",
@@ -97,9 +98,9 @@ def test_part_time_never_above_the_cap(case, weekly, present):
     case.weekly_hours = Decimal(weekly)
     case.hours_present = present
     result = compute(case, explain=False)
-    cap = (Decimal(weekly) * Decimal("4.33")).quantize(Decimal("0.01"))
+    cap = cents(Decimal(weekly) * Decimal("4.33"))
     assert result.paid_hours <= cap
-    assert result.remuneration <= (cap * result.hourly_rate).quantize(Decimal("0.01"))
+    assert result.remuneration <= cents(cap * result.hourly_rate)
 
 
 @settings(max_examples=100, deadline=None)

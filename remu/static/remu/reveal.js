@@ -16,3 +16,11 @@ document.addEventListener("input", (event) => {
   const note = form && form.querySelector(".unsaved-note");
   if (note) note.hidden = false;
 });
+
+// Bootstrap tooltips (the « ? » of a payment: its status date and mandate number).
+document.addEventListener("DOMContentLoaded", () => {
+  if (!window.bootstrap) return;
+  for (const el of document.querySelectorAll('[data-bs-toggle="tooltip"]')) {
+    new bootstrap.Tooltip(el);
+  }
+});

@@ -1,0 +1,172 @@
+"""Agents run the payments: dry run then run (a background task with its progress), SEPA
+file, paymaster's returns, personalised tax rates; everyone with access sees the advices."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.views.decorators.http import require_POST
+
+from remu.core.tenancy import require_agent
+from remu.core.views_generic import paginate
+from remu.dossiers.selectors import dossiers_for
+
+from . import forms, operations, services
+from .models import Payment, PaymentRun, SepaFile
+from .tasks import execute_payment_run
+
+
+def runs(request):
+    """The runs of the region; a dry run shows what a run would order before it is started."""
+    require_agent(request)
+    region = request.tenant.region
+    form = forms.RunForm(request.POST or None)
+    preview = None
+    if request.method == "POST" and form.is_valid():
+        kind, month = form.cleaned_data["kind"], form.cleaned_data["month"]
+        if "start" in request.POST:
+            try:
+                run = services.start_run(region, kind, month, request.user)
+            except services.RunError as exc:
+                messages.error(request, str(exc))
+            else:
+                execute_payment_run.enqueue(run.pk)
+                messages.success(request, "La série est lancée.")
+                return redirect("payments:run", pk=run.pk)
+        else:
+            preview = services.dry_run(region, month, request.user)
+    page, query = paginate(request, PaymentRun.objects.for_tenant(request.tenant))
+    return render(
+        request,
+        "payments/runs.html",
+        {
+            "form": form,
+            "preview": preview,
+            "page": page,
+            "query": query,
+        },
+    )
+
+
+def _run(request, pk) -> PaymentRun:
+    require_agent(request)
+    return get_object_or_404(PaymentRun.objects.for_tenant(request.tenant), pk=pk)
+
+
+def run_detail(request, pk):
+    run = _run(request, pk)
+    payments = run.payments.select_related("enrollment__trainee").order_by(
+        "enrollment__trainee__birth_name", "month", "component"
+    )
+    page, query = paginate(request, payments, per_page=50)
+    return render(
+        request,
+        "payments/run.html",
+        {
+            "run": run,
+            "page": page,
+            "query": query,
+            "debts": run.debts.select_related("enrollment__trainee"),
+            "sepa_files": run.sepa_files.all(),
+            "pending": run.payments.filter(status="pending").count(),
+        },
+    )
+
+
+def run_progress(request, pk):
+    """htmx: the progress bar, polled while the run works."""
+    return render(request, "payments/_progress.html", {"run": _run(request, pk)})
+
+
+@require_POST
+def sepa_export(request, pk):
+    run = _run(request, pk)
+    try:
+        sepa = operations.export_sepa(run, request.user)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+        return redirect("payments:run", pk=run.pk)
+    messages.success(request, f"Fichier SEPA créé : {sepa.count} virement(s), {sepa.total} €.")
+    return redirect("payments:run", pk=run.pk)
+
+
+def sepa_download(request, pk):
+    require_agent(request)
+    sepa = get_object_or_404(SepaFile.objects.filter(run__region=request.tenant.region), pk=pk)
+    response = HttpResponse(bytes(sepa.content), content_type="application/xml")
+    response["Content-Disposition"] = f'attachment; filename="sepa-{sepa.message_id}.xml"'
+    return response
+
+
+def _upload_page(request, template, importer, success):
+    require_agent(request)
+    form = forms.UploadForm(request.POST or None, request.FILES or None)
+    errors = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            count, errors = importer(request.tenant.region, form.cleaned_data["file"])
+        except ValidationError as exc:
+            form.add_error("file", exc)
+        else:
+            if not errors:
+                messages.success(request, success.format(count=count))
+                return redirect(request.path)
+    return render(request, template, {"form": form, "errors": errors})
+
+
+def returns(request):
+    return _upload_page(
+        request,
+        "payments/returns.html",
+        operations.import_returns,
+        "{count} ligne(s) mise(s) à jour.",
+    )
+
+
+def tax_rates(request):
+    return _upload_page(
+        request, "payments/tax_rates.html", operations.import_tax_rates, "{count} taux importé(s)."
+    )
+
+
+def bank_details(request, pk):
+    require_agent(request)
+    dossier = get_object_or_404(dossiers_for(request.tenant), pk=pk)
+    form = forms.BankDetailsForm(
+        request.POST or None,
+        initial={
+            "account_holder": dossier.account_holder,
+            "iban": dossier.iban,
+            "bic": dossier.bic,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        operations.set_bank_details(
+            dossier,
+            holder=form.cleaned_data["account_holder"],
+            iban=form.cleaned_data["iban"],
+            bic=form.cleaned_data["bic"],
+        )
+        messages.success(request, "Coordonnées bancaires enregistrées.")
+        return redirect("dossiers:detail", pk=dossier.pk)
+    return render(request, "payments/bank_details.html", {"form": form, "dossier": dossier})
+
+
+def advice(request, pk):
+    """« Avis de paiement » (PDF), only once the line is paid."""
+    payment = get_object_or_404(
+        Payment.objects.for_tenant(request.tenant).select_related(
+            "enrollment__trainee", "enrollment__action", "region"
+        ),
+        pk=pk,
+    )
+    if payment.status != Payment.Status.PAID:
+        raise Http404("Avis disponible une fois le paiement effectué.")
+    from weasyprint import HTML
+
+    html = render_to_string("payments/advice_pdf.html", {"payment": payment}, request=request)
+    response = HttpResponse(HTML(string=html).write_pdf(), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="avis-{payment.reference}.pdf"'
+    return response
