@@ -336,3 +336,55 @@ def test_monthly_statement_everyone_present_one_absence_validated(browser_page):
     pdf = page.request.get(page.url + "certificat.pdf")
     content = "".join(p.extract_text() for p in PdfReader(_io.BytesIO(pdf.body())).pages)
     assert name in content and "Absence non justifiée du 15/07/2026" in content
+
+
+def test_agent_pays_the_month_sepa_out_returns_in(browser_page, tmp_path):
+    from remu.payments.models import Payment
+
+    page = browser_page
+    log_in(page, "agent@cvl.remu.local")
+    page.wait_for_url("**/region/")
+    page.get_by_role("navigation", name="Navigation principale").get_by_role(
+        "link", name="Paiements"
+    ).click()
+    assert_accessible(page)
+    field(page, "Type de série").select_option(label="Série mensuelle")
+    field(page, "Mois payé").fill("2026-10")
+    page.get_by_role("button", name="Aperçu (sans rien ordonner)").click()
+    page.get_by_text(re.compile(r"Aperçu : \d+ ligne")).wait_for()
+    assert_accessible(page)
+    page.get_by_role("button", name="Lancer la série").click()
+    page.wait_for_url(re.compile(r".*/series/\d+/$"))
+    page.get_by_text("Terminée").first.wait_for()
+    assert_accessible(page)
+    page.get_by_role("button", name=re.compile("Créer le fichier SEPA")).click()
+    page.get_by_text(re.compile(r"Fichier SEPA créé : \d+ virement")).wait_for()
+    with page.expect_download() as download:
+        page.get_by_role("link", name=re.compile("Fichier SEPA du")).click()
+    with open(download.value.path(), "rb") as sepa_file:
+        assert b"pain.001.001.03" in sepa_file.read()
+
+    def sent():
+        payments = list(Payment.objects.filter(status="sent").select_related("enrollment__trainee"))
+        return [(p.reference, p.enrollment.trainee_id) for p in payments]
+
+    references = orm(sent)
+    assert references
+    returns = tmp_path / "retour.csv"
+    returns.write_text(
+        "reference;statut;date;mandat\n"
+        + "".join(
+            f"{ref};PAYE;18/11/2026;M-2026-{i:05d}\n" for i, (ref, _) in enumerate(references)
+        )
+    )
+    page.get_by_role("link", name="Paiements").first.click()
+    page.get_by_role("link", name="Importer un fichier de retour").click()
+    assert_accessible(page)
+    field(page, "Fichier CSV").set_input_files(str(returns))
+    page.get_by_role("button", name="Importer").click()
+    page.get_by_text(f"{len(references)} ligne(s) mise(s) à jour.").wait_for()
+    page.goto(page.base_url + f"/stagiaires/{references[0][1]}/")
+    assert page.locator(".badge.payment-paid").first.is_visible()
+    assert page.get_by_text(re.compile(r"mandat n° M-2026-\d{5}")).first.count() >= 1
+    assert page.get_by_role("link", name=re.compile("Avis de paiement")).first.is_visible()
+    assert_accessible(page)

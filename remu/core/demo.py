@@ -82,6 +82,9 @@ def seed_demo() -> list[DemoLogin]:
             "assistance_email": "remuneration@centrevaldeloire.example",
             "parameter_set": "centre-val-de-loire",
             "number_prefix": "CVL",
+            "sepa_debtor_name": "Region Centre-Val de Loire",
+            "sepa_debtor_iban": "FR7610011000201234567890188",
+            "sepa_debtor_bic": "PSSTFRPPXXX",
         },
     )
     if not region.logo:
@@ -258,7 +261,26 @@ def seed_demo() -> list[DemoLogin]:
     _seed_trainees(region, actions, rng)
     ensure_market_drafts(actions)  # market actions: a draft dossier per enrolled trainee
     _seed_admissions(actions, User.objects.get(email="agent@cvl.remu.local"))
+    _seed_attendance(TrainingAction.objects.get(number="CVL-2026-005"))
     return logins
+
+
+def _seed_attendance(action):
+    """One action's past months are entered and validated (everyone present), so that the
+    demo can run the month's payments at once."""
+    from remu.attendance import services as attendance
+
+    if action.statements.exists():
+        return
+    provider_user = action.provider.memberships.first().user
+    today = date.today()
+    while (month := attendance.next_statement_month(action, today)) is not None:
+        if month >= today.replace(day=1):
+            break
+        statement = attendance.create_statement(action, provider_user, today)
+        lines = list(statement.lines.all())
+        attendance.declare_presence([ln for ln in lines if ln.full_time], "full_month")
+        attendance.validate_lines(lines, provider_user)
 
 
 DEMO_IBAN = "FR7630006000011234567890189"
