@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test quality fmt venv migrate demo worker vendor bench-rules bench-import clean
+.PHONY: run test quality fmt venv migrate demo worker vendor bench-rules bench-import bench-payments clean
 
 $(STAMP): requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -53,6 +53,11 @@ bench-rules: venv
 ## A 500-row attendance import, timed on the configured database (rolled back afterwards).
 bench-import: migrate
 	$(PY) manage.py bench_import
+
+## 100,000 admitted trainees with a validated month, then the monthly run timed end to end.
+## Meant for PostgreSQL: DATABASE_URL=postgres://... make bench-payments
+bench-payments: migrate
+	$(PY) manage.py bench_payments $(BENCH_COUNT)
 
 ## Re-vendor Bootstrap, htmx and axe-core, and rebuild the communes file (needs npm).
 vendor: venv

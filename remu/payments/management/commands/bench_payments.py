@@ -1,0 +1,174 @@
+"""`make bench-payments`: 100,000 admitted trainees with a validated month, then the monthly
+run timed end to end (dues by the engine, ledger, lines). Run it on PostgreSQL
+(DATABASE_URL); the data it creates is deleted afterwards."""
+
+import datetime as dt
+import resource
+import time
+from decimal import Decimal
+
+from django.core.management.base import BaseCommand
+from django.db import connection, transaction
+
+from remu.accounts.models import User
+from remu.actions.models import TrainingAction
+from remu.attendance.models import AttendanceLine, AttendanceStatement
+from remu.dossiers.models import Dossier, DossierTransition
+from remu.payments import services
+from remu.payments.models import DueAmount, Payment, PaymentRun
+from remu.referential.models import Campaign, Programme, Provider, Region
+from remu.trainees.models import Enrollment, Trainee
+
+MONTH = dt.date(2026, 3, 1)
+PER_ACTION = 25
+
+
+class Command(BaseCommand):
+    help = __doc__
+
+    def add_arguments(self, parser):
+        parser.add_argument("count", nargs="?", type=int, default=100_000)
+
+    def handle(self, *args, count, **options):
+        self.stdout.write(f"Base de données : {connection.vendor}")
+        start = time.perf_counter()
+        region, agent = self._build(count)
+        self.stdout.write(f"{count} stagiaires créés en {time.perf_counter() - start:.1f} s")
+        try:
+            start = time.perf_counter()
+            run = services.start_run(region, PaymentRun.Kind.MONTHLY, MONTH, agent)
+            run = services.execute_run(run.pk, chunk=2000)
+            elapsed = time.perf_counter() - start
+            peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            lines = Payment.objects.filter(run=run).count()
+            self.stdout.write(
+                f"Série mensuelle : {count} stagiaires, {lines} lignes en {elapsed:.1f} s "
+                f"({count / elapsed:,.0f} stagiaires-mois par seconde ; objectif : 100 000 en "
+                f"moins de 60 s) ; mémoire maximale {peak:.0f} Mio"
+            )
+        finally:
+            self._clean(region)
+
+    def _build(self, count):
+        with transaction.atomic():
+            region = Region.objects.create(
+                code="bench-payments",
+                name="Bench",
+                parameter_set="centre-val-de-loire",
+                number_prefix="BEN",
+            )
+            agent = User.objects.create_user(
+                "bench-payments@example.org", role=User.Role.AGENT, region=region
+            )
+            campaign = Campaign.objects.create(
+                region=region,
+                code="B",
+                label="B",
+                start_date=dt.date(2026, 1, 1),
+                end_date=dt.date(2026, 12, 31),
+            )
+            programme = Programme.objects.create(region=region, code="B", name="B")
+            provider = Provider.objects.create(region=region, name="Bench", siret="73282932000017")
+            actions = TrainingAction.objects.bulk_create(
+                [
+                    TrainingAction(
+                        region=region,
+                        number=f"B-{i:05d}",
+                        title="Bench",
+                        provider=provider,
+                        campaign=campaign,
+                        programme=programme,
+                        kind="market",
+                        planned_start=dt.date(2026, 3, 2),
+                        planned_end=dt.date(2026, 9, 30),
+                        weekly_hours=35,
+                        max_trainees=PER_ACTION,
+                        max_paid_trainees=PER_ACTION,
+                        entry_bonus=i % 2 == 0,
+                    )
+                    for i in range((count + PER_ACTION - 1) // PER_ACTION)
+                ]
+            )
+            statements = AttendanceStatement.objects.bulk_create(
+                [AttendanceStatement(action=a, month=MONTH, created_by=agent) for a in actions]
+            )
+            trainees = Trainee.objects.bulk_create(
+                [
+                    Trainee(
+                        region=region,
+                        civility="MME",
+                        birth_name=f"B{i}",
+                        first_names="X",
+                        birth_date=dt.date(1960 + i % 45, 1 + i % 12, 1 + i % 28),
+                    )
+                    for i in range(count)
+                ],
+                batch_size=5000,
+            )
+            enrollments = Enrollment.objects.bulk_create(
+                [
+                    Enrollment(
+                        trainee=t,
+                        action=actions[i // PER_ACTION],
+                        entry_date=dt.date(2026, 3, 2 + i % 5),
+                    )
+                    for i, t in enumerate(trainees)
+                ],
+                batch_size=5000,
+            )
+            dossiers = Dossier.objects.bulk_create(
+                [
+                    Dossier(
+                        region=region,
+                        action=e.action,
+                        enrollment=e,
+                        kind="RS1",
+                        status="admitted",
+                        rate_category="JOB_SEEKER",
+                        weekly_hours=Decimal(35),
+                        number=f"BEN-{i:07d}",
+                        iban="FR7630006000011234567890189",
+                        account_holder=f"B{i}",
+                    )
+                    for i, e in enumerate(enrollments)
+                ],
+                batch_size=5000,
+            )
+            DossierTransition.objects.bulk_create(
+                [DossierTransition(dossier=d, to_status="admitted", by=agent) for d in dossiers],
+                batch_size=5000,
+            )
+            AttendanceLine.objects.bulk_create(
+                [
+                    AttendanceLine(
+                        statement=statements[i // PER_ACTION],
+                        enrollment=e,
+                        dossier=d,
+                        full_time=True,
+                        status="validated",
+                        presence="full_month",
+                        amount=Decimal(0),
+                    )
+                    for i, (e, d) in enumerate(zip(enrollments, dossiers, strict=True))
+                ],
+                batch_size=5000,
+            )
+        return region, agent
+
+    def _clean(self, region):
+        with transaction.atomic():
+            Payment.objects.filter(region=region).delete()
+            PaymentRun.objects.filter(region=region).delete()
+            DueAmount.objects.filter(region=region).delete()
+            AttendanceLine.objects.filter(statement__action__region=region).delete()
+            AttendanceStatement.objects.filter(action__region=region).delete()
+            DossierTransition.objects.filter(dossier__region=region).delete()
+            Dossier.objects.filter(region=region).delete()
+            Enrollment.objects.filter(action__region=region).delete()
+            Trainee.objects.filter(region=region).delete()
+            TrainingAction.objects.filter(region=region).delete()
+            Provider.objects.filter(region=region).delete()
+            Programme.objects.filter(region=region).delete()
+            Campaign.objects.filter(region=region).delete()
+            User.objects.filter(region=region).delete()
+            region.delete()
