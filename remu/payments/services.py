@@ -25,11 +25,12 @@ from django.utils import timezone
 
 from remu.attendance.models import AttendanceLine
 from remu.attendance.services import case_for
-from remu.dossiers.models import Dossier
+from remu.dossiers.models import Dossier, DossierTransition
 from remu.rules.engine import CaseError, default_tax_rate, entry_bonus
 from remu.rules.money import cents
 from remu.scales.selectors import engine as engine_for
 
+from . import bulk
 from .models import TAXABLE, Component, Debt, DueAmount, Payment, PaymentRun, TaxRate
 
 CHUNK = 500
@@ -69,14 +70,19 @@ def payable_dossiers(region):
     """Admitted RS1 dossiers of the region: the enrollments a run looks at."""
     return (
         Dossier.objects.filter(region=region, status=Dossier.Status.ADMITTED, kind=Dossier.Kind.RS1)
-        .select_related("enrollment__trainee", "enrollment__action__programme", "region")
+        .select_related("enrollment__trainee", "enrollment__action")
         .order_by("pk")
     )
 
 
-def _admission_day(dossier) -> dt.date:
-    transition = next((t for t in dossier.transitions.all() if t.to_status == "admitted"), None)
-    return timezone.localdate(transition.at) if transition else timezone.localdate()
+def admission_days(dossiers) -> dict[int, dt.date]:
+    """The day each dossier was admitted (from its history), in one query."""
+    days = {}
+    for dossier_id, at in DossierTransition.objects.filter(
+        dossier__in=[d.pk for d in dossiers], to_status=Dossier.Status.ADMITTED
+    ).values_list("dossier_id", "at"):
+        days.setdefault(dossier_id, timezone.localdate(at))
+    return days
 
 
 # -- dues ------------------------------------------------------------------------------------
@@ -87,17 +93,23 @@ def compute_dues(dossiers, upto: dt.date) -> tuple[list[DueAmount], list[str]]:
     entry bonuses; plus the anomalies met."""
     region = dossiers[0].region
     rules = engine_for(region)
+    by_pk = {d.pk: d for d in dossiers}
     lines = (
         AttendanceLine.objects.filter(
             dossier__in=dossiers,
             status=AttendanceLine.Status.VALIDATED,
             statement__month__lte=upto,
         )
-        .select_related("statement__action", "enrollment__trainee", "dossier__region")
+        .select_related("statement")
         .prefetch_related("absences")
     )
     dues, anomalies = [], []
+    admitted = admission_days(dossiers)
     for line in lines:
+        # The dossier, its enrollment and action are loaded already: no query per line.
+        dossier = by_pk[line.dossier_id]
+        line.dossier, line.enrollment = dossier, dossier.enrollment
+        line.statement.action = dossier.enrollment.action
         try:
             result = rules.compute(case_for(line))
         except CaseError as exc:
@@ -125,7 +137,7 @@ def compute_dues(dossiers, upto: dt.date) -> tuple[list[DueAmount], list[str]]:
         action = dossier.enrollment.action
         if not action.entry_bonus:
             continue
-        day = _admission_day(dossier)
+        day = admitted.get(dossier.pk, timezone.localdate())
         bonus = entry_bonus(
             region.parameter_set,
             day,
@@ -148,13 +160,7 @@ def compute_dues(dossiers, upto: dt.date) -> tuple[list[DueAmount], list[str]]:
 
 
 def save_dues(dues: list[DueAmount]) -> None:
-    DueAmount.objects.bulk_create(
-        dues,
-        update_conflicts=True,
-        unique_fields=["enrollment", "month", "component"],
-        update_fields=["amount", "explanation", "version_label", "computed_at"],
-        batch_size=1000,
-    )
+    bulk.upsert_dues(dues)
 
 
 # -- tax ---------------------------------------------------------------------------------------
@@ -205,11 +211,9 @@ def execute_run(run_id: int, *, chunk: int = CHUNK, after_chunk=None) -> Payment
     anomalies = []
     ids = list(payable_dossiers(run.region).values_list("pk", flat=True))
     for start in range(0, len(ids), chunk):
-        batch = list(
-            payable_dossiers(run.region)
-            .filter(pk__in=ids[start : start + chunk])
-            .prefetch_related("transitions")
-        )
+        batch = list(payable_dossiers(run.region).filter(pk__in=ids[start : start + chunk]))
+        for dossier in batch:
+            dossier.region = run.region  # one region object for all
         with transaction.atomic():
             created, batch_anomalies = _order_chunk(run, batch)
             for payment in created:
@@ -363,7 +367,7 @@ def _order_chunk(run, dossiers) -> tuple[list[Payment], list[str]]:
     for debts in open_debts.values():
         for debt in debts:
             debt.save(update_fields=["remaining"])  # few: only trainees who owe something
-    Payment.objects.bulk_create(new_payments, batch_size=1000)
+    bulk.insert_payments(new_payments)
     return new_payments, anomalies
 
 
@@ -371,7 +375,9 @@ def dry_run(region, month: dt.date, user) -> dict:
     """What a run would order, without writing (everything happens in a transaction that is
     rolled back): totals, counts per programme, anomalies."""
     month = month.replace(day=1)
-    dossiers = list(payable_dossiers(region).prefetch_related("transitions"))
+    dossiers = list(payable_dossiers(region).select_related("enrollment__action__programme"))
+    for dossier in dossiers:
+        dossier.region = region
     programme_of = {d.enrollment_id: d.enrollment.action.programme.name for d in dossiers}
     validated = set(
         AttendanceLine.objects.filter(
