@@ -23,7 +23,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from remu.attendance.models import AttendanceLine
+from remu.actions.models import TrainingAction
+from remu.attendance.models import AttendanceLine, AttendanceStatement
 from remu.attendance.services import case_for
 from remu.dossiers.models import Dossier, DossierTransition
 from remu.rules.engine import CaseError, default_tax_rate, entry_bonus
@@ -70,9 +71,22 @@ def payable_dossiers(region):
     """Admitted RS1 dossiers of the region: the enrollments a run looks at."""
     return (
         Dossier.objects.filter(region=region, status=Dossier.Status.ADMITTED, kind=Dossier.Kind.RS1)
-        .select_related("enrollment__trainee", "enrollment__action")
+        .select_related("enrollment__trainee")
         .order_by("pk")
     )
+
+
+def load_dossiers(region, ids) -> list[Dossier]:
+    """A chunk of payable dossiers with what the run reads, each shared object loaded once
+    (the region, the actions) rather than once per dossier."""
+    dossiers = list(payable_dossiers(region).filter(pk__in=ids))
+    actions = TrainingAction.objects.select_related("programme").in_bulk(
+        {d.enrollment.action_id for d in dossiers}
+    )
+    for dossier in dossiers:
+        dossier.region = region
+        dossier.enrollment.action = actions[dossier.enrollment.action_id]
+    return dossiers
 
 
 def admission_days(dossiers) -> dict[int, dt.date]:
@@ -94,22 +108,22 @@ def compute_dues(dossiers, upto: dt.date) -> tuple[list[DueAmount], list[str]]:
     region = dossiers[0].region
     rules = engine_for(region)
     by_pk = {d.pk: d for d in dossiers}
-    lines = (
-        AttendanceLine.objects.filter(
-            dossier__in=dossiers,
-            status=AttendanceLine.Status.VALIDATED,
-            statement__month__lte=upto,
-        )
-        .select_related("statement")
-        .prefetch_related("absences")
-    )
+    lines = AttendanceLine.objects.filter(
+        dossier__in=dossiers,
+        status=AttendanceLine.Status.VALIDATED,
+        statement__month__lte=upto,
+    ).prefetch_related("absences")
     dues, anomalies = [], []
     admitted = admission_days(dossiers)
+    lines = list(lines)
+    statements = AttendanceStatement.objects.in_bulk({line.statement_id for line in lines})
     for line in lines:
-        # The dossier, its enrollment and action are loaded already: no query per line.
+        # The dossier, its enrollment, action and statement are loaded once for the chunk.
         dossier = by_pk[line.dossier_id]
         line.dossier, line.enrollment = dossier, dossier.enrollment
-        line.statement.action = dossier.enrollment.action
+        statement = statements[line.statement_id]
+        statement.action = dossier.enrollment.action
+        line.statement = statement
         try:
             result = rules.compute(case_for(line))
         except CaseError as exc:
@@ -211,9 +225,7 @@ def execute_run(run_id: int, *, chunk: int = CHUNK, after_chunk=None) -> Payment
     anomalies = []
     ids = list(payable_dossiers(run.region).values_list("pk", flat=True))
     for start in range(0, len(ids), chunk):
-        batch = list(payable_dossiers(run.region).filter(pk__in=ids[start : start + chunk]))
-        for dossier in batch:
-            dossier.region = run.region  # one region object for all
+        batch = load_dossiers(run.region, ids[start : start + chunk])
         with transaction.atomic():
             created, batch_anomalies = _order_chunk(run, batch)
             for payment in created:
@@ -375,9 +387,7 @@ def dry_run(region, month: dt.date, user) -> dict:
     """What a run would order, without writing (everything happens in a transaction that is
     rolled back): totals, counts per programme, anomalies."""
     month = month.replace(day=1)
-    dossiers = list(payable_dossiers(region).select_related("enrollment__action__programme"))
-    for dossier in dossiers:
-        dossier.region = region
+    dossiers = load_dossiers(region, payable_dossiers(region).values_list("pk", flat=True))
     programme_of = {d.enrollment_id: d.enrollment.action.programme.name for d in dossiers}
     validated = set(
         AttendanceLine.objects.filter(

@@ -37,7 +37,7 @@ class Command(BaseCommand):
         try:
             start = time.perf_counter()
             run = services.start_run(region, PaymentRun.Kind.MONTHLY, MONTH, agent)
-            run = services.execute_run(run.pk, chunk=2000)
+            run = services.execute_run(run.pk, chunk=5000)
             elapsed = time.perf_counter() - start
             peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
             lines = Payment.objects.filter(run=run).count()
