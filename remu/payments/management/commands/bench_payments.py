@@ -2,8 +2,11 @@
 run timed end to end (dues by the engine, ledger, lines). Run it on PostgreSQL
 (DATABASE_URL); the data it creates is deleted afterwards."""
 
+import argparse
 import datetime as dt
 import resource
+import subprocess
+import sys
 import time
 from decimal import Decimal
 
@@ -28,16 +31,34 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("count", nargs="?", type=int, default=100_000)
+        parser.add_argument("--build-only", action="store_true", help=argparse.SUPPRESS)
 
-    def handle(self, *args, count, **options):
+    def handle(self, *args, count, build_only, **options):
+        if build_only:
+            self._build(count)
+            return
         self.stdout.write(f"Base de données : {connection.vendor}")
         start = time.perf_counter()
-        region, agent = self._build(count)
+        # The data is made by another process, so that the run is measured (time and peak
+        # memory) as a worker would run it.
+        subprocess.run(
+            [sys.executable, "manage.py", "bench_payments", str(count), "--build-only"],
+            check=True,
+        )
+        region = Region.objects.get(code="bench-payments")
+        agent = User.objects.get(email="bench-payments@example.org")
         self.stdout.write(f"{count} stagiaires créés en {time.perf_counter() - start:.1f} s")
         try:
             start = time.perf_counter()
             run = services.start_run(region, PaymentRun.Kind.MONTHLY, MONTH, agent)
-            run = services.execute_run(run.pk, chunk=5000)
+            marks = [time.perf_counter()]
+
+            def chunk_done(done):
+                marks.append(time.perf_counter())
+
+            run = services.execute_run(run.pk, chunk=5000, after_chunk=chunk_done)
+            laps = [f"{b - a:.1f}" for a, b in zip(marks, marks[1:], strict=False)]
+            self.stdout.write(f"Durée de chaque tranche de 5 000 : {' '.join(laps)} s")
             elapsed = time.perf_counter() - start
             peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
             lines = Payment.objects.filter(run=run).count()
