@@ -206,3 +206,25 @@ def test_provider_list_search(agent_client, region):
     f.ProviderFactory(region=region, name="AFPA Centre")
     page = text(agent_client.get(reverse("referential:provider_list"), {"q": "greta"}))
     assert "GRETA Loiret" in page and "AFPA Centre" not in page
+
+
+def test_rules_administrators_edit_the_regions_settings(client, region):
+    client.force_login(f.AgentFactory(region=region))
+    assert client.get(reverse("referential:region_settings")).status_code == 403
+    client.force_login(f.AgentFactory(region=region, is_rules_admin=True))
+    url = reverse("referential:region_settings")
+    data = {
+        "name": "Région CVL",
+        "assistance_phone": "02 00 00 00 00",
+        "assistance_email": "aide@cvl.example",
+        "attendance_due_day": "5",
+        "sepa_debtor_name": "Region CVL",
+        "sepa_debtor_iban": "FR76 1234",
+        "sepa_debtor_bic": "",
+    }
+    assert "IBAN invalide." in text(client.post(url, data))
+    data["sepa_debtor_iban"] = "FR76 1001 1000 2012 3456 7890 188"
+    client.post(url, data)
+    region.refresh_from_db()
+    assert region.sepa_debtor_iban == "FR7610011000201234567890188"
+    assert region.name == "Région CVL"

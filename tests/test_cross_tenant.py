@@ -127,6 +127,7 @@ PAGE_URLS = {
     "attendance:late": "agent",
     "tokens:provider": "provider_admin",
     "payments:runs": "agent",
+    "referential:region_settings": "rules_admin",
     "payments:returns": "agent",
     "payments:tax_rates": "agent",
     "scales:create": "rules_admin",

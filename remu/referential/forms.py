@@ -3,7 +3,7 @@ from django.core.exceptions import NON_FIELD_ERRORS
 
 from remu.core.forms import AddressFormMixin, DateInput, StyledModelForm
 
-from .models import Campaign, CampaignDocument, Programme, Provider
+from .models import Campaign, CampaignDocument, Programme, Provider, Region
 
 ALLOWED_DOCUMENT_TYPES = {".pdf", ".doc", ".docx", ".odt", ".xls", ".xlsx", ".ods", ".zip"}
 MAX_DOCUMENT_SIZE = 10 * 1024 * 1024
@@ -109,3 +109,48 @@ class ProviderForm(TenantFormMixin, AddressFormMixin, StyledModelForm):
 
     def clean_siret(self):
         return "".join(self.cleaned_data["siret"].split())
+
+
+class RegionSettingsForm(StyledModelForm):
+    """The region's own settings, for its rules administrators."""
+
+    class Meta:
+        model = Region
+        fields = [
+            "name",
+            "logo",
+            "assistance_phone",
+            "assistance_email",
+            "attendance_due_day",
+            "sepa_debtor_name",
+            "sepa_debtor_iban",
+            "sepa_debtor_bic",
+        ]
+
+    def clean_logo(self):
+        logo = self.cleaned_data.get("logo")
+        if logo and hasattr(logo, "size"):
+            head = logo.read(16)
+            logo.seek(0)
+            if not (
+                head.startswith(b"\x89PNG")
+                or head.startswith(b"\xff\xd8\xff")
+                or b"<svg" in logo.read(512)
+            ):
+                raise forms.ValidationError("Logo au format PNG, JPEG ou SVG attendu.")
+            logo.seek(0)
+            if logo.size > 1024 * 1024:
+                raise forms.ValidationError("Le logo dépasse 1 Mo.")
+        return logo
+
+    def clean_sepa_debtor_iban(self):
+        from schwifty import IBAN
+        from schwifty.exceptions import SchwiftyException
+
+        value = self.cleaned_data["sepa_debtor_iban"].replace(" ", "").upper()
+        if value:
+            try:
+                value = IBAN(value).compact
+            except SchwiftyException as exc:
+                raise forms.ValidationError("IBAN invalide.") from exc
+        return value

@@ -48,4 +48,5 @@ urlpatterns = [
     path("region/acces/<int:pk>/renvoyer/", views.membership_resend, name="membership_resend"),
     path("region/acces/<int:pk>/retirer/", views.membership_remove, name="membership_remove"),
     path("logo/<slug:code>/", views.region_logo, name="region_logo"),
+    path("region/parametres/", views.region_settings, name="region_settings"),
 ]

@@ -4,6 +4,7 @@ import mimetypes
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -240,3 +241,17 @@ def region_logo(request, code):
     response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
     response["Cache-Control"] = "public, max-age=3600"
     return response
+
+
+def region_settings(request):
+    """The region's name, logo, assistance contacts, attendance due day and SEPA account."""
+    require_agent(request)
+    if not request.user.is_rules_admin:
+        raise PermissionDenied("Réservé aux administrateurs des règles de la Région.")
+    region = request.tenant.region
+    form = forms.RegionSettingsForm(request.POST or None, request.FILES or None, instance=region)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Les paramètres de la Région sont enregistrés.")
+        return redirect("referential:region_settings")
+    return render(request, "referential/region_settings.html", {"form": form})
