@@ -128,7 +128,11 @@ class TrainingAction(TimestampedModel):
 
     @property
     def is_full_time(self) -> bool:
-        return self.weekly_hours >= self.region.full_time_weekly_hours
+        from remu.rules.engine import default_engine
+
+        return default_engine().is_full_time(
+            self.region.parameter_set, self.start_date, self.weekly_hours
+        )
 
     @property
     def start_date(self):

@@ -19,8 +19,6 @@ from remu.trainees.models import Enrollment
 
 from .models import Absence, AttendanceLine, AttendanceStatement, LineEvent, Withdrawal
 
-FULL_TIME_HOURS = Decimal(30)
-
 
 def first_month(action) -> dt.date:
     return action.start_date.replace(day=1)
@@ -68,6 +66,8 @@ def create_statement(action, user, today: dt.date | None = None) -> AttendanceSt
 def refresh_lines(statement: AttendanceStatement) -> int:
     """A line for every trainee admitted by the region and present in the month (idempotent)."""
     existing = set(statement.lines.values_list("enrollment_id", flat=True))
+    region = statement.action.region
+    rules = engine(region)
     created = 0
     for dossier in _admitted_in_month(statement.action, statement.month):
         if dossier.enrollment_id in existing:
@@ -76,7 +76,9 @@ def refresh_lines(statement: AttendanceStatement) -> int:
             statement=statement,
             enrollment=dossier.enrollment,
             dossier=dossier,
-            full_time=(dossier.weekly_hours or 0) >= FULL_TIME_HOURS,
+            full_time=rules.is_full_time(
+                region.parameter_set, statement.month, dossier.weekly_hours or Decimal(0)
+            ),
         )
         created += 1
     return created

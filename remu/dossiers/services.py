@@ -10,6 +10,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from remu.rules.calendar import age_on
+from remu.rules.situation import Situation, propose_category
+from remu.scales.selectors import engine
 from remu.trainees.models import Enrollment, Trainee
 
 from . import documents as docs
@@ -345,3 +347,37 @@ def reject(dossier: Dossier, user, *, reason: str) -> None:
     dossier.decision_reason = reason
     dossier.save(update_fields=["decision_reason", "updated_at"])
     transition(dossier, S.REJECTED, user, reason)
+
+
+def proposed_category(dossier: Dossier) -> tuple[str, str]:
+    """The rate category the dossier's answers lead to, among those the region's scale has in
+    force at the start, with the reason (the agent decides at admission)."""
+    rules = engine(dossier.region)
+    code = dossier.region.parameter_set
+    start = dossier.real_start or dossier.enrollment.entry_date
+    pset = rules.sets.get(code)
+    if pset is None:
+        return "JOB_SEEKER", "Catégorie proposée : demandeur d'emploi"
+    prior = rules.options(code, start)["prior_activity"]
+    salary_ok = (
+        (dossier.salaried_hours_12_months or 0) >= prior["hours_in_12_months"]
+        or (dossier.salaried_months_12 or 0) >= prior["months_in_12"]
+        or (dossier.salaried_months_24 or 0) >= prior["months_in_24"]
+    )
+    weekly = dossier.weekly_hours or dossier.action.weekly_hours
+    situation = Situation(
+        age=age_at_entry(dossier) or 0,
+        detainee=dossier.detainee,
+        disabled_worker=dossier.disabled_worker,
+        prior_salary=dossier.last_monthly_salary if dossier.disabled_worker and salary_ok else None,
+        prior_activity=salary_ok,
+        non_salaried=dossier.non_salaried,
+        family_situation=dossier.children >= 3
+        or dossier.single_parent
+        or dossier.pregnant
+        or bool(dossier.separated_since),
+        rsa_or_youth_guarantee=dossier.rsa or dossier.youth_guarantee,
+        ass_beneficiary=dossier.ass,
+        part_time=not rules.is_full_time(code, start, weekly),
+    )
+    return propose_category(situation, pset.categories_at(start.replace(day=1)))

@@ -11,8 +11,6 @@ from remu.actions.models import TrainingAction
 from remu.core.tenancy import require_agent, require_provider
 from remu.core.views_generic import paginate
 from remu.referential.models import Campaign
-from remu.rules.situation import Situation, propose_category
-from remu.scales.selectors import engine
 
 from . import forms, nir, selectors, services
 from .documents import DOCUMENT_TYPES
@@ -321,34 +319,6 @@ def nir_prefill(request, pk):
     return render(request, "dossiers/nir_input.html", {"value": value})
 
 
-def _propose(dossier):
-    rules = engine(dossier.region)
-    pset = rules.sets.get(dossier.region.parameter_set)
-    start = dossier.real_start or dossier.enrollment.entry_date
-    available = pset.categories_at(start.replace(day=1)) if pset else set()
-    salary_ok = (
-        (dossier.salaried_hours_12_months or 0) >= 910
-        or (dossier.salaried_months_12 or 0) >= 6
-        or (dossier.salaried_months_24 or 0) >= 12
-    )
-    situation = Situation(
-        age=services.age_at_entry(dossier) or 0,
-        detainee=dossier.detainee,
-        disabled_worker=dossier.disabled_worker,
-        prior_salary=dossier.last_monthly_salary if dossier.disabled_worker and salary_ok else None,
-        prior_activity=salary_ok,
-        non_salaried=dossier.non_salaried,
-        family_situation=dossier.children >= 3
-        or dossier.single_parent
-        or dossier.pregnant
-        or bool(dossier.separated_since),
-        rsa_or_youth_guarantee=dossier.rsa or dossier.youth_guarantee,
-        ass_beneficiary=dossier.ass,
-        part_time=(dossier.weekly_hours or 35) < 30,
-    )
-    return propose_category(situation, available)
-
-
 def dossier_reception(request, pk):
     require_agent(request)
     dossier = _dossier(request, pk)
@@ -390,7 +360,7 @@ def dossier_decision(request, pk):
     if dossier.status != Dossier.Status.RECEIVED:
         messages.error(request, "Seul un dossier reçu peut être admis ou rejeté.")
         return redirect("dossiers:detail", pk=pk)
-    proposed, why = _propose(dossier)
+    proposed, why = services.proposed_category(dossier)
     form = forms.DecisionForm(
         request.POST or None,
         initial={

@@ -21,9 +21,6 @@ class Region(models.Model):
     # Rule options. The dated rate tables live in the rules engine's parameter sets (YAML);
     # `parameter_set` names the one this region follows.
     parameter_set = models.SlugField("jeu de paramètres de rémunération", max_length=50)
-    full_time_weekly_hours = models.DecimalField(
-        "seuil du temps plein (heures par semaine)", max_digits=4, decimal_places=2, default=30
-    )
     sepa_debtor_name = models.CharField(
         "titulaire du compte payeur (SEPA)", max_length=70, blank=True
     )
@@ -37,9 +34,6 @@ class Region(models.Model):
         ordering = ["name"]
         verbose_name = "région"
         constraints = [
-            models.CheckConstraint(
-                condition=Q(full_time_weekly_hours__gt=0), name="region_full_time_hours_positive"
-            ),
             models.CheckConstraint(
                 condition=Q(attendance_due_day__gte=1, attendance_due_day__lte=28),
                 name="region_attendance_due_day_in_month",

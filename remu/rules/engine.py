@@ -26,7 +26,6 @@ from .parameters import (
     load_withholding,
 )
 
-FULL_TIME_WEEKLY_HOURS = Decimal(30)  # national rule (seed 001 §1.6); regions may not change it
 HUNDRED = Decimal(100)
 # Reasons that, when the region pays them, pay every day of the absence (no day-by-day limit).
 ALWAYS_PAID_WHEN_PAID = frozenset(
@@ -136,9 +135,18 @@ class Engine:
                 grid,
                 zero_limit,
                 options.get("pay_above_training_hours"),
+                Decimal(str(options["full_time_weekly_hours"])),
             )
             self._months[key] = ctx
         return ctx
+
+    def options(self, code: str, day: dt.date) -> dict:
+        """The parameter set's options in force on `day`."""
+        return self._month(code, day.year, day.month)[4]
+
+    def is_full_time(self, code: str, day: dt.date, weekly_hours: Decimal) -> bool:
+        """Full time or part time, by the parameter set's dated threshold."""
+        return weekly_hours >= self._month(code, day.year, day.month)[8]
 
     def _grid(self, territory: str, day: dt.date) -> WithholdingGrid | None:
         grids = self.withholding.get(territory) or []
@@ -262,7 +270,7 @@ class Engine:
             if case.region not in self.sets:
                 raise CaseError("region", f"jeu de paramètres inconnu « {case.region} »")
             ctx = self._month(case.region, case.year, case.month)
-        pset, first, last, last_day, options, grid, zero_limit, threshold = ctx
+        pset, first, last, last_day, options, grid, zero_limit, threshold, full_time_hours = ctx
         entry, exit_date = case.entry_date, case.exit_date
         if entry > last or (exit_date is not None and exit_date < first):
             raise CaseError("month", "le mois est hors de la période d'inscription du stagiaire")
@@ -299,7 +307,7 @@ class Engine:
 
         start = entry if entry > first else first
         end = exit_date if exit_date is not None and exit_date < last else last
-        full_time = weekly >= FULL_TIME_WEEKLY_HOURS and monthly is not None
+        full_time = weekly >= full_time_hours and monthly is not None
         absences = (
             self._absence_days(case, options, pset, start, end, lines) if case.absences else ()
         )

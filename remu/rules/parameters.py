@@ -280,10 +280,11 @@ def _validate_options(opts: dict, where: str) -> None:
     for reason in opts.get("absences") or {}:
         if reason not in ABSENCE_REASONS:
             raise ParameterError(f"{where}.absences.{reason}: motif d'absence inconnu")
-    for key in ("entry_bonus",):
-        value = opts.get(key)
-        if value is not None:
-            _decimal(value.get("amount"), f"{where}.{key}.amount")
+    threshold = opts.get("full_time_weekly_hours")
+    if threshold is not None and _decimal(threshold, f"{where}.full_time_weekly_hours") <= 0:
+        raise ParameterError(f"{where}.full_time_weekly_hours: un nombre positif est attendu")
+    if opts.get("entry_bonus") is not None:
+        _decimal(opts["entry_bonus"].get("amount"), f"{where}.entry_bonus.amount")
     allowances = opts.get("allowances")
     if allowances:
         for kind in ("transport", "housing"):

@@ -93,7 +93,7 @@ class SimulatorForm(StyledForm):
             self.add_error("start_date", "Le simulateur calcule à partir de 2003.")
         return cleaned
 
-    def situation(self) -> Situation:
+    def situation(self, full_time: bool) -> Situation:
         c = self.cleaned_data
         return Situation(
             age=age_on(c["birth_date"], c["start_date"]),
@@ -105,5 +105,5 @@ class SimulatorForm(StyledForm):
             family_situation=c["family_situation"],
             rsa_or_youth_guarantee=c["rsa_or_youth_guarantee"],
             ass_beneficiary=c["ass_beneficiary"],
-            part_time=c["weekly_hours"] < 30,
+            part_time=not full_time,
         )

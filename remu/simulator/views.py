@@ -20,14 +20,16 @@ def simulator(request):
         if data["unemployment_benefit"] == "oui":
             france_travail = True
         else:
+            rules = engine_for_parameter_set(data["region"])
+            full_time = rules.is_full_time(data["region"], data["start_date"], data["weekly_hours"])
             try:
                 simulation = simulate(
-                    engine_for_parameter_set(data["region"]),
+                    rules,
                     region=data["region"],
                     birth_date=data["birth_date"],
                     start_date=data["start_date"],
                     weekly_hours=data["weekly_hours"],
-                    situation=form.situation(),
+                    situation=form.situation(full_time),
                     distance_km=data["distance_km"],
                     housing=data["housing"],
                     distance_learning=data["distance_learning"],

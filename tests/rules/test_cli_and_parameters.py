@@ -123,3 +123,26 @@ def test_the_engine_imports_no_django():
     )
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert run.stdout.strip() == "False"
+
+
+def test_the_full_time_threshold_is_a_dated_parameter(tmp_path):
+    import datetime as dt
+    from decimal import Decimal
+
+    from remu.rules.engine import Engine
+    from remu.rules.parameters import load_withholding
+
+    directory = copy_parameters(tmp_path)
+    path = directory / "national.yaml"
+    path.write_text(
+        path.read_text().replace("full_time_weekly_hours: 30", "full_time_weekly_hours: 32")
+    )
+    engine = Engine(load_parameter_sets(directory), load_withholding(directory))
+    day = dt.date(2026, 3, 1)
+    assert not engine.is_full_time("centre-val-de-loire", day, Decimal(30))
+    assert engine.is_full_time("centre-val-de-loire", day, Decimal(32))
+    path.write_text(
+        path.read_text().replace("full_time_weekly_hours: 32", "full_time_weekly_hours: 0")
+    )
+    with pytest.raises(ParameterError, match="national.yaml.options\\[0\\].full_time_weekly"):
+        load_parameter_sets(directory)
