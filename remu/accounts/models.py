@@ -3,6 +3,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from remu.core.models import scoped
+
 
 class UserManager(BaseUserManager):
     use_in_migrations = True
@@ -97,6 +99,8 @@ class ProviderMembership(models.Model):
     )
     is_admin = models.BooleanField("administrateur de l'organisme", default=False)
     created_at = models.DateTimeField(default=timezone.now)
+
+    objects = scoped(provider_lookup="provider", region_lookup="provider__region").as_manager()
 
     class Meta:
         ordering = ["provider__name"]

@@ -5,12 +5,14 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from remu.core.models import scoped
+
 
 def hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-class ApiTokenQuerySet(models.QuerySet):
+class ApiTokenQuerySet(scoped(provider_lookup="provider", region_lookup="provider__region")):
     def active(self):
         return self.filter(revoked_at__isnull=True)
 

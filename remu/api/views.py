@@ -22,7 +22,7 @@ def _is_provider_admin(request) -> bool:
     return request.user.memberships.filter(provider=request.tenant.provider, is_admin=True).exists()
 
 
-def _page(request, provider, back_url_name, back_args=()):
+def _page(request, provider):
     form = TokenForm(request.POST or None)
     raw = None
     if request.method == "POST" and form.is_valid():
@@ -49,20 +49,19 @@ def provider_tokens(request):
     require_provider(request)
     if not _is_provider_admin(request):
         raise PermissionDenied("Réservé aux administrateurs de l'organisme.")
-    return _page(request, request.tenant.provider, "core:provider_home")
+    return _page(request, request.tenant.provider)
 
 
 def agent_tokens(request, pk):
     require_agent(request)
     provider = get_object_or_404(Provider.objects.for_tenant(request.tenant), pk=pk)
-    return _page(request, provider, "referential:provider_detail", (pk,))
+    return _page(request, provider)
 
 
 @require_POST
 def revoke(request, pk):
     tenant = request.tenant
-    tokens = ApiToken.objects.filter(provider__in=Provider.objects.for_tenant(tenant))
-    token = get_object_or_404(tokens, pk=pk)
+    token = get_object_or_404(ApiToken.objects.for_tenant(tenant), pk=pk)
     if tenant.is_provider and not _is_provider_admin(request):
         raise PermissionDenied("Réservé aux administrateurs de l'organisme.")
     if token.revoked_at is None:

@@ -90,6 +90,10 @@ class AttendanceLine(models.Model):
     validated_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = scoped(
+        provider_lookup="statement__action__provider", region_lookup="statement__action__region"
+    ).as_manager()
+
     class Meta:
         ordering = ["enrollment__trainee__birth_name", "enrollment__trainee__first_names"]
         constraints = [
@@ -136,6 +140,11 @@ class Absence(models.Model):
     place = models.CharField("lieu", max_length=10, choices=Place.choices, default=Place.CENTRE)
     hours = models.DecimalField("heures", max_digits=5, decimal_places=2, null=True, blank=True)
     legal_leave_kind = models.CharField("motif légal", max_length=30, blank=True)
+
+    objects = scoped(
+        provider_lookup="line__statement__action__provider",
+        region_lookup="line__statement__action__region",
+    ).as_manager()
 
     class Meta:
         ordering = ["start", "pk"]

@@ -267,10 +267,7 @@ def declare_presence(request, pk):
 
 
 def _line(request, pk) -> AttendanceLine:
-    return get_object_or_404(
-        AttendanceLine.objects.filter(statement__in=selectors.statements_for(request.tenant)),
-        pk=pk,
-    )
+    return get_object_or_404(AttendanceLine.objects.for_tenant(request.tenant), pk=pk)
 
 
 def absence_add(request, pk):
@@ -308,10 +305,7 @@ def absence_add(request, pk):
 @require_POST
 def absence_delete(request, pk):
     require_provider(request)
-    absence = get_object_or_404(
-        Absence.objects.filter(line__statement__in=selectors.statements_for(request.tenant)),
-        pk=pk,
-    )
+    absence = get_object_or_404(Absence.objects.for_tenant(request.tenant), pk=pk)
     statement = absence.line.statement
     try:
         services.delete_absence(absence)

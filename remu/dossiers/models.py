@@ -244,6 +244,10 @@ class SupportingDocument(DocLabelMixin, models.Model):
     review = models.CharField(max_length=10, choices=Review.choices, default=Review.PENDING)
     refusal_reason = models.CharField("motif du refus", max_length=250, blank=True)
 
+    objects = scoped(
+        provider_lookup="dossier__action__provider", region_lookup="dossier__region"
+    ).as_manager()
+
     class Meta:
         ordering = ["doc_type", "uploaded_at"]
         constraints = [

@@ -257,10 +257,7 @@ def document_upload(request, pk):
 
 def document_download(request, pk):
     """Only people who may see the dossier may download its documents."""
-    document = get_object_or_404(
-        SupportingDocument.objects.filter(dossier__in=selectors.dossiers_for(request.tenant)),
-        pk=pk,
-    )
+    document = get_object_or_404(SupportingDocument.objects.for_tenant(request.tenant), pk=pk)
     try:
         handle = document.file.open("rb")
     except FileNotFoundError as exc:

@@ -80,7 +80,7 @@ class PaymentRun(models.Model):
     done = models.PositiveIntegerField(default=0)
     summary = models.JSONField(default=dict, blank=True)
 
-    objects = scoped().as_manager()
+    objects = scoped(agents_only=True).as_manager()
 
     class Meta:
         ordering = ["-created_at"]
@@ -215,7 +215,7 @@ class TaxRate(models.Model):
     valid_from = models.DateField()
     imported_at = models.DateTimeField(default=timezone.now)
 
-    objects = scoped().as_manager()
+    objects = scoped(agents_only=True).as_manager()
 
     class Meta:
         ordering = ["nir", "-valid_from"]
@@ -242,6 +242,8 @@ class SepaFile(models.Model):
     content = models.BinaryField()
     count = models.PositiveIntegerField()
     total = models.DecimalField(max_digits=12, decimal_places=2)
+
+    objects = scoped(region_lookup="run__region", agents_only=True).as_manager()
 
     class Meta:
         ordering = ["-created_at"]

@@ -94,7 +94,7 @@ def sepa_export(request, pk):
 
 def sepa_download(request, pk):
     require_agent(request)
-    sepa = get_object_or_404(SepaFile.objects.filter(run__region=request.tenant.region), pk=pk)
+    sepa = get_object_or_404(SepaFile.objects.for_tenant(request.tenant), pk=pk)
     response = HttpResponse(bytes(sepa.content), content_type="application/xml")
     response["Content-Disposition"] = f'attachment; filename="sepa-{sepa.message_id}.xml"'
     return response

@@ -203,9 +203,7 @@ def provider_invite(request, pk):
 def _membership(request, pk) -> ProviderMembership:
     require_agent(request)
     return get_object_or_404(
-        ProviderMembership.objects.select_related("user", "provider").filter(
-            provider__region=request.tenant.region
-        ),
+        ProviderMembership.objects.for_tenant(request.tenant).select_related("user", "provider"),
         pk=pk,
     )
 

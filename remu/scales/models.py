@@ -27,7 +27,7 @@ class ScaleVersion(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
 
-    objects = scoped().as_manager()
+    objects = scoped(agents_only=True).as_manager()
 
     class Meta:
         ordering = ["region", "start"]
