@@ -4,8 +4,6 @@ all or nothing, with every faulty row reported (row, column, why) in French."""
 
 from __future__ import annotations
 
-import csv
-import datetime as dt
 import io
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -13,6 +11,7 @@ from decimal import Decimal, InvalidOperation
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
+from remu.core.tabular import RowError, parse_date
 from remu.rules.parameters import ABSENCE_REASONS
 
 from . import services
@@ -45,16 +44,6 @@ COLUMNS = [
 
 
 @dataclass
-class RowError:
-    row: int
-    column: str
-    message: str
-
-    def as_dict(self):
-        return {"ligne": self.row, "colonne": self.column, "erreur": self.message}
-
-
-@dataclass
 class Row:
     number: int
     values: dict
@@ -72,13 +61,10 @@ class Row:
             if required:
                 self.error(name, "date obligatoire")
             return None
-        for fmt in ("%d/%m/%Y", "%Y-%m-%d"):
-            try:
-                return dt.datetime.strptime(value, fmt).date()
-            except ValueError:
-                continue
-        self.error(name, f"date invalide « {value} » (JJ/MM/AAAA attendu)")
-        return None
+        day = parse_date(value)
+        if day is None:
+            self.error(name, f"date invalide « {value} » (JJ/MM/AAAA attendu)")
+        return day
 
     def decimal(self, name, required=False):
         value = self.get(name).replace(",", ".")
@@ -95,55 +81,6 @@ class Row:
             self.error(name, f"nombre invalide « {self.get(name)} »")
             return None
         return number
-
-
-def read_file(upload) -> list[dict]:
-    """The rows of an uploaded CSV (UTF-8, « ; » or « , ») or XLSX file, as dicts keyed by the
-    lower-cased header."""
-    name = upload.name.lower()
-    content = upload.read()
-    if name.endswith(".xlsx"):
-        from openpyxl import load_workbook
-
-        try:
-            sheet = load_workbook(io.BytesIO(content), read_only=True, data_only=True).worksheets[0]
-        except Exception as exc:  # noqa: BLE001 - any unreadable workbook gets one message
-            raise ValidationError("Fichier Excel illisible.") from exc
-        rows = list(sheet.iter_rows(values_only=True))
-        if not rows:
-            return []
-        header = [str(h or "").strip().lower() for h in rows[0]]
-        out = []
-        for values in rows[1:]:
-            if all(v in (None, "") for v in values):
-                continue
-            out.append({h: _cell(v) for h, v in zip(header, values, strict=False) if h})
-        return out
-    if name.endswith(".csv"):
-        try:
-            text = content.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise ValidationError("Le fichier CSV doit être encodé en UTF-8.") from exc
-        dialect = csv.Sniffer().sniff(text.splitlines()[0] if text else ";", delimiters=";,")
-        reader = csv.DictReader(io.StringIO(text), dialect=dialect)
-        return [
-            {(k or "").strip().lower(): (v or "") for k, v in row.items()}
-            for row in reader
-            if any((v or "").strip() for v in row.values())
-        ]
-    raise ValidationError("Format non accepté : fichier CSV ou XLSX attendu.")
-
-
-def _cell(value):
-    if value is None:
-        return ""
-    if isinstance(value, dt.datetime):
-        return value.strftime("%d/%m/%Y")
-    if isinstance(value, dt.date):
-        return value.strftime("%d/%m/%Y")
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
 
 
 def _lines_by_key(statement):

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from remu.actions.selectors import actions_for
+from remu.core.tabular import read_rows
 from remu.core.tenancy import require_agent, require_provider
 from remu.dossiers.models import Dossier
 from remu.payments.models import DueAmount, Payment
@@ -494,7 +495,7 @@ def import_declarations(request, pk):
     errors, applied = [], None
     if request.method == "POST" and form.is_valid():
         try:
-            rows = declarations.read_file(form.cleaned_data["file"])
+            rows = read_rows(form.cleaned_data["file"])
         except ValidationError as exc:
             form.add_error("file", exc)
         else:

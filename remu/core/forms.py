@@ -98,3 +98,47 @@ class AddressFormMixin:
             elif code and commune is None and commune_name not in self.errors:
                 self.add_error(commune_name, "Choisissez la commune correspondant au code postal.")
         return cleaned
+
+
+class IbanField(forms.CharField):
+    """An IBAN checked with schwifty (country, length, key), kept compact."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", "IBAN")
+        kwargs.setdefault("max_length", 42)
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        value = super().clean(value).replace(" ", "").upper()
+        if not value:
+            return ""
+        from schwifty import IBAN
+        from schwifty.exceptions import SchwiftyException
+
+        try:
+            return IBAN(value).compact
+        except SchwiftyException as exc:
+            raise forms.ValidationError(
+                "IBAN invalide. Vérifiez le pays, la longueur et la clé."
+            ) from exc
+
+
+class BicField(forms.CharField):
+    """A BIC (8 or 11 characters) checked with schwifty."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", "BIC")
+        kwargs.setdefault("max_length", 11)
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        value = super().clean(value).replace(" ", "").upper()
+        if not value:
+            return ""
+        from schwifty import BIC
+        from schwifty.exceptions import SchwiftyException
+
+        try:
+            return str(BIC(value))
+        except SchwiftyException as exc:
+            raise forms.ValidationError("BIC invalide (8 ou 11 caractères).") from exc

@@ -1,11 +1,16 @@
 from django import forms
 from django.urls import reverse
-from schwifty import BIC, IBAN
-from schwifty.exceptions import SchwiftyException
 
 from remu.actions.models import TrainingAction
 from remu.communes.models import Commune
-from remu.core.forms import AddressFormMixin, DateInput, StyledForm, StyledModelForm
+from remu.core.forms import (
+    AddressFormMixin,
+    BicField,
+    DateInput,
+    IbanField,
+    StyledForm,
+    StyledModelForm,
+)
 from remu.referential.models import Campaign
 from remu.rules.parameters import CATEGORIES
 from remu.trainees.models import Trainee
@@ -300,31 +305,11 @@ class DecisionForm(StyledForm):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     account_holder = forms.CharField(label="Titulaire du compte", required=False, max_length=120)
-    iban = forms.CharField(label="IBAN", required=False, max_length=42)
-    bic = forms.CharField(label="BIC", required=False, max_length=11)
+    iban = IbanField(required=False)
+    bic = BicField(required=False)
     decision_reason = forms.CharField(
         label="Motif du rejet", required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
-
-    def clean_iban(self):
-        value = self.cleaned_data["iban"].replace(" ", "").upper()
-        if not value:
-            return ""
-        try:
-            return IBAN(value).compact
-        except SchwiftyException as exc:
-            raise forms.ValidationError(
-                "IBAN invalide : vérifiez le pays, la longueur et la clé."
-            ) from exc
-
-    def clean_bic(self):
-        value = self.cleaned_data["bic"].replace(" ", "").upper()
-        if not value:
-            return ""
-        try:
-            return str(BIC(value))
-        except SchwiftyException as exc:
-            raise forms.ValidationError("BIC invalide (8 ou 11 caractères).") from exc
 
     def clean(self):
         cleaned = super().clean()

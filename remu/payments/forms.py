@@ -2,8 +2,7 @@ import datetime as dt
 
 from django import forms
 
-from remu.core.forms import StyledForm
-from remu.dossiers.forms import DecisionForm
+from remu.core.forms import BicField, IbanField, StyledForm
 from remu.scales.forms import MonthField
 
 from .models import PaymentRun
@@ -24,13 +23,6 @@ class UploadForm(StyledForm):
 
 
 class BankDetailsForm(StyledForm):
-    account_holder = DecisionForm.base_fields["account_holder"]
-    iban = DecisionForm.base_fields["iban"]
-    bic = DecisionForm.base_fields["bic"]
-    clean_iban = DecisionForm.clean_iban
-    clean_bic = DecisionForm.clean_bic
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for name in ("account_holder", "iban"):
-            self.fields[name].required = True
+    account_holder = forms.CharField(label="Titulaire du compte", max_length=120)
+    iban = IbanField()
+    bic = BicField(required=False)

@@ -3,11 +3,8 @@ the paymaster's return file (paid / rejected), personalised tax rates, bank deta
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import uuid
-from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
@@ -16,42 +13,12 @@ from django.utils import timezone
 from sepaxml import SepaTransfer
 from stdnum.fr import nir as stdnum_nir
 
+from remu.core.tabular import RowError, parse_date, read_rows
+
 from .models import Payment, SepaFile, TaxRate
 
 PAID_WORDS = {"PAYE", "PAYÉ", "PAID", "P"}
 REJECTED_WORDS = {"REJETE", "REJETÉ", "REJECTED", "R"}
-
-
-@dataclass
-class RowError:
-    row: int
-    column: str
-    message: str
-
-
-def _rows(upload) -> list[dict]:
-    try:
-        text = upload.read().decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ValidationError("Le fichier doit être un CSV encodé en UTF-8.") from exc
-    if not text.strip():
-        raise ValidationError("Le fichier est vide.")
-    dialect = csv.Sniffer().sniff(text.splitlines()[0], delimiters=";,")
-    reader = csv.DictReader(io.StringIO(text), dialect=dialect)
-    return [
-        {(k or "").strip().lower(): (v or "").strip() for k, v in row.items()}
-        for row in reader
-        if any((v or "").strip() for v in row.values())
-    ]
-
-
-def _date(value):
-    for fmt in ("%d/%m/%Y", "%Y-%m-%d"):
-        try:
-            return dt.datetime.strptime(value, fmt).date()
-        except ValueError:
-            continue
-    return None
 
 
 @transaction.atomic
@@ -105,7 +72,7 @@ def export_sepa(run, user) -> SepaFile:
 
 def import_returns(region, upload) -> tuple[int, list[RowError]]:
     """The paymaster's return file: reference; status; date; mandate. All or nothing."""
-    rows = _rows(upload)
+    rows = read_rows(upload)
     errors: list[RowError] = []
     updates = []
     seen = set()
@@ -129,7 +96,7 @@ def import_returns(region, upload) -> tuple[int, list[RowError]]:
             continue
         seen.add(reference)
         status = row.get("statut", row.get("status", "")).upper()
-        day = _date(row.get("date", ""))
+        day = parse_date(row.get("date", ""))
         mandate = row.get("mandat", row.get("mandate", ""))
         if status not in PAID_WORDS | REJECTED_WORDS:
             errors.append(RowError(number, "statut", "PAYE ou REJETE attendu"))
@@ -166,7 +133,7 @@ def import_returns(region, upload) -> tuple[int, list[RowError]]:
 
 def import_tax_rates(region, upload) -> tuple[int, list[RowError]]:
     """Personalised withholding rates: NIR; taux; date de validité. All or nothing."""
-    rows = _rows(upload)
+    rows = read_rows(upload)
     errors, rates = [], []
     for number, row in enumerate(rows, start=2):
         nir = "".join(row.get("nir", "").split()).upper()
@@ -181,7 +148,7 @@ def import_tax_rates(region, upload) -> tuple[int, list[RowError]]:
         if not rate.is_finite() or not 0 <= rate <= 100:
             errors.append(RowError(number, "taux", "taux compris entre 0 et 100 attendu"))
             continue
-        day = _date(row.get("date", ""))
+        day = parse_date(row.get("date", ""))
         if day is None:
             errors.append(RowError(number, "date", "date de validité invalide (JJ/MM/AAAA)"))
             continue

@@ -1,7 +1,7 @@
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS
 
-from remu.core.forms import AddressFormMixin, DateInput, StyledModelForm
+from remu.core.forms import AddressFormMixin, BicField, DateInput, IbanField, StyledModelForm
 
 from .models import Campaign, CampaignDocument, Programme, Provider, Region
 
@@ -114,6 +114,9 @@ class ProviderForm(TenantFormMixin, AddressFormMixin, StyledModelForm):
 class RegionSettingsForm(StyledModelForm):
     """The region's own settings, for its rules administrators."""
 
+    sepa_debtor_iban = IbanField(label="IBAN du compte payeur", required=False)
+    sepa_debtor_bic = BicField(label="BIC du compte payeur", required=False)
+
     class Meta:
         model = Region
         fields = [
@@ -142,15 +145,3 @@ class RegionSettingsForm(StyledModelForm):
             if logo.size > 1024 * 1024:
                 raise forms.ValidationError("Le logo dépasse 1 Mo.")
         return logo
-
-    def clean_sepa_debtor_iban(self):
-        from schwifty import IBAN
-        from schwifty.exceptions import SchwiftyException
-
-        value = self.cleaned_data["sepa_debtor_iban"].replace(" ", "").upper()
-        if value:
-            try:
-                value = IBAN(value).compact
-            except SchwiftyException as exc:
-                raise forms.ValidationError("IBAN invalide.") from exc
-        return value

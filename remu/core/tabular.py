@@ -1,0 +1,87 @@
+"""Uploaded tables (CSV or XLSX) read row by row, and the errors reported per row, shared by
+every all-or-nothing import (attendance declarations, paymaster returns, tax rates)."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+
+
+@dataclass
+class RowError:
+    row: int
+    column: str
+    message: str
+
+    def as_dict(self):
+        return {"ligne": self.row, "colonne": self.column, "erreur": self.message}
+
+
+def parse_date(value: str) -> dt.date | None:
+    """JJ/MM/AAAA or AAAA-MM-JJ; None when it is neither."""
+    for fmt in ("%d/%m/%Y", "%Y-%m-%d"):
+        try:
+            return dt.datetime.strptime(value.strip(), fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+def read_rows(upload) -> list[dict[str, str]]:
+    """The rows of a CSV (UTF-8, « ; » or « , ») or XLSX upload as dicts keyed by the
+    lower-cased header, values stripped, blank rows skipped."""
+    name = upload.name.lower()
+    content = upload.read()
+    if not content.strip():
+        raise ValidationError("Le fichier est vide.")
+    if name.endswith(".xlsx"):
+        return _xlsx_rows(content)
+    if name.endswith(".csv"):
+        return _csv_rows(content)
+    raise ValidationError("Format non accepté : fichier CSV ou XLSX attendu.")
+
+
+def _csv_rows(content: bytes) -> list[dict[str, str]]:
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ValidationError("Le fichier CSV doit être encodé en UTF-8.") from exc
+    dialect = csv.Sniffer().sniff(text.splitlines()[0], delimiters=";,")
+    reader = csv.DictReader(io.StringIO(text), dialect=dialect)
+    return [
+        {(k or "").strip().lower(): (v or "").strip() for k, v in row.items()}
+        for row in reader
+        if any((v or "").strip() for v in row.values())
+    ]
+
+
+def _xlsx_rows(content: bytes) -> list[dict[str, str]]:
+    from openpyxl import load_workbook
+
+    try:
+        sheet = load_workbook(io.BytesIO(content), read_only=True, data_only=True).worksheets[0]
+    except Exception as exc:  # any unreadable workbook gets the same message
+        raise ValidationError("Fichier Excel illisible.") from exc
+    rows = list(sheet.iter_rows(values_only=True))
+    if not rows:
+        return []
+    header = [str(h or "").strip().lower() for h in rows[0]]
+    return [
+        {h: _cell(v) for h, v in zip(header, values, strict=False) if h}
+        for values in rows[1:]
+        if not all(v in (None, "") for v in values)
+    ]
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.date):  # datetime included
+        return value.strftime("%d/%m/%Y")
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
