@@ -16,6 +16,26 @@ def statements_for(tenant):
     )
 
 
+def statements_with_completion(action) -> list[tuple]:
+    """The action's statements, newest first, each with what is left to validate (one query)."""
+    statements = action.statements.order_by("-month").annotate(
+        drafts_full=Count("lines", filter=Q(lines__status="draft", lines__full_time=True)),
+        drafts_part=Count("lines", filter=Q(lines__status="draft", lines__full_time=False)),
+        line_count=Count("lines"),
+    )
+    return [
+        (
+            s,
+            {
+                "full_time": s.drafts_full,
+                "part_time": s.drafts_part,
+                "complete": s.line_count > 0 and not (s.drafts_full or s.drafts_part),
+            },
+        )
+        for s in statements
+    ]
+
+
 def due_date(region, month: dt.date) -> dt.date:
     """Attendance for month M is due before the region's day of M+1 (RULES.md §9)."""
     return next_month(month).replace(day=region.attendance_due_day)

@@ -285,9 +285,8 @@ def reopen_line(line: AttendanceLine, user, reason: str) -> None:
     LineEvent.objects.create(line=line, action="reopened", by=user, reason=reason)
 
 
-def completion(statement: AttendanceStatement) -> dict:
-    """What is left before the month is complete, per tab."""
-    lines = list(statement.lines.select_related("enrollment__trainee"))
+def completion(lines) -> dict:
+    """What is left before the month is complete, per tab, from the statement's lines."""
     left = {"full_time": 0, "part_time": 0}
     for line in lines:
         if line.status == AttendanceLine.Status.DRAFT:

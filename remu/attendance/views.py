@@ -126,7 +126,9 @@ def trainee_detail(request, pk):
     history, the scales applied, payments with their status, absences, payment advices."""
     trainee = get_object_or_404(Trainee.objects.for_tenant(request.tenant), pk=pk)
     enrollments = Enrollment.objects.for_tenant(request.tenant).filter(trainee=trainee)
-    enrollments = enrollments.select_related("action").prefetch_related("withdrawals")
+    enrollments = enrollments.select_related("action").prefetch_related(
+        "withdrawals__declared_by", "withdrawals__decided_by"
+    )
     lines = (
         AttendanceLine.objects.filter(enrollment__in=enrollments)
         .select_related("statement__action")
@@ -176,13 +178,13 @@ def statement_list(request, pk):
             return redirect("attendance:statements", pk=action.pk)
         messages.success(request, f"État de présence de {statement.month:%m/%Y} créé.")
         return redirect("attendance:statement", pk=statement.pk)
-    statements = action.statements.order_by("-month")
+    statements = selectors.statements_with_completion(action)
     return render(
         request,
         "attendance/statement_list.html",
         {
             "action": action,
-            "statements": [(s, services.completion(s)) for s in statements],
+            "statements": statements,
             "next_month": services.next_statement_month(action),
         },
     )
@@ -212,7 +214,7 @@ def _context(request, statement):
         "part_lines": part,
         "weeks": weeks,
         "presence_form": forms.PresenceForm(statement=statement),
-        "left": services.completion(statement),
+        "left": services.completion(lines),
         "can_edit": request.tenant.is_provider,
     }
 
@@ -448,7 +450,7 @@ def withdrawal_declare(request, pk):
 def withdrawal_list(request):
     require_agent(request)
     withdrawals = Withdrawal.objects.for_tenant(request.tenant).select_related(
-        "enrollment__trainee", "enrollment__action__provider"
+        "decided_by", "enrollment__trainee", "enrollment__action__provider"
     )
     return render(
         request,

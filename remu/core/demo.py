@@ -16,6 +16,7 @@ from faker import Faker
 from remu.accounts.models import ProviderMembership, User
 from remu.actions.models import ActionPeriod, TrainingAction
 from remu.communes.models import Commune
+from remu.dossiers import nir
 from remu.dossiers.models import Dossier
 from remu.dossiers.services import assign_number, ensure_market_drafts, transition
 from remu.referential.models import Campaign, CampaignDocument, Programme, Provider, Region
@@ -47,10 +48,10 @@ class DemoLogin:
     role: str
 
 
-def nir_for(sex: int, birth: date, commune: Commune, order: int) -> str:
-    """A NIR whose key is right: 97 - (first 13 digits mod 97)."""
-    body = f"{sex}{birth:%y}{birth:%m}{commune.insee_code[:2]}{commune.insee_code[2:]}{order:03d}"
-    return body + f"{97 - int(body) % 97:02d}"
+def nir_for(civility: str, birth: date, commune: Commune, order: int) -> str:
+    """A NIR with the right key, from the same helpers the dossier form uses."""
+    body = nir.prefix(civility, birth, commune.insee_code) + f"{order:03d}"
+    return body + nir.key_for(body)
 
 
 def _user(email, *, role, first_name, last_name, region=None, rules_admin=False, logins=None):
@@ -339,10 +340,10 @@ def _seed_trainees(region, actions, rng):
         birth = date(1965 + rng.randrange(42), 1 + rng.randrange(12), 1 + rng.randrange(28))
         birth_commune = rng.choice(communes)
         home = rng.choice(communes)
-        nir = nir_for(sex, birth, birth_commune, 1 + n)
+        nir_number = nir_for("M" if sex == 1 else "MME", birth, birth_commune, 1 + n)
         trainee, _ = Trainee.objects.get_or_create(
             region=region,
-            nir=nir,
+            nir=nir_number,
             defaults=dict(
                 civility="M" if sex == 1 else "MME",
                 birth_name=last,

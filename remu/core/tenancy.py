@@ -12,6 +12,7 @@ class Tenant:
     region: object | None = None  # referential.Region
     provider: object | None = None  # referential.Provider, for provider users
     is_agent: bool = False
+    memberships: tuple = ()  # a provider user's memberships, loaded once per request
 
     @property
     def is_provider(self) -> bool:
@@ -36,7 +37,11 @@ def tenant_for(user, session) -> Tenant:
             session[SESSION_PROVIDER_KEY] = membership.provider_id
         if membership is None:
             return ANONYMOUS
-        return Tenant(region=membership.provider.region, provider=membership.provider)
+        return Tenant(
+            region=membership.provider.region,
+            provider=membership.provider,
+            memberships=tuple(memberships),
+        )
     return ANONYMOUS
 
 

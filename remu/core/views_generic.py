@@ -5,7 +5,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect
 from django.views import generic
 
-from .tenancy import require_agent, require_provider
+from .tenancy import require_agent
 
 PAGE_SIZE = 25
 
@@ -13,12 +13,6 @@ PAGE_SIZE = 25
 class AgentRequiredMixin:
     def dispatch(self, request, *args, **kwargs):
         require_agent(request)
-        return super().dispatch(request, *args, **kwargs)
-
-
-class ProviderRequiredMixin:
-    def dispatch(self, request, *args, **kwargs):
-        require_provider(request)
         return super().dispatch(request, *args, **kwargs)
 
 

@@ -162,6 +162,8 @@ class Engine:
         key = (pset.code, first, category)
         segments = self._scales.get(key)
         if segments is None:
+            if category not in CATEGORIES:
+                raise CaseError("category", f"catégorie inconnue « {category} »")
             segments = self._segments(pset, first, category, options)
             self._scales[key] = segments
         for max_age, scale in segments:
@@ -281,17 +283,7 @@ class Engine:
             raise CaseError("weekly_hours", "la durée hebdomadaire doit être positive")
         birth = case.birth_date
         age = entry.year - birth.year - ((entry.month, entry.day) < (birth.month, birth.day))
-        segments = self._scales.get((case.region, first, case.category))
-        if segments is None:
-            if case.category not in CATEGORIES:
-                raise CaseError("category", f"catégorie inconnue « {case.category} »")
-            segments = self._segments(pset, first, case.category, options)
-            self._scales[(case.region, first, case.category)] = segments
-        scale = segments[-1][1]
-        for max_age, candidate in segments:
-            if age <= max_age:
-                scale = candidate
-                break
+        scale = self._scale(pset, first, case.category, age, options)
         lines = [scale.text] if explain else None
 
         monthly = scale.monthly
