@@ -5,6 +5,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from remu.actions.models import TrainingAction
+from remu.rules.engine import default_engine
 
 from .models import AttendanceStatement
 from .services import first_month, next_month
@@ -37,8 +38,10 @@ def statements_with_completion(action) -> list[tuple]:
 
 
 def due_date(region, month: dt.date) -> dt.date:
-    """Attendance for month M is due before the region's day of M+1 (RULES.md §9)."""
-    return next_month(month).replace(day=region.attendance_due_day)
+    """Attendance for month M is due before the region's day of M+1 (RULES.md §9), a dated
+    option of its parameter set (options come from the files: no query)."""
+    day = default_engine().options(region.parameter_set, month)["attendance_due_day"]
+    return next_month(month).replace(day=day)
 
 
 def late_statements(tenant, today: dt.date | None = None) -> list[dict]:
@@ -60,7 +63,7 @@ def late_statements(tenant, today: dt.date | None = None) -> list[dict]:
     late = []
     for action in actions:
         month = first_month(action)
-        while month <= action.end_date and due_date(action.region, month) <= today:
+        while month <= action.end_date and (due := due_date(action.region, month)) <= today:
             drafts = state.get((action.pk, month))
             if drafts is None or drafts:
                 late.append(
@@ -68,7 +71,7 @@ def late_statements(tenant, today: dt.date | None = None) -> list[dict]:
                         "action": action,
                         "provider": action.provider,
                         "month": month,
-                        "due": due_date(action.region, month),
+                        "due": due,
                         "missing": drafts is None,
                         "drafts": drafts or 0,
                     }

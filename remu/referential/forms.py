@@ -124,7 +124,6 @@ class RegionSettingsForm(StyledModelForm):
             "logo",
             "assistance_phone",
             "assistance_email",
-            "attendance_due_day",
             "sepa_debtor_name",
             "sepa_debtor_iban",
             "sepa_debtor_bic",

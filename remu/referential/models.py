@@ -26,19 +26,10 @@ class Region(models.Model):
     )
     sepa_debtor_iban = models.CharField("IBAN du compte payeur", max_length=34, blank=True)
     sepa_debtor_bic = models.CharField("BIC du compte payeur", max_length=11, blank=True)
-    attendance_due_day = models.PositiveSmallIntegerField(
-        "jour limite des états de présence (mois suivant)", default=5
-    )
 
     class Meta:
         ordering = ["name"]
         verbose_name = "région"
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(attendance_due_day__gte=1, attendance_due_day__lte=28),
-                name="region_attendance_due_day_in_month",
-            ),
-        ]
 
     def __str__(self):
         return self.name

@@ -283,6 +283,9 @@ def _validate_options(opts: dict, where: str) -> None:
     threshold = opts.get("full_time_weekly_hours")
     if threshold is not None and _decimal(threshold, f"{where}.full_time_weekly_hours") <= 0:
         raise ParameterError(f"{where}.full_time_weekly_hours: un nombre positif est attendu")
+    due_day = opts.get("attendance_due_day")
+    if due_day is not None and not (isinstance(due_day, int) and 1 <= due_day <= 28):
+        raise ParameterError(f"{where}.attendance_due_day: un jour entre 1 et 28 est attendu")
     if opts.get("entry_bonus") is not None:
         _decimal(opts["entry_bonus"].get("amount"), f"{where}.entry_bonus.amount")
     allowances = opts.get("allowances")

@@ -146,3 +146,15 @@ def test_the_full_time_threshold_is_a_dated_parameter(tmp_path):
     )
     with pytest.raises(ParameterError, match="national.yaml.options\\[0\\].full_time_weekly"):
         load_parameter_sets(directory)
+
+
+def test_the_attendance_due_day_is_a_checked_parameter(tmp_path):
+    directory = copy_parameters(tmp_path)
+    path = directory / "centre-val-de-loire.yaml"
+    path.write_text(
+        path.read_text().replace(
+            "  - from: 2021-05-01\n", "  - from: 2021-05-01\n    attendance_due_day: 31\n"
+        )
+    )
+    with pytest.raises(ParameterError, match="options\\[1\\].attendance_due_day"):
+        load_parameter_sets(directory)
