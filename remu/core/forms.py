@@ -100,45 +100,41 @@ class AddressFormMixin:
         return cleaned
 
 
-class IbanField(forms.CharField):
-    """An IBAN checked with schwifty (country, length, key), kept compact."""
+class _BankCodeField(forms.CharField):
+    """A bank code checked with schwifty, spaces removed, upper case; empty stays empty."""
+
+    code_class = ""  # "IBAN" or "BIC", schwifty's class
+    message = ""
 
     def __init__(self, **kwargs):
-        kwargs.setdefault("label", "IBAN")
-        kwargs.setdefault("max_length", 42)
+        kwargs.setdefault("label", self.code_class)
         super().__init__(**kwargs)
 
     def clean(self, value):
         value = super().clean(value).replace(" ", "").upper()
         if not value:
             return ""
-        from schwifty import IBAN
+        import schwifty
         from schwifty.exceptions import SchwiftyException
 
         try:
-            return IBAN(value).compact
+            code = getattr(schwifty, self.code_class)(value)
         except SchwiftyException as exc:
-            raise forms.ValidationError(
-                "IBAN invalide. Vérifiez le pays, la longueur et la clé."
-            ) from exc
+            raise forms.ValidationError(self.message) from exc
+        return code.compact
 
 
-class BicField(forms.CharField):
-    """A BIC (8 or 11 characters) checked with schwifty."""
+class IbanField(_BankCodeField):
+    code_class = "IBAN"
+    message = "IBAN invalide. Vérifiez le pays, la longueur et la clé."
 
     def __init__(self, **kwargs):
-        kwargs.setdefault("label", "BIC")
-        kwargs.setdefault("max_length", 11)
-        super().__init__(**kwargs)
+        super().__init__(max_length=42, **kwargs)
 
-    def clean(self, value):
-        value = super().clean(value).replace(" ", "").upper()
-        if not value:
-            return ""
-        from schwifty import BIC
-        from schwifty.exceptions import SchwiftyException
 
-        try:
-            return str(BIC(value))
-        except SchwiftyException as exc:
-            raise forms.ValidationError("BIC invalide (8 ou 11 caractères).") from exc
+class BicField(_BankCodeField):
+    code_class = "BIC"
+    message = "BIC invalide (8 ou 11 caractères)."
+
+    def __init__(self, **kwargs):
+        super().__init__(max_length=11, **kwargs)
