@@ -57,6 +57,18 @@ def pay_world(db, region, provider, provider_user):
     region.parameter_set, region.number_prefix = "centre-val-de-loire", "CVL"
     region.save()
     agent = f.AgentFactory(region=region, is_rules_admin=True)
+    world = admitted_with_validated_march(region, provider, provider_user, agent)
+    return {
+        "region": region,
+        "agent": agent,
+        "provider_user": provider_user,
+        **world,
+    }
+
+
+def admitted_with_validated_march(region, provider, provider_user, agent, number=1) -> dict:
+    """A trainee of a new action of the provider, admitted (entry bonus granted) with a
+    validated March 2026."""
     action = f.TrainingActionFactory(
         region=region,
         provider=provider,
@@ -75,7 +87,7 @@ def pay_world(db, region, provider, provider_user):
         status="admitted",
         rate_category="JOB_SEEKER",
         weekly_hours=Decimal(35),
-        number="CVL-2026-000001",
+        number=f"{region.number_prefix}-2026-{number:06d}",
         iban="FR7630006000011234567890189",
         bic="BNPAFRPP",
         account_holder="Léa Martin",
@@ -87,11 +99,4 @@ def pay_world(db, region, provider, provider_user):
     line = statement.lines.get()
     attendance.declare_presence([line], "full_month")
     attendance.validate_lines([line], provider_user)
-    return {
-        "region": region,
-        "agent": agent,
-        "line": line,
-        "enrollment": enrollment,
-        "dossier": dossier,
-        "provider_user": provider_user,
-    }
+    return {"line": line, "enrollment": enrollment, "dossier": dossier}

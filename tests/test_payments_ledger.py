@@ -9,6 +9,9 @@ from remu.payments import services
 from remu.payments.models import Debt, DueAmount, Payment, PaymentRun
 from remu.scales.models import ScaleVersion
 
+from . import factories as f
+from .conftest import admitted_with_validated_march
+
 TODAY = dt.date(2026, 4, 10)
 
 
@@ -167,3 +170,52 @@ def test_dry_run_writes_nothing(world):
     assert list(preview["per_programme"].values())[0]["count"] == 2
     assert not Payment.objects.exists() and not PaymentRun.objects.exists()
     assert not DueAmount.objects.exists()
+
+
+def test_runs_read_their_region_only_when_enrollment_ids_interleave(world, other_region):
+    """A run works through ranges of enrollment ids; another region's trainee whose id falls
+    inside the range is neither computed nor ordered."""
+    other_region.parameter_set, other_region.number_prefix = "bourgogne-franche-comte", "BFC"
+    other_region.save()
+    other_agent = f.AgentFactory(region=other_region)
+    other_provider = f.ProviderFactory(region=other_region)
+    other_user = f.ProviderUserFactory(providers=[other_provider])
+    theirs = admitted_with_validated_march(other_region, other_provider, other_user, other_agent)
+    ours = admitted_with_validated_march(
+        world["region"],
+        world["line"].statement.action.provider,
+        world["provider_user"],
+        world["agent"],
+        number=2,
+    )
+    assert world["enrollment"].pk < theirs["enrollment"].pk < ours["enrollment"].pk
+    first = run(world)
+    assert set(Payment.objects.values_list("enrollment", flat=True)) == {
+        world["enrollment"].pk,
+        ours["enrollment"].pk,
+    }
+    assert first.summary["lines"] == 4  # March pay and the entry bonus, twice
+    assert not DueAmount.objects.filter(enrollment=theirs["enrollment"]).exists()
+    other_run = services.start_run(other_region, "monthly", dt.date(2026, 3, 1), other_agent)
+    other_run = services.execute_run(other_run.pk)
+    assert set(Payment.objects.filter(run=other_run).values_list("enrollment", flat=True)) == {
+        theirs["enrollment"].pk
+    }
+    assert run(world).summary["lines"] == 0
+
+
+def test_several_chunks_order_the_same_as_one(world):
+    ours = admitted_with_validated_march(
+        world["region"],
+        world["line"].statement.action.provider,
+        world["provider_user"],
+        world["agent"],
+        number=2,
+    )
+    created = services.start_run(world["region"], "monthly", dt.date(2026, 3, 1), world["agent"])
+    done = []
+    one_by_one = services.execute_run(created.pk, chunk=1, after_chunk=done.append)
+    assert done == [1, 2]
+    assert one_by_one.summary["lines"] == 4
+    assert Payment.objects.filter(enrollment=ours["enrollment"]).count() == 2
+    assert run(world).summary["lines"] == 0

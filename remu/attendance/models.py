@@ -5,6 +5,8 @@ and hours, so the trainee's pay (thirtieths or hours, by the rules engine) and t
 realised in centre and in company (provider invoicing, later) both derive from it.
 """
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -121,9 +123,12 @@ class AttendanceLine(models.Model):
 
     @property
     def hours_present(self):
-        from decimal import Decimal
+        return hours_sum(self.weekly_hours_present)
 
-        return sum((Decimal(str(h)) for h in self.weekly_hours_present), Decimal(0))
+
+def hours_sum(weekly_hours_present) -> Decimal:
+    """The hours of a part-time month, from the hours entered per week."""
+    return sum((Decimal(str(h)) for h in weekly_hours_present), Decimal(0))
 
 
 class Absence(models.Model):

@@ -189,42 +189,80 @@ def weeks_of_month(month: dt.date) -> list[tuple[dt.date, dt.date]]:
 
 def case_for(line: AttendanceLine) -> Case:
     """The rules engine's input for one line: the declaration, the dossier, the enrollment."""
-    dossier, enrollment = line.dossier, line.enrollment
-    month = line.statement.month
-    first, last = month_bounds(month.year, month.month)
-    start = max(enrollment.entry_date, first)
-    end = min(enrollment.exit_date or last, last)
-    absences = [
-        EngineAbsence(a.start, a.end, a.reason, hours=a.hours, kind=a.legal_leave_kind or None)
-        for a in line.absences.all()
-    ]
-    if line.full_time:
-        if line.presence == AttendanceLine.Presence.ABSENT_MONTH:
-            absences = [EngineAbsence(start, end, "UNJUSTIFIED")]
-        elif line.presence == AttendanceLine.Presence.PERIOD:
-            if line.period_start > start:
-                absences.append(
-                    EngineAbsence(start, line.period_start - dt.timedelta(days=1), "UNJUSTIFIED")
-                )
-            if line.period_end < end:
-                absences.append(
-                    EngineAbsence(line.period_end + dt.timedelta(days=1), end, "UNJUSTIFIED")
-                )
-    action = line.statement.action
-    return Case(
-        id=str(line.pk),
-        region=dossier.region.parameter_set,
-        year=month.year,
-        month=month.month,
+    dossier, enrollment, action = line.dossier, line.enrollment, line.statement.action
+    return build_case(
+        line_id=line.pk,
+        month=line.statement.month,
+        full_time=line.full_time,
+        presence=line.presence,
+        period=(line.period_start, line.period_end),
+        hours_present=None if line.full_time else line.hours_present,
+        declared_absences=[
+            EngineAbsence(a.start, a.end, a.reason, hours=a.hours, kind=a.legal_leave_kind or None)
+            for a in line.absences.all()
+        ],
+        parameter_set=dossier.region.parameter_set,
         category=dossier.rate_category,
         birth_date=enrollment.trainee.birth_date,
         entry_date=enrollment.entry_date,
         exit_date=enrollment.exit_date,
         weekly_hours=dossier.weekly_hours or action.weekly_hours,
-        absences=tuple(absences),
-        hours_present=None if line.full_time else line.hours_present,
         prior_monthly_salary=dossier.last_monthly_salary,
-        training_total_hours=Decimal(action.total_hours) if action.total_hours else None,
+        training_total_hours=action.total_hours,
+    )
+
+
+def build_case(
+    *,
+    line_id,
+    month: dt.date,
+    full_time: bool,
+    presence: str,
+    period: tuple[dt.date | None, dt.date | None],
+    hours_present: Decimal | None,
+    declared_absences: list[EngineAbsence],
+    parameter_set: str,
+    category: str,
+    birth_date: dt.date,
+    entry_date: dt.date,
+    exit_date: dt.date | None,
+    weekly_hours: Decimal,
+    prior_monthly_salary: Decimal | None,
+    training_total_hours: int,
+) -> Case:
+    """The engine's case from plain values: `case_for` gives them from one line's objects, a
+    payment run from the rows of thousands of lines read at once."""
+    first, last = month_bounds(month.year, month.month)
+    start = max(entry_date, first)
+    end = min(exit_date or last, last)
+    absences = list(declared_absences)
+    if full_time:
+        if presence == AttendanceLine.Presence.ABSENT_MONTH:
+            absences = [EngineAbsence(start, end, "UNJUSTIFIED")]
+        elif presence == AttendanceLine.Presence.PERIOD:
+            period_start, period_end = period
+            if period_start > start:
+                absences.append(
+                    EngineAbsence(start, period_start - dt.timedelta(days=1), "UNJUSTIFIED")
+                )
+            if period_end < end:
+                absences.append(
+                    EngineAbsence(period_end + dt.timedelta(days=1), end, "UNJUSTIFIED")
+                )
+    return Case(
+        id=str(line_id),
+        region=parameter_set,
+        year=month.year,
+        month=month.month,
+        category=category,
+        birth_date=birth_date,
+        entry_date=entry_date,
+        exit_date=exit_date,
+        weekly_hours=weekly_hours,
+        absences=tuple(absences),
+        hours_present=None if full_time else hours_present,
+        prior_monthly_salary=prior_monthly_salary,
+        training_total_hours=Decimal(training_total_hours) if training_total_hours else None,
     )
 
 

@@ -1,7 +1,9 @@
-"""Fast writes for the runs: PostgreSQL's COPY (with an upsert through a temporary table for
-the ledger); other databases use Django's bulk_create."""
+"""Fast writes for the runs, from rows (dicts of column attributes, not model instances):
+PostgreSQL's COPY (with an upsert through a temporary table for the ledger); other databases
+use Django's bulk_create."""
 
 from django.db import connection
+from django.db.models import JSONField
 
 from .models import DueAmount, Payment
 
@@ -16,39 +18,41 @@ def _columns(fields) -> str:
     return ", ".join(connection.ops.quote_name(f.column) for f in fields)
 
 
-def _rows(objects, fields):
-    """Raw values: psycopg adapts dates, decimals and strings itself; JSON is wrapped."""
-    from django.db.models import JSONField
+def _copy(cursor, table, fields, rows) -> None:
+    """COPY rows into a table; a column a row leaves out takes the field's default (evaluated
+    once: one timestamp for the batch)."""
     from psycopg.types.json import Jsonb
 
-    attnames = [f.attname for f in fields]
-    json = {i for i, f in enumerate(fields) if isinstance(f, JSONField)}
-    for obj in objects:
-        row = [getattr(obj, name) for name in attnames]
-        for i in json:
-            row[i] = Jsonb(row[i])
-        yield row
+    defaults = {f.attname: f.get_default() for f in fields}
+    names = [f.attname for f in fields]
+    json = {f.attname for f in fields if isinstance(f, JSONField)}
+    statement = f"COPY {table} ({_columns(fields)}) FROM STDIN"
+    with cursor.cursor.copy(statement) as copy:
+        for row in rows:
+            copy.write_row(
+                [
+                    Jsonb(row[name]) if name in json else row.get(name, defaults[name])
+                    for name in names
+                ]
+            )
 
 
-def insert_payments(payments) -> None:
-    if not payments:
+def insert_payments(rows) -> None:
+    if not rows:
         return
     if connection.vendor != "postgresql":
-        Payment.objects.bulk_create(payments, batch_size=1000)
+        Payment.objects.bulk_create([Payment(**row) for row in rows], batch_size=1000)
         return
-    fields = _fields(Payment)
-    statement = f"COPY {Payment._meta.db_table} ({_columns(fields)}) FROM STDIN"
-    with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
-        for row in _rows(payments, fields):
-            copy.write_row(row)
+    with connection.cursor() as cursor:
+        _copy(cursor, Payment._meta.db_table, _fields(Payment), rows)
 
 
-def upsert_dues(dues) -> None:
-    if not dues:
+def upsert_dues(rows) -> None:
+    if not rows:
         return
     if connection.vendor != "postgresql":
         DueAmount.objects.bulk_create(
-            dues,
+            [DueAmount(**row) for row in rows],
             update_conflicts=True,
             unique_fields=["enrollment", "month", "component"],
             update_fields=list(DUE_UPDATED),
@@ -65,9 +69,7 @@ def upsert_dues(dues) -> None:
             f"SELECT {columns} FROM {table} WITH NO DATA"
         )
         cursor.execute("TRUNCATE due_upsert")
-        with cursor.cursor.copy(f"COPY due_upsert ({columns}) FROM STDIN") as copy:
-            for row in _rows(dues, fields):
-                copy.write_row(row)
+        _copy(cursor, "due_upsert", fields, rows)
         cursor.execute(
             f"INSERT INTO {table} ({columns}) SELECT {columns} FROM due_upsert "
             f"ON CONFLICT (enrollment_id, month, component) DO UPDATE SET {updates}"

@@ -20,22 +20,20 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
 from django.utils import timezone
 
-from remu.actions.models import TrainingAction
-from remu.attendance.models import AttendanceLine, AttendanceStatement
-from remu.attendance.services import case_for
-from remu.dossiers.models import Dossier, DossierTransition
+from remu.attendance.models import hours_sum
+from remu.attendance.services import build_case
 from remu.rules.engine import CaseError, default_tax_rate, entry_bonus
 from remu.rules.money import cents
 from remu.scales.selectors import engine as engine_for
 
-from . import bulk
-from .models import TAXABLE, Component, Debt, DueAmount, Payment, PaymentRun, TaxRate
+from . import bulk, selectors
+from .models import TAXABLE, Component, Debt, PaymentRun
 
-CHUNK = 500
+CHUNK = 2000  # enrollments per transaction: a crash loses at most one chunk's work
 ZERO = Decimal("0.00")
+LABELS = dict(Component.choices)
 MONTHS = [
     "janvier",
     "février",
@@ -64,72 +62,65 @@ def stale_after() -> dt.timedelta:
     return dt.timedelta(seconds=getattr(settings, "PAYMENT_RUN_STALE_SECONDS", 300))
 
 
-# -- selection -----------------------------------------------------------------------------
+# -- what every chunk of a run shares ---------------------------------------------------------
 
 
-def payable_dossiers(region):
-    """Admitted RS1 dossiers of the region: the enrollments a run looks at."""
-    return (
-        Dossier.objects.filter(region=region, status=Dossier.Status.ADMITTED, kind=Dossier.Kind.RS1)
-        .select_related("enrollment__trainee")
-        .order_by("pk")
-    )
+class RunContext:
+    """What every chunk of a run reads, read once: the region's engine, actions and personalised
+    tax rates."""
+
+    def __init__(self, region, month: dt.date):
+        self.region = region
+        self.month = month
+        self.today = timezone.localdate()
+        self.rules = engine_for(region)
+        self.territory = self.rules.sets[region.parameter_set].territory
+        self.actions = selectors.region_actions(region)
+        self.rates = selectors.tax_rates(region, self.today)
 
 
-def load_dossiers(region, ids) -> list[Dossier]:
-    """A chunk of payable dossiers with what the run reads, each shared object loaded once
-    (the region, the actions) rather than once per dossier."""
-    dossiers = list(payable_dossiers(region).filter(pk__in=ids))
-    actions = TrainingAction.objects.select_related("programme").in_bulk(
-        {d.enrollment.action_id for d in dossiers}
-    )
-    for dossier in dossiers:
-        dossier.region = region
-        dossier.enrollment.action = actions[dossier.enrollment.action_id]
-    return dossiers
-
-
-def admission_days(dossiers) -> dict[int, dt.date]:
-    """The day each dossier was admitted (from its history), in one query."""
-    days = {}
-    for dossier_id, at in DossierTransition.objects.filter(
-        dossier__in=[d.pk for d in dossiers], to_status=Dossier.Status.ADMITTED
-    ).values_list("dossier_id", "at"):
-        days.setdefault(dossier_id, timezone.localdate(at))
-    return days
+def chunks(ids: list[int], size: int):
+    """(how many done after it, its range of enrollment ids) for each chunk of a run."""
+    for start in range(0, len(ids), size):
+        part = ids[start : start + size]
+        yield start + len(part), (part[0], part[-1])
 
 
 # -- dues ------------------------------------------------------------------------------------
 
 
-def compute_dues(dossiers, upto: dt.date) -> tuple[list[DueAmount], list[str]]:
-    """The dues of these dossiers' enrollments for every validated month up to `upto`, and the
-    entry bonuses; plus the anomalies met."""
-    region = dossiers[0].region
-    rules = engine_for(region)
-    by_pk = {d.pk: d for d in dossiers}
-    lines = AttendanceLine.objects.filter(
-        dossier__in=dossiers,
-        status=AttendanceLine.Status.VALIDATED,
-        statement__month__lte=upto,
-    ).prefetch_related("absences")
+def compute_dues(ctx: RunContext, payables, bounds) -> tuple[list[dict], list[str]]:
+    """The dues of these dossiers' enrollments for every validated month of the run, and the
+    entry bonuses, as rows for the ledger; plus the anomalies met."""
+    region, rules = ctx.region, ctx.rules
+    by_dossier = {p.dossier_id: p for p in payables}
     dues, anomalies = [], []
-    admitted = admission_days(dossiers)
-    lines = list(lines)
-    statements = AttendanceStatement.objects.in_bulk({line.statement_id for line in lines})
-    for line in lines:
-        # The dossier, its enrollment, action and statement are loaded once for the chunk.
-        dossier = by_pk[line.dossier_id]
-        line.dossier, line.enrollment = dossier, dossier.enrollment
-        statement = statements[line.statement_id]
-        statement.action = dossier.enrollment.action
-        line.statement = statement
+    for line in selectors.validated_lines(bounds, ctx.month):
+        payable = by_dossier.get(line.dossier_id)
+        if payable is None:
+            continue
+        action = ctx.actions[payable.action_id]
+        case = build_case(
+            line_id=line.id,
+            month=line.month,
+            full_time=line.full_time,
+            presence=line.presence,
+            period=line.period,
+            hours_present=None if line.full_time else hours_sum(line.weekly_hours_present),
+            declared_absences=line.absences,
+            parameter_set=region.parameter_set,
+            category=payable.category,
+            birth_date=payable.birth_date,
+            entry_date=payable.entry_date,
+            exit_date=payable.exit_date,
+            weekly_hours=payable.weekly_hours or action.weekly_hours,
+            prior_monthly_salary=payable.prior_monthly_salary,
+            training_total_hours=action.total_hours,
+        )
         try:
-            result = rules.compute(case_for(line))
+            result = rules.compute(case)
         except CaseError as exc:
-            anomalies.append(
-                f"{line.enrollment.trainee} ({line.statement.month:%m/%Y}) : {exc.message}"
-            )
+            anomalies.append(f"{payable.name} ({line.month:%m/%Y}) : {exc.message}")
             continue
         for component, amount in (
             (Component.REMUNERATION, result.remuneration),
@@ -137,56 +128,39 @@ def compute_dues(dossiers, upto: dt.date) -> tuple[list[DueAmount], list[str]]:
         ):
             if amount or component == Component.REMUNERATION:
                 dues.append(
-                    DueAmount(
-                        region=region,
-                        enrollment=line.enrollment,
-                        month=line.statement.month,
-                        component=component,
-                        amount=amount,
-                        explanation=result.explanation,
-                        version_label=result.version_label,
-                    )
+                    {
+                        "region_id": region.pk,
+                        "enrollment_id": payable.enrollment_id,
+                        "month": line.month,
+                        "component": component.value,
+                        "amount": amount,
+                        "explanation": result.explanation,
+                        "version_label": result.version_label,
+                    }
                 )
-    for dossier in dossiers:
-        action = dossier.enrollment.action
-        if not action.entry_bonus:
-            continue
-        day = admitted.get(dossier.pk, timezone.localdate())
+    with_bonus = [p for p in payables if ctx.actions[p.action_id].entry_bonus]
+    admitted = selectors.admission_days(bounds) if with_bonus else {}
+    for payable in with_bonus:
+        day = admitted.get(payable.dossier_id, ctx.today)
         bonus = entry_bonus(
             region.parameter_set,
             day,
-            dossier.rate_category,
-            distance_learning=action.distance_learning,
+            payable.category,
+            distance_learning=ctx.actions[payable.action_id].distance_learning,
         )
         if bonus:
             dues.append(
-                DueAmount(
-                    region=region,
-                    enrollment=dossier.enrollment,
-                    month=day.replace(day=1),
-                    component=Component.ENTRY_BONUS,
-                    amount=bonus[0],
-                    explanation=[bonus[1]],
-                    version_label="",
-                )
+                {
+                    "region_id": region.pk,
+                    "enrollment_id": payable.enrollment_id,
+                    "month": day.replace(day=1),
+                    "component": Component.ENTRY_BONUS.value,
+                    "amount": bonus[0],
+                    "explanation": [bonus[1]],
+                    "version_label": "",
+                }
             )
     return dues, anomalies
-
-
-def save_dues(dues: list[DueAmount]) -> None:
-    bulk.upsert_dues(dues)
-
-
-# -- tax ---------------------------------------------------------------------------------------
-
-
-def tax_rates(region, nirs, day) -> dict[str, Decimal]:
-    rates = {}
-    for rate in TaxRate.objects.filter(region=region, nir__in=nirs, valid_from__lte=day).order_by(
-        "nir", "-valid_from"
-    ):
-        rates.setdefault(rate.nir, rate.rate)
-    return rates
 
 
 # -- the run ---------------------------------------------------------------------------------
@@ -218,32 +192,30 @@ def execute_run(run_id: int, *, chunk: int = CHUNK, after_chunk=None) -> Payment
             return run  # another worker has it, or it is over
         run.status = PaymentRun.Status.RUNNING
         run.started_at = run.heartbeat_at = timezone.now()
-        run.total = payable_dossiers(run.region).count()
+        ids = selectors.payable_enrollments(run.region)
+        run.total = len(ids)
         run.save()
     summary = defaultdict(lambda: Decimal(0))
-    counts = defaultdict(int)
+    lines = 0
     anomalies = []
-    ids = list(payable_dossiers(run.region).values_list("pk", flat=True))
-    for start in range(0, len(ids), chunk):
-        batch = load_dossiers(run.region, ids[start : start + chunk])
+    ctx = RunContext(run.region, run.month)
+    for done, bounds in chunks(ids, chunk):
         with transaction.atomic():
-            created, batch_anomalies = _order_chunk(run, batch)
+            created, batch_anomalies = _order_chunk(ctx, run, bounds)
             for payment in created:
-                summary[payment.component] += payment.amount
-                counts["lines"] += 1
+                summary[payment["component"]] += payment["amount"]
+            lines += len(created)
             anomalies.extend(batch_anomalies)
-            PaymentRun.objects.filter(pk=run.pk).update(
-                done=start + len(batch), heartbeat_at=timezone.now()
-            )
+            PaymentRun.objects.filter(pk=run.pk).update(done=done, heartbeat_at=timezone.now())
         if after_chunk:
-            after_chunk(start + len(batch))
+            after_chunk(done)
     run.refresh_from_db()
     run.status = PaymentRun.Status.DONE
     run.finished_at = timezone.now()
     run.done = run.total
     run.summary = {
         "totals": {k: str(v) for k, v in summary.items()},
-        "lines": counts["lines"],
+        "lines": lines,
         "debts": run.debts.count(),
         "anomalies": anomalies[:200],
     }
@@ -251,74 +223,44 @@ def execute_run(run_id: int, *, chunk: int = CHUNK, after_chunk=None) -> Payment
     return run
 
 
-def _order_chunk(run, dossiers) -> tuple[list[Payment], list[str]]:
-    """Orders, for these dossiers, every difference between due and ordered."""
-    if not dossiers:
-        return [], []
-    region = run.region
+def _order_chunk(ctx: RunContext, run, bounds) -> tuple[list[dict], list[str]]:
+    """Orders, for the enrollments of a chunk, every difference between due and ordered."""
+    region = ctx.region
     anomalies = []
-    payable = []
-    for dossier in dossiers:
+    payable = {}
+    for dossier in selectors.payables(region, bounds):
         if not dossier.iban or dossier.bank_details_rejected:
             why = (
                 "coordonnées bancaires rejetées"
                 if dossier.bank_details_rejected
-                else ("coordonnées bancaires manquantes")
+                else "coordonnées bancaires manquantes"
             )
-            anomalies.append(f"{dossier.enrollment.trainee} : {why}")
-            continue
-        payable.append(dossier)
+            anomalies.append(f"{dossier.name} : {why}")
+        elif dossier.enrollment_id in payable:
+            anomalies.append(f"{dossier.name} : plusieurs dossiers RS1 admis pour la même action")
+        else:
+            payable[dossier.enrollment_id] = dossier
     if not payable:
         return [], anomalies
-    dues, due_anomalies = compute_dues(payable, run.month)
+    dues, due_anomalies = compute_dues(ctx, list(payable.values()), bounds)
     anomalies.extend(due_anomalies)
-    save_dues(dues)
-    enrollment_ids = [d.enrollment_id for d in payable]
-    due = {
-        (d["enrollment_id"], d["month"], d["component"]): d["amount"]
-        for d in DueAmount.objects.filter(
-            enrollment_id__in=enrollment_ids, month__lte=max(run.month, timezone.localdate())
-        ).values("enrollment_id", "month", "component", "amount")
-    }
-    ordered = defaultdict(Decimal)
-    for row in (
-        Payment.objects.ordered()
-        .filter(enrollment_id__in=enrollment_ids)
-        .values("enrollment_id", "month", "component")
-        .annotate(total=Sum("amount"))
-    ):
-        ordered[(row["enrollment_id"], row["month"], row["component"])] += row["total"]
-    for row in (
-        Debt.objects.filter(enrollment_id__in=enrollment_ids)
-        .values("enrollment_id", "month", "component")
-        .annotate(total=Sum("amount"))
-    ):
-        ordered[(row["enrollment_id"], row["month"], row["component"])] -= row["total"]
-    open_debts = defaultdict(list)
-    for debt in Debt.objects.filter(enrollment_id__in=enrollment_ids, remaining__gt=0).order_by(
-        "created_at"
-    ):
-        open_debts[debt.enrollment_id].append(debt)
-    today = timezone.localdate()
-    rates = tax_rates(region, [d.trainee.nir for d in payable if d.trainee.nir], today)
-    rules = engine_for(region)
-    territory = rules.sets[region.parameter_set].territory
-    by_enrollment = {d.enrollment_id: d for d in payable}
+    bulk.upsert_dues(dues)
+    due, ordered, open_debts = selectors.ledger(bounds, max(ctx.month, ctx.today))
     new_payments, new_debts = [], []
-    for key in sorted(set(due) | set(ordered), key=lambda k: (k[0], k[1], k[2])):
+    now = timezone.now()
+    for key in sorted(due.keys() | ordered.keys()):
         enrollment_id, month, component = key
-        if enrollment_id not in by_enrollment:
+        dossier = payable.get(enrollment_id)
+        if dossier is None:
             continue
         difference = due.get(key, ZERO) - ordered.get(key, ZERO)
         if difference == 0:
             continue
-        dossier = by_enrollment[enrollment_id]
-        what = Component(component).label.lower()
         regularisation = key in ordered
         label = (
-            f"Régularisation : {what} de {month_label(month)}"
+            f"Régularisation : {LABELS[component].lower()} de {month_label(month)}"
             if regularisation
-            else f"{Component(component).label} de {month_label(month)}"
+            else f"{LABELS[component]} de {month_label(month)}"
         )
         if difference < 0:
             new_debts.append(
@@ -334,51 +276,55 @@ def _order_chunk(run, dossiers) -> tuple[list[Payment], list[str]]:
                 )
             )
             continue
-        nir = dossier.trainee.nir
         if component in TAXABLE:
-            rate = rates.get(nir)
+            rate = ctx.rates.get(dossier.nir) if dossier.nir else None
             if rate is None:
                 monthly_taxable = due.get((enrollment_id, month, Component.REMUNERATION), ZERO)
-                rate = default_tax_rate(rules, territory, month, monthly_taxable)
+                rate = default_tax_rate(ctx.rules, ctx.territory, month, monthly_taxable)
         else:
             rate = ZERO
         withholding = cents(difference * rate / 100) if rate else ZERO
         offset = ZERO
-        for debt in open_debts[enrollment_id]:
-            if debt.remaining <= 0:
-                continue
-            take = min(debt.remaining, difference - withholding - offset)
+        for debt in open_debts.get(enrollment_id, ()):
+            take = min(debt.remaining - debt.taken, difference - withholding - offset)
             if take <= 0:
-                break
-            debt.remaining -= take
+                continue
+            debt.taken += take
             offset += take
         if offset:
             label += f" (dont {offset} € retenus sur un trop-perçu)"
         new_payments.append(
-            Payment(
-                region=region,
-                run=run,
-                enrollment_id=enrollment_id,
-                dossier=dossier,
-                month=month,
-                component=component,
-                amount=difference,
-                is_regularisation=regularisation,
-                label=label,
-                withholding=withholding,
-                offset=offset,
-                net=difference - withholding - offset,
-                tax_rate=rate,
-                iban=dossier.iban,
-                bic=dossier.bic,
-                account_holder=dossier.account_holder or str(dossier.trainee),
-                reference="REMU" + uuid.uuid4().hex[:20].upper(),
-            )
+            {
+                "region_id": region.pk,
+                "run_id": run.pk,
+                "enrollment_id": enrollment_id,
+                "dossier_id": dossier.dossier_id,
+                "month": month,
+                "component": component,
+                "amount": difference,
+                "is_regularisation": regularisation,
+                "label": label,
+                "withholding": withholding,
+                "offset": offset,
+                "net": difference - withholding - offset,
+                "tax_rate": rate,
+                "iban": dossier.iban,
+                "bic": dossier.bic,
+                "account_holder": dossier.account_holder or dossier.name,
+                "reference": "REMU" + uuid.uuid4().hex[:20].upper(),
+                "created_at": now,
+            }
         )
     Debt.objects.bulk_create(new_debts)
-    for debts in open_debts.values():
-        for debt in debts:
-            debt.save(update_fields=["remaining"])  # few: only trainees who owe something
+    Debt.objects.bulk_update(
+        [
+            Debt(pk=debt.id, remaining=debt.remaining - debt.taken)
+            for debts in open_debts.values()
+            for debt in debts
+            if debt.taken
+        ],
+        ["remaining"],
+    )
     bulk.insert_payments(new_payments)
     return new_payments, anomalies
 
@@ -387,22 +333,8 @@ def dry_run(region, month: dt.date, user) -> dict:
     """What a run would order, without writing (everything happens in a transaction that is
     rolled back): totals, counts per programme, anomalies."""
     month = month.replace(day=1)
-    dossiers = load_dossiers(region, payable_dossiers(region).values_list("pk", flat=True))
-    programme_of = {d.enrollment_id: d.enrollment.action.programme.name for d in dossiers}
-    validated = set(
-        AttendanceLine.objects.filter(
-            dossier__in=dossiers, statement__month=month, status=AttendanceLine.Status.VALIDATED
-        ).values_list("dossier_id", flat=True)
-    )
     month_end = (month + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
-    anomalies = [
-        f"{d.enrollment.trainee} : admis, sans présence validée pour {month_label(month)}"
-        for d in dossiers
-        if d.pk not in validated
-        and d.enrollment.entry_date <= month_end
-        and (d.enrollment.exit_date is None or d.enrollment.exit_date >= month)
-    ]
-    payments = []
+    missing, anomalies, payments, programme_of = [], [], [], {}
     with transaction.atomic():
         preview = PaymentRun.objects.create(
             region=region,
@@ -411,22 +343,34 @@ def dry_run(region, month: dt.date, user) -> dict:
             status=PaymentRun.Status.DONE,
             created_by=user,
         )
-        for start in range(0, len(dossiers), CHUNK):
-            created, chunk_anomalies = _order_chunk(preview, dossiers[start : start + CHUNK])
+        ctx = RunContext(region, month)
+        for _done, bounds in chunks(selectors.payable_enrollments(region), CHUNK):
+            validated = selectors.validated_in_month(bounds, month)
+            for dossier in selectors.payables(region, bounds):
+                programme_of[dossier.enrollment_id] = ctx.actions[dossier.action_id].programme
+                if (
+                    dossier.dossier_id not in validated
+                    and dossier.entry_date <= month_end
+                    and (dossier.exit_date is None or dossier.exit_date >= month)
+                ):
+                    missing.append(
+                        f"{dossier.name} : admis, sans présence validée pour {month_label(month)}"
+                    )
+            created, chunk_anomalies = _order_chunk(ctx, preview, bounds)
             payments.extend(created)
             anomalies.extend(chunk_anomalies)
         transaction.set_rollback(True)
     per_programme = defaultdict(lambda: {"count": 0, "total": Decimal(0)})
     totals = defaultdict(Decimal)
     for payment in payments:
-        row = per_programme[programme_of[payment.enrollment_id]]
+        row = per_programme[programme_of[payment["enrollment_id"]]]
         row["count"] += 1
-        row["total"] += payment.amount
-        totals[Component(payment.component).label] += payment.amount
+        row["total"] += payment["amount"]
+        totals[LABELS[payment["component"]]] += payment["amount"]
     return {
         "lines": len(payments),
         "total": sum(totals.values(), Decimal(0)),
         "totals": dict(totals),
         "per_programme": dict(per_programme),
-        "anomalies": anomalies,
+        "anomalies": missing + anomalies,
     }

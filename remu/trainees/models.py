@@ -61,7 +61,12 @@ class Trainee(AddressFields, TimestampedModel):
 
     @property
     def full_name(self) -> str:
-        return f"{self.last_name.upper()} {self.first_names}"
+        return self.name_of(self.birth_name, self.usage_name, self.first_names)
+
+    @staticmethod
+    def name_of(birth_name: str, usage_name: str, first_names: str) -> str:
+        """The name as shown everywhere, from the columns (for reads that load no model)."""
+        return f"{(usage_name or birth_name).upper()} {first_names}"
 
 
 EnrollmentQuerySet = scoped(provider_lookup="action__provider", region_lookup="action__region")

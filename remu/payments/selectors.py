@@ -1,0 +1,244 @@
+"""What a payment run reads. A run reads every admitted dossier of the region with its
+enrollment, trainee, validated lines and ledger: it reads columns (`values_list`), not model
+instances, chunk by chunk over a range of enrollment ids, so that no query carries a list of
+thousands of ids and no row costs a model instance."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Sum
+from django.utils import timezone
+
+from remu.actions.models import TrainingAction
+from remu.attendance.models import Absence, AttendanceLine
+from remu.dossiers.models import Dossier, DossierTransition
+from remu.rules.engine import Absence as EngineAbsence
+from remu.trainees.models import Trainee
+
+from .models import Debt, DueAmount, Payment, TaxRate
+
+Bounds = tuple[int, int]  # first and last enrollment id of a chunk
+
+
+@dataclass(slots=True)
+class ActionFacts:
+    weekly_hours: Decimal
+    total_hours: int
+    entry_bonus: bool
+    distance_learning: bool
+    programme: str
+
+
+@dataclass(slots=True)
+class Payable:
+    """An admitted RS1 dossier with its enrollment and trainee, as a run reads it."""
+
+    dossier_id: int
+    enrollment_id: int
+    action_id: int
+    category: str
+    weekly_hours: Decimal | None
+    prior_monthly_salary: Decimal | None
+    iban: str
+    bic: str
+    account_holder: str
+    bank_details_rejected: bool
+    entry_date: dt.date
+    exit_date: dt.date | None
+    birth_date: dt.date
+    nir: str
+    name: str
+
+
+@dataclass(slots=True)
+class ValidatedLine:
+    id: int
+    dossier_id: int
+    month: dt.date
+    full_time: bool
+    presence: str
+    period: tuple[dt.date | None, dt.date | None]
+    weekly_hours_present: list
+    absences: list[EngineAbsence] = field(default_factory=list)
+
+
+def enrollments_in(bounds: Bounds, path: str = "enrollment_id") -> dict:
+    """The lookups of a chunk's range (`__range` is not offered on foreign keys)."""
+    return {f"{path}__gte": bounds[0], f"{path}__lte": bounds[1]}
+
+
+def payable_dossiers(region):
+    """Admitted RS1 dossiers of the region: the enrollments a run looks at."""
+    return Dossier.objects.filter(
+        region=region, status=Dossier.Status.ADMITTED, kind=Dossier.Kind.RS1
+    )
+
+
+def payable_enrollments(region) -> list[int]:
+    """The enrollment ids a run works through, in order; its chunks are ranges of them."""
+    return sorted(set(payable_dossiers(region).values_list("enrollment_id", flat=True)))
+
+
+def region_actions(region) -> dict[int, ActionFacts]:
+    """The region's actions, read once a run (a region has thousands, not hundreds of
+    thousands)."""
+    return {
+        pk: ActionFacts(weekly_hours, centre + company, bonus, distance, programme)
+        for pk, weekly_hours, centre, company, bonus, distance, programme in (
+            TrainingAction.objects.filter(region=region).values_list(
+                "pk",
+                "weekly_hours",
+                "hours_in_centre",
+                "hours_in_company",
+                "entry_bonus",
+                "distance_learning",
+                "programme__name",
+            )
+        )
+    }
+
+
+def payables(region, bounds: Bounds) -> list[Payable]:
+    rows = (
+        payable_dossiers(region)
+        .filter(**enrollments_in(bounds))
+        .order_by("enrollment_id", "pk")
+        .values_list(
+            "pk",
+            "enrollment_id",
+            "enrollment__action_id",
+            "rate_category",
+            "weekly_hours",
+            "last_monthly_salary",
+            "iban",
+            "bic",
+            "account_holder",
+            "bank_details_rejected",
+            "enrollment__entry_date",
+            "enrollment__exit_date",
+            "enrollment__trainee__birth_date",
+            "enrollment__trainee__nir",
+            "enrollment__trainee__birth_name",
+            "enrollment__trainee__usage_name",
+            "enrollment__trainee__first_names",
+        )
+    )
+    return [Payable(*row[:14], Trainee.name_of(*row[14:])) for row in rows]
+
+
+def validated_lines(bounds: Bounds, upto: dt.date) -> list[ValidatedLine]:
+    """The validated attendance lines of the chunk's enrollments up to a month, with their
+    declared absences (one query for the lines, one for the absences)."""
+    lines = AttendanceLine.objects.filter(
+        **enrollments_in(bounds),
+        status=AttendanceLine.Status.VALIDATED,
+        statement__month__lte=upto,
+    )
+    by_id = {
+        row[0]: ValidatedLine(row[0], row[1], row[2], row[3], row[4], (row[5], row[6]), row[7])
+        for row in lines.values_list(
+            "pk",
+            "dossier_id",
+            "statement__month",
+            "full_time",
+            "presence",
+            "period_start",
+            "period_end",
+            "weekly_hours_present",
+        )
+    }
+    for line_id, start, end, reason, hours, kind in (
+        Absence.objects.filter(line__in=lines)
+        .order_by("start", "pk")
+        .values_list("line_id", "start", "end", "reason", "hours", "legal_leave_kind")
+    ):
+        by_id[line_id].absences.append(EngineAbsence(start, end, reason, hours, kind or None))
+    return list(by_id.values())
+
+
+def validated_in_month(bounds: Bounds, month: dt.date) -> set[int]:
+    """The dossiers of the chunk with a validated line for the month."""
+    return set(
+        AttendanceLine.objects.filter(
+            **enrollments_in(bounds),
+            statement__month=month,
+            status=AttendanceLine.Status.VALIDATED,
+        ).values_list("dossier_id", flat=True)
+    )
+
+
+def admission_days(bounds: Bounds) -> dict[int, dt.date]:
+    """The day each dossier of the chunk was first admitted (from its history)."""
+    days = {}
+    for dossier_id, at in (
+        DossierTransition.objects.filter(
+            **enrollments_in(bounds, "dossier__enrollment_id"), to_status=Dossier.Status.ADMITTED
+        )
+        .order_by("at", "pk")
+        .values_list("dossier_id", "at")
+    ):
+        days.setdefault(dossier_id, timezone.localdate(at))
+    return days
+
+
+@dataclass(slots=True)
+class OpenDebt:
+    id: int
+    remaining: Decimal
+    taken: Decimal = Decimal(0)
+
+
+Key = tuple[int, dt.date, str]  # enrollment, month, component
+
+
+def ledger(bounds: Bounds, upto: dt.date):
+    """The chunk's ledger: what is due, what was ordered (rejected lines excluded, amounts
+    owed deducted) per enrollment, month and component, and the amounts still owed. Enrollment
+    ids belong to one region: the range alone selects (and uses the ledger's unique index)."""
+    due: dict[Key, Decimal] = {
+        (enrollment, month, component): amount
+        for enrollment, month, component, amount in DueAmount.objects.filter(
+            **enrollments_in(bounds), month__lte=upto
+        ).values_list("enrollment_id", "month", "component", "amount")
+    }
+    ordered: dict[Key, Decimal] = defaultdict(Decimal)
+    for enrollment, month, component, total in (
+        Payment.objects.ordered()
+        .filter(**enrollments_in(bounds))
+        .values_list("enrollment_id", "month", "component")
+        .annotate(total=Sum("amount"))
+        .order_by()
+    ):
+        ordered[(enrollment, month, component)] += total
+    debts = Debt.objects.filter(**enrollments_in(bounds))
+    for enrollment, month, component, total in (
+        debts.values_list("enrollment_id", "month", "component")
+        .annotate(total=Sum("amount"))
+        .order_by()
+    ):
+        ordered[(enrollment, month, component)] -= total
+    open_debts: dict[int, list[OpenDebt]] = defaultdict(list)
+    for pk, enrollment, remaining in (
+        debts.filter(remaining__gt=0)
+        .order_by("created_at", "pk")
+        .values_list("pk", "enrollment_id", "remaining")
+    ):
+        open_debts[enrollment].append(OpenDebt(pk, remaining))
+    return due, ordered, open_debts
+
+
+def tax_rates(region, day: dt.date) -> dict[str, Decimal]:
+    """The personalised withholding rate of each NIR on a day (the latest valid), read once a
+    run."""
+    rates = {}
+    for nir, rate in (
+        TaxRate.objects.filter(region=region, valid_from__lte=day)
+        .order_by("nir", "-valid_from")
+        .values_list("nir", "rate")
+    ):
+        rates.setdefault(nir, rate)
+    return rates
