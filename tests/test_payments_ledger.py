@@ -172,6 +172,13 @@ def test_dry_run_writes_nothing(world):
     assert not DueAmount.objects.exists()
 
 
+def second_trainee(world):
+    provider = world["line"].statement.action.provider
+    return admitted_with_validated_march(
+        world["region"], provider, world["provider_user"], world["agent"], number=2
+    )
+
+
 def test_runs_read_their_region_only_when_enrollment_ids_interleave(world, other_region):
     """A run works through ranges of enrollment ids; another region's trainee whose id falls
     inside the range is neither computed nor ordered."""
@@ -181,13 +188,7 @@ def test_runs_read_their_region_only_when_enrollment_ids_interleave(world, other
     other_provider = f.ProviderFactory(region=other_region)
     other_user = f.ProviderUserFactory(providers=[other_provider])
     theirs = admitted_with_validated_march(other_region, other_provider, other_user, other_agent)
-    ours = admitted_with_validated_march(
-        world["region"],
-        world["line"].statement.action.provider,
-        world["provider_user"],
-        world["agent"],
-        number=2,
-    )
+    ours = second_trainee(world)
     assert world["enrollment"].pk < theirs["enrollment"].pk < ours["enrollment"].pk
     first = run(world)
     assert set(Payment.objects.values_list("enrollment", flat=True)) == {
@@ -205,13 +206,7 @@ def test_runs_read_their_region_only_when_enrollment_ids_interleave(world, other
 
 
 def test_several_chunks_order_the_same_as_one(world):
-    ours = admitted_with_validated_march(
-        world["region"],
-        world["line"].statement.action.provider,
-        world["provider_user"],
-        world["agent"],
-        number=2,
-    )
+    ours = second_trainee(world)
     created = services.start_run(world["region"], "monthly", dt.date(2026, 3, 1), world["agent"])
     done = []
     one_by_one = services.execute_run(created.pk, chunk=1, after_chunk=done.append)
