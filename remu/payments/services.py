@@ -223,8 +223,9 @@ def execute_run(run_id: int, *, chunk: int = CHUNK, after_chunk=None) -> Payment
     return run
 
 
-def _order_chunk(ctx: RunContext, run, bounds) -> tuple[list[dict], list[str]]:
-    """Orders, for the enrollments of a chunk, every difference between due and ordered."""
+def _order_chunk(ctx: RunContext, run, bounds, *, write=True) -> tuple[list[dict], list[str]]:
+    """Orders, for the enrollments of a chunk, every difference between due and ordered; with
+    `write=False` (the dry run), only says what it would order."""
     region = ctx.region
     anomalies = []
     payable = {}
@@ -244,8 +245,14 @@ def _order_chunk(ctx: RunContext, run, bounds) -> tuple[list[dict], list[str]]:
         return [], anomalies
     dues, due_anomalies = compute_dues(ctx, list(payable.values()), bounds)
     anomalies.extend(due_anomalies)
-    bulk.upsert_dues(dues)
-    due, ordered, open_debts = selectors.ledger(bounds, max(ctx.month, ctx.today))
+    upto = max(ctx.month, ctx.today)
+    due, ordered, open_debts = selectors.ledger(bounds, upto)
+    # What was just computed replaces what the ledger held (and is written there below).
+    due.update(
+        ((row["enrollment_id"], row["month"], row["component"]), row["amount"])
+        for row in dues
+        if row["month"] <= upto
+    )
     new_payments, new_debts = [], []
     now = timezone.now()
     for key in sorted(due.keys() | ordered.keys()):
@@ -315,6 +322,9 @@ def _order_chunk(ctx: RunContext, run, bounds) -> tuple[list[dict], list[str]]:
                 "created_at": now,
             }
         )
+    if not write:
+        return new_payments, anomalies
+    bulk.upsert_dues(dues)
     Debt.objects.bulk_create(new_debts)
     Debt.objects.bulk_update(
         [
@@ -330,36 +340,28 @@ def _order_chunk(ctx: RunContext, run, bounds) -> tuple[list[dict], list[str]]:
 
 
 def dry_run(region, month: dt.date, user) -> dict:
-    """What a run would order, without writing (everything happens in a transaction that is
-    rolled back): totals, counts per programme, anomalies."""
+    """What a run would order, without writing anything: totals, counts per programme,
+    anomalies."""
     month = month.replace(day=1)
     month_end = (month + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
     missing, anomalies, payments, programme_of = [], [], [], {}
-    with transaction.atomic():
-        preview = PaymentRun.objects.create(
-            region=region,
-            kind=PaymentRun.Kind.MONTHLY,
-            month=month,
-            status=PaymentRun.Status.DONE,
-            created_by=user,
-        )
-        ctx = RunContext(region, month)
-        for _done, bounds in chunks(selectors.payable_enrollments(region), CHUNK):
-            validated = selectors.validated_in_month(bounds, month)
-            for dossier in selectors.payables(region, bounds):
-                programme_of[dossier.enrollment_id] = ctx.actions[dossier.action_id].programme
-                if (
-                    dossier.dossier_id not in validated
-                    and dossier.entry_date <= month_end
-                    and (dossier.exit_date is None or dossier.exit_date >= month)
-                ):
-                    missing.append(
-                        f"{dossier.name} : admis, sans présence validée pour {month_label(month)}"
-                    )
-            created, chunk_anomalies = _order_chunk(ctx, preview, bounds)
-            payments.extend(created)
-            anomalies.extend(chunk_anomalies)
-        transaction.set_rollback(True)
+    preview = PaymentRun(region=region, kind=PaymentRun.Kind.MONTHLY, month=month, created_by=user)
+    ctx = RunContext(region, month)
+    for _done, bounds in chunks(selectors.payable_enrollments(region), CHUNK):
+        validated = selectors.validated_in_month(bounds, month)
+        for dossier in selectors.payables(region, bounds):
+            programme_of[dossier.enrollment_id] = ctx.actions[dossier.action_id].programme
+            if (
+                dossier.dossier_id not in validated
+                and dossier.entry_date <= month_end
+                and (dossier.exit_date is None or dossier.exit_date >= month)
+            ):
+                missing.append(
+                    f"{dossier.name} : admis, sans présence validée pour {month_label(month)}"
+                )
+        created, chunk_anomalies = _order_chunk(ctx, preview, bounds, write=False)
+        payments.extend(created)
+        anomalies.extend(chunk_anomalies)
     per_programme = defaultdict(lambda: {"count": 0, "total": Decimal(0)})
     totals = defaultdict(Decimal)
     for payment in payments:
