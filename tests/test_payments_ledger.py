@@ -164,12 +164,37 @@ def test_one_active_run_per_region(world):
     assert PaymentRun.objects.count() == 1
 
 
+def preview(world, month=dt.date(2026, 3, 1)):
+    created = services.start_run(world["region"], "monthly", month, world["agent"], preview=True)
+    return services.execute_run(created.pk).summary
+
+
 def test_dry_run_writes_nothing(world):
-    preview = services.dry_run(world["region"], dt.date(2026, 3, 1), world["agent"])
-    assert preview["lines"] == 2 and preview["total"] == Decimal("943.84")
-    assert list(preview["per_programme"].values())[0]["count"] == 2
-    assert not Payment.objects.exists() and not PaymentRun.objects.exists()
+    summary = preview(world)
+    assert summary["lines"] == 2 and summary["total"] == "943.84"
+    assert list(summary["per_programme"].values())[0]["count"] == 2
+    assert not Payment.objects.exists() and not PaymentRun.objects.filter(is_preview=False)
     assert not DueAmount.objects.exists()
+
+
+def test_a_preview_says_what_the_next_run_orders_and_blocks_nothing(world):
+    services.start_run(
+        world["region"], "monthly", dt.date(2026, 3, 1), world["agent"], preview=True
+    )
+    run(world)  # a preview still queued does not hold the region's runs back
+    line = world["line"]
+    attendance.reopen_line(line, world["agent"], "Absence oubliée")
+    attendance.add_absence(
+        line,
+        reason="UNJUSTIFIED",
+        start=dt.date(2026, 3, 16),
+        end=dt.date(2026, 3, 17),
+        place="centre",
+    )
+    attendance.validate_lines([line], world["provider_user"])
+    assert preview(world)["lines"] == 0  # corrected down: an amount owed, no line
+    assert not Debt.objects.exists()
+    assert run(world).summary["debts"] == 1
 
 
 def second_trainee(world):

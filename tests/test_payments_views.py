@@ -8,6 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from pypdf import PdfReader
 
+from remu.payments import services
 from remu.payments.models import Payment, PaymentRun, TaxRate
 
 from .utils import text
@@ -36,13 +37,17 @@ def test_preview_then_run_then_sepa_then_returns(client, agent_in):
     client.force_login(world["agent"])
     page = text(
         client.post(
-            reverse("payments:runs"), {"kind": "monthly", "month": "2026-03", "preview": "1"}
+            reverse("payments:runs"),
+            {"kind": "monthly", "month": "2026-03", "preview": "1"},
+            follow=True,  # the preview page: the immediate task backend has worked it through
         )
     )
     assert "Aperçu : 2 ligne(s), 943,84 €" in page
-    assert not PaymentRun.objects.exists()
+    assert not Payment.objects.exists()
+    assert not PaymentRun.objects.filter(is_preview=False).exists()
+    assert "Aucune série." in text(client.get(reverse("payments:runs")))  # previews not listed
     client.post(reverse("payments:runs"), {"kind": "monthly", "month": "2026-03", "start": "1"})
-    run = PaymentRun.objects.get()  # the immediate task backend has worked it through
+    run = PaymentRun.objects.get(is_preview=False)  # the immediate backend has worked it
     assert run.status == "done" and run.summary["lines"] == 2
     page = text(client.get(reverse("payments:run", args=[run.pk])))
     assert "Rémunération de mars 2026" in page and "En attente de traitement" in page
@@ -153,3 +158,25 @@ def test_providers_see_their_trainees_payments_not_the_runs(client, agent_in):
     trainee = world["enrollment"].trainee
     page = text(client.get(reverse("attendance:trainee", args=[trainee.pk])))
     assert "Rémunération de mars 2026" in page and "badge payment-pending" in page
+
+
+def test_progress_polls_while_the_preview_works_then_reloads_the_page(client, agent_in):
+    world = agent_in
+    client.force_login(world["agent"])
+    queued = PaymentRun.objects.create(
+        region=world["region"],
+        kind="monthly",
+        month=dt.date(2026, 3, 1),
+        created_by=world["agent"],
+        is_preview=True,
+    )
+    url = reverse("payments:progress", args=[queued.pk])
+    polling = client.get(url, headers={"HX-Request": "true"})
+    assert 'hx-trigger="every 2s"' in text(polling) and "HX-Refresh" not in polling.headers
+    page = text(client.get(reverse("payments:run", args=[queued.pk])))
+    assert "Aperçu : série mensuelle de mars 2026" in page and "Lancer la série" not in page
+    services.execute_run(queued.pk)
+    over = client.get(url, headers={"HX-Request": "true"})
+    assert over.headers["HX-Refresh"] == "true"
+    page = text(client.get(reverse("payments:run", args=[queued.pk])))
+    assert "Aperçu : 2 ligne(s), 943,84 €" in page and "Lancer la série" in page

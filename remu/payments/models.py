@@ -76,6 +76,9 @@ class PaymentRun(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # A preview (dry run) goes through the same chunks, orders nothing and keeps in `summary`
+    # what the run would order; it runs in the background too, beside any run.
+    is_preview = models.BooleanField("aperçu", default=False)
     total = models.PositiveIntegerField(default=0)
     done = models.PositiveIntegerField(default=0)
     summary = models.JSONField(default=dict, blank=True)
@@ -88,7 +91,7 @@ class PaymentRun(models.Model):
             # Exactly once: at most one run at work per region at any moment.
             models.UniqueConstraint(
                 fields=["region"],
-                condition=Q(status__in=["queued", "running"]),
+                condition=Q(status__in=["queued", "running"], is_preview=False),
                 name="one_active_run_per_region",
             ),
             models.CheckConstraint(condition=Q(month__day=1), name="run_first_of_month"),

@@ -34,6 +34,7 @@ from .models import TAXABLE, Component, Debt, PaymentRun
 CHUNK = 2000  # enrollments per transaction: a crash loses at most one chunk's work
 ZERO = Decimal("0.00")
 LABELS = dict(Component.choices)
+ANOMALIES_KEPT = 200  # a run's summary keeps the first ones (and their count)
 MONTHS = [
     "janvier",
     "février",
@@ -166,9 +167,10 @@ def compute_dues(ctx: RunContext, payables, bounds) -> tuple[list[dict], list[st
 # -- the run ---------------------------------------------------------------------------------
 
 
-def start_run(region, kind, month: dt.date, user) -> PaymentRun:
-    """Queues a run; refuses while another is at work in the region (a dead one is marked
-    interrupted first, from its heartbeat)."""
+def start_run(region, kind, month: dt.date, user, *, preview: bool = False) -> PaymentRun:
+    """Queues a run (or a preview); refuses a run while another is at work in the region (a
+    dead one is marked interrupted first, from its heartbeat). Previews order nothing and are
+    never refused."""
     month = month.replace(day=1)
     with transaction.atomic():
         stale = timezone.now() - stale_after()
@@ -178,14 +180,14 @@ def start_run(region, kind, month: dt.date, user) -> PaymentRun:
         try:
             with transaction.atomic():
                 return PaymentRun.objects.create(
-                    region=region, kind=kind, month=month, created_by=user
+                    region=region, kind=kind, month=month, created_by=user, is_preview=preview
                 )
         except IntegrityError as exc:
             raise RunError("Une série de paiement est déjà en cours pour la région.") from exc
 
 
 def execute_run(run_id: int, *, chunk: int = CHUNK, after_chunk=None) -> PaymentRun:
-    """Works a queued run through, chunk by chunk, each in its own transaction."""
+    """Works a queued run (or preview) through, chunk by chunk, each in its own transaction."""
     with transaction.atomic():
         run = PaymentRun.objects.select_for_update().get(pk=run_id)
         if run.status != PaymentRun.Status.QUEUED:
@@ -195,17 +197,10 @@ def execute_run(run_id: int, *, chunk: int = CHUNK, after_chunk=None) -> Payment
         ids = selectors.payable_enrollments(run.region)
         run.total = len(ids)
         run.save()
-    summary = defaultdict(lambda: Decimal(0))
-    lines = 0
-    anomalies = []
-    ctx = RunContext(run.region, run.month)
+    work = (Preview if run.is_preview else Orders)(RunContext(run.region, run.month), run)
     for done, bounds in chunks(ids, chunk):
         with transaction.atomic():
-            created, batch_anomalies = _order_chunk(ctx, run, bounds)
-            for payment in created:
-                summary[payment["component"]] += payment["amount"]
-            lines += len(created)
-            anomalies.extend(batch_anomalies)
+            work.chunk(bounds)
             PaymentRun.objects.filter(pk=run.pk).update(done=done, heartbeat_at=timezone.now())
         if after_chunk:
             after_chunk(done)
@@ -213,14 +208,85 @@ def execute_run(run_id: int, *, chunk: int = CHUNK, after_chunk=None) -> Payment
     run.status = PaymentRun.Status.DONE
     run.finished_at = timezone.now()
     run.done = run.total
-    run.summary = {
-        "totals": {k: str(v) for k, v in summary.items()},
-        "lines": lines,
-        "debts": run.debts.count(),
-        "anomalies": anomalies[:200],
-    }
+    run.summary = work.summary()
     run.save()
     return run
+
+
+class Orders:
+    """A run's work: orders each chunk's differences; its summary counts what it ordered."""
+
+    def __init__(self, ctx: RunContext, run: PaymentRun):
+        self.ctx, self.run = ctx, run
+        self.totals = defaultdict(Decimal)
+        self.lines = 0
+        self.anomalies = []
+
+    def chunk(self, bounds) -> None:
+        created, anomalies = _order_chunk(self.ctx, self.run, bounds)
+        for payment in created:
+            self.totals[payment["component"]] += payment["amount"]
+        self.lines += len(created)
+        self.anomalies.extend(anomalies)
+
+    def summary(self) -> dict:
+        return {
+            "totals": {k: str(v) for k, v in self.totals.items()},
+            "lines": self.lines,
+            "debts": self.run.debts.count(),
+            "anomalies": self.anomalies[:ANOMALIES_KEPT],
+            "anomaly_count": len(self.anomalies),
+        }
+
+
+class Preview:
+    """A preview's work: what each chunk would order, written nowhere; totals, counts per
+    programme and anomalies (admitted without validated attendance for the month too)."""
+
+    def __init__(self, ctx: RunContext, run: PaymentRun):
+        self.ctx, self.run = ctx, run
+        self.totals = defaultdict(Decimal)
+        self.per_programme = defaultdict(lambda: {"count": 0, "total": Decimal(0)})
+        self.lines = 0
+        self.missing, self.anomalies = [], []
+
+    def chunk(self, bounds) -> None:
+        ctx, month = self.ctx, self.run.month
+        month_end = (month + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+        validated = selectors.validated_in_month(bounds, month)
+        programme_of = {}
+        for dossier in selectors.payables(ctx.region, bounds):
+            programme_of[dossier.enrollment_id] = ctx.actions[dossier.action_id].programme
+            if (
+                dossier.dossier_id not in validated
+                and dossier.entry_date <= month_end
+                and (dossier.exit_date is None or dossier.exit_date >= month)
+            ):
+                self.missing.append(
+                    f"{dossier.name} : admis, sans présence validée pour {month_label(month)}"
+                )
+        created, anomalies = _order_chunk(ctx, self.run, bounds, write=False)
+        for payment in created:
+            row = self.per_programme[programme_of[payment["enrollment_id"]]]
+            row["count"] += 1
+            row["total"] += payment["amount"]
+            self.totals[LABELS[payment["component"]]] += payment["amount"]
+        self.lines += len(created)
+        self.anomalies.extend(anomalies)
+
+    def summary(self) -> dict:
+        anomalies = self.missing + self.anomalies
+        return {
+            "lines": self.lines,
+            "total": str(sum(self.totals.values(), Decimal(0))),
+            "totals": {k: str(v) for k, v in self.totals.items()},
+            "per_programme": {
+                name: {"count": row["count"], "total": str(row["total"])}
+                for name, row in self.per_programme.items()
+            },
+            "anomalies": anomalies[:ANOMALIES_KEPT],
+            "anomaly_count": len(anomalies),
+        }
 
 
 def _order_chunk(ctx: RunContext, run, bounds, *, write=True) -> tuple[list[dict], list[str]]:
@@ -337,42 +403,3 @@ def _order_chunk(ctx: RunContext, run, bounds, *, write=True) -> tuple[list[dict
     )
     bulk.insert_payments(new_payments)
     return new_payments, anomalies
-
-
-def dry_run(region, month: dt.date, user) -> dict:
-    """What a run would order, without writing anything: totals, counts per programme,
-    anomalies."""
-    month = month.replace(day=1)
-    month_end = (month + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
-    missing, anomalies, payments, programme_of = [], [], [], {}
-    preview = PaymentRun(region=region, kind=PaymentRun.Kind.MONTHLY, month=month, created_by=user)
-    ctx = RunContext(region, month)
-    for _done, bounds in chunks(selectors.payable_enrollments(region), CHUNK):
-        validated = selectors.validated_in_month(bounds, month)
-        for dossier in selectors.payables(region, bounds):
-            programme_of[dossier.enrollment_id] = ctx.actions[dossier.action_id].programme
-            if (
-                dossier.dossier_id not in validated
-                and dossier.entry_date <= month_end
-                and (dossier.exit_date is None or dossier.exit_date >= month)
-            ):
-                missing.append(
-                    f"{dossier.name} : admis, sans présence validée pour {month_label(month)}"
-                )
-        created, chunk_anomalies = _order_chunk(ctx, preview, bounds, write=False)
-        payments.extend(created)
-        anomalies.extend(chunk_anomalies)
-    per_programme = defaultdict(lambda: {"count": 0, "total": Decimal(0)})
-    totals = defaultdict(Decimal)
-    for payment in payments:
-        row = per_programme[programme_of[payment["enrollment_id"]]]
-        row["count"] += 1
-        row["total"] += payment["amount"]
-        totals[LABELS[payment["component"]]] += payment["amount"]
-    return {
-        "lines": len(payments),
-        "total": sum(totals.values(), Decimal(0)),
-        "totals": dict(totals),
-        "per_programme": dict(per_programme),
-        "anomalies": missing + anomalies,
-    }

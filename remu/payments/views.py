@@ -18,35 +18,27 @@ from .tasks import execute_payment_run
 
 
 def runs(request):
-    """The runs of the region; a dry run shows what a run would order before it is started."""
+    """The runs of the region. « Aperçu » queues a preview (what a run would order, ordering
+    nothing), « Lancer la série » a run: both background tasks with their progress."""
     require_agent(request)
     region = request.tenant.region
     form = forms.RunForm(request.POST or None)
-    preview = None
     if request.method == "POST" and form.is_valid():
         kind, month = form.cleaned_data["kind"], form.cleaned_data["month"]
-        if "start" in request.POST:
-            try:
-                run = services.start_run(region, kind, month, request.user)
-            except services.RunError as exc:
-                messages.error(request, str(exc))
-            else:
-                execute_payment_run.enqueue(run.pk)
-                messages.success(request, "La série est lancée.")
-                return redirect("payments:run", pk=run.pk)
+        preview = "start" not in request.POST
+        try:
+            run = services.start_run(region, kind, month, request.user, preview=preview)
+        except services.RunError as exc:
+            messages.error(request, str(exc))
         else:
-            preview = services.dry_run(region, month, request.user)
-    page, query = paginate(request, PaymentRun.objects.for_tenant(request.tenant))
-    return render(
-        request,
-        "payments/runs.html",
-        {
-            "form": form,
-            "preview": preview,
-            "page": page,
-            "query": query,
-        },
+            execute_payment_run.enqueue(run.pk)
+            if not preview:
+                messages.success(request, "La série est lancée.")
+            return redirect("payments:run", pk=run.pk)
+    page, query = paginate(
+        request, PaymentRun.objects.for_tenant(request.tenant).filter(is_preview=False)
     )
+    return render(request, "payments/runs.html", {"form": form, "page": page, "query": query})
 
 
 def _run(request, pk) -> PaymentRun:
@@ -75,8 +67,13 @@ def run_detail(request, pk):
 
 
 def run_progress(request, pk):
-    """htmx: the progress bar, polled while the run works."""
-    return render(request, "payments/_progress.html", {"run": _run(request, pk)})
+    """htmx: the progress bar, polled while the run works; once it is over, the whole page
+    reloads to show the lines (or the preview)."""
+    run = _run(request, pk)
+    response = render(request, "payments/_progress.html", {"run": run})
+    if run.status not in (PaymentRun.Status.QUEUED, PaymentRun.Status.RUNNING):
+        response["HX-Refresh"] = "true"
+    return response
 
 
 @require_POST
