@@ -6,6 +6,7 @@ import pytest
 from django.db import IntegrityError, transaction
 
 from remu.actions.models import ActionPeriod
+from remu.dossiers.models import Dossier
 from remu.trainees.models import Enrollment
 
 from . import factories as f
@@ -58,3 +59,17 @@ def test_one_nir_per_region_but_many_without(region):
     f.TraineeFactory(region=region, nir="")
     t = f.TraineeFactory(region=region)
     refused(lambda: f.TraineeFactory(region=region, nir=t.nir))
+
+
+def test_one_remuneration_dossier_per_enrollment(action):
+    enrollment = f.EnrollmentFactory(action=action)
+
+    def dossier(kind="RS1", status="draft"):
+        return Dossier.objects.create(
+            region=action.region, action=action, enrollment=enrollment, kind=kind, status=status
+        )
+
+    dossier(status="rejected")
+    dossier()  # a new one after a rejection
+    dossier(kind="RS2")
+    refused(dossier)

@@ -174,7 +174,7 @@ def world(db, region, other_region):
         programme=programme,
         number="VICTIM-ACT-001",
     )
-    f.EnrollmentFactory(action=action)
+    first, second = f.EnrollmentFactory(action=action), f.EnrollmentFactory(action=action)
     victim_user = f.ProviderUserFactory(email="victime@of.example", providers=[victim_provider])
     document = CampaignDocument(campaign=campaign, title="Guide Victime")
     document.file.save("guide.pdf", __import__("io").BytesIO(b"%PDF-1.4 test"), save=False)
@@ -182,14 +182,14 @@ def world(db, region, other_region):
     dossier = Dossier.objects.create(
         region=region,
         action=action,
-        enrollment=action.enrollments.get(),
+        enrollment=first,
         kind="RS1",
         number="VICTIME-DOSSIER",
     )
     submitted = Dossier.objects.create(
         region=region,
         action=action,
-        enrollment=action.enrollments.get(),
+        enrollment=first,
         kind="P2S",
         number="VICTIME-DOSSIER-2",
         status="submitted",
@@ -207,7 +207,7 @@ def world(db, region, other_region):
     admitted = Dossier.objects.create(
         region=region,
         action=action,
-        enrollment=action.enrollments.get(),
+        enrollment=second,
         kind="RS1",
         number="VICTIME-DOSSIER-3",
         status="admitted",

@@ -132,6 +132,13 @@ class Dossier(models.Model):
                 condition=~Q(status="admitted") | ~Q(rate_category=""),
                 name="admitted_dossier_has_category",
             ),
+            # The ledger is kept per enrollment: one remuneration dossier per enrollment (a new
+            # one may follow a rejection).
+            models.UniqueConstraint(
+                fields=["enrollment"],
+                condition=Q(kind="RS1") & ~Q(status="rejected"),
+                name="one_rs1_per_enrollment",
+            ),
         ]
 
     def __str__(self):

@@ -80,7 +80,9 @@ def payable_dossiers(region):
 
 def payable_enrollments(region) -> list[int]:
     """The enrollment ids a run works through, in order; its chunks are ranges of them."""
-    return sorted(set(payable_dossiers(region).values_list("enrollment_id", flat=True)))
+    return list(
+        payable_dossiers(region).order_by("enrollment_id").values_list("enrollment_id", flat=True)
+    )
 
 
 def region_actions(region) -> dict[int, ActionFacts]:

@@ -303,8 +303,6 @@ def _order_chunk(ctx: RunContext, run, bounds, *, write=True) -> tuple[list[dict
                 else "coordonnées bancaires manquantes"
             )
             anomalies.append(f"{dossier.name} : {why}")
-        elif dossier.enrollment_id in payable:
-            anomalies.append(f"{dossier.name} : plusieurs dossiers RS1 admis pour la même action")
         else:
             payable[dossier.enrollment_id] = dossier
     if not payable:
