@@ -31,6 +31,20 @@ def ordered(world, component="remuneration"):
     )
 
 
+def two_days_absent(world, why):
+    """March reopened by the agent, two days of unjustified absence added, validated again."""
+    line = world["line"]
+    attendance.reopen_line(line, world["agent"], why)
+    attendance.add_absence(
+        line,
+        reason="UNJUSTIFIED",
+        start=dt.date(2026, 3, 16),
+        end=dt.date(2026, 3, 17),
+        place="centre",
+    )
+    attendance.validate_lines([line], world["provider_user"])
+
+
 def test_a_run_orders_what_is_due_and_a_second_one_nothing(world):
     first = run(world)
     # March 2026, national amount more favourable (769.49) from the 2nd: 29/30
@@ -48,15 +62,7 @@ def test_reopened_month_corrected_down_then_offset(world):
     run(world)
     line = world["line"]
     line.refresh_from_db()
-    attendance.reopen_line(line, world["agent"], "Absence oubliée")
-    attendance.add_absence(
-        line,
-        reason="UNJUSTIFIED",
-        start=dt.date(2026, 3, 16),
-        end=dt.date(2026, 3, 17),
-        place="centre",
-    )
-    attendance.validate_lines([line], world["provider_user"])
+    two_days_absent(world, "Absence oubliée")
     run(world)
     debt = Debt.objects.get()
     assert debt.amount == Decimal("51.30")  # 2/30 of 769.49
@@ -80,15 +86,7 @@ def test_reopened_month_corrected_down_then_offset(world):
 
 def test_corrected_up_gives_a_labelled_regularisation(world):
     line = world["line"]
-    attendance.reopen_line(line, world["agent"], "Test")
-    attendance.add_absence(
-        line,
-        reason="UNJUSTIFIED",
-        start=dt.date(2026, 3, 16),
-        end=dt.date(2026, 3, 17),
-        place="centre",
-    )
-    attendance.validate_lines([line], world["provider_user"])
+    two_days_absent(world, "Test")
     run(world)
     attendance.reopen_line(line, world["agent"], "L'absence était justifiée")
     line.absences.all().delete()
@@ -182,16 +180,7 @@ def test_a_preview_says_what_the_next_run_orders_and_blocks_nothing(world):
         world["region"], "monthly", dt.date(2026, 3, 1), world["agent"], preview=True
     )
     run(world)  # a preview still queued does not hold the region's runs back
-    line = world["line"]
-    attendance.reopen_line(line, world["agent"], "Absence oubliée")
-    attendance.add_absence(
-        line,
-        reason="UNJUSTIFIED",
-        start=dt.date(2026, 3, 16),
-        end=dt.date(2026, 3, 17),
-        place="centre",
-    )
-    attendance.validate_lines([line], world["provider_user"])
+    two_days_absent(world, "Absence oubliée")
     assert preview(world)["lines"] == 0  # corrected down: an amount owed, no line
     assert not Debt.objects.exists()
     assert run(world).summary["debts"] == 1
