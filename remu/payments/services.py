@@ -223,7 +223,8 @@ class Orders:
         self.anomalies = []
 
     def chunk(self, bounds) -> None:
-        created, anomalies = _order_chunk(self.ctx, self.run, bounds)
+        dossiers = selectors.payables(self.ctx.region, bounds)
+        created, anomalies = _order_chunk(self.ctx, self.run, bounds, dossiers)
         for payment in created:
             self.totals[payment["component"]] += payment["amount"]
         self.lines += len(created)
@@ -255,7 +256,8 @@ class Preview:
         month_end = (month + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
         validated = selectors.validated_in_month(bounds, month)
         programme_of = {}
-        for dossier in selectors.payables(ctx.region, bounds):
+        dossiers = selectors.payables(ctx.region, bounds)
+        for dossier in dossiers:
             programme_of[dossier.enrollment_id] = ctx.actions[dossier.action_id].programme
             if (
                 dossier.dossier_id not in validated
@@ -265,7 +267,7 @@ class Preview:
                 self.missing.append(
                     f"{dossier.name} : admis, sans présence validée pour {month_label(month)}"
                 )
-        created, anomalies = _order_chunk(ctx, self.run, bounds, write=False)
+        created, anomalies = _order_chunk(ctx, self.run, bounds, dossiers, write=False)
         for payment in created:
             row = self.per_programme[programme_of[payment["enrollment_id"]]]
             row["count"] += 1
@@ -289,13 +291,14 @@ class Preview:
         }
 
 
-def _order_chunk(ctx: RunContext, run, bounds, *, write=True) -> tuple[list[dict], list[str]]:
-    """Orders, for the enrollments of a chunk, every difference between due and ordered; with
-    `write=False` (the dry run), only says what it would order."""
+def _order_chunk(ctx: RunContext, run, bounds, dossiers, *, write=True):
+    """Orders, for the payable dossiers of a chunk, every difference between due and ordered;
+    with `write=False` (a preview), only says what it would order. Returns the payment rows and
+    the anomalies."""
     region = ctx.region
     anomalies = []
     payable = {}
-    for dossier in selectors.payables(region, bounds):
+    for dossier in dossiers:
         if not dossier.iban or dossier.bank_details_rejected:
             why = (
                 "coordonnées bancaires rejetées"
