@@ -101,6 +101,11 @@ class PaymentRun(models.Model):
         return f"{self.get_kind_display()} {self.month:%m/%Y} ({self.get_status_display()})"
 
     @property
+    def at_work(self) -> bool:
+        """Queued or running: its page polls the progress."""
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+
+    @property
     def percent(self) -> int:
         return int(100 * self.done / self.total) if self.total else (100 if self.finished_at else 0)
 

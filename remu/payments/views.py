@@ -71,7 +71,7 @@ def run_progress(request, pk):
     reloads to show the lines (or the preview)."""
     run = _run(request, pk)
     response = render(request, "payments/_progress.html", {"run": run})
-    if run.status not in (PaymentRun.Status.QUEUED, PaymentRun.Status.RUNNING):
+    if not run.at_work:
         response["HX-Refresh"] = "true"
     return response
 
