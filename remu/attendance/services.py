@@ -17,7 +17,14 @@ from remu.rules.engine import Case, CaseError
 from remu.scales.selectors import engine
 from remu.trainees.models import Enrollment
 
-from .models import Absence, AttendanceLine, AttendanceStatement, LineEvent, Withdrawal
+from .models import (
+    Absence,
+    AttendanceLine,
+    AttendanceStatement,
+    LineEvent,
+    Withdrawal,
+    hours_sum,
+)
 
 
 def first_month(action) -> dt.date:
@@ -196,9 +203,9 @@ def case_for(line: AttendanceLine) -> Case:
         full_time=line.full_time,
         presence=line.presence,
         period=(line.period_start, line.period_end),
-        hours_present=None if line.full_time else line.hours_present,
+        weekly_hours_present=line.weekly_hours_present,
         declared_absences=[
-            EngineAbsence(a.start, a.end, a.reason, hours=a.hours, kind=a.legal_leave_kind or None)
+            engine_absence(a.start, a.end, a.reason, a.hours, a.legal_leave_kind)
             for a in line.absences.all()
         ],
         parameter_set=dossier.region.parameter_set,
@@ -212,6 +219,11 @@ def case_for(line: AttendanceLine) -> Case:
     )
 
 
+def engine_absence(start, end, reason, hours, legal_leave_kind) -> EngineAbsence:
+    """A declared absence as the engine reads it (no legal-leave kind: None)."""
+    return EngineAbsence(start, end, reason, hours=hours, kind=legal_leave_kind or None)
+
+
 def build_case(
     *,
     line_id,
@@ -219,7 +231,7 @@ def build_case(
     full_time: bool,
     presence: str,
     period: tuple[dt.date | None, dt.date | None],
-    hours_present: Decimal | None,
+    weekly_hours_present: list,
     declared_absences: list[EngineAbsence],
     parameter_set: str,
     category: str,
@@ -260,7 +272,7 @@ def build_case(
         exit_date=exit_date,
         weekly_hours=weekly_hours,
         absences=tuple(absences),
-        hours_present=None if full_time else hours_present,
+        hours_present=None if full_time else hours_sum(weekly_hours_present),
         prior_monthly_salary=prior_monthly_salary,
         training_total_hours=Decimal(training_total_hours) if training_total_hours else None,
     )

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from remu.actions.models import TrainingAction
 from remu.attendance.models import Absence, AttendanceLine
+from remu.attendance.services import engine_absence
 from remu.dossiers.models import Dossier, DossierTransition
 from remu.rules.engine import Absence as EngineAbsence
 from remu.trainees.models import Trainee
@@ -158,7 +159,7 @@ def validated_lines(bounds: Bounds, upto: dt.date) -> list[ValidatedLine]:
         .order_by("start", "pk")
         .values_list("line_id", "start", "end", "reason", "hours", "legal_leave_kind")
     ):
-        by_id[line_id].absences.append(EngineAbsence(start, end, reason, hours, kind or None))
+        by_id[line_id].absences.append(engine_absence(start, end, reason, hours, kind))
     return list(by_id.values())
 
 

@@ -22,8 +22,8 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from remu.attendance.models import hours_sum
 from remu.attendance.services import build_case
+from remu.rules.calendar import month_bounds
 from remu.rules.engine import CaseError, default_tax_rate, entry_bonus
 from remu.rules.money import cents
 from remu.scales.selectors import engine as engine_for
@@ -107,7 +107,7 @@ def compute_dues(ctx: RunContext, payables, bounds) -> tuple[list[dict], list[st
             full_time=line.full_time,
             presence=line.presence,
             period=line.period,
-            hours_present=None if line.full_time else hours_sum(line.weekly_hours_present),
+            weekly_hours_present=line.weekly_hours_present,
             declared_absences=line.absences,
             parameter_set=region.parameter_set,
             category=payable.category,
@@ -253,7 +253,7 @@ class Preview:
 
     def chunk(self, bounds) -> None:
         ctx, month = self.ctx, self.run.month
-        month_end = (month + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+        month_end = month_bounds(month.year, month.month)[1]
         validated = selectors.validated_in_month(bounds, month)
         programme_of = {}
         dossiers = selectors.payables(ctx.region, bounds)

@@ -32,7 +32,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("count", nargs="?", type=int, default=100_000)
         parser.add_argument(
-            "--chunk", type=int, default=services.CHUNK, help="dossiers per transaction"
+            "--chunk", type=int, default=services.CHUNK, help="enrollments per transaction"
         )
         parser.add_argument("--build-only", action="store_true", help=argparse.SUPPRESS)
 
