@@ -223,6 +223,13 @@ class JourneyForm(StyledModelForm):
             raise forms.ValidationError("Seuls les trajets de plus de 25 km sont remboursés.")
         return distance
 
+    def clean_amount(self):
+        # Said next to the field (the database constraint would only give a generic message).
+        amount = self.cleaned_data["amount"]
+        if amount is not None and amount < 0:
+            raise forms.ValidationError("Le montant ne peut pas être négatif.")
+        return amount
+
 
 JourneyFormSet = forms.inlineformset_factory(
     Dossier, Journey, form=JourneyForm, extra=1, can_delete=True

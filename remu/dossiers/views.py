@@ -12,7 +12,7 @@ from remu.core.tenancy import require_agent, require_provider
 from remu.core.views_generic import paginate
 from remu.referential.models import Campaign
 
-from . import forms, nir, selectors, services
+from . import form_errors, forms, nir, selectors, services
 from .documents import DOCUMENT_TYPES
 from .models import Dossier, SupportingDocument
 
@@ -116,6 +116,7 @@ FIELD_FORM = {  # which form shows a consistency error for a field
     **dict.fromkeys(forms.CivilStatusForm.Meta.fields, "civil"),
     **dict.fromkeys(forms.SituationForm.Meta.fields, "situation"),
     **dict.fromkeys(("regime", "affiliation_centre"), "protection"),
+    "journeys": "journeys",
 }
 
 
@@ -127,10 +128,13 @@ def dossier_detail(request, pk):
 
 
 def _edit(request, dossier):
-    """The form: banner and four tabs in one <form>, so switching tabs loses nothing."""
+    """The form: banner and four tabs in one <form>, so switching tabs loses nothing. Any error
+    keeps the page (nothing saved when a form is invalid) with a summary of every error on top
+    and the first tab at fault shown."""
     data = request.POST if request.method == "POST" else None
     page_forms = _forms(dossier, data)
-    consistency = {}
+    consistency, saved = {}, False
+    tab_errors: dict[str, list[str]] = {}
     if data is not None and all(f.is_valid() for f in page_forms.values()):
         for name in ("banner", "situation", "protection"):
             if name in page_forms:
@@ -139,6 +143,9 @@ def _edit(request, dossier):
         services.save_draft(dossier, trainee, request.user)
         if "journeys" in page_forms:
             page_forms["journeys"].save()
+            # Bound again on what was saved: the rows now have their ids.
+            page_forms["journeys"] = forms.JourneyFormSet(instance=dossier, prefix="journeys")
+        saved = True
         if "validate" in request.POST:
             consistency = services.consistency_errors(dossier)
             if not consistency:
@@ -146,21 +153,26 @@ def _edit(request, dossier):
             for field, errors in consistency.items():
                 target = FIELD_FORM.get(field)
                 for error in errors:
-                    if target in page_forms:
+                    if target == "journeys" and target in page_forms:
+                        tab_errors.setdefault("journeys", []).append(error)
+                    elif target in page_forms:
                         page_forms[target].add_error(field, error)
-            messages.error(request, "Le dossier n'est pas complet : corrigez les points signalés.")
         else:
             messages.success(request, f"Brouillon {dossier.number} enregistré.")
             return redirect("dossiers:detail", pk=dossier.pk)
+    other_errors = {k: v for k, v in consistency.items() if FIELD_FORM.get(k) not in page_forms}
+    summary = form_errors.error_summary(page_forms, tab_errors, other_errors)
     return render(
         request,
         "dossiers/dossier_form.html",
         {
             "dossier": dossier,
             **page_forms,
-            "other_errors": {
-                k: v for k, v in consistency.items() if FIELD_FORM.get(k) not in page_forms
-            },
+            "error_summary": summary,
+            "saved": saved,
+            "active_tab": form_errors.active_tab(summary),
+            "tabs_with_errors": {item.tab for item in summary},
+            "journey_errors": tab_errors.get("journeys", []),
             "required": [(d, DOCUMENT_TYPES[d]) for d in services.required_documents(dossier)],
             "missing": set(services.missing_documents(dossier)),
             "documents": dossier.documents.all(),
