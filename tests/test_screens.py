@@ -3,10 +3,15 @@ signed form after validation, document requests, and the links of a preview's an
 
 import re
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from remu.core.tenancy import Tenant
+from remu.dossiers.selectors import open_document_requests
+
+from . import factories as f
 from . import test_dossiers
-from .test_dossiers import complete_data, create
+from .test_dossiers import PDF, complete_data, create, submitted_dossier
 from .utils import text
 
 off_market = test_dossiers.off_market  # the fixture: an off-market action of the provider
@@ -91,3 +96,114 @@ def test_rs2_incomplete_validation_keeps_saved_journeys_once(provider_client, of
     assert dossier.journeys.count() == 1
     # The form shows the saved journey as such: saving the page again edits it, adds nothing.
     assert response.context["journeys"].initial_form_count() == 1
+
+
+def upload(client, dossier, doc_type, name="piece.pdf"):
+    return client.post(
+        reverse("dossiers:upload", args=[dossier.pk]),
+        {"doc_type": doc_type, "file": SimpleUploadedFile(name, PDF)},
+        follow=True,
+    )
+
+
+def test_signed_form_is_uploaded_after_validation_and_seen_by_the_agent(
+    client, provider_user, off_market, region
+):
+    client.force_login(provider_user)
+    dossier = submitted_dossier(client, off_market)
+    page = text(client.get(reverse("dossiers:detail", args=[dossier.pk])))
+    assert "Formulaire RS1 signé à déposer" in page
+    refused = text(upload(client, dossier, "ID"))
+    assert "seuls le formulaire signé et les pièces demandées par la Région" in refused
+    page = text(upload(client, dossier, "SIGNED_FORM", "rs1-signe.pdf"))
+    assert "Pièce ajoutée : Formulaire pré-rempli, daté et signé" in page
+    assert "Formulaire RS1 signé à déposer" not in page
+    assert list(dossier.documents.values_list("doc_type", flat=True)) == ["SIGNED_FORM"]
+    agent = f.AgentFactory(region=region)
+    client.force_login(agent)
+    assert "rs1-signe.pdf" in text(client.get(reverse("dossiers:detail", args=[dossier.pk])))
+    signed = dossier.documents.get()
+    client.post(
+        reverse("dossiers:reception", args=[dossier.pk]),
+        {"reception_date": "2026-09-10", f"review_{signed.pk}": "accepted"},
+    )
+    client.post(
+        reverse("dossiers:decision", args=[dossier.pk]),
+        {"decision": "reject", "decision_reason": "Hors public éligible"},
+    )
+    client.force_login(provider_user)
+    dossier.refresh_from_db()
+    assert dossier.status == "rejected"
+    refused = text(upload(client, dossier, "SIGNED_FORM"))
+    assert "Ce dossier est rejeté : seules les pièces demandées" in refused
+    assert dossier.documents.count() == 1  # a rejected dossier takes no more pieces
+
+
+def test_document_request_mails_the_provider_and_shows_on_the_dossier(
+    client,
+    provider_user,
+    provider,
+    off_market,
+    region,
+    mailoutbox,
+    django_capture_on_commit_callbacks,
+):
+    colleague = f.ProviderUserFactory(email="compta@alpha.example", providers=[provider])
+    f.ProviderUserFactory(email="autre@beta.example")  # another provider's user
+    client.force_login(provider_user)
+    dossier = submitted_dossier(client, off_market)
+    client.force_login(f.AgentFactory(region=region))
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("dossiers:reception", args=[dossier.pk]),
+            {
+                "reception_date": "2026-09-10",
+                "requested": ["RIB", "VITALE"],
+                "request_message": "Au nom de la stagiaire",
+            },
+        )
+    assert len(mailoutbox) == 1
+    mail = mailoutbox[0]
+    assert sorted(mail.to) == sorted([provider_user.email, colleague.email])
+    assert dossier.number in mail.subject
+    assert "RIB ou RIP au nom du stagiaire : Au nom de la stagiaire" in mail.body
+    assert "Attestation de carte Vitale" in mail.body
+    assert f"http://testserver/dossiers/{dossier.pk}/" in mail.body or (
+        reverse("dossiers:detail", args=[dossier.pk]) in mail.body
+    )
+    client.force_login(provider_user)
+    page = text(client.get(reverse("dossiers:detail", args=[dossier.pk])))
+    assert "La Région demande 2 pièces pour ce dossier" in page
+    assert page.count("Déposer la pièce") == 2
+    upload(client, dossier, "RIB")
+    page = text(client.get(reverse("dossiers:detail", args=[dossier.pk])))
+    assert "La Région demande 1 pièce pour ce dossier" in page
+    # Reception recorded again without new request: no new mail.
+    client.force_login(f.AgentFactory(region=region))
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("dossiers:reception", args=[dossier.pk]), {"reception_date": "2026-09-11"}
+        )
+    assert len(mailoutbox) == 1
+
+
+def test_open_document_requests_are_scoped_and_drop_answered_ones(
+    client, provider_user, provider, off_market, region, other_region
+):
+    client.force_login(provider_user)
+    dossier = submitted_dossier(client, off_market)
+    agent = f.AgentFactory(region=region)
+    client.force_login(agent)
+    client.post(
+        reverse("dossiers:reception", args=[dossier.pk]),
+        {"reception_date": "2026-09-10", "requested": ["RIB", "VITALE"]},
+    )
+    mine = Tenant(region=region, provider=provider)
+    assert [r.doc_type for r in open_document_requests(mine)] == ["RIB", "VITALE"]
+    other = f.ProviderFactory(region=region)
+    assert not open_document_requests(Tenant(region=region, provider=other)).exists()
+    assert open_document_requests(Tenant(region=region, is_agent=True)).count() == 2
+    assert not open_document_requests(Tenant(region=other_region, is_agent=True)).exists()
+    client.force_login(provider_user)
+    upload(client, dossier, "RIB")
+    assert [r.doc_type for r in open_document_requests(mine)] == ["VITALE"]

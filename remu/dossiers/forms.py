@@ -240,6 +240,13 @@ class UploadForm(StyledForm):
     doc_type = forms.ChoiceField(label="Pièce", choices=list(DOCUMENT_TYPES.items()))
     file = forms.FileField(label="Fichier (PDF, JPEG ou PNG, 10 Mo au plus)")
 
+    def __init__(self, *args, doc_types, invalid_choice="", **kwargs):
+        """`doc_types`: the pieces the dossier's status lets the provider add."""
+        super().__init__(*args, **kwargs)
+        self.fields["doc_type"].choices = [(d, DOCUMENT_TYPES[d]) for d in doc_types]
+        if invalid_choice:
+            self.fields["doc_type"].error_messages["invalid_choice"] = invalid_choice
+
 
 class ReceptionForm(StyledForm):
     reception_date = forms.DateField(label="Date de réception", widget=DateInput())

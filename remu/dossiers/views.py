@@ -176,8 +176,9 @@ def _edit(request, dossier):
             "required": [(d, DOCUMENT_TYPES[d]) for d in services.required_documents(dossier)],
             "missing": set(services.missing_documents(dossier)),
             "documents": dossier.documents.all(),
-            "upload_form": forms.UploadForm(),
+            "upload_form": forms.UploadForm(doc_types=services.uploadable_types(dossier)),
             "requests": dossier.requests.filter(fulfilled_at__isnull=True),
+            "signed_form_due": False,  # a draft is not signed yet
         },
     )
 
@@ -194,7 +195,10 @@ def _show(request, dossier):
             "required": [(d, DOCUMENT_TYPES[d]) for d in services.required_documents(dossier)],
             "missing": set(services.missing_documents(dossier)),
             "requests": dossier.requests.filter(fulfilled_at__isnull=True),
-            "upload_form": forms.UploadForm(),
+            "upload_form": forms.UploadForm(doc_types=services.uploadable_types(dossier))
+            if request.tenant.is_provider
+            else None,
+            "signed_form_due": services.signed_form_due(dossier),
             "journeys": dossier.journeys.all(),
         },
     )
@@ -237,26 +241,22 @@ def dossier_delete(request, pk):
 
 @require_POST
 def document_upload(request, pk):
-    """Providers upload while the dossier is a draft, or when the region asks for a piece."""
+    """Providers upload while the dossier is a draft; once validated, the signed form and the
+    pieces the region asks for (the service re-checks under lock)."""
     require_provider(request)
     dossier = _dossier(request, pk)
-    requested = set(
-        dossier.requests.filter(fulfilled_at__isnull=True).values_list("doc_type", flat=True)
+    form = forms.UploadForm(
+        request.POST,
+        request.FILES,
+        doc_types=services.uploadable_types(dossier),
+        invalid_choice=services.upload_refusal(dossier),
     )
-    form = forms.UploadForm(request.POST, request.FILES)
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
                 messages.error(request, error)
         return redirect("dossiers:detail", pk=pk)
     doc_type = form.cleaned_data["doc_type"]
-    if dossier.status != Dossier.Status.DRAFT and doc_type not in requested:
-        messages.error(
-            request,
-            "Ce dossier est validé : seules les pièces demandées par la "
-            "Région peuvent être ajoutées.",
-        )
-        return redirect("dossiers:detail", pk=pk)
     try:
         services.upload(dossier, doc_type, form.cleaned_data["file"], request.user)
     except ValidationError as exc:
