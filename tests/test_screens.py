@@ -1,6 +1,7 @@
 """Screens that must not lose or hide the user's work (issue 11 §4): RS2 journeys errors, the
 signed form after validation, document requests, and the links of a preview's anomalies."""
 
+import datetime as dt
 import re
 
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -8,9 +9,11 @@ from django.urls import reverse
 
 from remu.core.tenancy import Tenant
 from remu.dossiers.selectors import open_document_requests
+from remu.payments.models import PaymentRun
 
 from . import factories as f
 from . import test_dossiers
+from .conftest import admitted_with_validated_march
 from .test_dossiers import PDF, complete_data, create, submitted_dossier
 from .utils import text
 
@@ -207,3 +210,59 @@ def test_open_document_requests_are_scoped_and_drop_answered_ones(
     client.force_login(provider_user)
     upload(client, dossier, "RIB")
     assert [r.doc_type for r in open_document_requests(mine)] == ["VITALE"]
+
+
+def test_preview_anomalies_link_to_the_line_or_dossier_at_fault(client, pay_world, provider):
+    world = pay_world
+    region, agent = world["region"], world["agent"]
+    # The engine refuses March: the enrollment now starts in April (statement line at fault).
+    world["enrollment"].entry_date = dt.date(2026, 4, 1)
+    world["enrollment"].save()
+    no_iban = admitted_with_validated_march(region, provider, world["provider_user"], agent, 2)
+    no_iban["dossier"].iban = ""
+    no_iban["dossier"].save()
+    no_line = admitted_with_validated_march(region, provider, world["provider_user"], agent, 3)
+    no_line["line"].delete()
+    client.force_login(agent)
+    response = client.post(
+        reverse("payments:runs"),
+        {"kind": "monthly", "month": "2026-03", "preview": "1"},
+        follow=True,
+    )
+    page = text(response)
+    assert "Anomalies (3)" in page
+    line = world["line"]
+    statement = reverse("attendance:statement", args=[line.statement_id]) + f"#line-{line.pk}"
+    assert f'<a href="{statement}">voir la ligne de l\'état de présence</a>' in page
+    for dossier in (world["dossier"], no_iban["dossier"], no_line["dossier"]):
+        assert f'<a href="{reverse("dossiers:detail", args=[dossier.pk])}">voir le dossier</a>' in (
+            page
+        )
+    assert reverse("payments:bank_details", args=[no_iban["dossier"].pk]) in page
+    assert "hors de la période d'inscription" in page
+    assert "sans présence validée pour mars 2026" in page
+    # The links lead to pages the agent may open.
+    assert client.get(statement.split("#")[0]).status_code == 200
+    assert client.get(reverse("dossiers:detail", args=[no_line["dossier"].pk])).status_code == 200
+
+
+def test_an_older_summary_with_plain_text_anomalies_still_shows(client, pay_world):
+    run = PaymentRun.objects.create(
+        region=pay_world["region"],
+        kind="monthly",
+        month=dt.date(2026, 3, 1),
+        created_by=pay_world["agent"],
+        is_preview=True,
+        status="done",
+        summary={
+            "lines": 0,
+            "total": "0",
+            "totals": {},
+            "per_programme": {},
+            "anomalies": ["NOM Prénom : coordonnées bancaires manquantes"],
+            "anomaly_count": 1,
+        },
+    )
+    client.force_login(pay_world["agent"])
+    page = text(client.get(reverse("payments:run", args=[run.pk])))
+    assert "<li>NOM Prénom : coordonnées bancaires manquantes</li>" in page

@@ -188,6 +188,13 @@ def admission_days(bounds: Bounds) -> dict[int, dt.date]:
     return days
 
 
+def statements_of_lines(line_ids) -> dict[int, int]:
+    """The attendance statement of each of these lines (an anomaly links to its line)."""
+    if not line_ids:
+        return {}
+    return dict(AttendanceLine.objects.filter(pk__in=line_ids).values_list("pk", "statement_id"))
+
+
 @dataclass(slots=True)
 class OpenDebt:
     id: int

@@ -87,10 +87,36 @@ def chunks(ids: list[int], size: int):
         yield start + len(part), (part[0], part[-1])
 
 
+# -- anomalies -------------------------------------------------------------------------------
+
+
+def anomaly(text: str, kind: str, *, dossier: int, line: int | None = None) -> dict:
+    """An anomaly met by a run, with what causes it: the dossier, and the attendance line when
+    the month's statement is at fault (a run's page links to them). Older summaries hold plain
+    strings: the page shows those as text."""
+    return {"text": text, "kind": kind, "dossier": dossier, "line": line}
+
+
+def kept_anomalies(anomalies: list) -> list:
+    """The first anomalies, for a run's summary, each line's statement added (one query)."""
+    kept = anomalies[:ANOMALIES_KEPT]
+    statements = selectors.statements_of_lines({a["line"] for a in kept if a["line"]})
+    return [{**a, "statement": statements.get(a["line"])} for a in kept]
+
+
+def shown_anomalies(summary: dict | None) -> list[dict]:
+    """A run's anomalies for its page, all of one shape (an older summary's strings: text only)."""
+    blank = {"text": "", "kind": "", "dossier": None, "line": None, "statement": None}
+    return [
+        {**blank, **a} if isinstance(a, dict) else {**blank, "text": str(a)}
+        for a in (summary or {}).get("anomalies", [])
+    ]
+
+
 # -- dues ------------------------------------------------------------------------------------
 
 
-def compute_dues(ctx: RunContext, payables, bounds) -> tuple[list[dict], list[str]]:
+def compute_dues(ctx: RunContext, payables, bounds) -> tuple[list[dict], list[dict]]:
     """The dues of these dossiers' enrollments for every validated month of the run, and the
     entry bonuses, as rows for the ledger; plus the anomalies met."""
     region, rules = ctx.region, ctx.rules
@@ -121,7 +147,14 @@ def compute_dues(ctx: RunContext, payables, bounds) -> tuple[list[dict], list[st
         try:
             result = rules.compute(case)
         except CaseError as exc:
-            anomalies.append(f"{payable.name} ({line.month:%m/%Y}) : {exc.message}")
+            anomalies.append(
+                anomaly(
+                    f"{payable.name} ({line.month:%m/%Y}) : {exc.message}",
+                    "attendance",
+                    dossier=payable.dossier_id,
+                    line=line.id,
+                )
+            )
             continue
         for component, amount in (
             (Component.REMUNERATION, result.remuneration),
@@ -235,7 +268,7 @@ class Orders:
             "totals": {k: str(v) for k, v in self.totals.items()},
             "lines": self.lines,
             "debts": self.run.debts.count(),
-            "anomalies": self.anomalies[:ANOMALIES_KEPT],
+            "anomalies": kept_anomalies(self.anomalies),
             "anomaly_count": len(self.anomalies),
         }
 
@@ -265,7 +298,11 @@ class Preview:
                 and (dossier.exit_date is None or dossier.exit_date >= month)
             ):
                 self.missing.append(
-                    f"{dossier.name} : admis, sans présence validée pour {month_label(month)}"
+                    anomaly(
+                        f"{dossier.name} : admis, sans présence validée pour {month_label(month)}",
+                        "no_attendance",
+                        dossier=dossier.dossier_id,
+                    )
                 )
         created, anomalies = _order_chunk(ctx, self.run, bounds, dossiers, write=False)
         for payment in created:
@@ -286,7 +323,7 @@ class Preview:
                 name: {"count": row["count"], "total": str(row["total"])}
                 for name, row in self.per_programme.items()
             },
-            "anomalies": anomalies[:ANOMALIES_KEPT],
+            "anomalies": kept_anomalies(anomalies),
             "anomaly_count": len(anomalies),
         }
 
@@ -305,7 +342,9 @@ def _order_chunk(ctx: RunContext, run, bounds, dossiers, *, write=True):
                 if dossier.bank_details_rejected
                 else "coordonnées bancaires manquantes"
             )
-            anomalies.append(f"{dossier.name} : {why}")
+            anomalies.append(
+                anomaly(f"{dossier.name} : {why}", "bank_details", dossier=dossier.dossier_id)
+            )
         else:
             payable[dossier.enrollment_id] = dossier
     if not payable:
