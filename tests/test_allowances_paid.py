@@ -16,6 +16,8 @@ from remu.payments import services as payments
 from remu.payments.models import DueAmount, Payment
 
 from . import factories as f
+from .test_dossiers import complete_data, create
+from .utils import text
 
 ENTRY = dt.date(2026, 3, 2)
 MARCH, APRIL = dt.date(2026, 3, 1), dt.date(2026, 4, 1)
@@ -228,3 +230,72 @@ def test_a_travel_situation_is_bounded_by_the_database(cvl):
                 distance_km=distance,
                 recorded_by=cvl["agent"],
             )
+
+
+def test_the_rs1_form_records_the_situation_at_entry(provider_client, region, provider):
+    region.number_prefix = "CVL"
+    region.save()
+    dossier = create(provider_client, f.TrainingActionFactory(region=region, provider=provider))
+    url = reverse("dossiers:detail", args=[dossier.pk])
+    bad = {"travel-distance_km": "-3", "travel-distance_justification": "x", "save": "1"}
+    page = text(provider_client.post(url, {**complete_data(dossier), **bad}))
+    assert "La distance ne peut pas être négative." in page
+    for value in ("1000", "12\x00", "9" * 400):
+        page = text(
+            provider_client.post(
+                url, {**complete_data(dossier), **bad, "travel-distance_km": value}
+            )
+        )
+        assert "erreurs" in page and not TravelSituation.objects.exists()
+    page = text(
+        provider_client.post(
+            url, {**complete_data(dossier), "travel-distance_km": "32,5", "save": "1"}
+        )
+    )
+    assert "Indiquez comment la distance est établie." in page
+    response = provider_client.post(
+        url,
+        {
+            **complete_data(dossier),
+            "travel-distance_km": "32,5",
+            "travel-distance_justification": "itinéraire Orléans – Tours",
+            "travel-housing": "on",
+            "save": "1",
+        },
+    )
+    assert response.status_code == 302
+    situation = TravelSituation.objects.get(dossier=dossier)
+    assert situation.valid_from == dossier.enrollment.entry_date
+    assert situation.distance_km == Decimal("32.5") and situation.housing
+    assert 'value="32,5"' in text(provider_client.get(url))
+
+
+def test_an_agent_records_a_move_from_the_dossier_page(client, cvl):
+    dossier, agent = cvl["dossier"], cvl["agent"]
+    travel.save_first(
+        dossier, distance_km=Decimal("30"), justification="", housing=False, user=agent
+    )
+    client.force_login(agent)
+    page = text(client.get(reverse("dossiers:detail", args=[dossier.pk])))
+    assert "À l'entrée : 30 km" in page and "Déclarer un déménagement" in page
+    url = reverse("dossiers:travel_move", args=[dossier.pk])
+    data = {
+        "move-valid_from": "2026-03-01",
+        "move-distance_km": "80",
+        "move-distance_justification": "bail du nouveau logement",
+        "move-housing": "on",
+    }
+    assert "La date doit suivre celle de l'entrée (02/03/2026)." in text(client.post(url, data))
+    response = client.post(url, {**data, "move-valid_from": "2026-05-01"})
+    assert response.status_code == 302
+    page = text(client.get(reverse("dossiers:detail", args=[dossier.pk])))
+    assert "À partir du 1 mai 2026 : 80 km, hébergé hors du domicile" in page
+    assert "Une situation est déjà enregistrée à cette date." in text(
+        client.post(url, {**data, "move-valid_from": "2026-05-01"})
+    )
+
+
+def test_providers_cannot_change_the_situation_of_a_submitted_dossier(client, cvl):
+    client.force_login(cvl["provider_user"])
+    url = reverse("dossiers:travel_move", args=[cvl["dossier"].pk])
+    assert client.get(url).status_code == 403

@@ -12,7 +12,7 @@ from remu.core.tenancy import require_agent, require_provider
 from remu.core.views_generic import paginate
 from remu.referential.models import Campaign
 
-from . import forms, nir, selectors, services
+from . import forms, nir, selectors, services, travel
 from .documents import DOCUMENT_TYPES
 from .models import Dossier, SupportingDocument
 
@@ -106,6 +106,9 @@ def _forms(dossier, data=None):
     }
     if dossier.kind == Dossier.Kind.RS1:
         page_forms["situation"] = forms.SituationForm(data, instance=dossier, prefix="situation")
+        page_forms["travel"] = forms.TravelSituationForm(
+            data, instance=dossier.travel_situations.order_by("valid_from").first(), prefix="travel"
+        )
     if dossier.kind == Dossier.Kind.RS2:
         page_forms["journeys"] = forms.JourneyFormSet(data, instance=dossier, prefix="journeys")
     return page_forms
@@ -137,6 +140,15 @@ def _edit(request, dossier):
                 page_forms[name].save(commit=False)
         trainee = page_forms["civil"].save(commit=False)
         services.save_draft(dossier, trainee, request.user)
+        if "travel" in page_forms and page_forms["travel"].cleaned_data["distance_km"] is not None:
+            entry = page_forms["travel"].cleaned_data
+            travel.save_first(
+                dossier,
+                distance_km=entry["distance_km"],
+                justification=entry["distance_justification"],
+                housing=entry["housing"],
+                user=request.user,
+            )
         if "journeys" in page_forms:
             page_forms["journeys"].save()
         if "validate" in request.POST:
@@ -184,6 +196,44 @@ def _show(request, dossier):
             "requests": dossier.requests.filter(fulfilled_at__isnull=True),
             "upload_form": forms.UploadForm(),
             "journeys": dossier.journeys.all(),
+            "travel_situations": dossier.travel_situations.all(),
+            "may_move": travel.may_record(dossier, request.user),
+        },
+    )
+
+
+def travel_move(request, pk):
+    """A later travel situation (a move during the training): agents of the region, providers
+    while the dossier is editable."""
+    dossier = _dossier(request, pk)
+    if not travel.may_record(dossier, request.user):
+        raise PermissionDenied
+    form = forms.TravelMoveForm(request.POST or None, prefix="move")
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            travel.add_move(
+                dossier,
+                valid_from=data["valid_from"],
+                distance_km=data["distance_km"],
+                justification=data["distance_justification"],
+                housing=data["housing"],
+                user=request.user,
+            )
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                for error in errors:
+                    form.add_error(field, error)
+        else:
+            messages.success(request, "La nouvelle situation de transport est enregistrée.")
+            return redirect("dossiers:detail", pk=pk)
+    return render(
+        request,
+        "dossiers/travel_move.html",
+        {
+            "dossier": dossier,
+            "form": form,
+            "travel_situations": dossier.travel_situations.all(),
         },
     )
 
