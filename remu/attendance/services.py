@@ -14,7 +14,7 @@ from remu.dossiers.models import Dossier
 from remu.dossiers.travel import in_force, situations_of
 from remu.rules.calendar import month_bounds
 from remu.rules.engine import Absence as EngineAbsence
-from remu.rules.engine import Case, CaseError
+from remu.rules.engine import Case, CaseError, default_engine
 from remu.scales.selectors import engine
 from remu.trainees.models import Enrollment
 
@@ -230,7 +230,8 @@ def case_for(line: AttendanceLine) -> Case:
 def _prior_closure_days(line: AttendanceLine, parameter_set: str) -> int:
     """The closure days of the trainee's earlier validated months in the closure period."""
     month, entry = line.statement.month, line.enrollment.entry_date
-    months = closures.window_months(engine(line.dossier.region).options(parameter_set, month))
+    # Options come from the parameter files alone (stored versions add amounts): no query.
+    months = closures.window_months(default_engine().options(parameter_set, month))
     if months is None:
         return 0
     earlier = Absence.objects.filter(
