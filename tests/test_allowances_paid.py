@@ -155,15 +155,22 @@ def cvl(db):
     return {"region": region, "provider_user": provider_user, "agent": agent, "dossier": dossier}
 
 
-def test_a_month_paid_without_allowances_is_regularised_and_the_advice_says_why(cvl):
+def test_a_month_paid_without_allowances_is_regularised_and_the_advice_says_why(client, cvl):
     dossier, agent = cvl["dossier"], cvl["agent"]
     validate_month(dossier, cvl["provider_user"], dt.date(2026, 4, 10))
     payments.execute_run(payments.start_run(cvl["region"], "monthly", MARCH, agent).pk)
     assert not Payment.objects.filter(component="allowances").exists()
-    # The distance is recorded afterwards: the next run pays March's transport allowance.
-    travel.save_first(
-        dossier, distance_km=Decimal("30"), justification="", housing=False, user=agent
+    # The agent records the distance afterwards, from the admitted dossier's page: the next
+    # run pays March's transport allowance.
+    client.force_login(agent)
+    page = text(client.get(reverse("dossiers:detail", args=[dossier.pk])))
+    assert "Non renseignées : aucune indemnité de transport ni d'hébergement" in page
+    response = client.post(
+        reverse("dossiers:travel_move", args=[dossier.pk]),
+        {"move-distance_km": "30", "move-distance_justification": "itinéraire routier"},
     )
+    assert response.status_code == 302
+    assert TravelSituation.objects.get().valid_from == ENTRY
     run = payments.execute_run(payments.start_run(cvl["region"], "monthly", MARCH, agent).pk)
     payment = Payment.objects.get(run=run)
     assert payment.component == "allowances" and payment.is_regularisation

@@ -203,23 +203,31 @@ def _show(request, dossier):
 
 
 def travel_move(request, pk):
-    """A later travel situation (a move during the training): agents of the region, providers
-    while the dossier is editable."""
+    """A later travel situation (a move during the training), or the situation at entry when
+    none was recorded (a dossier admitted without it): agents of the region, providers while
+    the dossier is editable."""
     dossier = _dossier(request, pk)
     if not travel.may_record(dossier, request.user):
         raise PermissionDenied
-    form = forms.TravelMoveForm(request.POST or None, prefix="move")
+    first = not dossier.travel_situations.exists()
+    form = (forms.TravelSituationForm if first else forms.TravelMoveForm)(
+        request.POST or None, prefix="move"
+    )
+    if first:
+        form.fields["distance_km"].required = True
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        values = {
+            "distance_km": data["distance_km"],
+            "justification": data["distance_justification"],
+            "housing": data["housing"],
+            "user": request.user,
+        }
         try:
-            travel.add_move(
-                dossier,
-                valid_from=data["valid_from"],
-                distance_km=data["distance_km"],
-                justification=data["distance_justification"],
-                housing=data["housing"],
-                user=request.user,
-            )
+            if first:
+                travel.save_first(dossier, **values)
+            else:
+                travel.add_move(dossier, valid_from=data["valid_from"], **values)
         except ValidationError as exc:
             for field, errors in exc.message_dict.items():
                 for error in errors:
@@ -233,6 +241,7 @@ def travel_move(request, pk):
         {
             "dossier": dossier,
             "form": form,
+            "first": first,
             "travel_situations": dossier.travel_situations.all(),
         },
     )
