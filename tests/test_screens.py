@@ -266,3 +266,16 @@ def test_an_older_summary_with_plain_text_anomalies_still_shows(client, pay_worl
     client.force_login(pay_world["agent"])
     page = text(client.get(reverse("payments:run", args=[run.pk])))
     assert "<li>NOM Prénom : coordonnées bancaires manquantes</li>" in page
+
+
+def test_rs1_travel_error_shows_the_situation_tab_in_the_summary(provider_client, off_market):
+    dossier = create(provider_client, off_market)
+    response = provider_client.post(
+        reverse("dossiers:detail", args=[dossier.pk]),
+        {**complete_data(dossier), "travel-distance_km": "32,5", "save": "1"},
+    )
+    assert (
+        "Situation à l'entrée – Justification de la distance : Indiquez comment la distance "
+        "est établie." in words(response)
+    )
+    assert 'class="nav-link active" id="tab-situation"' in text(response)

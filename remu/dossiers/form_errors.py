@@ -11,6 +11,7 @@ SECTIONS = {
     "banner": ("", "Dates du stage"),
     "civil": ("civil", "État civil"),
     "situation": ("situation", "Situation à l'entrée"),
+    "travel": ("situation", "Situation à l'entrée"),  # RS1: distance and housing at entry
     "journeys": ("journeys", "Trajets"),
     "protection": ("protection", "Régime de protection sociale"),
 }
@@ -19,7 +20,7 @@ SECTIONS = {
 @dataclass(frozen=True)
 class ErrorItem:
     tab: str  # the tab to show before jumping to the anchor ("" above the tabs)
-    label: str  # « Trajet 2 – Distance (km, aller) »
+    label: str  # « Trajet 2 – Distance (km, aller) », « État civil – Nom de naissance »
     message: str
     anchor: str  # the id of the field (or block) the error is about
 
@@ -48,7 +49,7 @@ def error_summary(page_forms: dict, tab_errors: dict[str, list[str]], other: dic
             for index, row in enumerate(form.forms, 1):
                 items += _form_items(row, tab, section, f"Trajet {index} – ", f"journey-{index}")
         elif form is not None:
-            items += _form_items(form, tab, section, block=block)
+            items += _form_items(form, tab, section, f"{section} – ", block)
         items += [ErrorItem(tab, section, message, block) for message in tab_errors.get(tab, [])]
     for messages in other.values():
         items += [ErrorItem("", "Dossier", message, "docs-title") for message in messages]

@@ -12,7 +12,7 @@ from remu.core.tenancy import require_agent, require_provider
 from remu.core.views_generic import paginate
 from remu.referential.models import Campaign
 
-from . import form_errors, forms, nir, selectors, services
+from . import form_errors, forms, nir, selectors, services, travel
 from .documents import DOCUMENT_TYPES
 from .models import Dossier, SupportingDocument
 
@@ -106,6 +106,9 @@ def _forms(dossier, data=None):
     }
     if dossier.kind == Dossier.Kind.RS1:
         page_forms["situation"] = forms.SituationForm(data, instance=dossier, prefix="situation")
+        page_forms["travel"] = forms.TravelSituationForm(
+            data, instance=dossier.travel_situations.order_by("valid_from").first(), prefix="travel"
+        )
     if dossier.kind == Dossier.Kind.RS2:
         page_forms["journeys"] = forms.JourneyFormSet(data, instance=dossier, prefix="journeys")
     return page_forms
@@ -141,6 +144,15 @@ def _edit(request, dossier):
                 page_forms[name].save(commit=False)
         trainee = page_forms["civil"].save(commit=False)
         services.save_draft(dossier, trainee, request.user)
+        if "travel" in page_forms and page_forms["travel"].cleaned_data["distance_km"] is not None:
+            entry = page_forms["travel"].cleaned_data
+            travel.save_first(
+                dossier,
+                distance_km=entry["distance_km"],
+                justification=entry["distance_justification"],
+                housing=entry["housing"],
+                user=request.user,
+            )
         if "journeys" in page_forms:
             page_forms["journeys"].save()
             # Bound again on what was saved: the rows now have their ids.
@@ -200,6 +212,53 @@ def _show(request, dossier):
             else None,
             "signed_form_due": services.signed_form_due(dossier),
             "journeys": dossier.journeys.all(),
+            "travel_situations": dossier.travel_situations.all(),
+            "may_move": travel.may_record(dossier, request.user),
+        },
+    )
+
+
+def travel_move(request, pk):
+    """A later travel situation (a move during the training), or the situation at entry when
+    none was recorded (a dossier admitted without it): agents of the region, providers while
+    the dossier is editable."""
+    dossier = _dossier(request, pk)
+    if not travel.may_record(dossier, request.user):
+        raise PermissionDenied
+    first = not dossier.travel_situations.exists()
+    form = (forms.TravelSituationForm if first else forms.TravelMoveForm)(
+        request.POST or None, prefix="move"
+    )
+    if first:
+        form.fields["distance_km"].required = True
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        values = {
+            "distance_km": data["distance_km"],
+            "justification": data["distance_justification"],
+            "housing": data["housing"],
+            "user": request.user,
+        }
+        try:
+            if first:
+                travel.save_first(dossier, **values)
+            else:
+                travel.add_move(dossier, valid_from=data["valid_from"], **values)
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                for error in errors:
+                    form.add_error(field, error)
+        else:
+            messages.success(request, "La nouvelle situation de transport est enregistrée.")
+            return redirect("dossiers:detail", pk=pk)
+    return render(
+        request,
+        "dossiers/travel_move.html",
+        {
+            "dossier": dossier,
+            "form": form,
+            "first": first,
+            "travel_situations": dossier.travel_situations.all(),
         },
     )
 

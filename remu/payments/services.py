@@ -22,7 +22,9 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from remu.attendance import closures
 from remu.attendance.services import build_case
+from remu.dossiers.travel import in_force
 from remu.rules.calendar import month_bounds
 from remu.rules.engine import CaseError, default_tax_rate, entry_bonus
 from remu.rules.money import cents
@@ -122,11 +124,20 @@ def compute_dues(ctx: RunContext, payables, bounds) -> tuple[list[dict], list[di
     region, rules = ctx.region, ctx.rules
     by_dossier = {p.dossier_id: p for p in payables}
     dues, anomalies = [], []
-    for line in selectors.validated_lines(bounds, ctx.month):
+    lines = selectors.validated_lines(bounds, ctx.month)
+    travels = selectors.travel_situations(bounds)
+    closed = defaultdict(list)  # dossier -> (month, centre-closure days) of its validated lines
+    for line in lines:
+        closed[line.dossier_id].append(
+            (line.month, closures.closure_days(line.month, line.absences))
+        )
+    for line in lines:
         payable = by_dossier.get(line.dossier_id)
         if payable is None:
             continue
         action = ctx.actions[payable.action_id]
+        travel = in_force(travels.get(line.dossier_id, []), max(line.month, payable.entry_date))
+        window = closures.window_months(rules.options(region.parameter_set, line.month))
         case = build_case(
             line_id=line.id,
             month=line.month,
@@ -143,6 +154,11 @@ def compute_dues(ctx: RunContext, payables, bounds) -> tuple[list[dict], list[di
             weekly_hours=payable.weekly_hours or action.weekly_hours,
             prior_monthly_salary=payable.prior_monthly_salary,
             training_total_hours=action.total_hours,
+            distance_km=travel.distance_km if travel else None,
+            housing=travel.housing if travel else False,
+            prior_closure_days_paid=closures.prior_days(
+                payable.entry_date, line.month, window, closed[line.dossier_id]
+            ),
         )
         try:
             result = rules.compute(case)
@@ -369,7 +385,9 @@ def _order_chunk(ctx: RunContext, run, bounds, dossiers, *, write=True):
         difference = due.get(key, ZERO) - ordered.get(key, ZERO)
         if difference == 0:
             continue
-        regularisation = key in ordered
+        # A month already paid: what it adds (an allowance left out, a correction) is a
+        # regularisation, and the advice says so.
+        regularisation = key in ordered or (enrollment_id, month, Component.REMUNERATION) in ordered
         label = (
             f"Régularisation : {LABELS[component].lower()} de {month_label(month)}"
             if regularisation
