@@ -42,6 +42,9 @@ INSTALLED_APPS = [
     "remu.api",
     "remu.payments",
     "remu.simulator",
+    # Last: its templates are overridden by remu.api's; its static files serve Swagger UI
+    # at /api/docs (ninja falls back to a CDN when it is not installed).
+    "ninja",
 ]
 
 MIDDLEWARE = [
