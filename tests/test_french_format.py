@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from django.template import Context, Template
 from django.urls import reverse
+from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from remu.core.french import month_of
@@ -107,3 +108,14 @@ def test_ids_in_templates_are_never_grouped_like_numbers():
         if "france_travail_id" not in match.group()  # a France Travail identifier is text
     ]
     assert offenders == []
+
+
+def test_excel_export_has_real_dates_shown_the_french_way(provider_client, pay_world):
+    action = pay_world["enrollment"].action
+    response = provider_client.get(reverse("attendance:trainees_xlsx", args=[action.pk]))
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    header = [cell.value for cell in sheet[1]]
+    birth = sheet.cell(row=2, column=header.index("Date de naissance") + 1)
+    entry = sheet.cell(row=2, column=header.index("Entrée") + 1)
+    assert birth.value == dt.datetime(1990, 1, 1) and birth.number_format == "DD/MM/YYYY"
+    assert entry.value == dt.datetime(2026, 3, 2) and entry.number_format == "DD/MM/YYYY"
