@@ -2,10 +2,13 @@
 
 import re
 
+import pytest
 from django.contrib.staticfiles import finders
 from django.urls import reverse
 
 from remu.api.models import ApiToken
+
+from .browser import CHROMIUM, CHROMIUM_ARGS, require_browser
 
 
 def test_api_docs_use_only_local_static_files(client, db):
@@ -51,3 +54,33 @@ def test_api_errors_speak_french(client, provider, provider_user):
         ("chemin → statement_id", "nombre entier attendu"),
         ("corps → rows[0].type", "champ obligatoire"),
     }
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_swagger_ui_renders_with_no_internet(live_server):
+    """Every request leaving the server is refused: the page still shows the API."""
+    require_browser()
+    from playwright.sync_api import sync_playwright
+
+    outside = []
+
+    def local_only(route):
+        if route.request.url.startswith(live_server.url):
+            return route.continue_()
+        outside.append(route.request.url)
+        return route.abort()
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page()
+            page.route("**/*", local_only)
+            page.goto(f"{live_server.url}/api/docs")
+            title = page.locator(".swagger-ui .info .title")
+            title.wait_for(timeout=15_000)
+            assert "API des organismes de formation" in title.inner_text()
+            assert page.get_by_text("Les actions de l'organisme").count() == 1
+        finally:
+            browser.close()
+    assert outside == []
