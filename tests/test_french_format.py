@@ -33,7 +33,7 @@ def readable(content: str) -> str:
 def pdf_text(response) -> str:
     assert response["Content-Type"] == "application/pdf"
     pages = PdfReader(io.BytesIO(response.content)).pages
-    return readable("".join(page.extract_text() for page in pages))
+    return re.sub(r"\s+", " ", readable("".join(page.extract_text() for page in pages)))
 
 
 def test_numbers_amounts_and_months_in_templates():
@@ -82,6 +82,9 @@ def test_pages_print_french_amounts_and_name_the_bonus_month(client, paid):
     assert f"Aide forfaitaire à l'entrée, au titre {month_of(bonus.month)}" in page
     assert "Rémunération de mars 2026" in page
     assert not ENGLISH_AMOUNT.search(page), ENGLISH_AMOUNT.search(page)
+    scales = readable(text(client.get(reverse("scales:list"))))
+    assert "1 932,52 €" in scales  # a prior-salary ceiling of the national scale
+    assert not ENGLISH_AMOUNT.search(scales), ENGLISH_AMOUNT.search(scales)
 
 
 def test_pdfs_print_french_amounts_and_dates(client, paid):
@@ -89,11 +92,16 @@ def test_pdfs_print_french_amounts_and_dates(client, paid):
     payment = Payment.objects.get(component="remuneration")
     advice = pdf_text(client.get(reverse("payments:advice", args=[payment.pk])))
     assert f"Net versé {AMOUNT}" in advice and "4 août 2026" in advice
+    dossier = paid["dossier"]
+    dossier.last_monthly_salary = Decimal("1234.56")
+    dossier.save(update_fields=["last_monthly_salary"])
+    printed = pdf_text(client.get(reverse("dossiers:print", args=[dossier.pk])))
+    assert f"dernier salaire {AMOUNT}" in printed
     certificate = pdf_text(
         client.get(reverse("attendance:certificate", args=[paid["line"].statement_id]))
     )
     assert AMOUNT in certificate
-    for content in (advice, certificate):
+    for content in (advice, printed, certificate):
         assert not ENGLISH_AMOUNT.search(content), ENGLISH_AMOUNT.search(content)
 
 
