@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from remu.actions.selectors import actions_for
-from remu.core.tabular import read_rows
+from remu.core.tabular import french_dates, read_rows
 from remu.core.tenancy import require_agent, require_provider
 from remu.dossiers.models import Dossier
 from remu.payments.models import DueAmount, Payment
@@ -107,6 +107,7 @@ def trainee_export(request, pk):
                 enrollment.get_status_display(),
             ]
         )
+    french_dates(sheet)
     for column, width in zip(
         "ABCDEFGHIJKL", (18, 18, 14, 30, 20, 10, 22, 28, 16, 12, 12, 18), strict=True
     ):

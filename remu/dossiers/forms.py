@@ -103,7 +103,7 @@ class BannerForm(StyledModelForm):
         widgets = {"real_start": DateInput(), "real_end": DateInput()}
         help_texts = {
             "weekly_hours": "30 heures et plus : temps plein ; en dessous : temps "
-            "partiel (parcours mixte : 29 h, seed 001 §1.6)."
+            "partiel (parcours mixte : 29 h)."
         }
 
 

@@ -24,10 +24,11 @@ from django.utils import timezone
 
 from remu.attendance import closures
 from remu.attendance.services import build_case
+from remu.core.french import month_of, month_year
 from remu.dossiers.travel import in_force
 from remu.rules.calendar import month_bounds
 from remu.rules.engine import CaseError, default_tax_rate, entry_bonus
-from remu.rules.money import cents
+from remu.rules.money import cents, euros
 from remu.scales.selectors import engine as engine_for
 
 from . import bulk, selectors
@@ -37,28 +38,10 @@ CHUNK = 2000  # enrollments per transaction: a crash loses at most one chunk's w
 ZERO = Decimal("0.00")
 LABELS = dict(Component.choices)
 ANOMALIES_KEPT = 200  # a run's summary keeps the first ones (and their count)
-MONTHS = [
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-]
 
 
 class RunError(Exception):
     pass
-
-
-def month_label(month: dt.date) -> str:
-    return f"{MONTHS[month.month - 1]} {month.year}"
 
 
 def stale_after() -> dt.timedelta:
@@ -315,7 +298,7 @@ class Preview:
             ):
                 self.missing.append(
                     anomaly(
-                        f"{dossier.name} : admis, sans présence validée pour {month_label(month)}",
+                        f"{dossier.name} : admis, sans présence validée pour {month_year(month)}",
                         "no_attendance",
                         dossier=dossier.dossier_id,
                     )
@@ -388,10 +371,12 @@ def _order_chunk(ctx: RunContext, run, bounds, dossiers, *, write=True):
         # A month already paid: what it adds (an allowance left out, a correction) is a
         # regularisation, and the advice says so.
         regularisation = key in ordered or (enrollment_id, month, Component.REMUNERATION) in ordered
+        # The entry bonus is paid once: its line names the month it is paid for.
+        of = (", au titre " if component == Component.ENTRY_BONUS else " ") + month_of(month)
         label = (
-            f"Régularisation : {LABELS[component].lower()} de {month_label(month)}"
+            f"Régularisation : {LABELS[component].lower()}{of}"
             if regularisation
-            else f"{LABELS[component]} de {month_label(month)}"
+            else f"{LABELS[component]}{of}"
         )
         if difference < 0:
             new_debts.append(
@@ -423,7 +408,7 @@ def _order_chunk(ctx: RunContext, run, bounds, dossiers, *, write=True):
             debt.taken += take
             offset += take
         if offset:
-            label += f" (dont {offset} € retenus sur un trop-perçu)"
+            label += f" (dont {euros(offset)} retenus sur un trop-perçu)"
         new_payments.append(
             {
                 "region_id": region.pk,

@@ -42,6 +42,9 @@ INSTALLED_APPS = [
     "remu.api",
     "remu.payments",
     "remu.simulator",
+    # Last: its templates are overridden by remu.api's; its static files serve Swagger UI
+    # at /api/docs (ninja falls back to a CDN when it is not installed).
+    "ninja",
 ]
 
 MIDDLEWARE = [
@@ -122,6 +125,8 @@ LANGUAGE_CODE = "fr-fr"
 LANGUAGES = [("fr", "Français")]
 TIME_ZONE = "Europe/Paris"
 USE_I18N = True
+# Numbers in templates as French readers expect them: 1 234,56 (ids in attributes: |unlocalize).
+USE_THOUSAND_SEPARATOR = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
