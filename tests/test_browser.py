@@ -9,7 +9,7 @@ from django.core.management import call_command
 
 from remu.communes.loader import load_communes
 from remu.communes.models import Commune, PostalCode
-from remu.core.demo import DEMO_PASSWORD
+from remu.demo.seed import DEMO_PASSWORD
 
 from .browser import CHROMIUM, CHROMIUM_ARGS, assert_accessible, require_browser
 

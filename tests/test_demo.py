@@ -3,7 +3,7 @@ from stdnum.fr import nir, siret
 
 from remu.accounts.models import User
 from remu.actions.models import TrainingAction
-from remu.core.demo import DEMO_PASSWORD
+from remu.demo.seed import DEMO_PASSWORD
 from remu.referential.models import Campaign, Programme, Provider, Region
 from remu.trainees.models import Enrollment, Trainee
 

@@ -13,10 +13,10 @@ from remu.trainees.models import Enrollment
 def home(request):
     """Sends each role to its own area."""
     if request.tenant.is_agent:
-        return redirect("core:agent_dashboard")
+        return redirect("home:agent_dashboard")
     if request.tenant.is_provider:
-        return redirect("core:provider_home")
-    return render(request, "core/no_access.html", status=403)
+        return redirect("home:provider_home")
+    return render(request, "home/no_access.html", status=403)
 
 
 def provider_home(request):
@@ -46,7 +46,7 @@ def provider_home(request):
     late = late_statements(tenant)
     return render(
         request,
-        "core/provider_home.html",
+        "home/provider_home.html",
         {
             "campaigns": campaigns,
             "campaign": campaign,
@@ -76,7 +76,7 @@ def agent_dashboard(request):
     )
     return render(
         request,
-        "core/agent_dashboard.html",
+        "home/agent_dashboard.html",
         {
             "counts": counts,
             "campaign_count": Campaign.objects.for_tenant(tenant).count(),

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from remu.core.demo import DEMO_PASSWORD, seed_demo
+from remu.demo.seed import DEMO_PASSWORD, seed_demo
 
 
 class Command(BaseCommand):

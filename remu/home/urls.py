@@ -1,11 +1,12 @@
 from django.urls import path
 
-from . import views
+from . import trainee, views
 
-app_name = "core"
+app_name = "home"
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("organisme/", views.provider_home, name="provider_home"),
     path("region/", views.agent_dashboard, name="agent_dashboard"),
+    path("stagiaires/<int:pk>/", trainee.trainee_detail, name="trainee"),
 ]
