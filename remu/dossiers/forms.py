@@ -2,9 +2,9 @@ from django import forms
 from django.urls import reverse
 
 from remu.actions.models import TrainingAction
+from remu.communes.forms import AddressFormMixin
 from remu.communes.models import Commune
 from remu.core.forms import (
-    AddressFormMixin,
     BicField,
     DateInput,
     IbanField,
