@@ -23,8 +23,10 @@ migrate: venv
 demo: migrate
 	$(PY) manage.py seed_demo
 
-## The demo: SQLite under var/, demo data, task worker and web server on http://$(HOST):$(PORT)
-run: demo
+## The demo: SQLite under var/, demo data (its logins printed), task worker and web server on
+## http://$(HOST):$(PORT)
+run: migrate
+	$(PY) manage.py seed_demo --host '$(HOST)' --port '$(PORT)'
 	@$(PY) manage.py db_worker --queue-name '*' & worker=$$!; \
 	trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
 	$(PY) manage.py runserver $(HOST):$(PORT)

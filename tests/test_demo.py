@@ -1,3 +1,8 @@
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
 from django.core.management import call_command
 from stdnum.fr import nir, siret
 
@@ -37,3 +42,23 @@ def test_printed_demo_logins_work(client, db):
         assert response.status_code == 302, email
         assert client.get("/", follow=True).status_code == 200
         client.post("/deconnexion/")
+
+
+def test_seed_demo_prints_the_logins_and_the_address_it_is_given(db, capsys):
+    call_command("seed_demo", host="0.0.0.0", port="8123")
+    out = capsys.readouterr().out
+    assert "Serveur : http://0.0.0.0:8123/" in out
+    assert "of1@demo.remu.local" in out and "Organisme : AFPA Centre-Val de Loire" in out
+    assert "regles@cvl.remu.local" in out and "administrateur des règles" in out
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
+def test_make_run_seeds_with_its_host_and_port():
+    """`make run` prints the demo logins and the address runserver really listens on."""
+    root = Path(__file__).resolve().parent.parent
+    plan = subprocess.run(
+        ["make", "-n", "run", "HOST=0.0.0.0", "PORT=8123"],
+        cwd=root, capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    assert "manage.py seed_demo --host '0.0.0.0' --port '8123'" in plan
+    assert "runserver 0.0.0.0:8123" in plan

@@ -46,6 +46,17 @@ GUIDE_PDF = (
 class DemoLogin:
     email: str
     role: str
+    what: str  # what the account gives access to, in French
+
+
+def logins_table(logins: list[DemoLogin]) -> list[str]:
+    """The demo accounts as printed by `seed_demo` (and so by `make run`)."""
+    width = max(len(login.email) for login in logins)
+    return [
+        f"Comptes de démonstration (mot de passe : {DEMO_PASSWORD}) :",
+        f"  {'Identifiant':<{width}}  Accès",
+        *(f"  {login.email:<{width}}  {login.what}" for login in logins),
+    ]
 
 
 def nir_for(civility: str, birth: date, commune: Commune, order: int) -> str:
@@ -54,7 +65,7 @@ def nir_for(civility: str, birth: date, commune: Commune, order: int) -> str:
     return body + nir.key_for(body)
 
 
-def _user(email, *, role, first_name, last_name, region=None, rules_admin=False, logins=None):
+def _user(email, *, role, what, first_name, last_name, region=None, rules_admin=False, logins=None):
     user, created = User.objects.get_or_create(
         email=email,
         defaults={
@@ -68,7 +79,7 @@ def _user(email, *, role, first_name, last_name, region=None, rules_admin=False,
     if created:
         user.set_password(DEMO_PASSWORD)
         user.save()
-    logins.append(DemoLogin(email, role))
+    logins.append(DemoLogin(email, role, what))
     return user
 
 
@@ -94,6 +105,7 @@ def seed_demo() -> list[DemoLogin]:
     _user(
         "agent@cvl.remu.local",
         role=User.Role.AGENT,
+        what="Agent de la Région (instruction, présences, paiements)",
         first_name="Camille",
         last_name="Martin",
         region=region,
@@ -102,6 +114,7 @@ def seed_demo() -> list[DemoLogin]:
     _user(
         "regles@cvl.remu.local",
         role=User.Role.AGENT,
+        what="Agent, administrateur des règles (barèmes, paramètres de la Région)",
         first_name="Dominique",
         last_name="Bernard",
         region=region,
@@ -169,6 +182,7 @@ def seed_demo() -> list[DemoLogin]:
         user = _user(
             email,
             role=User.Role.PROVIDER,
+            what=f"Organisme : {name}",
             first_name="Alex",
             last_name=name.split()[0].title(),
             logins=logins,
@@ -180,6 +194,7 @@ def seed_demo() -> list[DemoLogin]:
     multi = _user(
         "multi@demo.remu.local",
         role=User.Role.PROVIDER,
+        what=f"Deux organismes : {providers[0].name}, {providers[1].name}",
         first_name="Sacha",
         last_name="Petit",
         logins=logins,

@@ -189,6 +189,10 @@ class DossierTransition(models.Model):
     def to_label(self):
         return Dossier.Status(self.to_status).label
 
+    @property
+    def from_label(self):
+        return Dossier.Status(self.from_status).label if self.from_status else ""
+
 
 class Journey(models.Model):
     """An RS2 journey with its actual transport cost (seed 001 §2.4)."""

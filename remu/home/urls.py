@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import trainee, views
+from . import lists, trainee, views
 
 app_name = "home"
 
@@ -9,4 +9,7 @@ urlpatterns = [
     path("organisme/", views.provider_home, name="provider_home"),
     path("region/", views.agent_dashboard, name="agent_dashboard"),
     path("stagiaires/<int:pk>/", trainee.trainee_detail, name="trainee"),
+    path("organisme/etats-a-saisir/", lists.statements, name="statements"),
+    path("region/series-a-faire/", lists.runs_todo, name="runs_todo"),
+    path("region/trop-percus/", lists.debts, name="debts"),
 ]
