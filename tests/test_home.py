@@ -16,22 +16,9 @@ from remu.home import todo
 from remu.payments.models import Debt, Payment, PaymentRun
 
 from . import factories as f
-from .utils import text
+from .utils import text, todo_items
 
 MONTHS = "janvier février mars avril mai juin juillet août septembre octobre novembre décembre"
-ITEM = re.compile(
-    r'<a class="fw-semibold" href="(?P<url>[^"]+)">'
-    r"<span[^>]*>(?P<count>\d+)</span>(?P<label>[^<]+)</a>"
-)
-
-
-def todo_items(response) -> dict[str, tuple[int, str]]:
-    """The to-do list of a home page: label → (count, link)."""
-    html = response.content.decode()
-    return {
-        m["label"].replace("&#x27;", "'"): (int(m["count"]), m["url"].replace("&amp;", "&"))
-        for m in ITEM.finditer(html)
-    }
 
 
 def _tenant(world):
@@ -194,8 +181,8 @@ def provider_world(region, provider, provider_user, agent):
     draft = dossier(action, "draft", agent=agent)
     requested = dossier(action, "submitted", agent=agent, submitted_days_ago=2)
     answered = dossier(action, "received", agent=agent, submitted_days_ago=5)
-    for doc, target, done in (("rib", requested, None), ("id", requested, None),
-                              ("rib", answered, timezone.now())):  # fmt: skip
+    for doc, target, done in (("RIB", requested, None), ("ID", requested, None),
+                              ("RIB", answered, timezone.now())):  # fmt: skip
         DocumentRequest.objects.create(
             dossier=target, doc_type=doc, requested_by=agent, fulfilled_at=done
         )

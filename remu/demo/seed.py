@@ -11,14 +11,17 @@ from decimal import Decimal
 
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.utils import timezone
 from faker import Faker
 
 from remu.accounts.models import ProviderMembership, User
 from remu.actions.models import ActionPeriod, TrainingAction
+from remu.attendance.models import Withdrawal
+from remu.attendance.services import declare_withdrawal
 from remu.communes.models import Commune
 from remu.dossiers import nir
-from remu.dossiers.models import Dossier
-from remu.dossiers.services import assign_number, ensure_market_drafts, transition
+from remu.dossiers.models import DocumentRequest, Dossier
+from remu.dossiers.services import assign_number, ensure_market_drafts, receive, transition
 from remu.referential.models import Campaign, CampaignDocument, Programme, Provider, Region
 from remu.trainees.models import Enrollment, Trainee
 
@@ -278,6 +281,7 @@ def seed_demo() -> list[DemoLogin]:
     ensure_market_drafts(actions)  # market actions: a draft dossier per enrolled trainee
     _seed_admissions(actions, User.objects.get(email="agent@cvl.remu.local"))
     _seed_attendance(TrainingAction.objects.get(number="CVL-2026-005"))
+    _seed_to_dos(User.objects.get(email="agent@cvl.remu.local"))
     return logins
 
 
@@ -300,6 +304,58 @@ def _seed_attendance(action):
 
 
 DEMO_IBAN = "FR7630006000011234567890189"
+
+
+def _seed_to_dos(agent):
+    """Something on each home's to-do list: three drafts validated by their provider 12, 6 and
+    2 days ago, the second received with a document requested, and one dropout to decide."""
+    if DocumentRequest.objects.filter(dossier__region=agent.region).exists():
+        return  # seeded already (only this step asks for a document)
+    drafts = list(
+        Dossier.objects.filter(region=agent.region, status=Dossier.Status.DRAFT, kind="RS1")
+        .select_related("enrollment__trainee", "action__provider")
+        .order_by("pk")[:3]
+    )
+    for days, dossier in zip((12, 6, 2), drafts, strict=False):
+        provider_user = dossier.action.provider.memberships.first().user
+        assign_number(dossier)
+        dossier.account_holder = dossier.enrollment.trainee.full_name
+        dossier.iban, dossier.bic = DEMO_IBAN, "BNPAFRPP"
+        dossier.save()
+        transition(dossier, "submitted", provider_user, "Validation par l'organisme")
+        dossier.transitions.filter(to_status="submitted").update(
+            at=timezone.now() - timedelta(days=days)
+        )
+        if days == 6:
+            receive(
+                dossier,
+                agent,
+                reception_date=date.today(),
+                reviews={},
+                requests=[("RIB", "Le RIB joint est illisible.")],
+            )
+    enrollment = (
+        Enrollment.objects.filter(
+            action__region=agent.region,
+            status=Enrollment.Status.ACTIVE,
+            dossiers__status=Dossier.Status.ADMITTED,
+        )
+        .exclude(action__number="CVL-2026-005")  # its months are entered and validated
+        .select_related("action__provider")
+        .order_by("pk")
+        .first()
+    )
+    if (
+        enrollment is not None
+        and not Withdrawal.objects.filter(enrollment__action__region=agent.region).exists()
+    ):
+        declare_withdrawal(
+            enrollment,
+            reason="job",
+            exit_date=max(enrollment.entry_date, date.today() - timedelta(days=3)),
+            comment="Reprise d'un emploi en CDI.",
+            user=enrollment.action.provider.memberships.first().user,
+        )
 
 
 def _seed_admissions(actions, agent):
