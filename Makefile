@@ -31,8 +31,10 @@ migrate: venv
 demo: migrate
 	$(PY) manage.py seed_demo
 
-## The demo: SQLite under var/, demo data, task worker and web server on http://$(HOST):$(PORT)
-run: system-deps demo
+## The demo: SQLite under var/, demo data (its logins printed), task worker and web server on
+## http://$(HOST):$(PORT)
+run: system-deps migrate
+	$(PY) manage.py seed_demo --host '$(HOST)' --port '$(PORT)'
 	@$(PY) manage.py db_worker --queue-name '*' & worker=$$!; \
 	trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
 	$(PY) manage.py runserver $(HOST):$(PORT)

@@ -290,7 +290,7 @@ def test_dropout_declared_then_validated_or_refused(client, setup, provider_user
 def test_late_statements_dashboard_home_and_reminders(client, setup, provider_user, region):
     assert AttendanceStatement.objects.count() == 0
     client.force_login(provider_user)
-    home = text(client.get(reverse("core:provider_home")))
+    home = text(client.get(reverse("home:provider_home")))
     assert "États de présence en retard" in home and "mars 2026" in home
     agent = f.AgentFactory(region=region)
     client.force_login(agent)

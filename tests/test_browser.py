@@ -9,7 +9,7 @@ from django.core.management import call_command
 
 from remu.communes.loader import load_communes
 from remu.communes.models import Commune, PostalCode
-from remu.core.demo import DEMO_PASSWORD
+from remu.demo.seed import DEMO_PASSWORD
 
 from .browser import CHROMIUM, CHROMIUM_ARGS, assert_accessible, require_browser
 
@@ -388,3 +388,21 @@ def test_agent_pays_the_month_sepa_out_returns_in(browser_page, tmp_path):
     assert page.get_by_text(re.compile(r"mandat n° M-2026-\d{5}")).first.count() >= 1
     assert page.get_by_role("link", name=re.compile("Avis de paiement")).first.is_visible()
     assert_accessible(page)
+
+
+def test_to_do_lists_of_both_homes_are_accessible(browser_page):
+    """Every count of each home's to-do list leads to an accessible list."""
+    page = browser_page
+    homes = (("agent@cvl.remu.local", "/region/"), ("of1@demo.remu.local", "/organisme/"))
+    for email, home in homes:
+        log_in(page, email)
+        page.wait_for_url("**" + home)
+        assert_accessible(page)
+        todo = page.get_by_role("region", name="À faire")
+        links = [a.get_attribute("href") for a in todo.get_by_role("link").all()]
+        assert len(links) >= 4
+        for href in links:
+            page.goto(page.base_url + href)
+            assert_accessible(page)
+        page.goto(page.base_url + home)
+        page.get_by_role("button", name="Se déconnecter").click()

@@ -5,9 +5,9 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.urls import reverse
 
 from remu.actions.models import TrainingAction
+from remu.communes.forms import AddressFormMixin
 from remu.communes.models import Commune
 from remu.core.forms import (
-    AddressFormMixin,
     BicField,
     DateInput,
     IbanField,

@@ -191,6 +191,10 @@ class DossierTransition(models.Model):
     def to_label(self):
         return Dossier.Status(self.to_status).label
 
+    @property
+    def from_label(self):
+        return Dossier.Status(self.from_status).label if self.from_status else ""
+
 
 class TravelSituation(models.Model):
     """Where an RS1 trainee lives for the training, from a date: the one-way distance from

@@ -1,4 +1,5 @@
-from django.db.models import Q
+from django.db.models import Exists, Max, OuterRef, Q
+from django.db.models.functions import Coalesce
 
 from .models import DocumentRequest, Dossier
 
@@ -37,3 +38,36 @@ def open_document_requests(tenant):
         .select_related("dossier__enrollment__trainee", "dossier__action")
         .order_by("requested_at", "pk")
     )
+
+
+def to_instruct(queryset):
+    """Dossiers waiting for an agent (pre-entered or received), oldest submission first;
+    `submitted_at` is when the provider validated it."""
+    return (
+        queryset.filter(status__in=[Dossier.Status.SUBMITTED, Dossier.Status.RECEIVED])
+        .annotate(
+            submitted_at=Coalesce(
+                Max("transitions__at", filter=Q(transitions__to_status=Dossier.Status.SUBMITTED)),
+                "created_at",
+            )
+        )
+        .order_by("submitted_at", "pk")
+    )
+
+
+def with_open_requests(queryset):
+    requests = DocumentRequest.objects.filter(dossier=OuterRef("pk"), fulfilled_at__isnull=True)
+    return queryset.filter(Exists(requests))
+
+
+def with_rejected_bank_details(queryset):
+    """Dossiers whose payment the paymaster returned: bank details to correct."""
+    return queryset.filter(bank_details_rejected=True)
+
+
+# The to-do filters of the dossier list (the home pages link to them): key → (label, filter).
+TODO = {
+    "instruct": ("À instruire (pré-saisis et reçus), les plus anciens d'abord", to_instruct),
+    "requested": ("Pièces demandées par la Région, pas encore envoyées", with_open_requests),
+    "bank": ("Virements rejetés : coordonnées bancaires à corriger", with_rejected_bank_details),
+}

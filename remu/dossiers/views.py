@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from remu.actions.models import TrainingAction
@@ -47,7 +48,14 @@ def dossier_list(request):
         action=action,
         name=name,
     ).order_by("-created_at")
+    todo = request.GET.get("todo", "")
+    if todo in selectors.TODO:  # a home page's to-do item: its own filter and order
+        dossiers = selectors.TODO[todo][1](dossiers)
     page, query = paginate(request, dossiers)
+    if todo == "instruct":
+        today = timezone.localdate()
+        for dossier in page:
+            dossier.waiting_days = (today - timezone.localdate(dossier.submitted_at)).days
     return render(
         request,
         "dossiers/dossier_list.html",
@@ -61,6 +69,8 @@ def dossier_list(request):
             "actions": actions,
             "action": action,
             "name": name,
+            "todo": todo,
+            "todo_label": selectors.TODO[todo][0] if todo in selectors.TODO else "",
         },
     )
 

@@ -42,6 +42,8 @@ INSTALLED_APPS = [
     "remu.api",
     "remu.payments",
     "remu.simulator",
+    "remu.home",
+    "remu.demo",
     # Last: its templates are overridden by remu.api's; its static files serve Swagger UI
     # at /api/docs (ninja falls back to a CDN when it is not installed).
     "ninja",
@@ -108,7 +110,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "core:home"
+LOGIN_REDIRECT_URL = "home:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 PASSWORD_RESET_TIMEOUT = 3 * 24 * 3600  # an invitation link stays valid three days
 
