@@ -102,6 +102,11 @@ class Scale:
     version_start: dt.date
     text: str  # the explanation line for this amount
     by_thirtieths: tuple[Decimal, ...] = ()  # monthly x k / 30, half-up, for k in 0..30
+    # Prior-salary amounts where the national scale applies if more favourable: the national
+    # floor and ceiling (the salary is per case, so the comparison is made per case).
+    national_floor: Decimal | None = None
+    national_ceiling: Decimal | None = None
+    national_label: str = ""
 
 
 class Engine:
@@ -176,15 +181,32 @@ class Engine:
         if found is None:  # raise with the right message
             return [(200, self._resolve_scale(pset, first, category, 0, options))]
         limits = {band.max_age for band in found[0].age_bands if band.max_age is not None}
-        favourable = options.get("more_favourable")
-        if favourable in self.sets:
-            other = self.sets[favourable].amount_at(first, category)
-            if other is not None:
-                limits |= {b.max_age for b in other[0].age_bands if b.max_age is not None}
+        counterpart = self._counterpart(pset, first, category, options)
+        if counterpart is not None and counterpart[3] is None:
+            limits |= {b.max_age for b in counterpart[0].age_bands if b.max_age is not None}
         bounds = sorted(limits) + [200]
         return [
             (bound, self._resolve_scale(pset, first, category, bound, options)) for bound in bounds
         ]
+
+    def _counterpart(self, pset, first, category, options):
+        """Where the region says the national scale applies when more favourable: the national
+        (version, amount, category, fixed band or None) the category is compared with. A region
+        category the national scale names differently is mapped by `national_equivalents`
+        (category, and optionally a fixed band; else the band of the age at entry)."""
+        favourable = options.get("more_favourable")
+        if not favourable or favourable not in self.sets or favourable == pset.code:
+            return None
+        target, band = category, None
+        equivalent = (options.get("national_equivalents") or {}).get(category)
+        if isinstance(equivalent, str):
+            target = equivalent
+        elif isinstance(equivalent, dict):
+            target, band = equivalent["category"], equivalent.get("band")
+        other = self.sets[favourable].amount_at(first, target)
+        if other is None:
+            return None
+        return other[0], other[1], target, band
 
     def _resolve_scale(self, pset, first, category, age, options) -> Scale:
         found = pset.amount_at(first, category)
@@ -204,7 +226,22 @@ class Engine:
             f"Barème « {version.label} » en vigueur au {fr(version.start)}{derived}, "
             f"catégorie {CATEGORIES[category]}"
         )
+        counterpart = self._counterpart(pset, first, category, options)
         if amount.is_prior_salary:
+            text = (
+                f"{head} : 100 % du salaire antérieur, entre {euros(amount.floor)} "
+                f"et {euros(amount.ceiling)}"
+            )
+            n_floor = n_ceiling = None
+            n_label = ""
+            if counterpart is not None and counterpart[1].is_prior_salary:
+                n_version, n_amount = counterpart[0], counterpart[1]
+                if (n_amount.floor, n_amount.ceiling) != (amount.floor, amount.ceiling):
+                    n_floor, n_ceiling, n_label = n_amount.floor, n_amount.ceiling, n_version.label
+                    text += (
+                        f" ; barème national « {n_label} » si plus favorable : entre "
+                        f"{euros(n_floor)} et {euros(n_ceiling)}"
+                    )
             return Scale(
                 None,
                 None,
@@ -212,8 +249,10 @@ class Engine:
                 amount.ceiling,
                 version.label,
                 version.start,
-                f"{head} : 100 % du salaire antérieur, entre {euros(amount.floor)} "
-                f"et {euros(amount.ceiling)}",
+                text,
+                national_floor=n_floor,
+                national_ceiling=n_ceiling,
+                national_label=n_label,
             )
         if amount.is_hourly_only:
             if amount.hourly is not None:
@@ -221,36 +260,34 @@ class Engine:
             else:
                 hourly = cents(amount.hourly_from_monthly / HOURLY_DIVISOR)
                 how = f" ({euros(amount.hourly_from_monthly)} / {number(HOURLY_DIVISOR)})"
-            return Scale(
-                None,
-                hourly,
-                None,
-                None,
-                version.label,
-                version.start,
-                f"{head} : taux horaire {euros(hourly)}{how}",
-            )
+            text = f"{head} : taux horaire {euros(hourly)}{how}"
+            if counterpart is not None and counterpart[1].hourly is not None:
+                n_version, n_amount = counterpart[0], counterpart[1]
+                if n_amount.hourly > hourly:
+                    text += (
+                        f" ; le barème national « {n_version.label} » est plus favorable : "
+                        f"{euros(n_amount.hourly)} de l'heure"
+                    )
+                    hourly, version = n_amount.hourly, n_version
+            return Scale(None, hourly, None, None, version.label, version.start, text)
         band = version.band_for_age(age)
         by_band = amount.monthly_by_band
         monthly = by_band.get("all", by_band.get(band.code))
         band_text = "" if "all" in by_band else f", {band.label} à l'entrée"
         text = f"{head}{band_text} : {euros(monthly)}"
-        favourable = options.get("more_favourable")
-        if favourable and favourable in self.sets and favourable != pset.code:
-            other = self.sets[favourable].amount_at(first, category)
-            if other is not None and other[1].monthly_by_band is not None:
-                o_version, o_amount = other
-                o_band = o_version.band_for_age(age)
-                o_monthly = o_amount.monthly_by_band.get(
-                    "all", o_amount.monthly_by_band.get(o_band.code)
+        if counterpart is not None and counterpart[1].monthly_by_band is not None:
+            o_version, o_amount, o_category, o_band_code = counterpart
+            by_band = o_amount.monthly_by_band
+            o_band = o_band_code or o_version.band_for_age(age).code
+            o_monthly = by_band.get("all", by_band.get(o_band))
+            if o_monthly is not None and o_monthly > monthly:
+                named = f", catégorie {CATEGORIES[o_category]}" if o_category != category else ""
+                text += (
+                    f" ; le barème national « {o_version.label} »{named} est plus favorable : "
+                    f"{euros(o_monthly)}"
                 )
-                if o_monthly > monthly:
-                    text += (
-                        f" ; le barème national « {o_version.label} » est plus favorable : "
-                        f"{euros(o_monthly)}"
-                    )
-                    monthly = o_monthly
-                    version = o_version
+                monthly = o_monthly
+                version = o_version
         return Scale(
             monthly,
             cents(monthly / HOURLY_DIVISOR),
@@ -293,6 +330,15 @@ class Engine:
             if salary is None:
                 raise CaseError("prior_monthly_salary", "le salaire antérieur est obligatoire")
             monthly = min(max(salary, scale.floor), scale.ceiling)
+            if scale.national_floor is not None:
+                national = min(max(salary, scale.national_floor), scale.national_ceiling)
+                if national > monthly:
+                    if explain:
+                        lines.append(
+                            f"Salaire antérieur {euros(salary)} : {euros(monthly)} au barème "
+                            f"régional, {euros(national)} au barème national, plus favorable"
+                        )
+                    monthly = national
             hourly = cents(monthly / HOURLY_DIVISOR)
             if explain:
                 lines.append(f"Salaire antérieur {euros(salary)} : montant retenu {euros(monthly)}")

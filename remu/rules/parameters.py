@@ -286,6 +286,14 @@ def _validate_options(opts: dict, where: str) -> None:
     due_day = opts.get("attendance_due_day")
     if due_day is not None and not (isinstance(due_day, int) and 1 <= due_day <= 28):
         raise ParameterError(f"{where}.attendance_due_day: un jour entre 1 et 28 est attendu")
+    for category, target in (opts.get("national_equivalents") or {}).items():
+        at = f"{where}.national_equivalents.{category}"
+        if category not in CATEGORIES:
+            raise ParameterError(f"{at}: catégorie inconnue")
+        if isinstance(target, dict):
+            target = target.get("category")
+        if target not in CATEGORIES:
+            raise ParameterError(f"{at}: catégorie nationale inconnue {target!r}")
     if opts.get("entry_bonus") is not None:
         _decimal(opts["entry_bonus"].get("amount"), f"{where}.entry_bonus.amount")
     allowances = opts.get("allowances")
