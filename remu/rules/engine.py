@@ -431,7 +431,7 @@ class Engine:
         if case.distance_km is not None or case.training_total_hours is not None:
             if fraction is None:
                 fraction = Decimal(paid_thirtieths) / THIRTY
-            allowances = self._allowances(case, options, fraction, lines)
+            allowances = self._allowances(case, options, fraction, lines, age)
             gross = remuneration + allowances
         else:
             allowances = ZERO
@@ -552,7 +552,7 @@ class Engine:
 
     # -- allowances ----------------------------------------------------------------------
 
-    def _allowances(self, case, options, fraction, lines) -> Decimal:
+    def _allowances(self, case, options, fraction, lines, age) -> Decimal:
         total = ZERO
         regional = options.get("allowances")
         distance = case.distance_km
@@ -565,20 +565,26 @@ class Engine:
                     )
             else:
                 transport = _band_amount(regional.get("transport"), distance)
-                housing = _band_amount(regional.get("housing"), distance) if case.housing else None
+                housing_bands = regional.get("housing")
+                minors = regional.get("minors")
+                if minors and age <= minors["max_age"] and "housing" in minors:
+                    housing_bands = minors["housing"]  # minors' own housing amounts
+                housing = _band_amount(housing_bands, distance) if case.housing else None
                 chosen = []
                 if housing is not None and not regional.get("cumulative"):
-                    chosen = [("hébergement", housing)]
+                    chosen = [("d'hébergement", housing)]
                 else:
                     chosen = [
-                        (k, v) for k, v in (("transport", transport), ("hébergement", housing)) if v
+                        (k, v)
+                        for k, v in (("de transport", transport), ("d'hébergement", housing))
+                        if v
                     ]
                 for label, amount in chosen:
                     part = cents(amount * fraction)
                     total += part
                     if lines is not None:
                         lines.append(
-                            f"Indemnité de {label} ({number(distance)} km) : "
+                            f"Indemnité {label} ({number(distance)} km) : "
                             f"{euros(amount)} × {_fraction_text(fraction)} = {euros(part)}"
                         )
         gp = options.get("guadeloupe_allowances")
@@ -624,8 +630,12 @@ def _band_amount(bands, distance) -> Decimal | None:
     if not bands or distance is None:
         return None
     found = None
-    for band in bands:
-        if distance > Decimal(str(band["above_km"])):
+    for band in bands:  # `above_km`: strictly more than; `from_km`: that distance or more
+        if (
+            distance > Decimal(str(band["above_km"]))
+            if "above_km" in band
+            else distance >= Decimal(str(band["from_km"]))
+        ):
             found = Decimal(str(band["amount"]))
     return found
 

@@ -298,10 +298,16 @@ def _validate_options(opts: dict, where: str) -> None:
         _decimal(opts["entry_bonus"].get("amount"), f"{where}.entry_bonus.amount")
     allowances = opts.get("allowances")
     if allowances:
-        for kind in ("transport", "housing"):
-            for i, band in enumerate(allowances.get(kind) or []):
-                _decimal(band.get("amount"), f"{where}.allowances.{kind}[{i}].amount")
-                _decimal(band.get("above_km"), f"{where}.allowances.{kind}[{i}].above_km")
+        minors = allowances.get("minors") or {}
+        if minors and not isinstance(minors.get("max_age"), int):
+            raise ParameterError(f"{where}.allowances.minors.max_age: un entier est attendu")
+        for prefix, holder in (("allowances", allowances), ("allowances.minors", minors)):
+            for kind in ("transport", "housing"):
+                for i, band in enumerate(holder.get(kind) or []):
+                    at = f"{where}.{prefix}.{kind}[{i}]"
+                    _decimal(band.get("amount"), f"{at}.amount")
+                    key = "above_km" if "above_km" in band else "from_km"
+                    _decimal(band.get(key), f"{at}.{key}")
 
 
 def _read(path: Path) -> dict:
