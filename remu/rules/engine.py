@@ -602,15 +602,14 @@ class Engine:
                             f"plus de {gp['long_training_above_hours']} h) : "
                             f"{euros(amount)} × {_fraction_text(fraction)} = {euros(part)}"
                         )
-            elif hours < gp["short_training_below_hours"] and fraction > 0:
+            elif fraction > 0:  # every other length: défraiements (no gap between the two)
                 meals = Decimal(gp["short_training_meals"])
                 part = cents(meals * fraction)
                 total += part
                 if lines is not None:
                     lines.append(
-                        f"Défraiement repas (formation de moins de "
-                        f"{gp['short_training_below_hours']} h) : {euros(meals)} × "
-                        f"{_fraction_text(fraction)} = {euros(part)}"
+                        f"Défraiement repas (formation de {gp['long_training_above_hours']} h "
+                        f"ou moins) : {euros(meals)} × {_fraction_text(fraction)} = {euros(part)}"
                     )
                 transport = _band_amount(gp["short_training_transport"], distance)
                 if transport is not None:

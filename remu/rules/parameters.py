@@ -296,6 +296,15 @@ def _validate_options(opts: dict, where: str) -> None:
             raise ParameterError(f"{at}: catégorie nationale inconnue {target!r}")
     if opts.get("entry_bonus") is not None:
         _decimal(opts["entry_bonus"].get("amount"), f"{where}.entry_bonus.amount")
+    gp = opts.get("guadeloupe_allowances")
+    if gp:
+        if "short_training_below_hours" in gp:
+            raise ParameterError(
+                f"{where}.guadeloupe_allowances.short_training_below_hours: une seule borne, "
+                "long_training_above_hours (au-delà : indemnités ; sinon : défraiements), pour "
+                "qu'aucune durée de formation ne tombe entre les deux"
+            )
+        _decimal(gp.get("long_training_above_hours"), f"{where}.guadeloupe_allowances")
     allowances = opts.get("allowances")
     if allowances:
         minors = allowances.get("minors") or {}

@@ -233,3 +233,31 @@ def test_month_outside_enrollment_is_refused():
     with pytest.raises(CaseError) as error:
         compute(case(entry_date=dt.date(2022, 4, 1)))
     assert error.value.field == "month"
+
+
+def test_guadeloupe_350_and_351_hours_get_the_defraiements():
+    # The guide: allowances above 351 h, défraiements below 350 h. The product's reading: one
+    # boundary; 350 h and 351 h are not paid and get the défraiements: meals 76.22 + transport
+    # 53.36 (5 to 15 km) = 129.58 for a full month. 351.5 h is paid and gets the allowance
+    # (10 km: none, as it is under 15 km).
+    for hours in ("350", "351"):
+        result = compute(
+            case(
+                region="guadeloupe",
+                entry_date=dt.date(2022, 1, 3),
+                training_total_hours=Decimal(hours),
+                distance_km=Decimal(10),
+            )
+        )
+        assert result.remuneration == Decimal("0.00"), hours
+        assert result.allowances == Decimal("129.58"), hours
+    longer = compute(
+        case(
+            region="guadeloupe",
+            entry_date=dt.date(2022, 1, 3),
+            training_total_hours=Decimal("351.5"),
+            distance_km=Decimal(10),
+        )
+    )
+    assert longer.remuneration == Decimal("685.00")
+    assert longer.allowances == Decimal("0.00")
