@@ -49,6 +49,14 @@ def _decimal(raw, case_id, name, required=False):
     return value
 
 
+def _bool(raw, case_id, name) -> bool:
+    if raw is None:
+        return False
+    if not isinstance(raw, bool):
+        raise InputError(case_id, name, f"true ou false attendu, pas {raw!r}")
+    return raw
+
+
 def parse_case(raw, position: int) -> Case:
     if not isinstance(raw, dict):
         raise InputError(f"n° {position + 1}", "-", "un objet JSON est attendu")
@@ -98,6 +106,9 @@ def parse_case(raw, position: int) -> Case:
         tax_rate=_decimal(raw.get("tax_rate"), case_id, "tax_rate"),
         housing=bool(raw.get("housing", False)),
         prior_closure_days_paid=int(raw.get("prior_closure_days_paid") or 0),
+        entry_bonus_granted=_bool(raw.get("entry_bonus_granted"), case_id, "entry_bonus_granted"),
+        entry_bonus_paid=_bool(raw.get("entry_bonus_paid"), case_id, "entry_bonus_paid"),
+        distance_learning=_bool(raw.get("distance_learning"), case_id, "distance_learning"),
     )
 
 
@@ -114,6 +125,7 @@ def result_to_json(result: Result) -> dict:
         "paid_hours": _money(result.paid_hours),
         "remuneration": _money(result.remuneration),
         "allowances": _money(result.allowances),
+        "entry_bonus": _money(result.entry_bonus),
         "gross": _money(result.gross),
         "withholding": _money(result.withholding),
         "net": _money(result.net),

@@ -71,6 +71,11 @@ class Case:
     housing: bool = False
     prior_closure_days_paid: int = 0  # centre-closure days already paid in the 6-month window
     id: str = ""
+    # Entry bonus: the action's approval grants it; paid once per entry (the caller says
+    # whether it already was); not for distance learning where the region says so.
+    entry_bonus_granted: bool = False
+    entry_bonus_paid: bool = False
+    distance_learning: bool = False
 
 
 @dataclass(slots=True)
@@ -88,6 +93,7 @@ class Result:
     explanation: list[str] = field(default_factory=list)
     version_label: str = ""
     version_start: dt.date | None = None
+    entry_bonus: Decimal = ZERO  # taxable, in gross and in the withholding base
 
 
 @dataclass(frozen=True, slots=True)
@@ -436,25 +442,43 @@ class Engine:
         else:
             allowances = ZERO
             gross = remuneration
-        if case.tax_rate is None and remuneration <= zero_limit:
+        taxable = remuneration
+        bonus = ZERO
+        if case.entry_bonus_granted and not case.entry_bonus_paid:
+            found = self.entry_bonus(
+                case.region, case.entry_date, case.category, case.distance_learning
+            )
+            if found is not None:
+                bonus = found[0]
+                taxable += bonus
+                gross += bonus
+            if explain:
+                lines.append(
+                    f"{found[1]} (imposable)"
+                    if found is not None
+                    else "Aide forfaitaire à l'entrée en formation : non prévue pour ce stagiaire"
+                )
+        if case.tax_rate is None and taxable <= zero_limit:
             rate, rate_text = ZERO, "grille par défaut (article 204 H du CGI)"
         elif case.tax_rate is not None:
             if not 0 <= case.tax_rate <= 100:
                 raise CaseError("tax_rate", "le taux doit être compris entre 0 et 100 %")
             rate, rate_text = case.tax_rate, "taux personnalisé"
         else:
-            rate = grid.rate_for(remuneration) if grid else ZERO
+            rate = grid.rate_for(taxable) if grid else ZERO
             rate_text = "grille par défaut (article 204 H du CGI)"
-        withholding = cents(remuneration * rate / HUNDRED) if rate else ZERO
+        withholding = cents(taxable * rate / HUNDRED) if rate else ZERO
         if explain:
-            if allowances:
-                lines.append(
-                    f"Brut : {euros(remuneration)} + {euros(allowances)} d'indemnités "
-                    f"(non imposables) = {euros(gross)}"
-                )
+            if allowances or bonus:
+                parts = [euros(remuneration)]
+                if bonus:
+                    parts.append(f"{euros(bonus)} d'aide à l'entrée")
+                if allowances:
+                    parts.append(f"{euros(allowances)} d'indemnités (non imposables)")
+                lines.append(f"Brut : {' + '.join(parts)} = {euros(gross)}")
             lines.append(
                 f"Prélèvement à la source, {rate_text} {number(rate)} % de "
-                f"{euros(remuneration)} : {euros(withholding)}"
+                f"{euros(taxable)} : {euros(withholding)}"
             )
             lines.append(
                 f"Net : {euros(gross)} − {euros(withholding)} = {euros(gross - withholding)}"
@@ -473,7 +497,22 @@ class Engine:
             lines if explain else [],
             scale.version_label,
             scale.version_start,
+            bonus,
         )
+
+    def entry_bonus(
+        self, code: str, day: dt.date, category: str, distance_learning: bool = False
+    ) -> tuple[Decimal, str] | None:
+        """The entry bonus an admission on `day` opens, with its explanation line, or None."""
+        bonus = self.options(code, day).get("entry_bonus")
+        if not bonus:
+            return None
+        if category in (bonus.get("excluded_categories") or ()):
+            return None
+        if distance_learning and bonus.get("excluded_when_distance_learning"):
+            return None
+        amount = Decimal(bonus["amount"])
+        return amount, f"Aide forfaitaire à l'entrée en formation : {euros(amount)}"
 
     # -- absences ------------------------------------------------------------------------
 
@@ -665,14 +704,4 @@ def compute(case: Case, explain: bool = True) -> Result:
 
 def entry_bonus(region: str, day: dt.date, category: str, distance_learning: bool = False):
     """The entry bonus an admission on `day` opens, with its explanation line, or None."""
-    engine = default_engine()
-    pset = engine.sets[region]
-    bonus = pset.options_at(day).get("entry_bonus")
-    if not bonus:
-        return None
-    if category in (bonus.get("excluded_categories") or ()):
-        return None
-    if distance_learning and bonus.get("excluded_when_distance_learning"):
-        return None
-    amount = Decimal(bonus["amount"])
-    return amount, f"Aide forfaitaire à l'entrée en formation : {euros(amount)}"
+    return default_engine().entry_bonus(region, day, category, distance_learning)
