@@ -126,6 +126,8 @@ def result_to_json(result: Result) -> dict:
         "remuneration": _money(result.remuneration),
         "allowances": _money(result.allowances),
         "entry_bonus": _money(result.entry_bonus),
+        "social_contributions": _money(result.social_contributions),
+        "social_contribution_hours": _money(result.social_contribution_hours),
         "gross": _money(result.gross),
         "withholding": _money(result.withholding),
         "net": _money(result.net),

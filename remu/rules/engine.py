@@ -94,6 +94,10 @@ class Result:
     version_label: str = ""
     version_start: dt.date | None = None
     entry_bonus: Decimal = ZERO  # taxable, in gross and in the withholding base
+    # Paid by the region, not the trainee (L6342-3): the year's flat hourly base x the hours
+    # (training hours and fully paid absence hours); None where the year's base is unknown.
+    social_contributions: Decimal | None = None
+    social_contribution_hours: Decimal | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +128,7 @@ class Engine:
         self._scales: dict = {}
         self._months: dict = {}
         self._caps: dict = {}  # weekly hours -> the monthly hours cap
+        self._social: dict = {}  # (base, weekly hours, paid thirtieths) -> (hours, amount)
 
     # -- what a month and a version share ------------------------------------------------
 
@@ -147,6 +152,7 @@ class Engine:
                 zero_limit,
                 options.get("pay_above_training_hours"),
                 Decimal(str(options["full_time_weekly_hours"])),
+                _social_base(options),
             )
             self._months[key] = ctx
         return ctx
@@ -315,7 +321,18 @@ class Engine:
             if case.region not in self.sets:
                 raise CaseError("region", f"jeu de paramètres inconnu « {case.region} »")
             ctx = self._month(case.region, case.year, case.month)
-        pset, first, last, last_day, options, grid, zero_limit, threshold, full_time_hours = ctx
+        (
+            pset,
+            first,
+            last,
+            last_day,
+            options,
+            grid,
+            zero_limit,
+            threshold,
+            full_time_hours,
+            social_base,
+        ) = ctx
         entry, exit_date = case.entry_date, case.exit_date
         if entry > last or (exit_date is not None and exit_date < first):
             raise CaseError("month", "le mois est hors de la période d'inscription du stagiaire")
@@ -380,6 +397,18 @@ class Engine:
             remuneration = table[paid] if table else cents(monthly * paid / THIRTY)
             fraction = None  # paid / 30, only computed if an allowance needs it
             paid_thirtieths, paid_hours = paid, None
+            if social_base is None:
+                social_hours = social = None
+            elif case.hours_present is not None:
+                social_hours = case.hours_present + self._paid_absence_hours(absences, start, end)
+                social = cents(social_hours * social_base)
+            else:  # no hours declared: the monthly hours x paid thirtieths / 30
+                key = (social_base, weekly, paid)
+                found = self._social.get(key)
+                if found is None:
+                    hours = cents(self._cap(weekly) * paid / THIRTY)
+                    found = self._social[key] = (hours, cents(hours * social_base))
+                social_hours, social = found
             if explain:
                 lines.append(f"{paid}/30 × {euros(monthly)} = {euros(remuneration)}")
         else:
@@ -391,19 +420,16 @@ class Engine:
                 )
             if case.hours_present < 0:
                 raise CaseError("hours_present", "les heures de présence sont négatives")
-            absence_hours = ZERO
-            for absence, unpaid_runs in absences:
-                if absence.hours:
-                    total = (min(absence.end, end) - max(absence.start, start)).days + 1
-                    unpaid = sum((b - a).days + 1 for a, b in unpaid_runs)
-                    if total > 0 and unpaid < total:
-                        absence_hours += absence.hours * (total - unpaid) / total
-            absence_hours = cents(absence_hours)
+            absence_hours = self._paid_absence_hours(absences, start, end) if absences else ZERO
             cap = self._caps.get(weekly)
             if cap is None:
-                cap = self._caps[weekly] = cents(weekly * PART_TIME_WEEKS_PER_MONTH)
+                cap = self._cap(weekly)
             paid_hours = min(case.hours_present + absence_hours, cap)
             remuneration = cents(paid_hours * hourly)
+            if social_base is None:
+                social_hours = social = None
+            else:
+                social_hours, social = paid_hours, cents(paid_hours * social_base)
             fraction = paid_hours / cap if cap else ZERO
             paid_thirtieths = None
             if explain:
@@ -483,6 +509,8 @@ class Engine:
             lines.append(
                 f"Net : {euros(gross)} − {euros(withholding)} = {euros(gross - withholding)}"
             )
+            if social is not None:
+                lines.append(_social_text(social_base, social_hours, case.year)[1])
         return Result(
             case.id,
             monthly,
@@ -498,6 +526,8 @@ class Engine:
             scale.version_label,
             scale.version_start,
             bonus,
+            social,
+            social_hours,
         )
 
     def entry_bonus(
@@ -513,6 +543,33 @@ class Engine:
             return None
         amount = Decimal(bonus["amount"])
         return amount, f"Aide forfaitaire à l'entrée en formation : {euros(amount)}"
+
+    def _cap(self, weekly: Decimal) -> Decimal:
+        cap = self._caps.get(weekly)
+        if cap is None:
+            cap = self._caps[weekly] = cents(weekly * PART_TIME_WEEKS_PER_MONTH)
+        return cap
+
+    def _paid_absence_hours(self, absences, start, end) -> Decimal:
+        """The declared hours of paid absence days (each absence prorated by its paid days)."""
+        total_hours = ZERO
+        for absence, unpaid_runs in absences:
+            if absence.hours:
+                total = (min(absence.end, end) - max(absence.start, start)).days + 1
+                unpaid = sum((b - a).days + 1 for a, b in unpaid_runs)
+                if total > 0 and unpaid < total:
+                    total_hours += absence.hours * (total - unpaid) / total
+        return cents(total_hours)
+
+    def social_contributions(
+        self, code: str, day: dt.date, hours: Decimal
+    ) -> tuple[Decimal | None, str]:
+        """What the region pays for `hours` of training in `day`'s month (a P2S-only trainee,
+        not paid, has only these): the year's flat hourly base x hours, with its line."""
+        if hours < 0:
+            raise CaseError("hours", "les heures sont négatives")
+        base = _social_base(self.options(code, day))
+        return _social_text(base, hours, day.year)
 
     # -- absences ------------------------------------------------------------------------
 
@@ -658,6 +715,24 @@ class Engine:
                             f"Défraiement transport ({number(distance)} km) : {euros(transport)}"
                         )
         return total
+
+
+def _social_base(options) -> Decimal | None:
+    base = options.get("social_contributions_hourly_base")
+    return None if base is None else Decimal(str(base))
+
+
+def _social_text(base, hours, year) -> tuple[Decimal | None, str]:
+    if base is None:
+        return None, (
+            f"Cotisations sociales (à la charge de la Région) : base forfaitaire horaire de "
+            f"{year} non renseignée"
+        )
+    amount = cents(hours * base)
+    return amount, (
+        f"Cotisations sociales (à la charge de la Région, non versées au stagiaire) : "
+        f"{number(hours)} h × {euros(base)} = {euros(amount)}"
+    )
 
 
 def _thirtieths_table(monthly: Decimal) -> tuple[Decimal, ...]:

@@ -283,6 +283,10 @@ def _validate_options(opts: dict, where: str) -> None:
     threshold = opts.get("full_time_weekly_hours")
     if threshold is not None and _decimal(threshold, f"{where}.full_time_weekly_hours") <= 0:
         raise ParameterError(f"{where}.full_time_weekly_hours: un nombre positif est attendu")
+    if opts.get("social_contributions_hourly_base") is not None:
+        _decimal(
+            opts["social_contributions_hourly_base"], f"{where}.social_contributions_hourly_base"
+        )
     due_day = opts.get("attendance_due_day")
     if due_day is not None and not (isinstance(due_day, int) and 1 <= due_day <= 28):
         raise ParameterError(f"{where}.attendance_due_day: un jour entre 1 et 28 est attendu")

@@ -154,3 +154,18 @@ def test_never_below_national_where_more_favourable_applies(case, region, catego
     case.region, case.category = "national", NATIONAL_EQUIVALENT.get(category, category)
     national = compute(case, explain=False).remuneration
     assert regional >= national
+
+
+@settings(max_examples=200, deadline=None)
+@given(full_time_cases(), st.integers(1, 35), st.one_of(st.none(), st.decimals(0, 200, places=2)))
+def test_social_contributions_are_the_base_times_the_hours(case, weekly, present):
+    case.weekly_hours = Decimal(weekly)
+    case.hours_present = present if present is not None or weekly >= 30 else Decimal(10)
+    result = compute(case, explain=False)
+    if case.year < 2026:
+        assert result.social_contributions is None
+    else:
+        assert result.social_contributions == cents(
+            result.social_contribution_hours * Decimal("2.03")
+        )
+        assert result.net == result.gross - result.withholding  # not paid to the trainee
