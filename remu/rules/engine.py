@@ -32,6 +32,8 @@ ALWAYS_PAID_WHEN_PAID = frozenset(
     ABSENCE_REASONS.keys() - {"PUBLIC_HOLIDAY", "LOCAL_DAY", "LEGAL_LEAVE", "CENTRE_CLOSURE"}
 )
 THIRTY = Decimal(30)
+HOLIDAY_REASONS = ("PUBLIC_HOLIDAY", "LOCAL_DAY")
+MAX_HOLIDAY_SPAN_DAYS = 31  # a longer "holiday" is refused without looking day by day
 
 
 class CaseError(ValueError):
@@ -590,6 +592,10 @@ class Engine:
             b = absence.end if absence.end < end else end
             if a > b:
                 continue
+            if absence.reason in HOLIDAY_REASONS:
+                errors = self.holiday_errors(pset.code, a, b, absence.reason)
+                if errors:
+                    raise CaseError(f"absences[{i}].start", " ; ".join(errors))
             paid_rule = rule.get("paid")
             if not paid_rule or absence.reason in ALWAYS_PAID_WHEN_PAID:
                 # The whole absence is one run, unpaid or paid: no day-by-day look.
@@ -603,7 +609,7 @@ class Engine:
                 continue
             days = [a + dt.timedelta(days=n) for n in range((b - a).days + 1)]
             if absence.reason in ("PUBLIC_HOLIDAY", "LOCAL_DAY"):
-                paid_flags = [self._is_holiday(d, pset, options) for d in days]
+                paid_flags = [True] * len(days)  # every day is one (checked above)
             elif absence.reason == "LEGAL_LEAVE":
                 allowed = options.get("legal_leave_days", {}).get(absence.kind)
                 if allowed is None:
@@ -641,10 +647,41 @@ class Engine:
             out.append((absence, runs))
         return out
 
-    def _is_holiday(self, day, pset, options) -> bool:
-        return day in public_holidays(day.year, pset.holidays_subdivision) or day in local_days(
-            day.year, tuple(options.get("local_days") or ())
-        )
+    def holiday_errors(self, code: str, start: dt.date, end: dt.date, reason: str) -> list[str]:
+        """Why an absence for a public holiday or a local day cannot be what it claims: one
+        French message per day of start..end that is not one in the region's calendar (empty
+        when every day is, or for any other reason). Statements, imports and the API call it
+        where the absence is entered; the engine raises CaseError for such an absence."""
+        if reason not in HOLIDAY_REASONS:
+            return []
+        pset = self.sets[code]
+        if end < start:
+            return ["la fin de l'absence précède son début"]
+        if (end - start).days >= MAX_HOLIDAY_SPAN_DAYS:
+            return [
+                f"une absence pour jour férié du {fr(start)} au {fr(end)} couvre plus de "
+                f"{MAX_HOLIDAY_SPAN_DAYS} jours"
+            ]
+        errors = []
+        day = start
+        while day <= end:
+            public = day in public_holidays(day.year, pset.holidays_subdivision)
+            local = day in local_days(
+                day.year, tuple(self.options(code, day).get("local_days") or ())
+            )
+            if reason == "PUBLIC_HOLIDAY" and not public:
+                hint = " (c'est un jour férié local : motif « jour férié local »)" if local else ""
+                errors.append(
+                    f"le {fr(day)} n'est pas un jour férié du calendrier « {pset.label} »{hint}"
+                )
+            elif reason == "LOCAL_DAY" and not local:
+                hint = " (c'est un jour férié légal : motif « jour férié »)" if public else ""
+                errors.append(
+                    f"le {fr(day)} n'est pas un jour férié local du calendrier "
+                    f"« {pset.label} »{hint}"
+                )
+            day += dt.timedelta(days=1)
+        return errors
 
     # -- allowances ----------------------------------------------------------------------
 
