@@ -15,6 +15,7 @@ from decimal import Decimal, InvalidOperation
 from .engine import Absence, Case, CaseError, Result, default_engine
 
 REQUIRED = ("id", "region", "month", "category", "birth_date", "entry_date", "weekly_hours")
+SPAN_DATES = ("pay_from", "pay_until", "resigned_contract_end", "benefit_end", "permit_end")
 
 
 class InputError(ValueError):
@@ -109,6 +110,7 @@ def parse_case(raw, position: int) -> Case:
         entry_bonus_granted=_bool(raw.get("entry_bonus_granted"), case_id, "entry_bonus_granted"),
         entry_bonus_paid=_bool(raw.get("entry_bonus_paid"), case_id, "entry_bonus_paid"),
         distance_learning=_bool(raw.get("distance_learning"), case_id, "distance_learning"),
+        **{name: _date(raw.get(name), case_id, name, required=False) for name in SPAN_DATES},
     )
 
 

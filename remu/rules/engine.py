@@ -78,6 +78,16 @@ class Case:
     entry_bonus_granted: bool = False
     entry_bonus_paid: bool = False
     distance_learning: bool = False
+    # Special publics (RULES.md §5, seed 001 §3.5-3.6, seed 004): the paid span, given as
+    # dates or as the facts it follows from. Pay starts the day after a France Travail benefit
+    # ends (relay), `latency_days` after the real end of a contract the trainee resigned from
+    # (region option `resignation`), lasts `max_months` at most for a resigned trainee, and
+    # stops at the end of a residence permit.
+    pay_from: dt.date | None = None
+    pay_until: dt.date | None = None
+    resigned_contract_end: dt.date | None = None
+    benefit_end: dt.date | None = None
+    permit_end: dt.date | None = None
 
 
 @dataclass(slots=True)
@@ -370,6 +380,30 @@ class Engine:
 
         start = entry if entry > first else first
         end = exit_date if exit_date is not None and exit_date < last else last
+        present = case.hours_present
+        if (
+            case.pay_from is not None
+            or case.pay_until is not None
+            or case.resigned_contract_end is not None
+            or case.benefit_end is not None
+            or case.permit_end is not None
+        ):
+            pay_from, pay_until = self._paid_span(case, pset, lines)
+            enrolled_days = (end - start).days + 1
+            if pay_from is not None and pay_from > start:
+                start = pay_from
+            if pay_until is not None and pay_until < end:
+                end = pay_until
+            paid_days = max(0, (end - start).days + 1)
+            if paid_days < enrolled_days and present is not None:
+                # Hours are declared for the month: those of the paid days, prorated by days.
+                present = cents(present * paid_days / enrolled_days)
+            if explain:
+                lines.append(
+                    f"Période rémunérée du {fr(start)} au {fr(end)}"
+                    if paid_days
+                    else "Aucun jour rémunéré ce mois-ci"
+                )
         full_time = weekly >= full_time_hours and monthly is not None
         absences = (
             self._absence_days(case, options, pset, start, end, lines) if case.absences else ()
@@ -378,8 +412,8 @@ class Engine:
         if full_time:
             first_index = 30 if start.day == last_day else (start.day if start.day < 30 else 30)
             last_index = 30 if end.day == last_day else (end.day if end.day < 30 else 30)
-            span = last_index - first_index + 1
-            if explain and span < 30:
+            span = last_index - first_index + 1 if start <= end else 0
+            if explain and 0 < span < 30:
                 lines.append(f"Présence du {fr(start)} au {fr(end)} : {span} trentièmes")
             unpaid_mask = 0
             for absence, unpaid_runs in absences:
@@ -401,8 +435,8 @@ class Engine:
             paid_thirtieths, paid_hours = paid, None
             if social_base is None:
                 social_hours = social = None
-            elif case.hours_present is not None:
-                social_hours = case.hours_present + self._paid_absence_hours(absences, start, end)
+            elif present is not None:
+                social_hours = present + self._paid_absence_hours(absences, start, end)
                 social = cents(social_hours * social_base)
             else:  # no hours declared: the monthly hours x paid thirtieths / 30
                 key = (social_base, weekly, paid)
@@ -426,7 +460,7 @@ class Engine:
             cap = self._caps.get(weekly)
             if cap is None:
                 cap = self._cap(weekly)
-            paid_hours = min(case.hours_present + absence_hours, cap)
+            paid_hours = min(present + absence_hours, cap)
             remuneration = cents(paid_hours * hourly)
             if social_base is None:
                 social_hours = social = None
@@ -440,7 +474,7 @@ class Engine:
                         f"Temps partiel ({number(case.weekly_hours)} h par semaine) : taux horaire "
                         f"{euros(monthly)} / {number(HOURLY_DIVISOR)} = {euros(hourly)}"
                     )
-                paid_text = f"{number(case.hours_present)} h de présence"
+                paid_text = f"{number(present)} h de présence"
                 if absence_hours:
                     paid_text += f" + {number(absence_hours)} h d'absences rémunérées"
                 lines.append(
@@ -545,6 +579,49 @@ class Engine:
             return None
         amount = Decimal(bonus["amount"])
         return amount, f"Aide forfaitaire à l'entrée en formation : {euros(amount)}"
+
+    def _paid_span(self, case: Case, pset, lines) -> tuple[dt.date | None, dt.date | None]:
+        """The first and last day the trainee may be paid (None: not limited), with why."""
+        pay_from, pay_until = case.pay_from, case.pay_until
+        notes = []
+        if case.benefit_end is not None:
+            day = case.benefit_end + dt.timedelta(days=1)
+            pay_from = day if pay_from is None or day > pay_from else pay_from
+            notes.append(
+                f"Relais France Travail : allocation jusqu'au {fr(case.benefit_end)}, "
+                f"rémunération à partir du {fr(day)}"
+            )
+        if case.resigned_contract_end is not None:
+            rule = self.options(pset.code, case.entry_date).get("resignation") or {}
+            ended = case.resigned_contract_end
+            if rule.get("latency_days") is not None:
+                day = ended + dt.timedelta(days=int(rule["latency_days"]))
+                pay_from = day if pay_from is None or day > pay_from else pay_from
+                notes.append(
+                    f"Démission (fin réelle du contrat le {fr(ended)}) : rémunération "
+                    f"{rule['latency_days']} jours calendaires après, à partir du {fr(day)}"
+                )
+            if rule.get("max_months") is not None:
+                first_paid = max(case.entry_date, pay_from or case.entry_date)
+                day = _add_months(first_paid, int(rule["max_months"])) - dt.timedelta(days=1)
+                pay_until = day if pay_until is None or day < pay_until else pay_until
+                notes.append(
+                    f"Démission : rémunération pendant {rule['max_months']} mois au plus, "
+                    f"du {fr(first_paid)} au {fr(day)}"
+                )
+            if not rule:
+                notes.append("Démission : pas de règle particulière dans ce jeu de paramètres")
+        if case.permit_end is not None:
+            pay_until = (
+                case.permit_end if pay_until is None or case.permit_end < pay_until else pay_until
+            )
+            notes.append(
+                f"Titre de séjour valable jusqu'au {fr(case.permit_end)} : rémunération "
+                f"jusqu'à cette date"
+            )
+        if lines is not None:
+            lines.extend(notes)
+        return pay_from, pay_until
 
     def _cap(self, weekly: Decimal) -> Decimal:
         cap = self._caps.get(weekly)
@@ -752,6 +829,13 @@ class Engine:
                             f"Défraiement transport ({number(distance)} km) : {euros(transport)}"
                         )
         return total
+
+
+def _add_months(day: dt.date, months: int) -> dt.date:
+    """The same day `months` later (the month's last day where it has none)."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return dt.date(year, month, min(day.day, month_bounds(year, month)[1].day))
 
 
 def _social_base(options) -> Decimal | None:

@@ -300,6 +300,14 @@ def _validate_options(opts: dict, where: str) -> None:
             raise ParameterError(f"{at}: catégorie nationale inconnue {target!r}")
     if opts.get("entry_bonus") is not None:
         _decimal(opts["entry_bonus"].get("amount"), f"{where}.entry_bonus.amount")
+    resignation = opts.get("resignation")
+    if resignation is not None:
+        if not isinstance(resignation, dict):
+            raise ParameterError(f"{where}.resignation: un objet est attendu")
+        for key in ("latency_days", "max_months"):
+            value = resignation.get(key)
+            if value is not None and not (isinstance(value, int) and value > 0):
+                raise ParameterError(f"{where}.resignation.{key}: un entier positif est attendu")
     gp = opts.get("guadeloupe_allowances")
     if gp:
         if "short_training_below_hours" in gp:
