@@ -54,6 +54,20 @@ class Absence:
     kind: str | None = None  # LEGAL_LEAVE: OWN_MARRIAGE, BIRTH, ...
 
 
+@dataclass(frozen=True, slots=True)
+class SickLeave:
+    """A sick leave or a maternity / paternity leave, with the daily allowance the health
+    insurance (CPAM) pays, as the agent enters it from the CPAM statement."""
+
+    start: dt.date
+    end: dt.date
+    daily_allowance: Decimal
+    kind: str = "SICKNESS"  # or MATERNITY_PATERNITY
+
+
+SICK_LEAVE_KINDS = ("SICKNESS", "MATERNITY_PATERNITY")
+
+
 @dataclass(slots=True)
 class Case:
     region: str
@@ -88,6 +102,10 @@ class Case:
     resigned_contract_end: dt.date | None = None
     benefit_end: dt.date | None = None
     permit_end: dt.date | None = None
+    # Sick / maternity leaves with the CPAM daily allowance: the region's complement where its
+    # set says so (CVL), and the sickness complement days already paid in the enrollment.
+    sick_leaves: tuple[SickLeave, ...] = ()
+    prior_complement_days: int = 0
 
 
 @dataclass(slots=True)
@@ -110,6 +128,10 @@ class Result:
     # (training hours and fully paid absence hours); None where the year's base is unknown.
     social_contributions: Decimal | None = None
     social_contribution_hours: Decimal | None = None
+    # The region's complement to the health insurance's daily allowances (taxable), and the
+    # sickness days it covers this month (to add to prior_complement_days next month).
+    complement: Decimal = ZERO
+    complement_days: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -346,7 +368,7 @@ class Engine:
             social_base,
         ) = ctx
         entry, exit_date = case.entry_date, case.exit_date
-        if entry > last or (exit_date is not None and exit_date < first):
+        if entry > last or (exit_date is not None and exit_date < first and not case.sick_leaves):
             raise CaseError("month", "le mois est hors de la période d'inscription du stagiaire")
         if exit_date is not None and exit_date < entry:
             raise CaseError("exit_date", "la date de sortie précède la date d'entrée")
@@ -448,13 +470,15 @@ class Engine:
             if explain:
                 lines.append(f"{paid}/30 × {euros(monthly)} = {euros(remuneration)}")
         else:
-            if case.hours_present is None:
+            if present is None and start > end:
+                present = ZERO  # a month with no paid day (a complement after the exit)
+            if present is None:
                 raise CaseError(
                     "hours_present",
                     "les heures de présence sont obligatoires à "
                     "temps partiel et pour une rémunération horaire",
                 )
-            if case.hours_present < 0:
+            if present < 0:
                 raise CaseError("hours_present", "les heures de présence sont négatives")
             absence_hours = self._paid_absence_hours(absences, start, end) if absences else ZERO
             cap = self._caps.get(weekly)
@@ -505,6 +529,11 @@ class Engine:
             allowances = ZERO
             gross = remuneration
         taxable = remuneration
+        complement, complement_days = ZERO, 0
+        if case.sick_leaves:
+            complement, complement_days = self._complement(case, monthly, first, last, lines)
+            taxable += complement
+            gross += complement
         bonus = ZERO
         if case.entry_bonus_granted and not case.entry_bonus_paid:
             found = self.entry_bonus(
@@ -531,8 +560,10 @@ class Engine:
             rate_text = "grille par défaut (article 204 H du CGI)"
         withholding = cents(taxable * rate / HUNDRED) if rate else ZERO
         if explain:
-            if allowances or bonus:
+            if allowances or bonus or complement:
                 parts = [euros(remuneration)]
+                if complement:
+                    parts.append(f"{euros(complement)} de complément")
                 if bonus:
                     parts.append(f"{euros(bonus)} d'aide à l'entrée")
                 if allowances:
@@ -564,6 +595,8 @@ class Engine:
             bonus,
             social,
             social_hours,
+            complement,
+            complement_days,
         )
 
     def entry_bonus(
@@ -623,6 +656,73 @@ class Engine:
             lines.extend(notes)
         return pay_from, pay_until
 
+    def _complement(self, case, monthly, first, last, lines) -> tuple[Decimal, int]:
+        """The region's complement to the CPAM daily allowances on the month's days of each
+        leave: sickness after the waiting days, within the region's maximum days and no later
+        than its limit after the training's end; maternity / paternity up to its percentage.
+        Per calendar day: percent x monthly amount / 30 − the daily allowance, if positive."""
+        options = self.options(case.region, first)
+        waiting = options.get("sickness_waiting_days") or 0
+        rules = {
+            "SICKNESS": options.get("sickness_complement"),
+            "MATERNITY_PATERNITY": options.get("maternity_complement"),
+        }
+        used = case.prior_complement_days
+        total, sick_days = ZERO, 0
+        for i, leave in enumerate(sorted(case.sick_leaves, key=lambda x: x.start)):
+            if leave.kind not in SICK_LEAVE_KINDS:
+                raise CaseError(f"sick_leaves[{i}].kind", f"type d'arrêt inconnu « {leave.kind} »")
+            if leave.end < leave.start:
+                raise CaseError(f"sick_leaves[{i}].end", "la fin de l'arrêt précède son début")
+            if leave.daily_allowance < 0:
+                raise CaseError(f"sick_leaves[{i}].daily_allowance", "montant négatif")
+            a, b = max(leave.start, first), min(leave.end, last)
+            if a > b:
+                continue
+            label = "Arrêt maladie" if leave.kind == "SICKNESS" else "Congé maternité ou paternité"
+            head = f"{label} du {fr(leave.start)} au {fr(leave.end)}"
+            if leave.kind == "SICKNESS" and waiting:
+                last_waiting = leave.start + dt.timedelta(days=waiting - 1)
+                if a <= last_waiting and lines is not None:
+                    lines.append(
+                        f"{head} : délai de carence de {waiting} jours, jusqu'au "
+                        f"{fr(last_waiting)}, indemnisé par personne"
+                    )
+                a = max(a, last_waiting + dt.timedelta(days=1))
+            rule = rules[leave.kind]
+            if not rule:
+                if lines is not None:
+                    lines.append(f"{head} : pas de complément de la Région")
+                continue
+            if monthly is None:
+                if lines is not None:
+                    lines.append(f"{head} : pas de complément pour une rémunération horaire")
+                continue
+            limit_after = rule.get("until_days_after_training")
+            if limit_after is not None and case.exit_date is not None:
+                b = min(b, case.exit_date + dt.timedelta(days=limit_after))
+            days = max(0, (b - a).days + 1)
+            if leave.kind == "SICKNESS" and rule.get("max_days") is not None:
+                days = max(0, min(days, rule["max_days"] - used))
+                used += days
+                sick_days += days
+            if not days:
+                if lines is not None:
+                    lines.append(f"{head} : aucun jour de complément ce mois-ci")
+                continue
+            percent = Decimal(str(rule.get("percent", 100)))
+            daily = monthly * percent / HUNDRED / THIRTY
+            per_day = daily - leave.daily_allowance
+            amount = cents(per_day * days) if per_day > 0 else ZERO
+            total += amount
+            if lines is not None:
+                lines.append(
+                    f"{head} : complément de la Région sur {days} jour{'s' if days > 1 else ''}, "
+                    f"({number(percent)} % × {euros(monthly)} / 30 − {euros(leave.daily_allowance)}"
+                    f" d'indemnités journalières) × {days} = {euros(amount)}"
+                )
+        return total, sick_days
+
     def _cap(self, weekly: Decimal) -> Decimal:
         cap = self._caps.get(weekly)
         if cap is None:
@@ -677,6 +777,12 @@ class Engine:
             if not paid_rule or absence.reason in ALWAYS_PAID_WHEN_PAID:
                 # The whole absence is one run, unpaid or paid: no day-by-day look.
                 runs = [] if paid_rule else [(a, b)]
+                waiting = options.get("sickness_waiting_days") or 0
+                if paid_rule and absence.reason == "SICKNESS" and waiting:
+                    # Days 1-3 of a sick leave are paid by no one, even where it is paid.
+                    last_waiting = absence.start + dt.timedelta(days=waiting - 1)
+                    if a <= last_waiting:
+                        runs = [(a, min(b, last_waiting))]
                 if lines is not None and not runs:
                     lines.append(
                         f"{_absence_label(absence)} du {fr(absence.start)} au "

@@ -300,6 +300,19 @@ def _validate_options(opts: dict, where: str) -> None:
             raise ParameterError(f"{at}: catégorie nationale inconnue {target!r}")
     if opts.get("entry_bonus") is not None:
         _decimal(opts["entry_bonus"].get("amount"), f"{where}.entry_bonus.amount")
+    for name in ("sickness_complement", "maternity_complement"):
+        rule = opts.get(name)
+        if rule is None:
+            continue
+        if not isinstance(rule, dict):
+            raise ParameterError(f"{where}.{name}: un objet est attendu")
+        percent = _decimal(rule.get("percent", 100), f"{where}.{name}.percent")
+        if percent > 100:
+            raise ParameterError(f"{where}.{name}.percent: au plus 100")
+        for key in ("max_days", "until_days_after_training"):
+            value = rule.get(key)
+            if value is not None and not (isinstance(value, int) and value >= 0):
+                raise ParameterError(f"{where}.{name}.{key}: un entier positif est attendu")
     resignation = opts.get("resignation")
     if resignation is not None:
         if not isinstance(resignation, dict):
