@@ -224,7 +224,7 @@ class Engine:
 
     def _segments(self, pset, first, category, options):
         found = pset.amount_at(first, category)
-        if found is None:  # raise with the right message
+        if found is None:  # raise with the right message, or the ASS daily amount
             return [(200, self._resolve_scale(pset, first, category, 0, options))]
         limits = {band.max_age for band in found[0].age_bands if band.max_age is not None}
         counterpart = self._counterpart(pset, first, category, options)
@@ -255,6 +255,8 @@ class Engine:
         return other[0], other[1], target, band
 
     def _resolve_scale(self, pset, first, category, age, options) -> Scale:
+        if category == "ASS_PART_TIME" and options.get("ass_part_time") == "daily_ass_amount":
+            return _ass_daily_scale(pset, first, options)
         found = pset.amount_at(first, category)
         if found is None:
             raise CaseError(
@@ -935,6 +937,28 @@ class Engine:
                             f"Défraiement transport ({number(distance)} km) : {euros(transport)}"
                         )
         return total
+
+
+def _ass_daily_scale(pset, first: dt.date, options) -> Scale:
+    """« Montant ASS journalier en vigueur » (BFC): the national daily ASS amount in force on
+    the month's first day x 30 for the month, / 151.67 for the hour."""
+    daily = options.get("ass_daily_amount")
+    if daily is None:
+        raise CaseError("category", f"montant journalier de l'ASS non renseigné au {fr(first)}")
+    daily = Decimal(str(daily))
+    monthly = daily * THIRTY
+    hourly = cents(monthly / HOURLY_DIVISOR)
+    return Scale(
+        None,
+        hourly,
+        None,
+        None,
+        f"Montant journalier de l'ASS ({pset.label})",
+        first,
+        f"Catégorie {CATEGORIES['ASS_PART_TIME']} : montant journalier de l'ASS en vigueur "
+        f"{euros(daily)} × 30 = {euros(monthly)}, / {number(HOURLY_DIVISOR)} : taux horaire "
+        f"{euros(hourly)}",
+    )
 
 
 def _add_months(day: dt.date, months: int) -> dt.date:

@@ -158,6 +158,8 @@ class ParameterSet:
         categories = set(own.amounts) if own is not None else set()
         if self.parent is not None:
             categories |= self.parent.categories_at(day)
+        if self.options_at(day).get("ass_part_time"):
+            categories.add("ASS_PART_TIME")
         return categories
 
     def options_at(self, day: dt.date) -> dict:
@@ -313,6 +315,10 @@ def _validate_options(opts: dict, where: str) -> None:
             value = rule.get(key)
             if value is not None and not (isinstance(value, int) and value >= 0):
                 raise ParameterError(f"{where}.{name}.{key}: un entier positif est attendu")
+    if opts.get("ass_daily_amount") is not None:
+        _decimal(opts["ass_daily_amount"], f"{where}.ass_daily_amount")
+    if opts.get("ass_part_time") not in (None, "daily_ass_amount"):
+        raise ParameterError(f"{where}.ass_part_time: seule la valeur daily_ass_amount est prévue")
     resignation = opts.get("resignation")
     if resignation is not None:
         if not isinstance(resignation, dict):
