@@ -68,6 +68,25 @@ class SickLeave:
 SICK_LEAVE_KINDS = ("SICKNESS", "MATERNITY_PATERNITY")
 
 
+@dataclass(frozen=True, slots=True)
+class Journey:
+    """An RS2 journey whose receipt the agent accepted: START_END (to the training at its
+    start, or back at its end), TRAINING (required by the training: distance-learning periods,
+    evaluations) or FAMILY (to visit the family)."""
+
+    kind: str
+    date: dt.date
+    distance_km: Decimal
+    receipt_amount: Decimal
+
+
+JOURNEY_KINDS = {
+    "START_END": "voyage de début ou de fin de stage",
+    "TRAINING": "voyage lié aux nécessités du stage",
+    "FAMILY": "voyage pour raison familiale",
+}
+
+
 @dataclass(slots=True)
 class Case:
     region: str
@@ -725,6 +744,70 @@ class Engine:
                 )
         return total, sick_days
 
+    def transport_costs(
+        self,
+        code: str,
+        day: dt.date,
+        journeys: list[Journey] | tuple[Journey, ...],
+        *,
+        age: int,
+        training_months: Decimal,
+        family: bool = False,
+    ) -> tuple[Decimal, list[Decimal], list[str]]:
+        """RS2 actual transport costs: what the journeys (every accepted one of the training,
+        so the limits count right) give back under the region's rules in force on `day` (the
+        training's start), for a trainee of `age` at entry, married or with a family or not.
+        Returns the total, the amount of each journey (same order) and the French lines. Not
+        taxable; the runs pay it as its own component."""
+        rule = self.options(code, day).get("transport_costs")
+        if not rule:
+            return ZERO, [ZERO] * len(journeys), ["Frais de transport au réel : non prévus"]
+        above = Decimal(str(rule["above_km"]))
+        full_kinds = set(rule.get("full") or ())
+        limited = rule.get("limited") or {}
+        limit = None
+        for candidate in limited.get("rules") or ():
+            if _limit_applies(candidate, age, training_months, family):
+                limit = candidate
+                break
+        used: dict = {}
+        amounts, lines = [], []
+        total = ZERO
+        for i, journey in enumerate(sorted(journeys, key=lambda j: j.date)):
+            if journey.kind not in JOURNEY_KINDS:
+                raise CaseError(f"journeys[{i}].kind", f"type de voyage inconnu « {journey.kind} »")
+            if journey.receipt_amount < 0 or journey.distance_km < 0:
+                raise CaseError(f"journeys[{i}]", "montant ou distance négatif")
+            head = f"{JOURNEY_KINDS[journey.kind].capitalize()} du {fr(journey.date)}"
+            amount, why = ZERO, ""
+            if journey.distance_km <= above:
+                why = f"{number(journey.distance_km)} km, pas plus de {number(above)} km"
+            elif journey.kind in full_kinds:
+                amount, why = cents(journey.receipt_amount), "en totalité"
+            elif journey.kind in (limited.get("kinds") or ()) and limit is not None:
+                period = _limit_period(limit["per"], journey.date)
+                if used.get(period, 0) < limit["count"]:
+                    used[period] = used.get(period, 0) + 1
+                    percent = Decimal(str(limit.get("percent", 100)))
+                    amount = cents(journey.receipt_amount * percent / HUNDRED)
+                    why = f"{number(percent)} %, {_limit_text(limit)}"
+                else:
+                    why = f"au-delà de la limite ({_limit_text(limit)})"
+            else:
+                why = "non prévu pour ce stagiaire"
+            amounts.append(amount)
+            total += amount
+            lines.append(
+                f"{head} ({number(journey.distance_km)} km, justificatif "
+                f"{euros(journey.receipt_amount)}) : {euros(amount)} ({why})"
+            )
+        lines.append(f"Frais de transport au réel (non imposables) : {euros(total)}")
+        order = sorted(range(len(journeys)), key=lambda k: journeys[k].date)
+        in_order = [ZERO] * len(journeys)
+        for position, index in enumerate(order):
+            in_order[index] = amounts[position]
+        return total, in_order, lines
+
     def _cap(self, weekly: Decimal) -> Decimal:
         cap = self._caps.get(weekly)
         if cap is None:
@@ -959,6 +1042,34 @@ def _ass_daily_scale(pset, first: dt.date, options) -> Scale:
         f"{euros(daily)} × 30 = {euros(monthly)}, / {number(HOURLY_DIVISOR)} : taux horaire "
         f"{euros(hourly)}",
     )
+
+
+def _limit_applies(rule, age, months, family) -> bool:
+    if "max_age" in rule and age > rule["max_age"]:
+        return False
+    if "min_age" in rule and age < rule["min_age"]:
+        return False
+    if "family" in rule and bool(rule["family"]) != family:
+        return False
+    if "min_months" in rule and months < rule["min_months"]:
+        return False
+    if "max_months" in rule and months > rule["max_months"]:
+        return False
+    return not ("above_months" in rule and months <= rule["above_months"])
+
+
+def _limit_period(per: str, day: dt.date):
+    if per == "month":
+        return (day.year, day.month)
+    if per == "quarter":
+        return (day.year, (day.month - 1) // 3)
+    return "training"
+
+
+def _limit_text(rule) -> str:
+    count = rule["count"]
+    per = {"month": "par mois", "quarter": "par trimestre", "training": "sur la formation"}
+    return f"{count} voyage{'s' if count > 1 else ''} {per[rule['per']]}"
 
 
 def _add_months(day: dt.date, months: int) -> dt.date:

@@ -319,6 +319,18 @@ def _validate_options(opts: dict, where: str) -> None:
         _decimal(opts["ass_daily_amount"], f"{where}.ass_daily_amount")
     if opts.get("ass_part_time") not in (None, "daily_ass_amount"):
         raise ParameterError(f"{where}.ass_part_time: seule la valeur daily_ass_amount est prévue")
+    costs = opts.get("transport_costs")
+    if costs:
+        at = f"{where}.transport_costs"
+        _decimal(costs.get("above_km"), f"{at}.above_km")
+        for i, rule in enumerate((costs.get("limited") or {}).get("rules") or ()):
+            if rule.get("per") not in ("month", "quarter", "training"):
+                raise ParameterError(f"{at}.limited.rules[{i}].per: month, quarter ou training")
+            if not (isinstance(rule.get("count"), int) and rule["count"] > 0):
+                raise ParameterError(
+                    f"{at}.limited.rules[{i}].count: un entier positif est attendu"
+                )
+            _decimal(rule.get("percent", 100), f"{at}.limited.rules[{i}].percent")
     resignation = opts.get("resignation")
     if resignation is not None:
         if not isinstance(resignation, dict):
