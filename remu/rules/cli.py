@@ -12,7 +12,7 @@ import json
 import sys
 from decimal import Decimal, InvalidOperation
 
-from .engine import Absence, Case, CaseError, Result, SickLeave, default_engine
+from .engine import Absence, Case, CaseError, HoursPeriod, Result, SickLeave, default_engine
 
 REQUIRED = ("id", "region", "month", "category", "birth_date", "entry_date", "weekly_hours")
 SPAN_DATES = ("pay_from", "pay_until", "resigned_contract_end", "benefit_end", "permit_end")
@@ -109,6 +109,23 @@ def parse_case(raw, position: int) -> Case:
                 kind=str(item.get("kind") or "SICKNESS"),
             )
         )
+    periods = []
+    for i, item in enumerate(raw.get("weekly_hours_periods") or []):
+        where = f"weekly_hours_periods[{i}]"
+        if not isinstance(item, dict):
+            raise InputError(case_id, where, "un objet est attendu")
+        periods.append(
+            HoursPeriod(
+                start=_date(item.get("start"), case_id, f"{where}.start"),
+                end=_date(item.get("end"), case_id, f"{where}.end"),
+                weekly_hours=_decimal(
+                    item.get("weekly_hours"), case_id, f"{where}.weekly_hours", required=True
+                ),
+                hours_present=_decimal(
+                    item.get("hours_present"), case_id, f"{where}.hours_present"
+                ),
+            )
+        )
     return Case(
         id=case_id,
         region=str(raw["region"]),
@@ -135,6 +152,7 @@ def parse_case(raw, position: int) -> Case:
         entry_bonus_paid=_bool(raw.get("entry_bonus_paid"), case_id, "entry_bonus_paid"),
         distance_learning=_bool(raw.get("distance_learning"), case_id, "distance_learning"),
         sick_leaves=tuple(sick_leaves),
+        weekly_hours_periods=tuple(periods),
         prior_complement_days=_count(raw.get("prior_complement_days"), case_id),
         **{name: _date(raw.get(name), case_id, name, required=False) for name in SPAN_DATES},
     )

@@ -9,7 +9,7 @@ is small: the batch path (explain=False) skips building the French text.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import lru_cache
 
@@ -33,6 +33,7 @@ ALWAYS_PAID_WHEN_PAID = frozenset(
 )
 THIRTY = Decimal(30)
 HOLIDAY_REASONS = ("PUBLIC_HOLIDAY", "LOCAL_DAY")
+PART_SKIP = ("Prélèvement", "Net :", "Brut :", "Cotisations sociales")  # said once per month
 MAX_HOLIDAY_SPAN_DAYS = 31  # a longer "holiday" is refused without looking day by day
 
 
@@ -87,6 +88,17 @@ JOURNEY_KINDS = {
 }
 
 
+@dataclass(frozen=True, slots=True)
+class HoursPeriod:
+    """A period of the training with its weekly hours; for a part-time period, the hours
+    present during it in the month being paid."""
+
+    start: dt.date
+    end: dt.date
+    weekly_hours: Decimal
+    hours_present: Decimal | None = None
+
+
 @dataclass(slots=True)
 class Case:
     region: str
@@ -125,6 +137,9 @@ class Case:
     # set says so (CVL), and the sickness complement days already paid in the enrollment.
     sick_leaves: tuple[SickLeave, ...] = ()
     prior_complement_days: int = 0
+    # Weekly hours that change during the training (mixed full-time / part-time paths, seed
+    # 001 §1.6): each period is paid by its own rule, see Engine._periods.
+    weekly_hours_periods: tuple[HoursPeriod, ...] = ()
 
 
 @dataclass(slots=True)
@@ -368,9 +383,14 @@ class Engine:
 
     # -- the month's pay -----------------------------------------------------------------
 
-    def compute(self, case: Case, explain: bool = True) -> Result:
+    def compute(
+        self, case: Case, explain: bool = True, parts=None, period_hours: bool = False
+    ) -> Result:
         # Hot path: the month context and the scale come from caches; checks that only an
-        # uncached month can fail run on a cache miss.
+        # uncached month can fail run on a cache miss. `parts`, `period_hours`: internal, for
+        # a month of changing weekly hours (see _periods).
+        if case.weekly_hours_periods and parts is None:
+            return self._periods(case, explain)
         ctx = self._months.get((case.region, case.year, case.month))
         if ctx is None:
             if case.region not in self.sets:
@@ -421,134 +441,152 @@ class Engine:
             if explain:
                 lines.append(f"Salaire antérieur {euros(salary)} : montant retenu {euros(monthly)}")
 
-        start = entry if entry > first else first
-        end = exit_date if exit_date is not None and exit_date < last else last
-        present = case.hours_present
-        if (
-            case.pay_from is not None
-            or case.pay_until is not None
-            or case.resigned_contract_end is not None
-            or case.benefit_end is not None
-            or case.permit_end is not None
-        ):
-            pay_from, pay_until = self._paid_span(case, pset, lines)
-            enrolled_days = (end - start).days + 1
-            if pay_from is not None and pay_from > start:
-                start = pay_from
-            if pay_until is not None and pay_until < end:
-                end = pay_until
-            paid_days = max(0, (end - start).days + 1)
-            if paid_days < enrolled_days and present is not None:
-                # Hours are declared for the month: those of the paid days, prorated by days.
-                present = cents(present * paid_days / enrolled_days)
-            if explain:
-                lines.append(
-                    f"Période rémunérée du {fr(start)} au {fr(end)}"
-                    if paid_days
-                    else "Aucun jour rémunéré ce mois-ci"
-                )
-        full_time = weekly >= full_time_hours and monthly is not None
-        absences = (
-            self._absence_days(case, options, pset, start, end, lines) if case.absences else ()
-        )
-
-        if full_time:
-            first_index = 30 if start.day == last_day else (start.day if start.day < 30 else 30)
-            last_index = 30 if end.day == last_day else (end.day if end.day < 30 else 30)
-            span = last_index - first_index + 1 if start <= end else 0
-            if explain and 0 < span < 30:
-                lines.append(f"Présence du {fr(start)} au {fr(end)} : {span} trentièmes")
-            unpaid_mask = 0
-            for absence, unpaid_runs in absences:
-                before = unpaid_mask
-                for run_start, run_end in unpaid_runs:
-                    a, b = thirtieth(run_start, last_day), thirtieth(run_end, last_day)
-                    unpaid_mask |= ((1 << (b - a + 1)) - 1) << a
-                if explain and unpaid_runs:
-                    retained = (unpaid_mask & ~before).bit_count()
-                    lines.append(
-                        f"{_absence_label(absence)} du {fr(absence.start)} au {fr(absence.end)} :"
-                        f" {retained} trentième{'s' if retained > 1 else ''} retenu"
-                        f"{'s' if retained > 1 else ''}"
-                    )
-            paid = span - unpaid_mask.bit_count()
-            table = scale.by_thirtieths if monthly is scale.monthly else None
-            remuneration = table[paid] if table else cents(monthly * paid / THIRTY)
-            fraction = None  # paid / 30, only computed if an allowance needs it
-            paid_thirtieths, paid_hours = paid, None
-            if social_base is None:
-                social_hours = social = None
-            elif present is not None:
-                social_hours = present + self._paid_absence_hours(absences, start, end)
-                social = cents(social_hours * social_base)
-            else:  # no hours declared: the monthly hours x paid thirtieths / 30
-                key = (social_base, weekly, paid)
-                found = self._social.get(key)
-                if found is None:
-                    hours = cents(self._cap(weekly) * paid / THIRTY)
-                    found = self._social[key] = (hours, cents(hours * social_base))
-                social_hours, social = found
-            if explain:
-                lines.append(f"{paid}/30 × {euros(monthly)} = {euros(remuneration)}")
-        else:
-            if present is None and start > end:
-                present = ZERO  # a month with no paid day (a complement after the exit)
-            if present is None:
-                raise CaseError(
-                    "hours_present",
-                    "les heures de présence sont obligatoires à "
-                    "temps partiel et pour une rémunération horaire",
-                )
-            if present < 0:
-                raise CaseError("hours_present", "les heures de présence sont négatives")
-            absence_hours = self._paid_absence_hours(absences, start, end) if absences else ZERO
-            cap = self._caps.get(weekly)
-            if cap is None:
-                cap = self._cap(weekly)
-            paid_hours = min(present + absence_hours, cap)
-            remuneration = cents(paid_hours * hourly)
-            if social_base is None:
-                social_hours = social = None
-            else:
-                social_hours, social = paid_hours, cents(paid_hours * social_base)
-            fraction = paid_hours / cap if cap else ZERO
-            paid_thirtieths = None
-            if explain:
-                if monthly is not None:
-                    lines.append(
-                        f"Temps partiel ({number(case.weekly_hours)} h par semaine) : taux horaire "
-                        f"{euros(monthly)} / {number(HOURLY_DIVISOR)} = {euros(hourly)}"
-                    )
-                paid_text = f"{number(present)} h de présence"
-                if absence_hours:
-                    paid_text += f" + {number(absence_hours)} h d'absences rémunérées"
-                lines.append(
-                    f"Heures rémunérées : {paid_text}, plafond {number(case.weekly_hours)} × "
-                    f"{number(PART_TIME_WEEKS_PER_MONTH)} = {number(cap)} h : "
-                    f"{number(paid_hours)} h"
-                )
-                lines.append(f"{number(paid_hours)} h × {euros(hourly)} = {euros(remuneration)}")
-
-        if (
-            threshold is not None
-            and case.training_total_hours is not None
-            and case.training_total_hours <= threshold
-        ):
-            remuneration = ZERO
-            if explain:
-                lines.append(
-                    f"Formation de {number(case.training_total_hours)} h : la rémunération n'est "
-                    f"versée que pour les formations de plus de {threshold} h"
-                )
-
-        if case.distance_km is not None or case.training_total_hours is not None:
-            if fraction is None:
-                fraction = Decimal(paid_thirtieths) / THIRTY
-            allowances = self._allowances(case, options, fraction, lines, age)
+        if parts is not None:  # the month's periods of weekly hours, already paid
+            (
+                remuneration,
+                allowances,
+                paid_thirtieths,
+                paid_hours,
+                social,
+                social_hours,
+                part_lines,
+            ) = parts
             gross = remuneration + allowances
+            if explain:
+                lines.extend(part_lines)
         else:
-            allowances = ZERO
-            gross = remuneration
+            start = entry if entry > first else first
+            end = exit_date if exit_date is not None and exit_date < last else last
+            present = case.hours_present
+            if (
+                case.pay_from is not None
+                or case.pay_until is not None
+                or case.resigned_contract_end is not None
+                or case.benefit_end is not None
+                or case.permit_end is not None
+            ):
+                pay_from, pay_until = self._paid_span(case, pset, lines)
+                enrolled_days = (end - start).days + 1
+                if pay_from is not None and pay_from > start:
+                    start = pay_from
+                if pay_until is not None and pay_until < end:
+                    end = pay_until
+                paid_days = max(0, (end - start).days + 1)
+                if paid_days < enrolled_days and present is not None and not period_hours:
+                    # Hours are declared for the month: those of the paid days, prorated by days.
+                    present = cents(present * paid_days / enrolled_days)
+                if explain:
+                    lines.append(
+                        f"Période rémunérée du {fr(start)} au {fr(end)}"
+                        if paid_days
+                        else "Aucun jour rémunéré ce mois-ci"
+                    )
+            full_time = weekly >= full_time_hours and monthly is not None
+            absences = (
+                self._absence_days(case, options, pset, start, end, lines) if case.absences else ()
+            )
+
+            if full_time:
+                first_index = 30 if start.day == last_day else (start.day if start.day < 30 else 30)
+                last_index = 30 if end.day == last_day else (end.day if end.day < 30 else 30)
+                span = last_index - first_index + 1 if start <= end else 0
+                if explain and 0 < span < 30:
+                    lines.append(f"Présence du {fr(start)} au {fr(end)} : {span} trentièmes")
+                unpaid_mask = 0
+                for absence, unpaid_runs in absences:
+                    before = unpaid_mask
+                    for run_start, run_end in unpaid_runs:
+                        a, b = thirtieth(run_start, last_day), thirtieth(run_end, last_day)
+                        unpaid_mask |= ((1 << (b - a + 1)) - 1) << a
+                    if explain and unpaid_runs:
+                        retained = (unpaid_mask & ~before).bit_count()
+                        lines.append(
+                            f"{_absence_label(absence)} du {fr(absence.start)} au "
+                            f"{fr(absence.end)} :"
+                            f" {retained} trentième{'s' if retained > 1 else ''} retenu"
+                            f"{'s' if retained > 1 else ''}"
+                        )
+                paid = span - unpaid_mask.bit_count()
+                table = scale.by_thirtieths if monthly is scale.monthly else None
+                remuneration = table[paid] if table else cents(monthly * paid / THIRTY)
+                fraction = None  # paid / 30, only computed if an allowance needs it
+                paid_thirtieths, paid_hours = paid, None
+                if social_base is None:
+                    social_hours = social = None
+                elif present is not None:
+                    social_hours = present + self._paid_absence_hours(absences, start, end)
+                    social = cents(social_hours * social_base)
+                else:  # no hours declared: the monthly hours x paid thirtieths / 30
+                    key = (social_base, weekly, paid)
+                    found = self._social.get(key)
+                    if found is None:
+                        hours = cents(self._cap(weekly) * paid / THIRTY)
+                        found = self._social[key] = (hours, cents(hours * social_base))
+                    social_hours, social = found
+                if explain:
+                    lines.append(f"{paid}/30 × {euros(monthly)} = {euros(remuneration)}")
+            else:
+                if present is None and start > end:
+                    present = ZERO  # a month with no paid day (a complement after the exit)
+                if present is None:
+                    raise CaseError(
+                        "hours_present",
+                        "les heures de présence sont obligatoires à "
+                        "temps partiel et pour une rémunération horaire",
+                    )
+                if present < 0:
+                    raise CaseError("hours_present", "les heures de présence sont négatives")
+                absence_hours = self._paid_absence_hours(absences, start, end) if absences else ZERO
+                cap = self._caps.get(weekly)
+                if cap is None:
+                    cap = self._cap(weekly)
+                paid_hours = min(present + absence_hours, cap)
+                remuneration = cents(paid_hours * hourly)
+                if social_base is None:
+                    social_hours = social = None
+                else:
+                    social_hours, social = paid_hours, cents(paid_hours * social_base)
+                fraction = paid_hours / cap if cap else ZERO
+                paid_thirtieths = None
+                if explain:
+                    if monthly is not None:
+                        lines.append(
+                            f"Temps partiel ({number(case.weekly_hours)} h par semaine) : "
+                            f"taux horaire {euros(monthly)} / {number(HOURLY_DIVISOR)} = "
+                            f"{euros(hourly)}"
+                        )
+                    paid_text = f"{number(present)} h de présence"
+                    if absence_hours:
+                        paid_text += f" + {number(absence_hours)} h d'absences rémunérées"
+                    lines.append(
+                        f"Heures rémunérées : {paid_text}, plafond {number(case.weekly_hours)} × "
+                        f"{number(PART_TIME_WEEKS_PER_MONTH)} = {number(cap)} h : "
+                        f"{number(paid_hours)} h"
+                    )
+                    lines.append(
+                        f"{number(paid_hours)} h × {euros(hourly)} = {euros(remuneration)}"
+                    )
+
+            if (
+                threshold is not None
+                and case.training_total_hours is not None
+                and case.training_total_hours <= threshold
+            ):
+                remuneration = ZERO
+                if explain:
+                    lines.append(
+                        f"Formation de {number(case.training_total_hours)} h : la rémunération "
+                        f"n'est versée que pour les formations de plus de {threshold} h"
+                    )
+
+            if case.distance_km is not None or case.training_total_hours is not None:
+                if fraction is None:
+                    fraction = Decimal(paid_thirtieths) / THIRTY
+                allowances = self._allowances(case, options, fraction, lines, age)
+                gross = remuneration + allowances
+            else:
+                allowances = ZERO
+                gross = remuneration
         taxable = remuneration
         complement, complement_days = ZERO, 0
         if case.sick_leaves:
@@ -618,6 +656,65 @@ class Engine:
             social_hours,
             complement,
             complement_days,
+        )
+
+    def _periods(self, case: Case, explain: bool) -> Result:
+        """A month of a training whose weekly hours change (seed 001 §1.6: REMU FP cannot
+        mix full and part time and has agents regularise by hand; the product pays each part
+        by its own rule). Each period's part of the month is paid as a month restricted to
+        it: a full-time part in thirtieths of its days (absences in it retained as usual), a
+        part-time part by the hour for the hours present in it (cap: its weekly hours x 4.33);
+        allowances and social contributions likewise per part. The parts are added; the
+        complement, the entry bonus and the withholding apply once to the month's total."""
+        first, last = month_bounds(case.year, case.month)
+        remuneration = allowances = ZERO
+        social = social_hours = None
+        thirtieths = hours = None
+        part_lines: list[str] = []
+        for i, period in enumerate(sorted(case.weekly_hours_periods, key=lambda p: p.start)):
+            if period.end < period.start:
+                raise CaseError(f"weekly_hours_periods[{i}].end", "la fin précède le début")
+            a, b = max(period.start, first), min(period.end, last)
+            if a > b:
+                continue
+            part = self.compute(
+                replace(
+                    case,
+                    weekly_hours=period.weekly_hours,
+                    hours_present=period.hours_present,
+                    pay_from=a if case.pay_from is None or a > case.pay_from else case.pay_from,
+                    pay_until=b if case.pay_until is None or b < case.pay_until else case.pay_until,
+                    weekly_hours_periods=(),
+                    sick_leaves=(),
+                    entry_bonus_granted=False,
+                    tax_rate=ZERO,
+                ),
+                explain,
+                period_hours=True,
+            )
+            remuneration += part.remuneration
+            allowances += part.allowances
+            if part.social_contributions is not None:
+                social = (social or ZERO) + part.social_contributions
+                social_hours = (social_hours or ZERO) + part.social_contribution_hours
+            if part.paid_thirtieths is not None:
+                thirtieths = (thirtieths or 0) + part.paid_thirtieths
+            if part.paid_hours is not None:
+                hours = (hours or ZERO) + part.paid_hours
+            if explain:
+                part_lines.append(
+                    f"Période du {fr(a)} au {fr(b)}, {number(period.weekly_hours)} h par "
+                    f"semaine : {euros(part.remuneration)}"
+                )
+                part_lines.extend(
+                    "  " + line for line in part.explanation if not line.startswith(PART_SKIP)
+                )
+        if explain and len(part_lines) > 1:
+            part_lines.append(f"Rémunération du mois : {euros(remuneration)}")
+        return self.compute(
+            case,
+            explain,
+            parts=(remuneration, allowances, thirtieths, hours, social, social_hours, part_lines),
         )
 
     def entry_bonus(
