@@ -33,7 +33,8 @@ ALWAYS_PAID_WHEN_PAID = frozenset(
 )
 THIRTY = Decimal(30)
 HOLIDAY_REASONS = ("PUBLIC_HOLIDAY", "LOCAL_DAY")
-PART_SKIP = ("Prélèvement", "Net :", "Brut :", "Cotisations sociales")  # said once per month
+# Said once for the month, not per part.
+PART_SKIP = ("Barème", "Prélèvement", "Net :", "Brut :", "Cotisations sociales")
 MAX_HOLIDAY_SPAN_DAYS = 31  # a longer "holiday" is refused without looking day by day
 
 

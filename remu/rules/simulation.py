@@ -33,7 +33,10 @@ def simulate(
     distance_km: Decimal | None = None,
     housing: bool = False,
     distance_learning: bool = False,
+    **facts,
 ) -> Simulation:
+    """`facts`: further Case fields the estimate should take into account (special publics'
+    dates, sick leaves, weekly hours periods, ...), passed to the engine as they are."""
     # The first month spent wholly in training: the start month if it starts on the 1st.
     month = start_date.replace(day=1)
     if start_date.day != 1:
@@ -55,6 +58,8 @@ def simulate(
             prior_monthly_salary=situation.prior_salary,
             distance_km=distance_km,
             housing=housing,
+            distance_learning=distance_learning,
+            **facts,
         )
     )
     bonus = entry_bonus(region, start_date, category, distance_learning=distance_learning)
