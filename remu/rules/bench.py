@@ -68,6 +68,7 @@ def make_cases(rng: random.Random, count: int) -> list[Case]:
                 absences=absences,
                 hours_present=None if weekly >= 30 else Decimal(rng.randrange(20, 90)),
                 distance_km=Decimal(rng.randrange(0, 80)) if rng.random() < 0.3 else None,
+                entry_bonus_granted=rng.random() < 0.1,
                 id=str(n),
             )
         )

@@ -198,6 +198,7 @@ class Engine:
         self._months: dict = {}
         self._caps: dict = {}  # weekly hours -> the monthly hours cap
         self._social: dict = {}  # (base, weekly hours, paid thirtieths) -> (hours, amount)
+        self._bonuses: dict = {}  # (set, year, month, category, distance learning) -> bonus
 
     # -- what a month and a version share ------------------------------------------------
 
@@ -721,16 +722,22 @@ class Engine:
     def entry_bonus(
         self, code: str, day: dt.date, category: str, distance_learning: bool = False
     ) -> tuple[Decimal, str] | None:
-        """The entry bonus an admission on `day` opens, with its explanation line, or None."""
+        """The entry bonus an admission on `day` opens, with its explanation line, or None
+        (the options of `day`'s month, like every option; cached per month)."""
+        key = (code, day.year, day.month, category, distance_learning)
+        if key in self._bonuses:
+            return self._bonuses[key]
         bonus = self.options(code, day).get("entry_bonus")
-        if not bonus:
-            return None
-        if category in (bonus.get("excluded_categories") or ()):
-            return None
-        if distance_learning and bonus.get("excluded_when_distance_learning"):
-            return None
-        amount = Decimal(bonus["amount"])
-        return amount, f"Aide forfaitaire à l'entrée en formation : {euros(amount)}"
+        found = None
+        if (
+            bonus
+            and category not in (bonus.get("excluded_categories") or ())
+            and not (distance_learning and bonus.get("excluded_when_distance_learning"))
+        ):
+            amount = Decimal(bonus["amount"])
+            found = amount, f"Aide forfaitaire à l'entrée en formation : {euros(amount)}"
+        self._bonuses[key] = found
+        return found
 
     def _paid_span(self, case: Case, pset, lines) -> tuple[dt.date | None, dt.date | None]:
         """The first and last day the trainee may be paid (None: not limited), with why."""
