@@ -1027,6 +1027,8 @@ class Engine:
         where the absence is entered; the engine raises CaseError for such an absence."""
         if reason not in HOLIDAY_REASONS:
             return []
+        if code not in self.sets:
+            raise CaseError("region", f"jeu de paramètres inconnu « {code} »")
         pset = self.sets[code]
         if end < start:
             return ["la fin de l'absence précède son début"]
