@@ -667,8 +667,10 @@ class Engine:
         it: a full-time part in thirtieths of its days (absences in it retained as usual), a
         part-time part by the hour for the hours present in it (cap: its weekly hours x 4.33);
         allowances and social contributions likewise per part. The parts are added; the
-        complement, the entry bonus and the withholding apply once to the month's total."""
+        complement, the entry bonus and the withholding apply once to the month's total. Days
+        of the month in no period are not paid."""
         first, last = month_bounds(case.year, case.month)
+        count = 0
         remuneration = allowances = ZERO
         social = social_hours = None
         thirtieths = hours = None
@@ -694,6 +696,7 @@ class Engine:
                 explain,
                 period_hours=True,
             )
+            count += 1
             remuneration += part.remuneration
             allowances += part.allowances
             if part.social_contributions is not None:
@@ -711,7 +714,7 @@ class Engine:
                 part_lines.extend(
                     "  " + line for line in part.explanation if not line.startswith(PART_SKIP)
                 )
-        if explain and len(part_lines) > 1:
+        if explain and count > 1:
             part_lines.append(f"Rémunération du mois : {euros(remuneration)}")
         return self.compute(
             case,
