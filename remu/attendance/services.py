@@ -224,7 +224,20 @@ def case_for(line: AttendanceLine) -> Case:
         distance_km=travel.distance_km if travel else None,
         housing=travel.housing if travel else False,
         prior_closure_days_paid=_prior_closure_days(line, dossier.region.parameter_set),
+        entry_bonus_granted=action.entry_bonus,
+        entry_bonus_paid=_bonus_month_before(line),
+        distance_learning=action.distance_learning,
     )
+
+
+def _bonus_month_before(line: AttendanceLine) -> bool:
+    """The entry bonus is due with the enrollment's first validated month (the runs apply the
+    same rule, docs « Payments »): a line after a validated one does not carry it."""
+    return AttendanceLine.objects.filter(
+        enrollment_id=line.enrollment_id,
+        status=AttendanceLine.Status.VALIDATED,
+        statement__month__lt=line.statement.month,
+    ).exists()
 
 
 def _prior_closure_days(line: AttendanceLine, parameter_set: str) -> int:
@@ -274,6 +287,9 @@ def build_case(
     distance_km: Decimal | None = None,
     housing: bool = False,
     prior_closure_days_paid: int = 0,
+    entry_bonus_granted: bool = False,
+    entry_bonus_paid: bool = False,
+    distance_learning: bool = False,
 ) -> Case:
     """The engine's case from plain values: `case_for` gives them from one line's objects, a
     payment run from the rows of thousands of lines read at once. The distance and housing
@@ -314,6 +330,9 @@ def build_case(
         distance_km=distance_km,
         housing=housing,
         prior_closure_days_paid=prior_closure_days_paid,
+        entry_bonus_granted=entry_bonus_granted,
+        entry_bonus_paid=entry_bonus_paid,
+        distance_learning=distance_learning,
     )
 
 

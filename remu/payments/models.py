@@ -258,3 +258,45 @@ class SepaFile(models.Model):
 
     def __str__(self):
         return self.message_id
+
+
+class SocialContribution(models.Model):
+    """The social contributions the region pays for a trainee's month (code du travail
+    L6342-3): the year's flat hourly base x the hours. Not paid to the trainee: never a
+    payment line nor in a SEPA file; declared by the region (the monthly summary)."""
+
+    class Kind(models.TextChoices):
+        PAID = "paid", "Stagiaire rémunéré"
+        P2S = "p2s", "Protection sociale seule"
+
+    region = models.ForeignKey("referential.Region", on_delete=models.PROTECT, related_name="+")
+    enrollment = models.ForeignKey(
+        "trainees.Enrollment", on_delete=models.PROTECT, related_name="social_contributions"
+    )
+    month = models.DateField()
+    kind = models.CharField(max_length=4, choices=Kind.choices)
+    hours = models.DecimalField(max_digits=7, decimal_places=2)
+    base = models.DecimalField("base horaire", max_digits=6, decimal_places=2)
+    amount = models.DecimalField(max_digits=9, decimal_places=2)
+    explanation = models.CharField(max_length=250, blank=True)
+    computed_at = models.DateTimeField(default=timezone.now)
+
+    objects = scoped(provider_lookup="enrollment__action__provider").as_manager()
+
+    class Meta:
+        ordering = ["enrollment", "month"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enrollment", "month"], name="one_social_contribution_per_month"
+            ),
+            models.CheckConstraint(
+                condition=Q(hours__gte=0, base__gte=0, amount__gte=0),
+                name="social_contribution_non_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(month__day=1), name="social_contribution_first_of_month"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.enrollment_id} {self.month:%m/%Y}: {self.amount}"

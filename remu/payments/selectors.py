@@ -265,3 +265,13 @@ def tax_rates(region, day: dt.date) -> dict[str, Decimal]:
     ):
         rates.setdefault(nir, rate)
     return rates
+
+
+def entry_bonus_months(bounds: Bounds) -> dict[int, dt.date]:
+    """The month the ledger holds each enrollment's entry bonus for (one query): it stays
+    there, so a bonus is never due twice (one per enrollment, a database constraint)."""
+    return dict(
+        DueAmount.objects.filter(**enrollments_in(bounds), component="entry_bonus").values_list(
+            "enrollment_id", "month"
+        )
+    )

@@ -27,11 +27,11 @@ from remu.attendance.services import build_case
 from remu.core.french import month_of, month_year
 from remu.dossiers.travel import in_force
 from remu.rules.calendar import month_bounds
-from remu.rules.engine import CaseError, default_tax_rate, entry_bonus
+from remu.rules.engine import CaseError, default_tax_rate
 from remu.rules.money import cents, euros
 from remu.scales.selectors import engine as engine_for
 
-from . import bulk, selectors
+from . import bulk, contributions, selectors
 from .models import TAXABLE, Component, Debt, PaymentRun
 
 CHUNK = 2000  # enrollments per transaction: a crash loses at most one chunk's work
@@ -101,13 +101,23 @@ def shown_anomalies(summary: dict | None) -> list[dict]:
 # -- dues ------------------------------------------------------------------------------------
 
 
-def compute_dues(ctx: RunContext, payables, bounds) -> tuple[list[dict], list[dict]]:
-    """The dues of these dossiers' enrollments for every validated month of the run, and the
-    entry bonuses, as rows for the ledger; plus the anomalies met."""
+def compute_dues(
+    ctx: RunContext, payables, bounds, social: list | None = None
+) -> tuple[list[dict], list[dict]]:
+    """The dues of these dossiers' enrollments for every validated month of the run (the entry
+    bonus with the enrollment's first validated month, or the month the ledger already holds
+    it for), as rows for the ledger; plus the anomalies met. The months' social contributions
+    are added to `social`."""
     region, rules = ctx.region, ctx.rules
     by_dossier = {p.dossier_id: p for p in payables}
     dues, anomalies = [], []
     lines = selectors.validated_lines(bounds, ctx.month)
+    bonus_month = selectors.entry_bonus_months(bounds)  # enrollment -> month, in the ledger
+    held = set(bonus_month)
+    for line in sorted(lines, key=lambda line: line.month):
+        payable = by_dossier.get(line.dossier_id)
+        if payable is not None:
+            bonus_month.setdefault(payable.enrollment_id, line.month)
     travels = selectors.travel_situations(bounds)
     closed = defaultdict(list)  # dossier -> (month, centre-closure days) of its validated lines
     for line in lines:
@@ -142,6 +152,9 @@ def compute_dues(ctx: RunContext, payables, bounds) -> tuple[list[dict], list[di
             prior_closure_days_paid=closures.prior_days(
                 payable.entry_date, line.month, window, closed[line.dossier_id]
             ),
+            entry_bonus_granted=action.entry_bonus,
+            entry_bonus_paid=bonus_month[payable.enrollment_id] != line.month,
+            distance_learning=action.distance_learning,
         )
         try:
             result = rules.compute(case)
@@ -155,11 +168,25 @@ def compute_dues(ctx: RunContext, payables, bounds) -> tuple[list[dict], list[di
                 )
             )
             continue
+        if social is not None:
+            row = contributions.row_from_result(
+                region, payable.enrollment_id, line.month, result, rules
+            )
+            if row:
+                social.append(row)
+        # a bonus the ledger holds is recomputed here (to nothing, if no longer granted)
+        bonus_here = bonus_month[payable.enrollment_id] == line.month
+        bonus_held = bonus_here and payable.enrollment_id in held
         for component, amount in (
             (Component.REMUNERATION, result.remuneration),
             (Component.ALLOWANCES, result.allowances),
+            (Component.ENTRY_BONUS, result.entry_bonus),
         ):
-            if amount or component == Component.REMUNERATION:
+            if (
+                amount
+                or component == Component.REMUNERATION
+                or (component == Component.ENTRY_BONUS and bonus_held)
+            ):
                 dues.append(
                     {
                         "region_id": region.pk,
@@ -171,28 +198,6 @@ def compute_dues(ctx: RunContext, payables, bounds) -> tuple[list[dict], list[di
                         "version_label": result.version_label,
                     }
                 )
-    with_bonus = [p for p in payables if ctx.actions[p.action_id].entry_bonus]
-    admitted = selectors.admission_days(bounds) if with_bonus else {}
-    for payable in with_bonus:
-        day = admitted.get(payable.dossier_id, ctx.today)
-        bonus = entry_bonus(
-            region.parameter_set,
-            day,
-            payable.category,
-            distance_learning=ctx.actions[payable.action_id].distance_learning,
-        )
-        if bonus:
-            dues.append(
-                {
-                    "region_id": region.pk,
-                    "enrollment_id": payable.enrollment_id,
-                    "month": day.replace(day=1),
-                    "component": Component.ENTRY_BONUS.value,
-                    "amount": bonus[0],
-                    "explanation": [bonus[1]],
-                    "version_label": "",
-                }
-            )
     return dues, anomalies
 
 
@@ -236,6 +241,8 @@ def execute_run(run_id: int, *, chunk: int = CHUNK, after_chunk=None) -> Payment
             PaymentRun.objects.filter(pk=run.pk).update(done=done, heartbeat_at=timezone.now())
         if after_chunk:
             after_chunk(done)
+    if not run.is_preview:  # P2S-only trainees have no attendance line: their schedule counts
+        contributions.record_p2s_only(run.region, work.ctx.rules, run.month)
     run.refresh_from_db()
     run.status = PaymentRun.Status.DONE
     run.finished_at = timezone.now()
@@ -282,6 +289,7 @@ class Preview:
         self.per_programme = defaultdict(lambda: {"count": 0, "total": Decimal(0)})
         self.lines = 0
         self.missing, self.anomalies = [], []
+        self.social = {"hours": Decimal(0), "amount": Decimal(0)}  # the month's, paid trainees
 
     def chunk(self, bounds) -> None:
         ctx, month = self.ctx, self.run.month
@@ -303,7 +311,14 @@ class Preview:
                         dossier=dossier.dossier_id,
                     )
                 )
-        created, anomalies = _order_chunk(ctx, self.run, bounds, dossiers, write=False)
+        social = []
+        created, anomalies = _order_chunk(
+            ctx, self.run, bounds, dossiers, write=False, social=social
+        )
+        for row in social:
+            if row["month"] == month:
+                self.social["hours"] += row["hours"]
+                self.social["amount"] += row["amount"]
         for payment in created:
             row = self.per_programme[programme_of[payment["enrollment_id"]]]
             row["count"] += 1
@@ -324,13 +339,15 @@ class Preview:
             },
             "anomalies": kept_anomalies(anomalies),
             "anomaly_count": len(anomalies),
+            "social_contributions": {k: str(v) for k, v in self.social.items()},
         }
 
 
-def _order_chunk(ctx: RunContext, run, bounds, dossiers, *, write=True):
+def _order_chunk(ctx: RunContext, run, bounds, dossiers, *, write=True, social=None):
     """Orders, for the payable dossiers of a chunk, every difference between due and ordered;
     with `write=False` (a preview), only says what it would order. Returns the payment rows and
-    the anomalies."""
+    the anomalies. Dues and social contributions are computed (and written) for every
+    admitted dossier, bank details or not: only the ordering waits for them."""
     region = ctx.region
     anomalies = []
     payable = {}
@@ -346,9 +363,8 @@ def _order_chunk(ctx: RunContext, run, bounds, dossiers, *, write=True):
             )
         else:
             payable[dossier.enrollment_id] = dossier
-    if not payable:
-        return [], anomalies
-    dues, due_anomalies = compute_dues(ctx, list(payable.values()), bounds)
+    social = [] if social is None else social
+    dues, due_anomalies = compute_dues(ctx, dossiers, bounds, social)
     anomalies.extend(due_anomalies)
     upto = max(ctx.month, ctx.today)
     due, ordered, open_debts = selectors.ledger(bounds, upto)
@@ -395,7 +411,8 @@ def _order_chunk(ctx: RunContext, run, bounds, dossiers, *, write=True):
         if component in TAXABLE:
             rate = ctx.rates.get(dossier.nir) if dossier.nir else None
             if rate is None:
-                monthly_taxable = due.get((enrollment_id, month, Component.REMUNERATION), ZERO)
+                # the month's taxable amount, as the engine's base: remuneration + bonus
+                monthly_taxable = sum(due.get((enrollment_id, month, c), ZERO) for c in TAXABLE)
                 rate = default_tax_rate(ctx.rules, ctx.territory, month, monthly_taxable)
         else:
             rate = ZERO
@@ -434,6 +451,7 @@ def _order_chunk(ctx: RunContext, run, bounds, dossiers, *, write=True):
     if not write:
         return new_payments, anomalies
     bulk.upsert_dues(dues)
+    contributions.upsert(social)
     Debt.objects.bulk_create(new_debts)
     Debt.objects.bulk_update(
         [
