@@ -130,6 +130,9 @@ def _find_line(row, by_dossier, by_nir) -> AttendanceLine | None:
     return None
 
 
+COLUMN_OF = {"start": "debut", "end": "fin", "reason": "motif"}  # the services' field names
+
+
 def _apply(row, line, kind, legal_kinds):
     try:
         with transaction.atomic():
@@ -173,8 +176,13 @@ def _apply(row, line, kind, legal_kinds):
                 if not row.errors:
                     services.save_part_time(line, hours, int(days))
     except ValidationError as exc:
-        for message in exc.messages:
-            row.error("-", message)
+        if hasattr(exc, "error_dict"):  # a field's error: the row's column (the start date)
+            for field, messages in exc.message_dict.items():
+                for message in messages:
+                    row.error(COLUMN_OF.get(field, "-"), message)
+        else:
+            for message in exc.messages:
+                row.error("-", message)
     except PermissionDenied as exc:
         row.error("-", str(exc))
 

@@ -139,12 +139,26 @@ def absence_errors(line: AttendanceLine, start, end) -> list[str]:
     return errors
 
 
+def holiday_errors(line: AttendanceLine, reason: str, start, end) -> list[str]:
+    """A public-holiday or local-day absence on a day that is not one in the region's calendar
+    cannot be what it claims (the engine would refuse the month): one message per such day.
+    The calendar comes from the parameter files: no query."""
+    found = default_engine().holiday_errors(
+        line.statement.action.region.parameter_set, start, end, reason
+    )
+    return [message[0].upper() + message[1:] + "." for message in found]
+
+
 @transaction.atomic
 def add_absence(line, *, reason, start, end, place, hours=None, legal_leave_kind="") -> Absence:
+    """Adds an absence; a holiday that is none is refused next to the start date (`start`)."""
     _editable(line)
     errors = absence_errors(line, start, end)
     if errors:
         raise ValidationError(errors)
+    holidays = holiday_errors(line, reason, start, end)
+    if holidays:
+        raise ValidationError({"start": holidays})
     if not line.full_time and hours is None:
         raise ValidationError("Indiquez le nombre d'heures d'absence (temps partiel).")
     if reason == "LEGAL_LEAVE" and not legal_leave_kind:

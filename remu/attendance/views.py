@@ -246,10 +246,15 @@ def absence_add(request, pk):
                 hours=data["hours"],
                 legal_leave_kind=data["legal_leave_kind"],
             )
-        except (ValidationError, PermissionDenied) as exc:
-            errors = exc.messages if isinstance(exc, ValidationError) else [str(exc)]
-            for error in errors:
-                form.add_error(None, error)
+        except ValidationError as exc:
+            if hasattr(exc, "error_dict"):  # an error of one field: shown next to it
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field, errors)
+            else:
+                for error in exc.messages:
+                    form.add_error(None, error)
+        except PermissionDenied as exc:
+            form.add_error(None, str(exc))
         else:
             messages.success(request, f"Absence enregistrée pour {line.enrollment.trainee}.")
             response = _render_body(request, line.statement)
