@@ -6,16 +6,17 @@ answers 404; an area a role may not enter answers 403; a list never shows anothe
 organisation's objects.
 """
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from remu.accounts.models import ProviderMembership
 from remu.api.models import ApiToken
 from remu.attendance.models import Absence, AttendanceLine, AttendanceStatement, Withdrawal
 from remu.dossiers.models import Dossier, SupportingDocument
-from remu.payments.models import Payment, PaymentRun, SepaFile
+from remu.payments.models import Payment, PaymentRun, SepaFile, SocialContribution
 from remu.referential.models import CampaignDocument
 from remu.scales.models import ScaleVersion
 
@@ -134,6 +135,8 @@ PAGE_URLS = {
     "referential:region_settings": "rules_admin",
     "payments:returns": "agent",
     "payments:tax_rates": "agent",
+    "payments:contributions": "agent",
+    "payments:contributions_xlsx": "agent",
     "scales:create": "rules_admin",
     "scales:revaluation": "rules_admin",
 }
@@ -254,6 +257,16 @@ def world(db, region, other_region):
         paid_on=date(2026, 4, 18),
         mandate_number="M-1",
     )
+    # The victim's social contributions of last month (the summary page's default month).
+    SocialContribution.objects.create(
+        region=region,
+        enrollment=admitted.enrollment,
+        month=(timezone.localdate().replace(day=1) - timedelta(days=1)).replace(day=1),
+        kind="paid",
+        hours=151,
+        base="2.03",
+        amount="306.53",
+    )
     sepa_file = SepaFile.objects.create(
         run=run, created_by=victim_user, message_id="M", content=b"<xml/>", count=1, total=100
     )
@@ -343,6 +356,21 @@ def test_other_organisations_objects_answer_404(client, world):
         assert _status(client, "get", url) in (200, 302, 405), f"{name} as its owner"
 
 
+def _readable(response) -> str:
+    """The page's text; an Excel file's cells (its bytes are compressed)."""
+    if response.get("Content-Type", "").startswith("application/vnd.openxmlformats"):
+        from openpyxl import load_workbook
+
+        book = load_workbook(__import__("io").BytesIO(response.content))
+        return " ".join(
+            str(value)
+            for sheet in book.worksheets
+            for row in sheet.iter_rows(values_only=True)
+            for value in row
+        )
+    return response.content.decode()
+
+
 def test_pages_never_show_other_organisations_objects(client, world):
     objects, attackers, owners = world
     for name, area in PAGE_URLS.items():
@@ -354,7 +382,7 @@ def test_pages_never_show_other_organisations_objects(client, world):
                 assert response.status_code in (403, 405), f"{name} as {label}"
                 continue
             assert response.status_code in (200, 302, 405), f"{name} as {label}"
-            body = response.content.decode()
+            body = _readable(response)
             markers = PRIVATE_MARKERS + ([] if _same_region(label) else REGION_MARKERS)
             for marker in markers:
                 assert marker not in body, f"{name} as {label} shows {marker}"
@@ -423,6 +451,8 @@ def test_the_markers_are_visible_to_their_owners(client, world):
     client.force_login(owners["agent"])
     assert "Version Victime" in client.get(reverse("scales:list")).content.decode()
     assert "VICTIM-ACT-001" in client.get(reverse("actions:list")).content.decode()
+    assert "Dispositif Victime" in client.get(reverse("payments:contributions")).content.decode()
+    assert "Dispositif Victime" in _readable(client.get(reverse("payments:contributions_xlsx")))
     client.force_login(owners["provider"])
     assert "VICTIM-ACT-001" in client.get(reverse("home:provider_home")).content.decode()
 

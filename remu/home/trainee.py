@@ -4,7 +4,7 @@ from django.shortcuts import get_object_or_404, render
 
 from remu.attendance.models import AttendanceLine
 from remu.dossiers.models import Dossier
-from remu.payments.models import DueAmount, Payment
+from remu.payments.models import DueAmount, Payment, SocialContribution
 from remu.trainees.models import Enrollment, Trainee
 
 
@@ -37,6 +37,11 @@ def trainee_detail(request, pk):
         .filter(enrollment__trainee=trainee, component="remuneration")
         .order_by("month")
     )
+    contributions = (
+        SocialContribution.objects.for_tenant(request.tenant)
+        .filter(enrollment__trainee=trainee)
+        .order_by("-month")
+    )
     return render(
         request,
         "home/trainee_detail.html",
@@ -47,5 +52,6 @@ def trainee_detail(request, pk):
             "dossiers": dossiers,
             "payments": payments,
             "dues": dues,
+            "contributions": contributions,
         },
     )

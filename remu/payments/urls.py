@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import contribution_views, views
 
 app_name = "payments"
 urlpatterns = [
@@ -11,6 +11,8 @@ urlpatterns = [
     path("region/paiements/sepa/<int:pk>/", views.sepa_download, name="sepa_download"),
     path("region/paiements/retours/", views.returns, name="returns"),
     path("region/paiements/taux/", views.tax_rates, name="tax_rates"),
+    path("region/cotisations/", contribution_views.summary, name="contributions"),
+    path("region/cotisations.xlsx", contribution_views.summary_xlsx, name="contributions_xlsx"),
     path("region/dossiers/<int:pk>/banque/", views.bank_details, name="bank_details"),
     path("paiements/<int:pk>/avis.pdf", views.advice, name="advice"),
 ]

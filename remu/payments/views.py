@@ -14,7 +14,7 @@ from remu.dossiers.selectors import dossiers_for
 from remu.rules.money import euros
 
 from . import forms, operations, services
-from .models import Payment, PaymentRun, SepaFile
+from .models import DueAmount, Payment, PaymentRun, SepaFile
 from .tasks import execute_payment_run
 
 
@@ -165,7 +165,19 @@ def advice(request, pk):
         raise Http404("Avis disponible une fois le paiement effectué.")
     from weasyprint import HTML
 
-    html = render_to_string("payments/advice_pdf.html", {"payment": payment}, request=request)
+    # the month's explanation (scale, components, social contributions), as the ledger holds it
+    explanation = (
+        DueAmount.objects.filter(
+            enrollment_id=payment.enrollment_id, month=payment.month, component=payment.component
+        )
+        .values_list("explanation", flat=True)
+        .first()
+    )
+    html = render_to_string(
+        "payments/advice_pdf.html",
+        {"payment": payment, "explanation": explanation or []},
+        request=request,
+    )
     response = HttpResponse(HTML(string=html).write_pdf(), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="avis-{payment.reference}.pdf"'
     return response
