@@ -13,12 +13,13 @@ BASE = {
 
 
 def test_anyone_can_simulate_without_logging_in(client, db):
-    page = text(client.get(reverse("simulator:simulate"), BASE))
+    page = text(client.get(reverse("simulator:simulate"), {**BASE, "entry_bonus_granted": "on"}))
     assert "Seule la décision de la Région" in page
     assert "Rémunération estimée pour un mois complet (octobre 2026)" in page
     assert "776,42 €" in page  # national amount, more favourable than CVL's 500
     assert "98,79 €" in page  # transport allowance over 15 km
-    assert "Aide forfaitaire à l'entrée (une fois)" in page and "200,00 €" in page
+    assert "Aide forfaitaire à l'entrée (une fois, avec le premier mois ; imposable)" in page
+    assert "200,00 €" in page
     assert "plus favorable" in page  # the explanation
 
 
@@ -55,3 +56,24 @@ def test_decimal_commas_are_understood(client, db):
         )
     )
     assert "Temps partiel (17,5 h par semaine)" in page
+
+
+def test_the_bonus_where_the_action_grants_it_and_the_contributions_apart(client, db):
+    page = text(client.get(reverse("simulator:simulate"), BASE))
+    assert "Aide forfaitaire à l'entrée (une fois" not in page  # not granted: not promised
+    # October 2026, 35 h: 151.55 h x 2.03 = 307.65, paid by the region, not to the trainee
+    assert "la Région verse vos cotisations sociales : 307,65 €" in page
+    assert "Cotisations sociales (à la charge de la Région, non versées au stagiaire)" in page
+
+
+def test_a_france_travail_relay_and_a_resignation_restrict_the_month(client, db):
+    relay = {**BASE, "unemployment_benefit": "oui", "benefit_end": "2026-10-15"}
+    page = text(client.get(reverse("simulator:simulate"), relay))
+    assert "France Travail continue" not in page
+    assert "Relais France Travail : allocation jusqu'au 15/10/2026" in page
+    assert "rémunération à partir du 16/10/2026" in page
+    resigned = {**BASE, "region": "bourgogne-franche-comte", "resigned_contract_end": "2026-09-01"}
+    page = text(client.get(reverse("simulator:simulate"), resigned))
+    assert "31/10/2026" in page  # BFC: 60 days after the contract's end
+    page = text(client.get(reverse("simulator:simulate"), {**BASE, "permit_end": "9999-12-31"}))
+    assert "Indiquez une date entre 1950 et 2100." in page

@@ -81,7 +81,37 @@ class SimulatorForm(StyledForm):
         label="La formation a lieu en établissement pénitentiaire", required=False
     )
     distance_learning = forms.BooleanField(label="La formation est à distance", required=False)
-    housing = forms.BooleanField(label="Je dois me loger près du lieu de formation", required=False)
+    entry_bonus_granted = forms.BooleanField(
+        label="La formation ouvre droit à l'aide forfaitaire à l'entrée",
+        required=False,
+        help_text="Votre organisme de formation vous l'indique (selon l'agrément de l'action).",
+    )
+    housing = forms.BooleanField(
+        label="Je dois me loger près du lieu de formation",
+        required=False,
+        help_text="Pour les mineurs, certaines régions versent une indemnité d'hébergement "
+        "selon la distance.",
+    )
+    benefit_end = forms.DateField(
+        label="Si mon allocation France Travail s'arrête pendant la formation : sa date de fin",
+        widget=DateInput(),
+        required=False,
+        help_text="La Région prend le relais le lendemain.",
+    )
+    resigned_contract_end = forms.DateField(
+        label="Si j'ai démissionné d'un emploi : la date de fin du contrat",
+        widget=DateInput(),
+        required=False,
+        help_text="Certaines régions appliquent un délai ou une durée maximale après une "
+        "démission.",
+    )
+    permit_end = forms.DateField(
+        label="Si mon titre de séjour prend fin pendant la formation : sa date de fin",
+        widget=DateInput(),
+        required=False,
+    )
+
+    FACTS = ("benefit_end", "resigned_contract_end", "permit_end")
 
     def __init__(self, *args, sets, **kwargs):
         super().__init__(*args, **kwargs)
@@ -99,7 +129,15 @@ class SimulatorForm(StyledForm):
                 self.add_error("birth_date", "La date de naissance est dans le futur.")
         if start and start.year < 2003:
             self.add_error("start_date", "Le simulateur calcule à partir de 2003.")
+        for name in self.FACTS:  # bounded: the engine adds days and months to them
+            day = cleaned.get(name)
+            if day and not dt.date(1950, 1, 1) <= day <= dt.date(2100, 12, 31):
+                self.add_error(name, "Indiquez une date entre 1950 et 2100.")
         return cleaned
+
+    def facts(self) -> dict:
+        """The special publics' dates the engine restricts the paid span by."""
+        return {name: self.cleaned_data[name] for name in self.FACTS}
 
     def situation(self, full_time: bool) -> Situation:
         c = self.cleaned_data

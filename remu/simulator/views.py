@@ -19,8 +19,8 @@ def simulator(request):
     france_travail = False
     if form.is_valid():
         data = form.cleaned_data
-        if data["unemployment_benefit"] == "oui":
-            france_travail = True
+        if data["unemployment_benefit"] == "oui" and not data["benefit_end"]:
+            france_travail = True  # no relay date: France Travail keeps paying
         else:
             rules = engine_for_parameter_set(data["region"])
             full_time = rules.is_full_time(data["region"], data["start_date"], data["weekly_hours"])
@@ -40,6 +40,7 @@ def simulator(request):
                         if data["training_total_hours"]
                         else None
                     ),
+                    **form.facts(),
                 )
             except CaseError as exc:
                 error = exc.message
@@ -51,5 +52,9 @@ def simulator(request):
             "simulation": simulation,
             "error": error,
             "france_travail": france_travail,
+            # the bonus comes with the first month, where the action grants it (engine's amount)
+            "entry_bonus": simulation.entry_bonus
+            if simulation and form.cleaned_data["entry_bonus_granted"]
+            else None,
         },
     )
