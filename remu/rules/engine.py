@@ -199,6 +199,7 @@ class Engine:
         self._caps: dict = {}  # weekly hours -> the monthly hours cap
         self._social: dict = {}  # (base, weekly hours, paid thirtieths) -> (hours, amount)
         self._bonuses: dict = {}  # (set, year, month, category, distance learning) -> bonus
+        self._bands: dict = {}  # id of an option's band list -> its bands as Decimals
 
     # -- what a month and a version share ------------------------------------------------
 
@@ -916,6 +917,27 @@ class Engine:
             in_order[index] = amounts[position]
         return total, in_order, lines
 
+    def _band_amount(self, bands, distance) -> Decimal | None:
+        """The amount of the last distance band the distance reaches, or None."""
+        if not bands or distance is None:
+            return None
+        # The bands as Decimals, converted once (the option lists live as long as the engine).
+        parsed = self._bands.get(id(bands))
+        if parsed is None:
+            parsed = self._bands[id(bands)] = tuple(
+                (
+                    "above_km" in band,
+                    Decimal(str(band["above_km"] if "above_km" in band else band["from_km"])),
+                    Decimal(str(band["amount"])),
+                )
+                for band in bands
+            )
+        found = None
+        for strictly, limit, amount in parsed:  # above_km: more than; from_km: that or more
+            if distance > limit if strictly else distance >= limit:
+                found = amount
+        return found
+
     def _cap(self, weekly: Decimal) -> Decimal:
         cap = self._caps.get(weekly)
         if cap is None:
@@ -970,8 +992,11 @@ class Engine:
             if not paid_rule or absence.reason in ALWAYS_PAID_WHEN_PAID:
                 # The whole absence is one run, unpaid or paid: no day-by-day look.
                 runs = [] if paid_rule else [(a, b)]
-                waiting = options.get("sickness_waiting_days") or 0
-                if paid_rule and absence.reason == "SICKNESS" and waiting:
+                if (
+                    paid_rule
+                    and absence.reason == "SICKNESS"
+                    and (waiting := options.get("sickness_waiting_days") or 0)
+                ):
                     # Days 1-3 of a sick leave are paid by no one, even where it is paid.
                     last_waiting = absence.start + dt.timedelta(days=waiting - 1)
                     if a <= last_waiting:
@@ -1075,12 +1100,12 @@ class Engine:
                         "cette catégorie"
                     )
             else:
-                transport = _band_amount(regional.get("transport"), distance)
+                transport = self._band_amount(regional.get("transport"), distance)
                 housing_bands = regional.get("housing")
                 minors = regional.get("minors")
                 if minors and age <= minors["max_age"] and "housing" in minors:
                     housing_bands = minors["housing"]  # minors' own housing amounts
-                housing = _band_amount(housing_bands, distance) if case.housing else None
+                housing = self._band_amount(housing_bands, distance) if case.housing else None
                 chosen = []
                 if housing is not None and not regional.get("cumulative"):
                     chosen = [("d'hébergement", housing)]
@@ -1122,7 +1147,7 @@ class Engine:
                         f"Défraiement repas (formation de {gp['long_training_above_hours']} h "
                         f"ou moins) : {euros(meals)} × {_fraction_text(fraction)} = {euros(part)}"
                     )
-                transport = _band_amount(gp["short_training_transport"], distance)
+                transport = self._band_amount(gp["short_training_transport"], distance)
                 if transport is not None:
                     total += transport
                     if lines is not None:
@@ -1209,20 +1234,6 @@ def _social_text(base, hours, year) -> tuple[Decimal | None, str]:
 
 def _thirtieths_table(monthly: Decimal) -> tuple[Decimal, ...]:
     return tuple(cents(monthly * k / THIRTY) for k in range(31))
-
-
-def _band_amount(bands, distance) -> Decimal | None:
-    if not bands or distance is None:
-        return None
-    found = None
-    for band in bands:  # `above_km`: strictly more than; `from_km`: that distance or more
-        if (
-            distance > Decimal(str(band["above_km"]))
-            if "above_km" in band
-            else distance >= Decimal(str(band["from_km"]))
-        ):
-            found = Decimal(str(band["amount"]))
-    return found
 
 
 def _fraction_text(fraction: Decimal) -> str:
