@@ -32,6 +32,8 @@ ALWAYS_PAID_WHEN_PAID = frozenset(
     ABSENCE_REASONS.keys() - {"PUBLIC_HOLIDAY", "LOCAL_DAY", "LEGAL_LEAVE", "CENTRE_CLOSURE"}
 )
 THIRTY = Decimal(30)
+FRACTIONS = tuple(Decimal(k) / THIRTY for k in range(31))  # paid thirtieths / 30
+UNPAID_RULE = {"paid": False}  # a reason the set does not list
 HOLIDAY_REASONS = ("PUBLIC_HOLIDAY", "LOCAL_DAY")
 # Said once for the month, not per part.
 PART_SKIP = ("Barème", "Prélèvement", "Net :", "Brut :", "Cotisations sociales")
@@ -584,7 +586,7 @@ class Engine:
 
             if case.distance_km is not None or case.training_total_hours is not None:
                 if fraction is None:
-                    fraction = Decimal(paid_thirtieths) / THIRTY
+                    fraction = FRACTIONS[paid_thirtieths]
                 allowances = self._allowances(case, options, fraction, lines, age)
                 gross = remuneration + allowances
             else:
@@ -979,7 +981,7 @@ class Engine:
                 raise CaseError(f"absences[{i}].reason", f"motif inconnu « {absence.reason} »")
             if absence.end < absence.start:
                 raise CaseError(f"absences[{i}].end", "la fin de l'absence précède son début")
-            rule = rules.get(absence.reason, {"paid": False})
+            rule = rules.get(absence.reason, UNPAID_RULE)
             a = absence.start if absence.start > start else start
             b = absence.end if absence.end < end else end
             if a > b:
