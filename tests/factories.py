@@ -137,3 +137,19 @@ class ProviderUserFactory(UserFactory):
 
 def commune(insee: str) -> Commune:
     return Commune.objects.get(insee_code=insee)
+
+
+def accept_required_documents(dossier, user, *, except_for=()) -> None:
+    """Every document the dossier requires, uploaded and accepted at reception (but those in
+    `except_for`): what admission asks for."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from remu.dossiers import services
+
+    present = {d.doc_type for d in dossier.documents.all()}
+    for doc_type in services.required_documents(dossier):
+        if doc_type not in present and doc_type not in except_for:
+            services.upload(
+                dossier, doc_type, SimpleUploadedFile(f"{doc_type}.pdf", b"%PDF-1.4\n"), user
+            )
+    dossier.documents.exclude(doc_type__in=except_for).update(review="accepted")

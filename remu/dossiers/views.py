@@ -357,13 +357,16 @@ def dossier_decision(request, pk):
     if dossier.status != Dossier.Status.RECEIVED:
         messages.error(request, "Seul un dossier reçu peut être admis ou rejeté.")
         return redirect("dossiers:detail", pk=pk)
-    proposed, why = services.proposed_category(dossier)
+    proposal = services.proposal(dossier)
+    gaps = services.admission_gaps(dossier)
+    policy = services.admission_policy(dossier)
     form = forms.DecisionForm(
         request.POST or None,
         initial={
-            "category": proposed,
+            "category": proposal.category,
             "account_holder": dossier.trainee.full_name,
         },
+        exception_allowed=bool(gaps) and policy == "allowed_with_reason",
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -373,19 +376,21 @@ def dossier_decision(request, pk):
                     dossier,
                     request.user,
                     category=data["category"],
-                    proposed=proposed,
+                    proposed=proposal.category,
                     reason=data["category_reason"],
                     holder=data["account_holder"],
                     iban=data["iban"],
                     bic=data["bic"],
+                    exception_reason=data.get("exception_reason", ""),
                 )
                 messages.success(request, f"Le dossier {dossier.number} est admis.")
             else:
                 services.reject(dossier, request.user, reason=data["decision_reason"])
                 messages.success(request, f"Le dossier {dossier.number} est rejeté.")
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                for error in errors:
+            errors = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
+            for field, field_errors in errors.items():
+                for error in field_errors:
                     form.add_error(field if field in form.fields else None, error)
         else:
             return redirect("dossiers:detail", pk=pk)
@@ -395,7 +400,8 @@ def dossier_decision(request, pk):
         {
             "dossier": dossier,
             "form": form,
-            "proposed": proposed,
-            "why": why,
+            "proposal": proposal,
+            "gaps": gaps,
+            "policy": policy,
         },
     )
