@@ -254,3 +254,27 @@ def test_part_time_hours_count_from_the_pay_start():
     # From Wednesday the 18th: 5 days of 7 of the 16-22 week, then 20 + 8 hours.
     assert case.hours_present == Decimal("42.29")
     assert case.pay_start_note == "fin de l'ARE le 17/03/2026"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_former_flags_become_the_france_travail_situation(region, agent):
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    dossier = received(region, agent)
+    dossier.status = "admitted"
+    dossier.rate_category = "JOB_SEEKER"
+    dossier.save()
+    before = [("dossiers", "0003_one_rs1_per_enrollment")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    old = executor.loader.project_state(before).apps.get_model("dossiers", "Dossier")
+    old.objects.filter(pk=dossier.pk).update(compensated=True, rsa=True)
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())  # back to the latest schema
+    dossier.refresh_from_db()
+    # ARE decides who pays; an admitted one gets the training's end as its ARE end.
+    assert dossier.france_travail_benefit == "ARE"
+    assert dossier.are_end_date == dossier.real_end
+    assert dossier.pay_start is None
