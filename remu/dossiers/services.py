@@ -313,6 +313,7 @@ def receive(
     requests: list[tuple[str, str]],
 ) -> None:
     """The agent records the reception, reviews each document, asks for what is missing."""
+    lock(dossier)
     for document in dossier.documents.all():
         decision = reviews.get(document.pk)
         if decision is None:
@@ -414,6 +415,7 @@ def admit(
 
 @transaction.atomic
 def reject(dossier: Dossier, user, *, reason: str) -> None:
+    lock(dossier, S.RECEIVED)
     if not reason.strip():
         raise ValidationError({"decision_reason": "Le motif du rejet est obligatoire."})
     dossier.decision_reason = reason

@@ -329,16 +329,21 @@ def dossier_reception(request, pk):
         initial={"reception_date": dossier.reception_date},
     )
     if request.method == "POST" and form.is_valid():
-        services.receive(
-            dossier,
-            request.user,
-            reception_date=form.cleaned_data["reception_date"],
-            reviews=form.reviews(),
-            requests=[
-                (d, form.cleaned_data["request_message"]) for d in form.cleaned_data["requested"]
-            ],
-        )
-        messages.success(request, "Réception enregistrée.")
+        try:
+            services.receive(
+                dossier,
+                request.user,
+                reception_date=form.cleaned_data["reception_date"],
+                reviews=form.reviews(),
+                requests=[
+                    (d, form.cleaned_data["request_message"])
+                    for d in form.cleaned_data["requested"]
+                ],
+            )
+        except services.TransitionError as exc:  # changed by someone else meanwhile
+            messages.error(request, exc.messages[0])
+        else:
+            messages.success(request, "Réception enregistrée.")
         return redirect("dossiers:detail", pk=pk)
     return render(
         request,
