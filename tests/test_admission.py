@@ -265,7 +265,7 @@ def test_the_former_flags_become_the_france_travail_situation(region, agent):
     dossier.status = "admitted"
     dossier.rate_category = "JOB_SEEKER"
     dossier.save()
-    before = [("dossiers", "0003_one_rs1_per_enrollment")]
+    before = [("dossiers", "0004_travel_situation")]
     executor = MigrationExecutor(connection)
     executor.migrate(before)
     old = executor.loader.project_state(before).apps.get_model("dossiers", "Dossier")

@@ -26,7 +26,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('actions', '0002_initial'),
-        ('dossiers', '0003_one_rs1_per_enrollment'),
+        ('dossiers', '0004_travel_situation'),
         ('referential', '0005_attendance_due_day_is_a_parameter'),
         ('trainees', '0001_initial'),
     ]
