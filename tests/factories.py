@@ -140,16 +140,24 @@ def commune(insee: str) -> Commune:
 
 
 def accept_required_documents(dossier, user, *, except_for=()) -> None:
-    """Every document the dossier requires, uploaded and accepted at reception (but those in
+    """Every document the dossier requires, on file and accepted at reception (but those in
     `except_for`): what admission asks for."""
-    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.core.files.base import ContentFile
 
     from remu.dossiers import services
+    from remu.dossiers.models import SupportingDocument
 
     present = {d.doc_type for d in dossier.documents.all()}
     for doc_type in services.required_documents(dossier):
         if doc_type not in present and doc_type not in except_for:
-            services.upload(
-                dossier, doc_type, SimpleUploadedFile(f"{doc_type}.pdf", b"%PDF-1.4\n"), user
+            document = SupportingDocument(
+                dossier=dossier,
+                doc_type=doc_type,
+                original_name=f"{doc_type}.pdf",
+                content_type="application/pdf",
+                size=9,
+                uploaded_by=user,
             )
+            document.file.save("upload", ContentFile(b"%PDF-1.4\n"), save=False)
+            document.save()
     dossier.documents.exclude(doc_type__in=except_for).update(review="accepted")
