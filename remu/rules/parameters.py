@@ -286,6 +286,11 @@ def _validate_options(opts: dict, where: str) -> None:
     due_day = opts.get("attendance_due_day")
     if due_day is not None and not (isinstance(due_day, int) and 1 <= due_day <= 28):
         raise ParameterError(f"{where}.attendance_due_day: un jour entre 1 et 28 est attendu")
+    admission = opts.get("admission_without_documents")
+    if admission is not None and admission not in ("refused", "allowed_with_reason"):
+        raise ParameterError(
+            f"{where}.admission_without_documents: « refused » ou « allowed_with_reason » attendu"
+        )
     if opts.get("entry_bonus") is not None:
         _decimal(opts["entry_bonus"].get("amount"), f"{where}.entry_bonus.amount")
     allowances = opts.get("allowances")
