@@ -1,7 +1,6 @@
 """Journeys in a real browser, with an accessibility check of every page built so far."""
 
 import io
-import os
 import re
 
 import pytest
@@ -17,11 +16,12 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def browser_page(live_server):
+def browser_page(live_server, monkeypatch):
     require_browser()
     # Playwright's sync API runs an event loop in this thread; the ORM calls of the test
-    # (fixtures, assertions) are still synchronous and safe.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    # (fixtures, assertions) are still synchronous and safe. monkeypatch unsets it whatever
+    # happens, so no later test (the deploy check) inherits it.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     from playwright.sync_api import sync_playwright
 
     if not Commune.objects.exists():  # a previous transactional test flushed the tables
@@ -34,7 +34,6 @@ def browser_page(live_server):
         page.base_url = live_server.url
         yield page
         browser.close()
-    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
 def orm(query):
