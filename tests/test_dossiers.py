@@ -161,7 +161,8 @@ def test_minor_needs_parental_documents_and_nir_must_match(provider_client, off_
 
 
 def test_under_16_is_refused(provider_client, off_market):
-    dossier = create(provider_client, off_market, birth_date="2011-01-01")
+    # the creation refuses it (tests/test_hours_bounds.py); a birth date corrected later too
+    dossier = create(provider_client, off_market)
     data = complete_data(dossier, **{"civil-birth_date": "2011-01-01"})
     page = text(
         provider_client.post(

@@ -114,9 +114,8 @@ class PartTimeForm(StyledForm):
         self.over = error.message_dict
         self.add_service_errors(error)
         weeks = ", ".join(message.split(" : ")[0].lower() for message in self.errors_over())
-        self.fields[
-            "confirm_over"
-        ].label = f"Je confirme les heures au-delà de la durée hebdomadaire du stagiaire ({weeks})"
+        label = f"Je confirme les heures au-delà de la durée hebdomadaire du stagiaire ({weeks})"
+        self.fields["confirm_over"].label = self["confirm_over"].label = label  # bound: cached
 
     def errors_over(self):
         return [m for messages in self.over.values() for m in messages]

@@ -201,7 +201,7 @@ def _tab(request) -> str:
     return "part" if (request.POST.get("tab") or request.GET.get("tab")) == "part" else "full"
 
 
-def _context(request, statement, bound=None):
+def _context(request, statement, bound=None, tab=None):
     """`bound`: the forms posted with errors, by line, shown again in place of fresh ones."""
     bound = bound or {}
     lines = list(
@@ -227,15 +227,15 @@ def _context(request, statement, bound=None):
         "presence_form": bound.get("presence") or forms.PresenceForm(statement=statement),
         "left": services.completion(lines),
         "can_edit": request.tenant.is_provider,
-        "tab": _tab(request),
+        "tab": tab or _tab(request),
         "partial": False,
     }
 
 
-def _render_body(request, statement, status=200, bound=None):
+def _render_body(request, statement, status=200, bound=None, tab=None):
     """htmx: the statement's body alone (with the messages); without JavaScript, the page
     again when a form has errors to show, else a redirect to it (on the same tab)."""
-    context = _context(request, statement, bound)
+    context = _context(request, statement, bound, tab)
     if _is_htmx(request):
         return render(
             request, "attendance/_statement_body.html", context | {"partial": True}, status=status
@@ -356,8 +356,8 @@ def part_time_save(request, pk):
             form.add_error(None, str(exc))
         else:
             messages.success(request, f"Heures enregistrées pour {line.enrollment.trainee}.")
-            return _render_body(request, line.statement)
-    return _render_body(request, line.statement, bound={line.pk: form})
+            return _render_body(request, line.statement, tab="part")
+    return _render_body(request, line.statement, bound={line.pk: form}, tab="part")
 
 
 @require_POST
