@@ -183,14 +183,15 @@ def test_dossier_journey_from_provider_entry_to_agent_admission(browser_page, tm
     from remu.dossiers import nir
 
     page = browser_page
-    log_in(page, "of1@demo.remu.local")
+    # of2's CVL-2026-008 runs until April 2027: a dossier cannot be created on an ended action
+    log_in(page, "of2@demo.remu.local")
     page.wait_for_url("**/organisme/")
     page.get_by_role("link", name="Nouveau dossier").first.click()
     assert_accessible(page)
     field(page, "Campagne").select_option(label="Campagne 2026")
     action = field(page, "Action de formation (hors marché)")
-    action.locator("option", has_text="CVL-2026-010").wait_for(state="attached")  # htmx
-    action.select_option(label=action.locator("option", has_text="CVL-2026-010").inner_text())
+    action.locator("option", has_text="CVL-2026-008").wait_for(state="attached")  # htmx
+    action.select_option(label=action.locator("option", has_text="CVL-2026-008").inner_text())
     field(page, "Nom").fill("Lefèvre")
     field(page, "Prénom").fill("Inès")
     field(page, "Date de naissance").fill("1994-02-20")
