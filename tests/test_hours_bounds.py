@@ -105,7 +105,7 @@ def test_a_week_after_the_exit_and_too_many_days_are_refused(provider_client, ma
 
 def test_above_the_legal_maximum_is_refused_even_confirmed(provider_client, march):
     line = march.lines.get(dossier__number="PT")
-    data = hours("0", "0", "16", "50", "20", "8", confirm_over="on")
+    data = hours("0", "0", "16", "50", "20", "8", confirm_over="week_3")
     page = text(save(provider_client, line, data))
     assert (
         "Semaine du 16 au 22 mars : 50 h dépassent la durée maximale légale de 48 h par semaine."
@@ -129,7 +129,13 @@ def test_above_the_weekly_hours_needs_a_confirmation(provider_client, march):
     )
     line.refresh_from_db()
     assert line.weekly_hours_present == []
-    response = save(provider_client, line, data | {"confirm_over": "on"})
+    assert 'name="confirm_over" value="week_3"' in page
+    # a week made to exceed after the question was asked is asked again
+    page = text(save(provider_client, line, data | {"week_4": "22", "confirm_over": "week_3"}))
+    assert "(semaine du 16 au 22 mars, semaine du 23 au 29 mars)" in page
+    line.refresh_from_db()
+    assert line.weekly_hours_present == []
+    response = save(provider_client, line, data | {"confirm_over": "week_3"})
     line.refresh_from_db()
     assert line.hours_present == Decimal("69") and line.days_present == 15
     body = plain(response)
@@ -286,3 +292,11 @@ def test_the_legal_maximum_is_a_dated_option(region):
     for bad in ({"max_weekly_hours": 0}, {"max_weekly_hours": "x"}, {"minimum_age": 16.5}):
         with pytest.raises(ParameterError):
             _validate_options(bad, "test")
+
+
+def test_an_absence_after_the_exit_is_refused_in_the_import(provider_client, march):
+    content = "dossier;type;motif;debut;fin;heures\nOUT;ABSENCE;SICKNESS;19/03/2026;20/03/2026;4"
+    file = SimpleUploadedFile("a.csv", content.encode(), "text/csv")
+    page = text(provider_client.post(reverse("attendance:import", args=[march.pk]), {"file": file}))
+    assert "elle finit après sa sortie de formation (sortie le 18 mars 2026)." in page
+    assert not march.lines.get(dossier__number="OUT").absences.exists()

@@ -61,7 +61,8 @@ class PartTimeForm(StyledForm):
     days_present = forms.IntegerField(
         label="Jours de présence dans le mois", min_value=0, max_value=31
     )
-    confirm_over = forms.BooleanField(required=False)
+    # the weeks confirmed, as the checkbox shown with them posts them: « week_3,week_4 »
+    confirm_over = forms.CharField(required=False, max_length=60)
 
     def __init__(self, *args, line, weeks, **kwargs):
         super().__init__(*args, **kwargs)
@@ -84,13 +85,16 @@ class PartTimeForm(StyledForm):
             self.fields[f"week_{i}"].localize = True
         self.fields["days_present"].initial = line.days_present
         self.fields["days_present"].widget.attrs["class"] = "form-control form-control-sm"
-        self.fields["confirm_over"].widget.attrs["class"] = "form-check-input"
         self.order_fields([*(f"week_{i}" for i in range(len(weeks))), "days_present"])
         self.weeks = weeks
         self.over = {}  # weeks above the enrollment's weekly hours, to confirm
+        self.confirm_label = self.confirm_value = ""
 
     def weekly_hours(self):
         return [self.cleaned_data[f"week_{i}"] for i in range(len(self.weeks))]
+
+    def confirmed_weeks(self) -> set[str]:
+        return {w for w in self.cleaned_data["confirm_over"].split(",") if w in self.fields}
 
     def entry_fields(self):
         """The cells of the row (weeks, days): the confirmation box is shown on its own."""
@@ -114,8 +118,10 @@ class PartTimeForm(StyledForm):
         self.over = error.message_dict
         self.add_service_errors(error)
         weeks = ", ".join(message.split(" : ")[0].lower() for message in self.errors_over())
-        label = f"Je confirme les heures au-delà de la durée hebdomadaire du stagiaire ({weeks})"
-        self.fields["confirm_over"].label = self["confirm_over"].label = label  # bound: cached
+        self.confirm_label = (
+            f"Je confirme les heures au-delà de la durée hebdomadaire du stagiaire ({weeks})"
+        )
+        self.confirm_value = ",".join(self.over)
 
     def errors_over(self):
         return [m for messages in self.over.values() for m in messages]

@@ -147,9 +147,17 @@ def absence_errors(line: AttendanceLine, start, end) -> list[str]:
         errors.append("La fin de l'absence précède son début.")
     if start < first or end > last:
         errors.append("L'absence doit être comprise dans le mois de l'état de présence.")
-    enrollment = line.enrollment
-    if start < enrollment.entry_date or (enrollment.exit_date and end > enrollment.exit_date):
-        errors.append("L'absence doit être comprise entre l'entrée et la sortie du stagiaire.")
+    entry, exit_ = line.enrollment.entry_date, line.enrollment.exit_date
+    if start < entry:
+        errors.append(
+            "L'absence doit être comprise entre l'entrée et la sortie du stagiaire : elle "
+            f"commence avant son entrée en formation (entrée le {hours_bounds.fr_day(entry)})."
+        )
+    if exit_ and end > exit_:
+        errors.append(
+            "L'absence doit être comprise entre l'entrée et la sortie du stagiaire : elle "
+            f"finit après sa sortie de formation (sortie le {hours_bounds.fr_day(exit_)})."
+        )
     if line.absences.filter(start__lte=end, end__gte=start).exists():
         errors.append("Cette absence chevauche une absence déjà déclarée.")
     return errors
@@ -186,10 +194,13 @@ def delete_absence(absence: Absence) -> None:
 
 
 @transaction.atomic
-def save_part_time(line, weekly_hours: list[Decimal], days_present: int, confirm_over=False):
+def save_part_time(
+    line, weekly_hours: list[Decimal], days_present: int, confirm_over: bool | set = False
+):
     """Saves a month's hours week by week. Refused (ValidationError by field: week_<i>,
     days_present) outside the enrolled period or above the legal weekly maximum; above the
-    enrollment's weekly hours, `NeedsConfirmation` unless `confirm_over`."""
+    enrollment's weekly hours, `NeedsConfirmation` unless `confirm_over` (True: every week;
+    a set of week fields: those weeks, the ones the provider was shown)."""
     _editable(line)
     if line.full_time:
         raise ValidationError("Ce stagiaire est à temps plein.")
@@ -205,7 +216,7 @@ def save_part_time(line, weekly_hours: list[Decimal], days_present: int, confirm
     )
     if check.errors:
         raise ValidationError(check.errors)
-    if check.over and not confirm_over:
+    if check.over and confirm_over is not True and set(check.over) - set(confirm_over or ()):
         raise hours_bounds.NeedsConfirmation(check.over)
     line.weekly_hours_present = [str(h) for h in weekly_hours]
     line.days_present = days_present

@@ -346,7 +346,7 @@ def part_time_save(request, pk):
                 line,
                 form.weekly_hours(),
                 form.cleaned_data["days_present"],
-                confirm_over=form.cleaned_data["confirm_over"],
+                confirm_over=form.confirmed_weeks(),
             )
         except NeedsConfirmation as exc:
             form.ask_confirmation(exc)
