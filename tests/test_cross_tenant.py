@@ -73,6 +73,7 @@ OBJECT_URLS = {
     "dossiers:upload": ("provider", "dossier"),
     "dossiers:print": ("any", "dossier"),
     "dossiers:nir_prefill": ("provider", "dossier"),
+    "dossiers:travel_move": ("any", "dossier"),
     "dossiers:document": ("any", "supporting_document"),
     "dossiers:reception": ("agent", "submitted_dossier"),
     "dossiers:decision": ("agent", "submitted_dossier"),

@@ -11,13 +11,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from remu.dossiers.models import Dossier
+from remu.dossiers.travel import in_force, situations_of
 from remu.rules.calendar import month_bounds
 from remu.rules.engine import Absence as EngineAbsence
-from remu.rules.engine import Case, CaseError
+from remu.rules.engine import Case, CaseError, default_engine
 from remu.scales.selectors import engine
 from remu.trainees.models import Enrollment
 
-from . import hours_bounds
+from . import closures, hours_bounds
 from .models import (
     Absence,
     AttendanceLine,
@@ -245,8 +246,11 @@ def weeks_of_month(month: dt.date) -> list[tuple[dt.date, dt.date]]:
 
 
 def case_for(line: AttendanceLine) -> Case:
-    """The rules engine's input for one line: the declaration, the dossier, the enrollment."""
+    """The rules engine's input for one line: the declaration, the dossier (with its travel
+    situation), the enrollment, and the closure days of its earlier months."""
     dossier, enrollment, action = line.dossier, line.enrollment, line.statement.action
+    month = line.statement.month
+    travel = in_force(situations_of(dossier), max(month, enrollment.entry_date))
     return build_case(
         line_id=line.pk,
         month=line.statement.month,
@@ -266,6 +270,31 @@ def case_for(line: AttendanceLine) -> Case:
         weekly_hours=dossier.weekly_hours or action.weekly_hours,
         prior_monthly_salary=dossier.last_monthly_salary,
         training_total_hours=action.total_hours,
+        distance_km=travel.distance_km if travel else None,
+        housing=travel.housing if travel else False,
+        prior_closure_days_paid=_prior_closure_days(line, dossier.region.parameter_set),
+    )
+
+
+def _prior_closure_days(line: AttendanceLine, parameter_set: str) -> int:
+    """The closure days of the trainee's earlier validated months in the closure period."""
+    month, entry = line.statement.month, line.enrollment.entry_date
+    # Options come from the parameter files alone (stored versions add amounts): no query.
+    months = closures.window_months(default_engine().options(parameter_set, month))
+    if months is None:
+        return 0
+    earlier = Absence.objects.filter(
+        line__enrollment_id=line.enrollment_id,
+        line__status=AttendanceLine.Status.VALIDATED,
+        line__statement__month__gte=closures.window_start(entry, month, months),
+        line__statement__month__lt=month,
+        reason="CENTRE_CLOSURE",
+    ).values_list("line__statement__month", "start", "end", "reason")
+    return closures.prior_days(
+        entry,
+        month,
+        months,
+        [(m, closures.closure_days(m, [EngineAbsence(a, b, r)])) for m, a, b, r in earlier],
     )
 
 
@@ -291,9 +320,15 @@ def build_case(
     weekly_hours: Decimal,
     prior_monthly_salary: Decimal | None,
     training_total_hours: int,
+    distance_km: Decimal | None = None,
+    housing: bool = False,
+    prior_closure_days_paid: int = 0,
 ) -> Case:
     """The engine's case from plain values: `case_for` gives them from one line's objects, a
-    payment run from the rows of thousands of lines read at once."""
+    payment run from the rows of thousands of lines read at once. The distance and housing
+    are the travel situation in force on the month's first paid day (remu.dossiers.travel);
+    the closure days are those of the earlier months of the closure period
+    (remu.attendance.closures)."""
     first, last = month_bounds(month.year, month.month)
     start = max(entry_date, first)
     end = min(exit_date or last, last)
@@ -325,6 +360,9 @@ def build_case(
         hours_present=None if full_time else hours_sum(weekly_hours_present),
         prior_monthly_salary=prior_monthly_salary,
         training_total_hours=Decimal(training_total_hours) if training_total_hours else None,
+        distance_km=distance_km,
+        housing=housing,
+        prior_closure_days_paid=prior_closure_days_paid,
     )
 
 

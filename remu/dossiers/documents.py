@@ -27,6 +27,9 @@ DOCUMENT_TYPES = {
     "SIGNED_FORM": "Formulaire pré-rempli, daté et signé par l'organisme et le stagiaire",
     "OTHER": "Autre pièce",
 }
+# The printed form, dated and signed: it exists only once the dossier is validated, so the
+# provider uploads it afterwards (the other pieces after validation: only those asked for).
+SIGNED_FORM = "SIGNED_FORM"
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 SIGNATURES = {  # content type -> magic bytes at the start of the file

@@ -1,4 +1,7 @@
+from decimal import Decimal
+
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.urls import reverse
 
 from remu.actions.models import TrainingAction
@@ -16,7 +19,7 @@ from remu.rules.parameters import CATEGORIES
 from remu.trainees.models import Trainee
 
 from .documents import DOCUMENT_TYPES
-from .models import Dossier, Journey
+from .models import Dossier, Journey, TravelSituation
 
 AFFILIATION_CENTRES = [
     "CPAM du Cher",
@@ -241,6 +244,13 @@ class JourneyForm(StyledModelForm):
             raise forms.ValidationError("Seuls les trajets de plus de 25 km sont remboursés.")
         return distance
 
+    def clean_amount(self):
+        # Said next to the field (the database constraint would only give a generic message).
+        amount = self.cleaned_data["amount"]
+        if amount is not None and amount < 0:
+            raise forms.ValidationError("Le montant ne peut pas être négatif.")
+        return amount
+
 
 JourneyFormSet = forms.inlineformset_factory(
     Dossier, Journey, form=JourneyForm, extra=1, can_delete=True
@@ -250,6 +260,13 @@ JourneyFormSet = forms.inlineformset_factory(
 class UploadForm(StyledForm):
     doc_type = forms.ChoiceField(label="Pièce", choices=list(DOCUMENT_TYPES.items()))
     file = forms.FileField(label="Fichier (PDF, JPEG ou PNG, 10 Mo au plus)")
+
+    def __init__(self, *args, doc_types, invalid_choice="", **kwargs):
+        """`doc_types`: the pieces the dossier's status lets the provider add."""
+        super().__init__(*args, **kwargs)
+        self.fields["doc_type"].choices = [(d, DOCUMENT_TYPES[d]) for d in doc_types]
+        if invalid_choice:
+            self.fields["doc_type"].error_messages["invalid_choice"] = invalid_choice
 
 
 class ReceptionForm(StyledForm):
@@ -340,3 +357,50 @@ class DecisionForm(StyledForm):
         if cleaned.get("decision") == "reject" and not cleaned.get("decision_reason"):
             self.add_error("decision_reason", "Le motif du rejet est obligatoire.")
         return cleaned
+
+
+class TravelSituationForm(StyledModelForm):
+    """The distance and housing at entry (RS1, « Situation à l'entrée »); empty: not yet
+    known (no transport nor housing allowance is paid without it)."""
+
+    class Meta:
+        model = TravelSituation
+        fields = ["distance_km", "distance_justification", "housing"]
+        help_texts = {
+            "distance_km": "De l'adresse du stagiaire au lieu de formation, trajet aller.",
+            "distance_justification": "Comment la distance est établie (itinéraire, "
+            "justificatif de domicile, attestation d'hébergement).",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["distance_km"].required = False
+        self.fields["distance_km"].min_value = 0
+        self.fields["distance_km"].validators += [
+            MinValueValidator(0, "La distance ne peut pas être négative."),
+            MaxValueValidator(Decimal("999.9"), "La distance ne peut dépasser 999,9 km."),
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("distance_km") is not None and not cleaned.get("distance_justification"):
+            self.add_error("distance_justification", "Indiquez comment la distance est établie.")
+        return cleaned
+
+
+class TravelMoveForm(TravelSituationForm):
+    """A later situation: a move during the training, from its date."""
+
+    class Meta(TravelSituationForm.Meta):
+        fields = ["valid_from", "distance_km", "distance_justification", "housing"]
+        widgets = {"valid_from": DateInput()}
+        labels = {"valid_from": "Nouvelle situation à partir du"}
+        help_texts = {
+            **TravelSituationForm.Meta.help_texts,
+            "valid_from": "Un mois est payé avec la situation de son premier jour : "
+            "une situation qui commence en cours de mois s'applique au mois suivant.",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["distance_km"].required = True

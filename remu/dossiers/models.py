@@ -1,5 +1,7 @@
 """Remuneration dossiers (CERFA RS1, P2S, RS2), their supporting documents and their history."""
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -188,6 +190,46 @@ class DossierTransition(models.Model):
     @property
     def to_label(self):
         return Dossier.Status(self.to_status).label
+
+
+class TravelSituation(models.Model):
+    """Where an RS1 trainee lives for the training, from a date: the one-way distance from
+    home to the training place (declared, with its justification) and whether the trainee is
+    lodged away from home. The first one applies from the entry; a later one records a move.
+    The engine reads the one in force on the first paid day of each month."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="travel_situations")
+    valid_from = models.DateField("applicable à partir du")
+    distance_km = models.DecimalField(
+        "distance domicile – lieu de formation (km, aller)", max_digits=4, decimal_places=1
+    )
+    distance_justification = models.CharField(
+        "justification de la distance", max_length=250, blank=True
+    )
+    housing = models.BooleanField("hébergé hors du domicile pour la formation", default=False)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    objects = scoped(
+        provider_lookup="dossier__action__provider", region_lookup="dossier__region"
+    ).as_manager()
+
+    class Meta:
+        ordering = ["dossier", "valid_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dossier", "valid_from"], name="one_travel_situation_per_day"
+            ),
+            models.CheckConstraint(
+                condition=Q(distance_km__gte=0) & Q(distance_km__lte=Decimal("999.9")),
+                name="travel_distance_bounded",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.valid_from:%d/%m/%Y} : {self.distance_km} km"
 
 
 class Journey(models.Model):

@@ -1,6 +1,6 @@
 from django.db.models import Q
 
-from .models import Dossier
+from .models import DocumentRequest, Dossier
 
 
 def dossiers_for(tenant):
@@ -24,3 +24,16 @@ def search(queryset, *, status="", campaign=None, action=None, name=""):
             | Q(number__icontains=name)
         )
     return queryset
+
+
+def open_document_requests(tenant):
+    """The pieces the region asked for and the provider has not sent yet, oldest first, with
+    their dossier and trainee (a provider's home lists them; an agent's shows those awaited)."""
+    return (
+        DocumentRequest.objects.filter(
+            fulfilled_at__isnull=True, dossier__in=Dossier.objects.for_tenant(tenant)
+        )
+        .exclude(dossier__status=Dossier.Status.REJECTED)  # nothing more to send
+        .select_related("dossier__enrollment__trainee", "dossier__action")
+        .order_by("requested_at", "pk")
+    )

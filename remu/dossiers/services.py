@@ -5,11 +5,16 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
 from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
+from remu.accounts.models import ProviderMembership
 from remu.rules.calendar import age_on
 from remu.rules.situation import Situation, propose_category
 from remu.scales.selectors import engine
@@ -304,11 +309,53 @@ def delete_draft(dossier: Dossier) -> None:
             trainee.delete()
 
 
+SIGNED_FORM_STATUSES = (S.SUBMITTED, S.RECEIVED, S.ADMITTED)
+
+
+def upload_refusal(dossier: Dossier) -> str:
+    """Why a piece outside `uploadable_types` is refused, in French."""
+    if dossier.status == S.REJECTED:
+        return (
+            "Ce dossier est rejeté : seules les pièces demandées par la Région peuvent y être "
+            "ajoutées."
+        )
+    return (
+        "Ce dossier est validé : seuls le formulaire signé et les pièces demandées par la "
+        "Région peuvent être ajoutés."
+    )
+
+
+def uploadable_types(dossier: Dossier) -> list[str]:
+    """The pieces the provider may add now: any to a draft; once validated, the signed form
+    (until the decision, and after an admission) and what the region asked for."""
+    if dossier.status == S.DRAFT:
+        return list(docs.DOCUMENT_TYPES)
+    requested = set(
+        dossier.requests.filter(fulfilled_at__isnull=True).values_list("doc_type", flat=True)
+    )
+    if dossier.status in SIGNED_FORM_STATUSES:
+        requested.add(docs.SIGNED_FORM)
+    return [d for d in docs.DOCUMENT_TYPES if d in requested]
+
+
+def signed_form_due(dossier: Dossier) -> bool:
+    """Validated, and no signed form received yet (or only refused ones)."""
+    return dossier.status in SIGNED_FORM_STATUSES and not any(
+        d.doc_type == docs.SIGNED_FORM and d.review != "refused" for d in dossier.documents.all()
+    )
+
+
 @transaction.atomic
 def upload(dossier: Dossier, doc_type: str, uploaded, user) -> SupportingDocument:
-    """A supporting document, checked by its content (PDF, JPEG or PNG) and size."""
+    """A supporting document, checked by its content (PDF, JPEG or PNG) and size, if the
+    dossier's status (read under lock) lets the provider add this piece."""
     if doc_type not in docs.DOCUMENT_TYPES:
         raise ValidationError({"doc_type": "Type de pièce inconnu."})
+    dossier.status = (
+        Dossier.objects.select_for_update().values_list("status", flat=True).get(pk=dossier.pk)
+    )
+    if doc_type not in uploadable_types(dossier):
+        raise ValidationError({"doc_type": upload_refusal(dossier)})
     if uploaded.size > docs.MAX_UPLOAD_BYTES:
         raise ValidationError({"file": "Le fichier dépasse 10 Mo."})
     head = uploaded.read(16)
@@ -356,14 +403,47 @@ def receive(
         document.refusal_reason = reason if review == "refused" else ""
         document.full_clean()
         document.save(update_fields=["review", "refusal_reason"])
-    for doc_type, message in requests:
+    asked = [
         DocumentRequest.objects.create(
             dossier=dossier, doc_type=doc_type, message=message, requested_by=user
         )
+        for doc_type, message in requests
+    ]
+    if asked:
+        # The mail leaves only if the reception is recorded.
+        transaction.on_commit(lambda: notify_document_requests(dossier, asked))
     dossier.reception_date = reception_date
     dossier.save(update_fields=["reception_date", "updated_at"])
     if dossier.status == S.SUBMITTED:
         transition(dossier, S.RECEIVED, user, f"Dossier reçu le {reception_date:%d/%m/%Y}")
+
+
+def notify_document_requests(dossier: Dossier, asked: list[DocumentRequest]) -> int:
+    """E-mails the provider's active users the pieces the region asks for, with the link to the
+    dossier where they upload them. Returns how many people were written to."""
+    provider = dossier.action.provider
+    recipients = list(
+        ProviderMembership.objects.filter(provider=provider, user__is_active=True)
+        .exclude(user__email="")
+        .values_list("user__email", flat=True)
+    )
+    if not recipients:
+        return 0
+    context = {
+        "dossier": dossier,
+        "trainee": dossier.trainee,
+        "provider": provider,
+        "region": dossier.region,
+        "asked": asked,
+        "url": settings.SITE_URL + reverse("dossiers:detail", args=[dossier.pk]),
+    }
+    send_mail(
+        subject=f"Remu – pièces demandées pour le dossier {dossier.number}",
+        message=render_to_string("dossiers/emails/document_request.txt", context),
+        from_email=None,
+        recipient_list=recipients,
+    )
+    return len(recipients)
 
 
 @transaction.atomic

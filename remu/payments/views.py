@@ -62,6 +62,7 @@ def run_detail(request, pk):
             "debts": run.debts.select_related("enrollment__trainee"),
             "sepa_files": run.sepa_files.all(),
             "pending": run.payments.filter(status="pending").count(),
+            "anomalies": services.shown_anomalies(run.summary),
         },
     )
 

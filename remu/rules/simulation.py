@@ -33,6 +33,7 @@ def simulate(
     distance_km: Decimal | None = None,
     housing: bool = False,
     distance_learning: bool = False,
+    training_total_hours: Decimal | None = None,
 ) -> Simulation:
     # The first month spent wholly in training: the start month if it starts on the 1st.
     month = start_date.replace(day=1)
@@ -55,6 +56,7 @@ def simulate(
             prior_monthly_salary=situation.prior_salary,
             distance_km=distance_km,
             housing=housing,
+            training_total_hours=training_total_hours,
         )
     )
     bonus = entry_bonus(region, start_date, category, distance_learning=distance_learning)
