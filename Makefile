@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test quality fmt venv migrate demo worker vendor bench-rules bench-import bench-payments clean
+.PHONY: run test system-deps system-deps-test quality fmt venv migrate demo worker vendor bench-rules bench-import bench-payments clean
 
 $(STAMP): requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -16,6 +16,14 @@ $(STAMP): requirements.lock
 
 venv: $(STAMP)
 
+## Debian packages (scripts/system_deps.sh): installed when run as root, else the command to run.
+## `make run` needs what printing PDFs needs; `make test` also Chromium for the browser tests.
+system-deps:
+	@bash scripts/system_deps.sh pdf
+
+system-deps-test:
+	@bash scripts/system_deps.sh test
+
 migrate: venv
 	mkdir -p var
 	$(PY) manage.py migrate --noinput
@@ -23,8 +31,10 @@ migrate: venv
 demo: migrate
 	$(PY) manage.py seed_demo
 
-## The demo: SQLite under var/, demo data, task worker and web server on http://$(HOST):$(PORT)
-run: demo
+## The demo: SQLite under var/, demo data (its logins printed), task worker and web server on
+## http://$(HOST):$(PORT)
+run: system-deps migrate
+	$(PY) manage.py seed_demo --host '$(HOST)' --port '$(PORT)'
 	@$(PY) manage.py db_worker --queue-name '*' & worker=$$!; \
 	trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
@@ -33,7 +43,7 @@ worker: venv
 	$(PY) manage.py db_worker --queue-name '*'
 
 ## The whole suite; on PostgreSQL when DATABASE_URL is set, else SQLite.
-test: venv
+test: system-deps-test venv
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 quality: venv

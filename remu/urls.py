@@ -1,7 +1,7 @@
 from django.urls import include, path
 
 urlpatterns = [
-    path("", include("remu.core.urls")),
+    path("", include("remu.home.urls")),
     path("", include("remu.accounts.urls")),
     path("", include("remu.communes.urls")),
     path("", include("remu.referential.urls")),

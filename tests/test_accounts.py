@@ -18,10 +18,10 @@ def login(client, email, password=PASSWORD):
 def test_login_with_email_sends_each_role_home(client, agent, provider_user):
     response = login(client, "AGENT@region.example")
     assert response.status_code == 302
-    assert client.get(reverse("core:home")).url == reverse("core:agent_dashboard")
+    assert client.get(reverse("home:home")).url == reverse("home:agent_dashboard")
     client.post(reverse("accounts:logout"))
     login(client, provider_user.email)
-    assert client.get(reverse("core:home")).url == reverse("core:provider_home")
+    assert client.get(reverse("home:home")).url == reverse("home:provider_home")
 
 
 def test_wrong_password_says_so_in_french(client, agent):
@@ -39,7 +39,7 @@ def test_repeated_failures_lock_the_login_with_a_clear_message(client, agent):
 
 def test_logout_ends_the_session(agent_client):
     agent_client.post(reverse("accounts:logout"))
-    assert agent_client.get(reverse("core:agent_dashboard")).status_code == 302
+    assert agent_client.get(reverse("home:agent_dashboard")).status_code == 302
 
 
 def test_forced_password_change_at_first_login(client, agent):
@@ -80,7 +80,7 @@ def test_agent_invites_a_provider_user_who_sets_a_password(
 ):
     with django_capture_on_commit_callbacks(execute=True):
         response = agent_client.post(
-            reverse("referential:provider_invite", args=[provider.pk]),
+            reverse("accounts:provider_invite", args=[provider.pk]),
             {
                 "email": "Nouvelle@OF.example",
                 "first_name": "Lou",
@@ -102,12 +102,12 @@ def test_agent_invites_a_provider_user_who_sets_a_password(
         {"new_password1": "Premier-secret-2026", "new_password2": "Premier-secret-2026"},
     )
     assert login(agent_client, "nouvelle@of.example", "Premier-secret-2026").status_code == 302
-    assert agent_client.get(reverse("core:home")).url == reverse("core:provider_home")
+    assert agent_client.get(reverse("home:home")).url == reverse("home:provider_home")
 
 
 def test_inviting_an_agents_address_is_refused(agent_client, agent, provider):
     response = agent_client.post(
-        reverse("referential:provider_invite", args=[provider.pk]),
+        reverse("accounts:provider_invite", args=[provider.pk]),
         {"email": agent.email, "first_name": "A", "last_name": "B"},
     )
     assert "n'est pas celui d'un organisme" in text(response)
@@ -116,7 +116,7 @@ def test_inviting_an_agents_address_is_refused(agent_client, agent, provider):
 
 def test_removing_the_last_access_deactivates_the_account(agent_client, provider_user):
     membership = provider_user.memberships.get()
-    agent_client.post(reverse("referential:membership_remove", args=[membership.pk]))
+    agent_client.post(reverse("accounts:membership_remove", args=[membership.pk]))
     provider_user.refresh_from_db()
     assert not provider_user.is_active
 
@@ -168,11 +168,11 @@ def test_a_user_of_two_providers_switches_between_them(client, region):
     action_beta = f.TrainingActionFactory(region=region, provider=beta, number="BETA-1")
     user = f.ProviderUserFactory(providers=[alpha, beta])
     client.force_login(user)
-    home = text(client.get(reverse("core:provider_home")))
+    home = text(client.get(reverse("home:provider_home")))
     assert "ALPHA-1" in home and "BETA-1" not in home
     assert client.get(reverse("actions:detail", args=[action_beta.pk])).status_code == 404
     client.post(reverse("accounts:switch_provider"), {"provider": beta.pk})
-    home = text(client.get(reverse("core:provider_home")))
+    home = text(client.get(reverse("home:provider_home")))
     assert "BETA-1" in home and "ALPHA-1" not in home
     assert client.get(reverse("actions:detail", args=[action_alpha.pk])).status_code == 404
 
@@ -201,4 +201,4 @@ def test_create_agent_command_gives_a_temporary_password_to_change(client, regio
     agent = User.objects.get(email="nouvel.agent@region.example")
     assert agent.region == region and agent.is_rules_admin and agent.must_change_password
     login(client, agent.email, password)
-    assert client.get(reverse("core:home")).url == reverse("accounts:password_change")
+    assert client.get(reverse("home:home")).url == reverse("accounts:password_change")

@@ -167,9 +167,10 @@ def test_part_time_hours_are_paid_by_the_hour(provider_client, setup, provider_u
     line = line_of(statement, "Partiel")
     weeks = services.weeks_of_month(statement.month)
     data = {f"week_{i}": "20" for i in range(len(weeks))} | {"days_present": "20"}
+    data["week_0"] = "0"  # Sunday 1 March, before the entry on the 2nd
     provider_client.post(reverse("attendance:part_time", args=[line.pk]), data, **HTMX)
     line.refresh_from_db()
-    assert line.hours_present == 20 * len(weeks)
+    assert line.hours_present == 20 * (len(weeks) - 1)
     provider_client.post(
         reverse("attendance:validate", args=[statement.pk]), {"lines": [line.pk]}, **HTMX
     )
@@ -290,7 +291,7 @@ def test_dropout_declared_then_validated_or_refused(client, setup, provider_user
 def test_late_statements_dashboard_home_and_reminders(client, setup, provider_user, region):
     assert AttendanceStatement.objects.count() == 0
     client.force_login(provider_user)
-    home = text(client.get(reverse("core:provider_home")))
+    home = text(client.get(reverse("home:provider_home")))
     assert "États de présence en retard" in home and "mars 2026" in home
     agent = f.AgentFactory(region=region)
     client.force_login(agent)

@@ -64,22 +64,23 @@ OBJECT_URLS = {
     "referential:programme_update": ("agent", "programme"),
     "referential:provider_detail": ("agent", "provider"),
     "referential:provider_update": ("agent", "provider"),
-    "referential:provider_invite": ("agent", "provider"),
-    "referential:membership_resend": ("agent", "membership"),
-    "referential:membership_remove": ("agent", "membership"),
+    "accounts:provider_invite": ("agent", "provider"),
+    "accounts:membership_resend": ("agent", "membership"),
+    "accounts:membership_remove": ("agent", "membership"),
     "dossiers:detail": ("any", "dossier"),
     "dossiers:confirm": ("provider", "dossier"),
     "dossiers:delete": ("provider", "dossier"),
     "dossiers:upload": ("provider", "dossier"),
     "dossiers:print": ("any", "dossier"),
     "dossiers:nir_prefill": ("provider", "dossier"),
+    "dossiers:travel_move": ("any", "dossier"),
     "dossiers:document": ("any", "supporting_document"),
     "dossiers:reception": ("agent", "submitted_dossier"),
     "dossiers:decision": ("agent", "submitted_dossier"),
     "attendance:trainees": ("any", "action"),
     "attendance:trainees_xlsx": ("any", "action"),
     "attendance:statements": ("any", "action"),
-    "attendance:trainee": ("any", "trainee"),
+    "home:trainee": ("any", "trainee"),
     "attendance:statement": ("any", "statement"),
     "attendance:refresh": ("provider", "statement"),
     "attendance:presence": ("provider", "statement"),
@@ -104,9 +105,12 @@ OBJECT_URLS = {
 
 # URL name -> area, for pages without parameters (lists, dashboards, forms, own account).
 PAGE_URLS = {
-    "core:home": "any",
-    "core:provider_home": "provider",
-    "core:agent_dashboard": "agent",
+    "home:home": "any",
+    "home:provider_home": "provider",
+    "home:agent_dashboard": "agent",
+    "home:statements": "provider",
+    "home:runs_todo": "agent",
+    "home:debts": "agent",
     "accounts:account": "any",
     "accounts:password_change": "any",
     "accounts:switch_provider": "provider",
@@ -374,7 +378,7 @@ def test_switching_to_another_providers_space_is_refused(client, world):
         reverse("accounts:switch_provider"), {"provider": objects["provider"].pk}
     )
     assert response.status_code == 404
-    home = client.get(reverse("core:provider_home"))
+    home = client.get(reverse("home:provider_home"))
     assert "VICTIM-ACT-001" not in home.content.decode()
 
 
@@ -420,7 +424,7 @@ def test_the_markers_are_visible_to_their_owners(client, world):
     assert "Version Victime" in client.get(reverse("scales:list")).content.decode()
     assert "VICTIM-ACT-001" in client.get(reverse("actions:list")).content.decode()
     client.force_login(owners["provider"])
-    assert "VICTIM-ACT-001" in client.get(reverse("core:provider_home")).content.decode()
+    assert "VICTIM-ACT-001" in client.get(reverse("home:provider_home")).content.decode()
 
 
 def test_the_api_answers_404_with_another_providers_token(client, world, other_region):

@@ -138,7 +138,9 @@ def test_missing_bank_details_and_rejections(world):
     dossier.save()
     first = run(world)
     assert Payment.objects.count() == 0
-    assert "coordonnées bancaires manquantes" in " ".join(first.summary["anomalies"])
+    anomaly = first.summary["anomalies"][0]
+    assert "coordonnées bancaires manquantes" in anomaly["text"]
+    assert anomaly["dossier"] == dossier.pk and anomaly["kind"] == "bank_details"
     dossier.iban = "FR7630006000011234567890189"
     dossier.save()
     run(world)

@@ -94,7 +94,7 @@ def test_preview_then_run_then_sepa_then_returns(client, agent_in):
     assert "M-2026-0001" in content and "Avis de paiement" in content
     # the trainee's page: colours, status date and mandate, the advice
     trainee = paid.enrollment.trainee
-    page = text(client.get(reverse("attendance:trainee", args=[trainee.pk])))
+    page = text(client.get(reverse("home:trainee", args=[trainee.pk])))
     assert "badge payment-paid" in page and "mandat n° M-2026-0001" in page
     assert "Payé le 18/04/2026" in page and "Avis de paiement" in page
     # bank details fixed: the rejected line is ordered again by the next run
@@ -156,7 +156,7 @@ def test_providers_see_their_trainees_payments_not_the_runs(client, agent_in):
     client.force_login(world["provider_user"])
     assert client.get(reverse("payments:runs")).status_code == 403
     trainee = world["enrollment"].trainee
-    page = text(client.get(reverse("attendance:trainee", args=[trainee.pk])))
+    page = text(client.get(reverse("home:trainee", args=[trainee.pk])))
     assert "Rémunération de mars 2026" in page and "badge payment-pending" in page
 
 

@@ -28,11 +28,11 @@ def test_home_lists_the_campaigns_actions_with_counts_and_fse(provider_client, r
     f.EnrollmentFactory.create_batch(3, action=fse)
     f.TrainingActionFactory(region=region, provider=provider, campaign=older, number="OLD-1")
 
-    page = text(provider_client.get(reverse("core:provider_home")))
+    page = text(provider_client.get(reverse("home:provider_home")))
     assert "N-FSE" in page and "OLD-1" not in page  # the newest campaign by default
     assert "3 en formation" in page and "Cofinancée par le FSE+ à 50 %" in page
 
-    page = text(provider_client.get(reverse("core:provider_home"), {"campaign": older.pk}))
+    page = text(provider_client.get(reverse("home:provider_home"), {"campaign": older.pk}))
     assert "OLD-1" in page and "N-FSE" not in page
 
 
@@ -50,7 +50,7 @@ def test_programme_filter(provider_client, region, provider):
     )
     page = text(
         provider_client.get(
-            reverse("core:provider_home"), {"campaign": campaign.pk, "programme": vs.pk}
+            reverse("home:provider_home"), {"campaign": campaign.pk, "programme": vs.pk}
         )
     )
     assert "VS-1" in page and "PM-1" not in page
@@ -62,7 +62,7 @@ def test_home_offers_the_campaigns_documents(provider_client, region, provider):
     document = CampaignDocument(campaign=campaign, title="Guide de saisie 2026")
     document.file.save("guide.pdf", ContentFile(b"%PDF-1.4 guide"), save=False)
     document.save()
-    page = text(provider_client.get(reverse("core:provider_home")))
+    page = text(provider_client.get(reverse("home:provider_home")))
     assert "Guide de saisie 2026" in page
     response = provider_client.get(
         reverse("referential:campaign_document_download", args=[document.pk])
@@ -92,4 +92,4 @@ def test_part_time_is_shown_below_the_regions_threshold(provider_client, region,
 
 def test_provider_users_may_not_enter_the_agents_area(provider_client):
     assert provider_client.get(reverse("actions:list")).status_code == 403
-    assert provider_client.get(reverse("core:agent_dashboard")).status_code == 403
+    assert provider_client.get(reverse("home:agent_dashboard")).status_code == 403

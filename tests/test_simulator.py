@@ -30,7 +30,7 @@ def test_situation_questions_choose_the_category(client, db):
         )
     )
     assert "Catégorie proposée : travailleur handicapé" in page
-    assert "1001,02 €" in page
+    assert "1\xa0001,02 €" in page  # French grouping, no-break space
     page = text(
         client.get(
             reverse("simulator:simulate"),

@@ -1,7 +1,8 @@
 from django import forms
 from django.contrib.auth import forms as auth_forms
 
-from remu.core.forms import AddressFormMixin, StyledForm, StyledFormMixin, StyledModelForm
+from remu.communes.forms import AddressFormMixin
+from remu.core.forms import StyledForm, StyledFormMixin, StyledModelForm
 from remu.referential.models import Provider
 
 from .models import User

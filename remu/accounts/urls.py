@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import views
+from . import provider_users, views
 
 app_name = "accounts"
 
@@ -28,4 +28,17 @@ urlpatterns = [
     path("mot-de-passe/changer/", views.PasswordChangeView.as_view(), name="password_change"),
     path("mon-compte/", views.account, name="account"),
     path("organisme/choisir/", views.switch_provider, name="switch_provider"),
+    path(
+        "region/organismes/<int:pk>/inviter/",
+        provider_users.provider_invite,
+        name="provider_invite",
+    ),
+    path(
+        "region/acces/<int:pk>/renvoyer/",
+        provider_users.membership_resend,
+        name="membership_resend",
+    ),
+    path(
+        "region/acces/<int:pk>/retirer/", provider_users.membership_remove, name="membership_remove"
+    ),
 ]

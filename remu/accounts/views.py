@@ -105,7 +105,7 @@ def switch_provider(request):
     membership = get_object_or_404(request.user.memberships, provider_id=provider_id)
     request.session[SESSION_PROVIDER_KEY] = membership.provider_id
     messages.info(request, f"Vous agissez désormais pour {membership.provider.name}.")
-    return redirect("core:home")
+    return redirect("home:home")
 
 
 @login_not_required

@@ -1,6 +1,7 @@
 from django import forms
 
-from remu.core.forms import AddressFormMixin, DateInput, StyledForm, StyledModelForm
+from remu.communes.forms import AddressFormMixin
+from remu.core.forms import DateInput, StyledForm, StyledModelForm
 from remu.referential.forms import TenantFormMixin
 from remu.referential.models import Campaign, Programme, Provider
 

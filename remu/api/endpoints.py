@@ -12,7 +12,7 @@ from remu.actions.selectors import actions_for
 from remu.attendance import declarations, selectors, services
 from remu.core.tenancy import Tenant
 
-from . import schemas
+from . import errors, schemas
 from .models import ApiToken, hash_token
 
 
@@ -38,6 +38,7 @@ api = NinjaAPI(
     auth=TokenAuth(),
     urls_namespace="api",
 )
+errors.install(api)
 
 
 def _statement_out(statement):

@@ -48,6 +48,19 @@ def late_statements(tenant, today: dt.date | None = None) -> list[dict]:
     """Months whose statement is missing or not fully validated once its due date has come,
     per action (agents: their region's; providers: their own)."""
     today = today or timezone.localdate()
+    return _unfinished_months(tenant, today, lambda due: due <= today)
+
+
+def statements_to_enter(tenant, today: dt.date | None = None) -> list[dict]:
+    """Months already begun whose statement is missing or not fully validated and whose due
+    date has not come yet: what to enter before the deadline (same rows as late_statements)."""
+    today = today or timezone.localdate()
+    return _unfinished_months(tenant, today, lambda due: due > today)
+
+
+def _unfinished_months(tenant, today: dt.date, keep) -> list[dict]:
+    """Begun months of actions with admitted trainees whose statement is missing or has lines
+    to validate, among those whose due date `keep` accepts."""
     actions = (
         TrainingAction.objects.for_tenant(tenant)
         .filter(dossiers__status="admitted", dossiers__kind="RS1")
@@ -60,13 +73,13 @@ def late_statements(tenant, today: dt.date | None = None) -> list[dict]:
         .values("action_id", "month")
         .annotate(drafts=Count("lines", filter=Q(lines__status="draft")))
     }
-    late = []
+    rows = []
     for action in actions:
         month = first_month(action)
-        while month <= action.end_date and (due := due_date(action.region, month)) <= today:
+        while month <= action.end_date and month <= today:
             drafts = state.get((action.pk, month))
-            if drafts is None or drafts:
-                late.append(
+            if (drafts is None or drafts) and keep(due := due_date(action.region, month)):
+                rows.append(
                     {
                         "action": action,
                         "provider": action.provider,
@@ -77,8 +90,8 @@ def late_statements(tenant, today: dt.date | None = None) -> list[dict]:
                     }
                 )
             month = next_month(month)
-    late.sort(key=lambda row: (row["provider"].name, row["action"].number, row["month"]))
-    return late
+    rows.sort(key=lambda row: (row["provider"].name, row["action"].number, row["month"]))
+    return rows
 
 
 def late_by_provider(tenant, today=None) -> list[tuple]:

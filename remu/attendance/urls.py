@@ -7,7 +7,6 @@ urlpatterns = [
     path("actions/<int:pk>/stagiaires/", views.trainee_list, name="trainees"),
     path("actions/<int:pk>/stagiaires.xlsx", views.trainee_export, name="trainees_xlsx"),
     path("actions/<int:pk>/etats/", views.statement_list, name="statements"),
-    path("stagiaires/<int:pk>/", views.trainee_detail, name="trainee"),
     path("etats/<int:pk>/", views.statement_detail, name="statement"),
     path("etats/<int:pk>/actualiser/", views.statement_refresh, name="refresh"),
     path("etats/<int:pk>/presence/", views.declare_presence, name="presence"),

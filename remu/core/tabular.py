@@ -85,3 +85,15 @@ def _cell(value) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value).strip()
+
+
+EXCEL_DATE = "DD/MM/YYYY"
+
+
+def french_dates(sheet) -> None:
+    """Dates of an exported sheet shown as 04/08/2026 (openpyxl's default is 2026-08-04); they
+    stay real dates, which Excel can sort and filter."""
+    for row in sheet.iter_rows(min_row=2):
+        for cell in row:
+            if isinstance(cell.value, dt.date):
+                cell.number_format = EXCEL_DATE

@@ -17,6 +17,7 @@ DOCUMENT_TYPES = {
     "RQTH": "Reconnaissance de la qualité de travailleur handicapé (RQTH) en cours de validité",
     "PAY_SLIPS": "Bulletins de salaire justifiant l'activité salariée antérieure",
     "NON_SALARIED_PROOF": "Justificatif d'activité non salariée (Kbis, URSSAF)",
+    "ARE_END": "Attestation de fin de droits ARE (relais de France Travail)",
     "CAF": "Attestation de droits CAF (RSA)",
     "ASS_NOTICE": "Notification d'ASS",
     "YOUTH_GUARANTEE": "Attestation de la Garantie jeunes (Mission locale)",
@@ -27,6 +28,9 @@ DOCUMENT_TYPES = {
     "SIGNED_FORM": "Formulaire pré-rempli, daté et signé par l'organisme et le stagiaire",
     "OTHER": "Autre pièce",
 }
+# The printed form, dated and signed: it exists only once the dossier is validated, so the
+# provider uploads it afterwards (the other pieces after validation: only those asked for).
+SIGNED_FORM = "SIGNED_FORM"
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 SIGNATURES = {  # content type -> magic bytes at the start of the file
@@ -42,6 +46,16 @@ def sniff(head: bytes) -> str | None:
         if any(head.startswith(sig) for sig in signatures):
             return content_type
     return None
+
+
+# Seed 001 §3.5.2: a relay dossier may be sent before France Travail's notice is out.
+MAY_FOLLOW = frozenset({"ARE_END"})
+
+
+def relay_during_training(dossier) -> bool:
+    """The ARE ends before the training does: the Region takes over the day after."""
+    end = dossier.real_end or dossier.action.end_date
+    return dossier.are_end_date is not None and dossier.are_end_date < end
 
 
 def required_documents(dossier, age_at_entry: int | None) -> list[str]:
@@ -68,6 +82,8 @@ def required_documents(dossier, age_at_entry: int | None) -> list[str]:
         docs.append("PAY_SLIPS")
     if dossier.non_salaried:
         docs.append("NON_SALARIED_PROOF")
+    if dossier.on_are and relay_during_training(dossier):
+        docs.append("ARE_END")
     if dossier.rsa:
         docs.append("CAF")
     if dossier.ass:

@@ -1,10 +1,13 @@
+from decimal import Decimal
+
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.urls import reverse
 
 from remu.actions.models import TrainingAction
+from remu.communes.forms import AddressFormMixin
 from remu.communes.models import Commune
 from remu.core.forms import (
-    AddressFormMixin,
     BicField,
     DateInput,
     IbanField,
@@ -16,7 +19,7 @@ from remu.rules.parameters import CATEGORIES
 from remu.trainees.models import Trainee
 
 from .documents import DOCUMENT_TYPES
-from .models import Dossier, Journey
+from .models import Dossier, Journey, TravelSituation
 
 AFFILIATION_CENTRES = [
     "CPAM du Cher",
@@ -52,6 +55,12 @@ class BlankDossierForm(StyledForm):
     birth_name = forms.CharField(label="Nom", max_length=100)
     first_names = forms.CharField(label="Prénom", max_length=150)
     birth_date = forms.DateField(label="Date de naissance", widget=DateInput())
+    entry_date = forms.DateField(
+        label="Date d'entrée en formation",
+        required=False,
+        widget=DateInput(),
+        help_text="Laissez vide si le stagiaire entre au début de l'action.",
+    )
     kind = forms.ChoiceField(
         label="Type de dossier",
         choices=[
@@ -92,6 +101,18 @@ class BlankDossierForm(StyledForm):
             self.add_error("action", "Cette action n'appartient pas à la campagne choisie.")
         return cleaned
 
+    def add_service_errors(self, error) -> None:
+        """The refusals of `services.create_blank`, next to their fields."""
+        for name, messages in error.message_dict.items():
+            for message in messages:
+                self.add_error(name if name in self.fields else None, message)
+        for name in self.errors:
+            if name in self.fields:
+                attrs = self.fields[name].widget.attrs
+                attrs["aria-invalid"] = "true"
+                attrs["aria-describedby"] = f"{self.add_prefix(name)}-errors"
+                attrs["class"] = f"{attrs.get('class', '')} is-invalid"
+
 
 class BannerForm(StyledModelForm):
     class Meta:
@@ -100,7 +121,7 @@ class BannerForm(StyledModelForm):
         widgets = {"real_start": DateInput(), "real_end": DateInput()}
         help_texts = {
             "weekly_hours": "30 heures et plus : temps plein ; en dessous : temps "
-            "partiel (parcours mixte : 29 h, seed 001 §1.6)."
+            "partiel (parcours mixte : 29 h)."
         }
 
 
@@ -168,15 +189,15 @@ class SituationForm(StyledModelForm):
             "job_seeker",
             "registered_france_travail",
             "france_travail_id",
-            "compensated",
+            "france_travail_benefit",
+            "are_end_date",
             "particular_category",
             "non_salaried",
             "non_salaried_from",
             "non_salaried_to",
             "disabled_worker",
             "rqth_valid_until",
-            "rsa",
-            "ass",
+            "disabled_chooses_regional_pay",
             "youth_guarantee",
             "detainee",
             "salaried_hours_12_months",
@@ -195,8 +216,32 @@ class SituationForm(StyledModelForm):
                 "non_salaried_to",
                 "rqth_valid_until",
                 "separated_since",
+                "are_end_date",
             )
         }
+        help_texts = {
+            "france_travail_benefit": "Un stagiaire indemnisé par France Travail (ARE) n'est pas "
+            "rémunéré par la Région pendant ses droits ; la Région prend le relais le lendemain "
+            "de la fin de l'ARE (relais, seed 001 §3.5.2).",
+            "disabled_chooses_regional_pay": "Droit d'option (seed 001 §3.1.1) : conserver l'ARE "
+            "ou choisir la rémunération publique de stage versée par la Région.",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["france_travail_benefit"].required = False  # not answered: none
+
+    def clean_france_travail_benefit(self):
+        return self.cleaned_data["france_travail_benefit"] or Dossier.Benefit.NONE
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("france_travail_benefit") != Dossier.Benefit.ARE:
+            cleaned["are_end_date"] = None
+        on_are = cleaned.get("france_travail_benefit") == Dossier.Benefit.ARE
+        if not (on_are and cleaned.get("disabled_worker")):
+            cleaned["disabled_chooses_regional_pay"] = False
+        return cleaned
 
 
 class SocialProtectionForm(StyledModelForm):
@@ -223,6 +268,13 @@ class JourneyForm(StyledModelForm):
             raise forms.ValidationError("Seuls les trajets de plus de 25 km sont remboursés.")
         return distance
 
+    def clean_amount(self):
+        # Said next to the field (the database constraint would only give a generic message).
+        amount = self.cleaned_data["amount"]
+        if amount is not None and amount < 0:
+            raise forms.ValidationError("Le montant ne peut pas être négatif.")
+        return amount
+
 
 JourneyFormSet = forms.inlineformset_factory(
     Dossier, Journey, form=JourneyForm, extra=1, can_delete=True
@@ -232,6 +284,13 @@ JourneyFormSet = forms.inlineformset_factory(
 class UploadForm(StyledForm):
     doc_type = forms.ChoiceField(label="Pièce", choices=list(DOCUMENT_TYPES.items()))
     file = forms.FileField(label="Fichier (PDF, JPEG ou PNG, 10 Mo au plus)")
+
+    def __init__(self, *args, doc_types, invalid_choice="", **kwargs):
+        """`doc_types`: the pieces the dossier's status lets the provider add."""
+        super().__init__(*args, **kwargs)
+        self.fields["doc_type"].choices = [(d, DOCUMENT_TYPES[d]) for d in doc_types]
+        if invalid_choice:
+            self.fields["doc_type"].error_messages["invalid_choice"] = invalid_choice
 
 
 class ReceptionForm(StyledForm):
@@ -310,6 +369,18 @@ class DecisionForm(StyledForm):
     decision_reason = forms.CharField(
         label="Motif du rejet", required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
+    exception_reason = forms.CharField(
+        label="Motif de l'admission malgré les pièces manquantes",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="La Région admet un dossier incomplet sur motif écrit : il figurera dans "
+        "l'historique du dossier.",
+    )
+
+    def __init__(self, *args, exception_allowed: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not exception_allowed:
+            del self.fields["exception_reason"]
 
     def clean(self):
         cleaned = super().clean()
@@ -322,3 +393,50 @@ class DecisionForm(StyledForm):
         if cleaned.get("decision") == "reject" and not cleaned.get("decision_reason"):
             self.add_error("decision_reason", "Le motif du rejet est obligatoire.")
         return cleaned
+
+
+class TravelSituationForm(StyledModelForm):
+    """The distance and housing at entry (RS1, « Situation à l'entrée »); empty: not yet
+    known (no transport nor housing allowance is paid without it)."""
+
+    class Meta:
+        model = TravelSituation
+        fields = ["distance_km", "distance_justification", "housing"]
+        help_texts = {
+            "distance_km": "De l'adresse du stagiaire au lieu de formation, trajet aller.",
+            "distance_justification": "Comment la distance est établie (itinéraire, "
+            "justificatif de domicile, attestation d'hébergement).",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["distance_km"].required = False
+        self.fields["distance_km"].min_value = 0
+        self.fields["distance_km"].validators += [
+            MinValueValidator(0, "La distance ne peut pas être négative."),
+            MaxValueValidator(Decimal("999.9"), "La distance ne peut dépasser 999,9 km."),
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("distance_km") is not None and not cleaned.get("distance_justification"):
+            self.add_error("distance_justification", "Indiquez comment la distance est établie.")
+        return cleaned
+
+
+class TravelMoveForm(TravelSituationForm):
+    """A later situation: a move during the training, from its date."""
+
+    class Meta(TravelSituationForm.Meta):
+        fields = ["valid_from", "distance_km", "distance_justification", "housing"]
+        widgets = {"valid_from": DateInput()}
+        labels = {"valid_from": "Nouvelle situation à partir du"}
+        help_texts = {
+            **TravelSituationForm.Meta.help_texts,
+            "valid_from": "Un mois est payé avec la situation de son premier jour : "
+            "une situation qui commence en cours de mois s'applique au mois suivant.",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["distance_km"].required = True

@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from remu.actions.models import TrainingAction
@@ -12,7 +13,7 @@ from remu.core.tenancy import require_agent, require_provider
 from remu.core.views_generic import paginate
 from remu.referential.models import Campaign
 
-from . import forms, nir, selectors, services
+from . import form_errors, forms, nir, selectors, services, travel
 from .documents import DOCUMENT_TYPES
 from .models import Dossier, SupportingDocument
 
@@ -47,7 +48,14 @@ def dossier_list(request):
         action=action,
         name=name,
     ).order_by("-created_at")
+    todo = request.GET.get("todo", "")
+    if todo in selectors.TODO:  # a home page's to-do item: its own filter and order
+        dossiers = selectors.TODO[todo][1](dossiers)
     page, query = paginate(request, dossiers)
+    if todo == "instruct":
+        today = timezone.localdate()
+        for dossier in page:
+            dossier.waiting_days = (today - timezone.localdate(dossier.submitted_at)).days
     return render(
         request,
         "dossiers/dossier_list.html",
@@ -61,6 +69,8 @@ def dossier_list(request):
             "actions": actions,
             "action": action,
             "name": name,
+            "todo": todo,
+            "todo_label": selectors.TODO[todo][0] if todo in selectors.TODO else "",
         },
     )
 
@@ -70,16 +80,21 @@ def dossier_create(request):
     form = forms.BlankDossierForm(request.POST or None, provider=request.tenant.provider)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        dossier = services.create_blank(
-            action=data["action"],
-            kind=data["kind"],
-            birth_name=data["birth_name"],
-            first_names=data["first_names"],
-            birth_date=data["birth_date"],
-            user=request.user,
-        )
-        messages.success(request, f"Le dossier {dossier.number} est créé en brouillon.")
-        return redirect("dossiers:detail", pk=dossier.pk)
+        try:
+            dossier = services.create_blank(
+                action=data["action"],
+                kind=data["kind"],
+                birth_name=data["birth_name"],
+                first_names=data["first_names"],
+                birth_date=data["birth_date"],
+                entry_date=data["entry_date"],
+                user=request.user,
+            )
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+        else:
+            messages.success(request, f"Le dossier {dossier.number} est créé en brouillon.")
+            return redirect("dossiers:detail", pk=dossier.pk)
     return render(request, "dossiers/dossier_create.html", {"form": form})
 
 
@@ -106,6 +121,9 @@ def _forms(dossier, data=None):
     }
     if dossier.kind == Dossier.Kind.RS1:
         page_forms["situation"] = forms.SituationForm(data, instance=dossier, prefix="situation")
+        page_forms["travel"] = forms.TravelSituationForm(
+            data, instance=dossier.travel_situations.order_by("valid_from").first(), prefix="travel"
+        )
     if dossier.kind == Dossier.Kind.RS2:
         page_forms["journeys"] = forms.JourneyFormSet(data, instance=dossier, prefix="journeys")
     return page_forms
@@ -116,6 +134,7 @@ FIELD_FORM = {  # which form shows a consistency error for a field
     **dict.fromkeys(forms.CivilStatusForm.Meta.fields, "civil"),
     **dict.fromkeys(forms.SituationForm.Meta.fields, "situation"),
     **dict.fromkeys(("regime", "affiliation_centre"), "protection"),
+    "journeys": "journeys",
 }
 
 
@@ -127,18 +146,33 @@ def dossier_detail(request, pk):
 
 
 def _edit(request, dossier):
-    """The form: banner and four tabs in one <form>, so switching tabs loses nothing."""
+    """The form: banner and four tabs in one <form>, so switching tabs loses nothing. Any error
+    keeps the page (nothing saved when a form is invalid) with a summary of every error on top
+    and the first tab at fault shown."""
     data = request.POST if request.method == "POST" else None
     page_forms = _forms(dossier, data)
-    consistency = {}
+    consistency, saved = {}, False
+    tab_errors: dict[str, list[str]] = {}
     if data is not None and all(f.is_valid() for f in page_forms.values()):
         for name in ("banner", "situation", "protection"):
             if name in page_forms:
                 page_forms[name].save(commit=False)
         trainee = page_forms["civil"].save(commit=False)
         services.save_draft(dossier, trainee, request.user)
+        if "travel" in page_forms and page_forms["travel"].cleaned_data["distance_km"] is not None:
+            entry = page_forms["travel"].cleaned_data
+            travel.save_first(
+                dossier,
+                distance_km=entry["distance_km"],
+                justification=entry["distance_justification"],
+                housing=entry["housing"],
+                user=request.user,
+            )
         if "journeys" in page_forms:
             page_forms["journeys"].save()
+            # Bound again on what was saved: the rows now have their ids.
+            page_forms["journeys"] = forms.JourneyFormSet(instance=dossier, prefix="journeys")
+        saved = True
         if "validate" in request.POST:
             consistency = services.consistency_errors(dossier)
             if not consistency:
@@ -146,26 +180,32 @@ def _edit(request, dossier):
             for field, errors in consistency.items():
                 target = FIELD_FORM.get(field)
                 for error in errors:
-                    if target in page_forms:
+                    if target == "journeys" and target in page_forms:
+                        tab_errors.setdefault("journeys", []).append(error)
+                    elif target in page_forms:
                         page_forms[target].add_error(field, error)
-            messages.error(request, "Le dossier n'est pas complet : corrigez les points signalés.")
         else:
             messages.success(request, f"Brouillon {dossier.number} enregistré.")
             return redirect("dossiers:detail", pk=dossier.pk)
+    other_errors = {k: v for k, v in consistency.items() if FIELD_FORM.get(k) not in page_forms}
+    summary = form_errors.error_summary(page_forms, tab_errors, other_errors)
     return render(
         request,
         "dossiers/dossier_form.html",
         {
             "dossier": dossier,
             **page_forms,
-            "other_errors": {
-                k: v for k, v in consistency.items() if FIELD_FORM.get(k) not in page_forms
-            },
+            "error_summary": summary,
+            "saved": saved,
+            "active_tab": form_errors.active_tab(summary),
+            "tabs_with_errors": {item.tab for item in summary},
+            "journey_errors": tab_errors.get("journeys", []),
             "required": [(d, DOCUMENT_TYPES[d]) for d in services.required_documents(dossier)],
             "missing": set(services.missing_documents(dossier)),
             "documents": dossier.documents.all(),
-            "upload_form": forms.UploadForm(),
+            "upload_form": forms.UploadForm(doc_types=services.uploadable_types(dossier)),
             "requests": dossier.requests.filter(fulfilled_at__isnull=True),
+            "signed_form_due": False,  # a draft is not signed yet
         },
     )
 
@@ -182,8 +222,58 @@ def _show(request, dossier):
             "required": [(d, DOCUMENT_TYPES[d]) for d in services.required_documents(dossier)],
             "missing": set(services.missing_documents(dossier)),
             "requests": dossier.requests.filter(fulfilled_at__isnull=True),
-            "upload_form": forms.UploadForm(),
+            "upload_form": forms.UploadForm(doc_types=services.uploadable_types(dossier))
+            if request.tenant.is_provider
+            else None,
+            "signed_form_due": services.signed_form_due(dossier),
             "journeys": dossier.journeys.all(),
+            "travel_situations": dossier.travel_situations.all(),
+            "may_move": travel.may_record(dossier, request.user),
+        },
+    )
+
+
+def travel_move(request, pk):
+    """A later travel situation (a move during the training), or the situation at entry when
+    none was recorded (a dossier admitted without it): agents of the region, providers while
+    the dossier is editable."""
+    dossier = _dossier(request, pk)
+    if not travel.may_record(dossier, request.user):
+        raise PermissionDenied
+    first = not dossier.travel_situations.exists()
+    form = (forms.TravelSituationForm if first else forms.TravelMoveForm)(
+        request.POST or None, prefix="move"
+    )
+    if first:
+        form.fields["distance_km"].required = True
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        values = {
+            "distance_km": data["distance_km"],
+            "justification": data["distance_justification"],
+            "housing": data["housing"],
+            "user": request.user,
+        }
+        try:
+            if first:
+                travel.save_first(dossier, **values)
+            else:
+                travel.add_move(dossier, valid_from=data["valid_from"], **values)
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                for error in errors:
+                    form.add_error(field, error)
+        else:
+            messages.success(request, "La nouvelle situation de transport est enregistrée.")
+            return redirect("dossiers:detail", pk=pk)
+    return render(
+        request,
+        "dossiers/travel_move.html",
+        {
+            "dossier": dossier,
+            "form": form,
+            "first": first,
+            "travel_situations": dossier.travel_situations.all(),
         },
     )
 
@@ -225,26 +315,22 @@ def dossier_delete(request, pk):
 
 @require_POST
 def document_upload(request, pk):
-    """Providers upload while the dossier is a draft, or when the region asks for a piece."""
+    """Providers upload while the dossier is a draft; once validated, the signed form and the
+    pieces the region asks for (the service re-checks under lock)."""
     require_provider(request)
     dossier = _dossier(request, pk)
-    requested = set(
-        dossier.requests.filter(fulfilled_at__isnull=True).values_list("doc_type", flat=True)
+    form = forms.UploadForm(
+        request.POST,
+        request.FILES,
+        doc_types=services.uploadable_types(dossier),
+        invalid_choice=services.upload_refusal(dossier),
     )
-    form = forms.UploadForm(request.POST, request.FILES)
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
                 messages.error(request, error)
         return redirect("dossiers:detail", pk=pk)
     doc_type = form.cleaned_data["doc_type"]
-    if dossier.status != Dossier.Status.DRAFT and doc_type not in requested:
-        messages.error(
-            request,
-            "Ce dossier est validé : seules les pièces demandées par la "
-            "Région peuvent être ajoutées.",
-        )
-        return redirect("dossiers:detail", pk=pk)
     try:
         services.upload(dossier, doc_type, form.cleaned_data["file"], request.user)
     except ValidationError as exc:
@@ -329,16 +415,21 @@ def dossier_reception(request, pk):
         initial={"reception_date": dossier.reception_date},
     )
     if request.method == "POST" and form.is_valid():
-        services.receive(
-            dossier,
-            request.user,
-            reception_date=form.cleaned_data["reception_date"],
-            reviews=form.reviews(),
-            requests=[
-                (d, form.cleaned_data["request_message"]) for d in form.cleaned_data["requested"]
-            ],
-        )
-        messages.success(request, "Réception enregistrée.")
+        try:
+            services.receive(
+                dossier,
+                request.user,
+                reception_date=form.cleaned_data["reception_date"],
+                reviews=form.reviews(),
+                requests=[
+                    (d, form.cleaned_data["request_message"])
+                    for d in form.cleaned_data["requested"]
+                ],
+            )
+        except services.TransitionError as exc:  # changed by someone else meanwhile
+            messages.error(request, exc.messages[0])
+        else:
+            messages.success(request, "Réception enregistrée.")
         return redirect("dossiers:detail", pk=pk)
     return render(
         request,
@@ -357,13 +448,16 @@ def dossier_decision(request, pk):
     if dossier.status != Dossier.Status.RECEIVED:
         messages.error(request, "Seul un dossier reçu peut être admis ou rejeté.")
         return redirect("dossiers:detail", pk=pk)
-    proposed, why = services.proposed_category(dossier)
+    proposal = services.proposal(dossier)
+    gaps = services.admission_gaps(dossier)
+    policy = services.admission_policy(dossier)
     form = forms.DecisionForm(
         request.POST or None,
         initial={
-            "category": proposed,
+            "category": proposal.category,
             "account_holder": dossier.trainee.full_name,
         },
+        exception_allowed=bool(gaps) and policy == "allowed_with_reason",
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -373,19 +467,21 @@ def dossier_decision(request, pk):
                     dossier,
                     request.user,
                     category=data["category"],
-                    proposed=proposed,
+                    proposed=proposal.category,
                     reason=data["category_reason"],
                     holder=data["account_holder"],
                     iban=data["iban"],
                     bic=data["bic"],
+                    exception_reason=data.get("exception_reason", ""),
                 )
                 messages.success(request, f"Le dossier {dossier.number} est admis.")
             else:
                 services.reject(dossier, request.user, reason=data["decision_reason"])
                 messages.success(request, f"Le dossier {dossier.number} est rejeté.")
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                for error in errors:
+            errors = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
+            for field, field_errors in errors.items():
+                for error in field_errors:
                     form.add_error(field if field in form.fields else None, error)
         else:
             return redirect("dossiers:detail", pk=pk)
@@ -395,7 +491,8 @@ def dossier_decision(request, pk):
         {
             "dossier": dossier,
             "form": form,
-            "proposed": proposed,
-            "why": why,
+            "proposal": proposal,
+            "gaps": gaps,
+            "policy": policy,
         },
     )

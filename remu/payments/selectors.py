@@ -16,7 +16,8 @@ from django.utils import timezone
 from remu.actions.models import TrainingAction
 from remu.attendance.models import Absence, AttendanceLine
 from remu.attendance.services import engine_absence
-from remu.dossiers.models import Dossier, DossierTransition
+from remu.dossiers.models import Dossier, DossierTransition, TravelSituation
+from remu.dossiers.travel import Travel
 from remu.rules.engine import Absence as EngineAbsence
 from remu.trainees.models import Trainee
 
@@ -53,6 +54,7 @@ class Payable:
     birth_date: dt.date
     nir: str
     name: str
+    pay_start: dt.date | None = None  # a relay after France Travail's ARE: paid from this day
 
 
 @dataclass(slots=True)
@@ -128,9 +130,10 @@ def payables(region, bounds: Bounds) -> list[Payable]:
             "enrollment__trainee__birth_name",
             "enrollment__trainee__usage_name",
             "enrollment__trainee__first_names",
+            "pay_start",
         )
     )
-    return [Payable(*row[:14], Trainee.name_of(*row[14:])) for row in rows]
+    return [Payable(*row[:14], Trainee.name_of(*row[14:17]), row[17]) for row in rows]
 
 
 def validated_lines(bounds: Bounds, upto: dt.date) -> list[ValidatedLine]:
@@ -163,6 +166,18 @@ def validated_lines(bounds: Bounds, upto: dt.date) -> list[ValidatedLine]:
     return list(by_id.values())
 
 
+def travel_situations(bounds: Bounds) -> dict[int, list[Travel]]:
+    """The travel situations of the chunk's dossiers, by dossier, in date order (one query)."""
+    found: dict[int, list[Travel]] = defaultdict(list)
+    for dossier_id, valid_from, distance, housing in (
+        TravelSituation.objects.filter(**enrollments_in(bounds, "dossier__enrollment_id"))
+        .order_by("dossier_id", "valid_from")
+        .values_list("dossier_id", "valid_from", "distance_km", "housing")
+    ):
+        found[dossier_id].append(Travel(valid_from, distance, housing))
+    return found
+
+
 def validated_in_month(bounds: Bounds, month: dt.date) -> set[int]:
     """The dossiers of the chunk with a validated line for the month."""
     return set(
@@ -186,6 +201,13 @@ def admission_days(bounds: Bounds) -> dict[int, dt.date]:
     ):
         days.setdefault(dossier_id, timezone.localdate(at))
     return days
+
+
+def statements_of_lines(line_ids) -> dict[int, int]:
+    """The attendance statement of each of these lines (an anomaly links to its line)."""
+    if not line_ids:
+        return {}
+    return dict(AttendanceLine.objects.filter(pk__in=line_ids).values_list("pk", "statement_id"))
 
 
 @dataclass(slots=True)

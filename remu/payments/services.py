@@ -22,10 +22,13 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from remu.attendance import closures
 from remu.attendance.services import build_case
+from remu.core.french import month_of, month_year
+from remu.dossiers.travel import in_force
 from remu.rules.calendar import month_bounds
 from remu.rules.engine import CaseError, default_tax_rate, entry_bonus
-from remu.rules.money import cents
+from remu.rules.money import cents, euros
 from remu.scales.selectors import engine as engine_for
 
 from . import bulk, selectors
@@ -35,28 +38,10 @@ CHUNK = 2000  # enrollments per transaction: a crash loses at most one chunk's w
 ZERO = Decimal("0.00")
 LABELS = dict(Component.choices)
 ANOMALIES_KEPT = 200  # a run's summary keeps the first ones (and their count)
-MONTHS = [
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-]
 
 
 class RunError(Exception):
     pass
-
-
-def month_label(month: dt.date) -> str:
-    return f"{MONTHS[month.month - 1]} {month.year}"
 
 
 def stale_after() -> dt.timedelta:
@@ -87,20 +72,55 @@ def chunks(ids: list[int], size: int):
         yield start + len(part), (part[0], part[-1])
 
 
+# -- anomalies -------------------------------------------------------------------------------
+
+
+def anomaly(text: str, kind: str, *, dossier: int, line: int | None = None) -> dict:
+    """An anomaly met by a run, with what causes it: the dossier, and the attendance line when
+    the month's statement is at fault (a run's page links to them). Older summaries hold plain
+    strings: the page shows those as text."""
+    return {"text": text, "kind": kind, "dossier": dossier, "line": line}
+
+
+def kept_anomalies(anomalies: list) -> list:
+    """The first anomalies, for a run's summary, each line's statement added (one query)."""
+    kept = anomalies[:ANOMALIES_KEPT]
+    statements = selectors.statements_of_lines({a["line"] for a in kept if a["line"]})
+    return [{**a, "statement": statements.get(a["line"])} for a in kept]
+
+
+def shown_anomalies(summary: dict | None) -> list[dict]:
+    """A run's anomalies for its page, all of one shape (an older summary's strings: text only)."""
+    blank = {"text": "", "kind": "", "dossier": None, "line": None, "statement": None}
+    return [
+        {**blank, **a} if isinstance(a, dict) else {**blank, "text": str(a)}
+        for a in (summary or {}).get("anomalies", [])
+    ]
+
+
 # -- dues ------------------------------------------------------------------------------------
 
 
-def compute_dues(ctx: RunContext, payables, bounds) -> tuple[list[dict], list[str]]:
+def compute_dues(ctx: RunContext, payables, bounds) -> tuple[list[dict], list[dict]]:
     """The dues of these dossiers' enrollments for every validated month of the run, and the
     entry bonuses, as rows for the ledger; plus the anomalies met."""
     region, rules = ctx.region, ctx.rules
     by_dossier = {p.dossier_id: p for p in payables}
     dues, anomalies = [], []
-    for line in selectors.validated_lines(bounds, ctx.month):
+    lines = selectors.validated_lines(bounds, ctx.month)
+    travels = selectors.travel_situations(bounds)
+    closed = defaultdict(list)  # dossier -> (month, centre-closure days) of its validated lines
+    for line in lines:
+        closed[line.dossier_id].append(
+            (line.month, closures.closure_days(line.month, line.absences))
+        )
+    for line in lines:
         payable = by_dossier.get(line.dossier_id)
         if payable is None:
             continue
         action = ctx.actions[payable.action_id]
+        travel = in_force(travels.get(line.dossier_id, []), max(line.month, payable.entry_date))
+        window = closures.window_months(rules.options(region.parameter_set, line.month))
         case = build_case(
             line_id=line.id,
             month=line.month,
@@ -117,11 +137,24 @@ def compute_dues(ctx: RunContext, payables, bounds) -> tuple[list[dict], list[st
             weekly_hours=payable.weekly_hours or action.weekly_hours,
             prior_monthly_salary=payable.prior_monthly_salary,
             training_total_hours=action.total_hours,
+            pay_start=payable.pay_start,
+            distance_km=travel.distance_km if travel else None,
+            housing=travel.housing if travel else False,
+            prior_closure_days_paid=closures.prior_days(
+                payable.entry_date, line.month, window, closed[line.dossier_id]
+            ),
         )
         try:
             result = rules.compute(case)
         except CaseError as exc:
-            anomalies.append(f"{payable.name} ({line.month:%m/%Y}) : {exc.message}")
+            anomalies.append(
+                anomaly(
+                    f"{payable.name} ({line.month:%m/%Y}) : {exc.message}",
+                    "attendance",
+                    dossier=payable.dossier_id,
+                    line=line.id,
+                )
+            )
             continue
         for component, amount in (
             (Component.REMUNERATION, result.remuneration),
@@ -139,7 +172,11 @@ def compute_dues(ctx: RunContext, payables, bounds) -> tuple[list[dict], list[st
                         "version_label": result.version_label,
                     }
                 )
-    with_bonus = [p for p in payables if ctx.actions[p.action_id].entry_bonus]
+    # A trainee who entered on France Travail's ARE gets no entry bonus, even when the Region
+    # takes over later (seed 001 §3.5: « ni des aides connexes »).
+    with_bonus = [
+        p for p in payables if ctx.actions[p.action_id].entry_bonus and p.pay_start is None
+    ]
     admitted = selectors.admission_days(bounds) if with_bonus else {}
     for payable in with_bonus:
         day = admitted.get(payable.dossier_id, ctx.today)
@@ -235,7 +272,7 @@ class Orders:
             "totals": {k: str(v) for k, v in self.totals.items()},
             "lines": self.lines,
             "debts": self.run.debts.count(),
-            "anomalies": self.anomalies[:ANOMALIES_KEPT],
+            "anomalies": kept_anomalies(self.anomalies),
             "anomaly_count": len(self.anomalies),
         }
 
@@ -265,7 +302,11 @@ class Preview:
                 and (dossier.exit_date is None or dossier.exit_date >= month)
             ):
                 self.missing.append(
-                    f"{dossier.name} : admis, sans présence validée pour {month_label(month)}"
+                    anomaly(
+                        f"{dossier.name} : admis, sans présence validée pour {month_year(month)}",
+                        "no_attendance",
+                        dossier=dossier.dossier_id,
+                    )
                 )
         created, anomalies = _order_chunk(ctx, self.run, bounds, dossiers, write=False)
         for payment in created:
@@ -286,7 +327,7 @@ class Preview:
                 name: {"count": row["count"], "total": str(row["total"])}
                 for name, row in self.per_programme.items()
             },
-            "anomalies": anomalies[:ANOMALIES_KEPT],
+            "anomalies": kept_anomalies(anomalies),
             "anomaly_count": len(anomalies),
         }
 
@@ -305,7 +346,9 @@ def _order_chunk(ctx: RunContext, run, bounds, dossiers, *, write=True):
                 if dossier.bank_details_rejected
                 else "coordonnées bancaires manquantes"
             )
-            anomalies.append(f"{dossier.name} : {why}")
+            anomalies.append(
+                anomaly(f"{dossier.name} : {why}", "bank_details", dossier=dossier.dossier_id)
+            )
         else:
             payable[dossier.enrollment_id] = dossier
     if not payable:
@@ -330,11 +373,15 @@ def _order_chunk(ctx: RunContext, run, bounds, dossiers, *, write=True):
         difference = due.get(key, ZERO) - ordered.get(key, ZERO)
         if difference == 0:
             continue
-        regularisation = key in ordered
+        # A month already paid: what it adds (an allowance left out, a correction) is a
+        # regularisation, and the advice says so.
+        regularisation = key in ordered or (enrollment_id, month, Component.REMUNERATION) in ordered
+        # The entry bonus is paid once: its line names the month it is paid for.
+        of = (", au titre " if component == Component.ENTRY_BONUS else " ") + month_of(month)
         label = (
-            f"Régularisation : {LABELS[component].lower()} de {month_label(month)}"
+            f"Régularisation : {LABELS[component].lower()}{of}"
             if regularisation
-            else f"{LABELS[component]} de {month_label(month)}"
+            else f"{LABELS[component]}{of}"
         )
         if difference < 0:
             new_debts.append(
@@ -366,7 +413,7 @@ def _order_chunk(ctx: RunContext, run, bounds, dossiers, *, write=True):
             debt.taken += take
             offset += take
         if offset:
-            label += f" (dont {offset} € retenus sur un trop-perçu)"
+            label += f" (dont {euros(offset)} retenus sur un trop-perçu)"
         new_payments.append(
             {
                 "region_id": region.pk,

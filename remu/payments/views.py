@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from remu.core.tenancy import require_agent
 from remu.core.views_generic import paginate
 from remu.dossiers.selectors import dossiers_for
+from remu.rules.money import euros
 
 from . import forms, operations, services
 from .models import Payment, PaymentRun, SepaFile
@@ -62,6 +63,7 @@ def run_detail(request, pk):
             "debts": run.debts.select_related("enrollment__trainee"),
             "sepa_files": run.sepa_files.all(),
             "pending": run.payments.filter(status="pending").count(),
+            "anomalies": services.shown_anomalies(run.summary),
         },
     )
 
@@ -85,7 +87,7 @@ def sepa_export(request, pk):
         for message in exc.messages:
             messages.error(request, message)
         return redirect("payments:run", pk=run.pk)
-    messages.success(request, f"Fichier SEPA créé : {sepa.count} virement(s), {sepa.total} €.")
+    messages.success(request, f"Fichier SEPA créé : {sepa.count} virement(s), {euros(sepa.total)}.")
     return redirect("payments:run", pk=run.pk)
 
 

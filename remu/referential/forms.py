@@ -1,7 +1,8 @@
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS
 
-from remu.core.forms import AddressFormMixin, BicField, DateInput, IbanField, StyledModelForm
+from remu.communes.forms import AddressFormMixin
+from remu.core.forms import BicField, DateInput, IbanField, StyledModelForm
 
 from .models import Campaign, CampaignDocument, Programme, Provider, Region
 

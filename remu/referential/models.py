@@ -2,7 +2,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
-from remu.core.models import AddressFields, TimestampedModel, scoped
+from remu.communes.models import AddressFields
+from remu.core.models import TimestampedModel, scoped
 
 from .validators import validate_siret
 

@@ -44,9 +44,6 @@ urlpatterns = [
         views.ProviderUpdateView.as_view(),
         name="provider_update",
     ),
-    path("region/organismes/<int:pk>/inviter/", views.provider_invite, name="provider_invite"),
-    path("region/acces/<int:pk>/renvoyer/", views.membership_resend, name="membership_resend"),
-    path("region/acces/<int:pk>/retirer/", views.membership_remove, name="membership_remove"),
     path("logo/<slug:code>/", views.region_logo, name="region_logo"),
     path("region/parametres/", views.region_settings, name="region_settings"),
 ]

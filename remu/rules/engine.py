@@ -143,6 +143,10 @@ class Case:
     # Weekly hours that change during the training (mixed full-time / part-time paths, seed
     # 001 §1.6): each period is paid by its own rule, see Engine._periods.
     weekly_hours_periods: tuple[HoursPeriod, ...] = ()
+    # The Region pays from this day only (a relay after France Travail's ARE, seed 001 §3.5.2):
+    # days before it are outside the paid span, like days before entry; `pay_start_note` says why.
+    pay_start: dt.date | None = None
+    pay_start_note: str = ""
 
 
 @dataclass(slots=True)
@@ -463,6 +467,15 @@ class Engine:
             start = entry if entry > first else first
             end = exit_date if exit_date is not None and exit_date < last else last
             present = case.hours_present
+            if case.pay_start is not None and case.pay_start > start:
+                # The relay's first day (admission): the caller counts part-time hours from it.
+                start = case.pay_start
+                if explain:
+                    note = f" ({case.pay_start_note})" if case.pay_start_note else ""
+                    lines.append(
+                        f"Rémunération par la Région à partir du {fr(case.pay_start)}{note}"
+                        + (" : aucun jour rémunéré ce mois-ci" if start > end else "")
+                    )
             if (
                 case.pay_from is not None
                 or case.pay_until is not None
@@ -531,8 +544,8 @@ class Engine:
                 if explain:
                     lines.append(f"{paid}/30 × {euros(monthly)} = {euros(remuneration)}")
             else:
-                if present is None and start > end:
-                    present = ZERO  # a month with no paid day (a complement after the exit)
+                if start > end:
+                    present = ZERO  # no paid day this month: no paid hour either
                 if present is None:
                     raise CaseError(
                         "hours_present",
@@ -584,7 +597,10 @@ class Engine:
                         f"n'est versée que pour les formations de plus de {threshold} h"
                     )
 
-            if case.distance_km is not None or case.training_total_hours is not None:
+            if start > end:
+                allowances = ZERO  # allowances follow the pay (seed 001 annex 1, note 1)
+                gross = remuneration
+            elif case.distance_km is not None or case.training_total_hours is not None:
                 if fraction is None:
                     fraction = FRACTIONS[paid_thirtieths]
                 allowances = self._allowances(case, options, fraction, lines, age)

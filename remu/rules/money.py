@@ -3,7 +3,7 @@
 from decimal import ROUND_HALF_UP, Decimal
 
 CENT = Decimal("0.01")
-THOUSANDS = " "
+THOUSANDS = "\xa0"  # no-break space, as Django's French THOUSAND_SEPARATOR
 ZERO = Decimal("0.00")
 
 
@@ -12,7 +12,7 @@ def cents(value: Decimal) -> Decimal:
 
 
 def euros(value: Decimal) -> str:
-    """1234.5 -> « 1 234,50 € »."""
+    """1234.5 -> « 1 234,50 € » (a no-break space between the thousands)."""
     sign = "-" if value < 0 else ""
     whole, _, frac = f"{abs(cents(value)):.2f}".partition(".")
     groups = []

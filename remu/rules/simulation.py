@@ -33,6 +33,7 @@ def simulate(
     distance_km: Decimal | None = None,
     housing: bool = False,
     distance_learning: bool = False,
+    training_total_hours: Decimal | None = None,
     **facts,
 ) -> Simulation:
     """`facts`: further Case fields the estimate should take into account (special publics'
@@ -58,6 +59,7 @@ def simulate(
             prior_monthly_salary=situation.prior_salary,
             distance_km=distance_km,
             housing=housing,
+            training_total_hours=training_total_hours,
             distance_learning=distance_learning,
             **facts,
         )

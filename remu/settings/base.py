@@ -42,6 +42,11 @@ INSTALLED_APPS = [
     "remu.api",
     "remu.payments",
     "remu.simulator",
+    "remu.home",
+    "remu.demo",
+    # Last: its templates are overridden by remu.api's; its static files serve Swagger UI
+    # at /api/docs (ninja falls back to a CDN when it is not installed).
+    "ninja",
 ]
 
 MIDDLEWARE = [
@@ -105,7 +110,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "core:home"
+LOGIN_REDIRECT_URL = "home:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 PASSWORD_RESET_TIMEOUT = 3 * 24 * 3600  # an invitation link stays valid three days
 
@@ -122,6 +127,8 @@ LANGUAGE_CODE = "fr-fr"
 LANGUAGES = [("fr", "Français")]
 TIME_ZONE = "Europe/Paris"
 USE_I18N = True
+# Numbers in templates as French readers expect them: 1 234,56 (ids in attributes: |unlocalize).
+USE_THOUSAND_SEPARATOR = True
 USE_TZ = True
 
 STATIC_URL = "/static/"

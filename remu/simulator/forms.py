@@ -34,6 +34,14 @@ class SimulatorForm(StyledForm):
         decimal_places=1,
         required=False,
     )
+    training_total_hours = forms.IntegerField(
+        label="Durée totale de la formation (heures)",
+        min_value=1,
+        max_value=9999,
+        required=False,
+        help_text="Certaines régions ne rémunèrent que les formations d'une durée minimale "
+        "et versent des indemnités selon la durée.",
+    )
     unemployment_benefit = forms.ChoiceField(
         label="Percevez-vous l'allocation chômage (ARE) de France Travail ?",
         choices=YES_NO,

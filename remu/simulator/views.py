@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django.contrib.auth.decorators import login_not_required
 from django.shortcuts import render
 
@@ -33,6 +35,11 @@ def simulator(request):
                     distance_km=data["distance_km"],
                     housing=data["housing"],
                     distance_learning=data["distance_learning"],
+                    training_total_hours=(
+                        Decimal(data["training_total_hours"])
+                        if data["training_total_hours"]
+                        else None
+                    ),
                 )
             except CaseError as exc:
                 error = exc.message

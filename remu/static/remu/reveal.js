@@ -24,3 +24,10 @@ document.addEventListener("DOMContentLoaded", () => {
     new bootstrap.Tooltip(el);
   }
 });
+
+// Links of an error summary to a field in another tab (data-show-tab): show the tab first.
+document.addEventListener("click", (event) => {
+  const link = event.target.closest("a[data-show-tab]");
+  const tab = link && document.getElementById(`tab-${link.dataset.showTab}`);
+  if (tab && window.bootstrap) bootstrap.Tab.getOrCreateInstance(tab).show();
+});

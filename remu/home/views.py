@@ -1,27 +1,29 @@
 from django.db.models import Count, Q
 from django.shortcuts import redirect, render
+from django.utils import timezone
 
 from remu.actions.models import TrainingAction
 from remu.actions.selectors import actions_for
-from remu.attendance.selectors import late_statements
 from remu.core.tenancy import require_agent, require_provider
 from remu.referential.models import Campaign, Programme, Provider
 from remu.referential.selectors import documents_for
 from remu.trainees.models import Enrollment
 
+from . import todo
+
 
 def home(request):
     """Sends each role to its own area."""
     if request.tenant.is_agent:
-        return redirect("core:agent_dashboard")
+        return redirect("home:agent_dashboard")
     if request.tenant.is_provider:
-        return redirect("core:provider_home")
-    return render(request, "core/no_access.html", status=403)
+        return redirect("home:provider_home")
+    return render(request, "home/no_access.html", status=403)
 
 
 def provider_home(request):
-    """Provider home (seed 000 « Page d'accueil »): campaign and programme choice, the
-    provider's actions, and the campaign's documents to download."""
+    """Provider home (seed 000 « Page d'accueil »): what to do, then the campaign and programme
+    choice, the provider's actions, and the campaign's documents to download."""
     require_provider(request)
     tenant = request.tenant
     actions = actions_for(tenant).with_trainee_counts().order_by("planned_start", "number")
@@ -43,10 +45,9 @@ def provider_home(request):
     if programme:
         actions = actions.filter(programme=programme)
     documents = documents_for(tenant).filter(campaign=campaign) if campaign else []
-    late = late_statements(tenant)
     return render(
         request,
-        "core/provider_home.html",
+        "home/provider_home.html",
         {
             "campaigns": campaigns,
             "campaign": campaign,
@@ -54,7 +55,7 @@ def provider_home(request):
             "programme": programme,
             "actions": actions,
             "documents": documents,
-            "late": late,
+            "items": todo.provider_items(tenant, timezone.localdate()),
         },
     )
 
@@ -66,6 +67,7 @@ def _chosen(options, raw):
 
 
 def agent_dashboard(request):
+    """The agents' home: what to do (each count links to its list), then the region's figures."""
     require_agent(request)
     tenant = request.tenant
     actions = TrainingAction.objects.for_tenant(tenant)
@@ -76,8 +78,9 @@ def agent_dashboard(request):
     )
     return render(
         request,
-        "core/agent_dashboard.html",
+        "home/agent_dashboard.html",
         {
+            "items": todo.agent_items(tenant, timezone.localdate()),
             "counts": counts,
             "campaign_count": Campaign.objects.for_tenant(tenant).count(),
             "provider_count": Provider.objects.for_tenant(tenant).count(),

@@ -11,14 +11,17 @@ from decimal import Decimal
 
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.utils import timezone
 from faker import Faker
 
 from remu.accounts.models import ProviderMembership, User
 from remu.actions.models import ActionPeriod, TrainingAction
+from remu.attendance.models import Withdrawal
+from remu.attendance.services import declare_withdrawal
 from remu.communes.models import Commune
 from remu.dossiers import nir
-from remu.dossiers.models import Dossier
-from remu.dossiers.services import assign_number, ensure_market_drafts, transition
+from remu.dossiers.models import DocumentRequest, Dossier
+from remu.dossiers.services import assign_number, ensure_market_drafts, receive, transition
 from remu.referential.models import Campaign, CampaignDocument, Programme, Provider, Region
 from remu.trainees.models import Enrollment, Trainee
 
@@ -46,6 +49,17 @@ GUIDE_PDF = (
 class DemoLogin:
     email: str
     role: str
+    what: str  # what the account gives access to, in French
+
+
+def logins_table(logins: list[DemoLogin]) -> list[str]:
+    """The demo accounts as printed by `seed_demo` (and so by `make run`)."""
+    width = max(len(login.email) for login in logins)
+    return [
+        f"Comptes de démonstration (mot de passe : {DEMO_PASSWORD}) :",
+        f"  {'Identifiant':<{width}}  Accès",
+        *(f"  {login.email:<{width}}  {login.what}" for login in logins),
+    ]
 
 
 def nir_for(civility: str, birth: date, commune: Commune, order: int) -> str:
@@ -54,7 +68,7 @@ def nir_for(civility: str, birth: date, commune: Commune, order: int) -> str:
     return body + nir.key_for(body)
 
 
-def _user(email, *, role, first_name, last_name, region=None, rules_admin=False, logins=None):
+def _user(email, *, role, what, first_name, last_name, region=None, rules_admin=False, logins=None):
     user, created = User.objects.get_or_create(
         email=email,
         defaults={
@@ -68,7 +82,7 @@ def _user(email, *, role, first_name, last_name, region=None, rules_admin=False,
     if created:
         user.set_password(DEMO_PASSWORD)
         user.save()
-    logins.append(DemoLogin(email, role))
+    logins.append(DemoLogin(email, role, what))
     return user
 
 
@@ -94,6 +108,7 @@ def seed_demo() -> list[DemoLogin]:
     _user(
         "agent@cvl.remu.local",
         role=User.Role.AGENT,
+        what="Agent de la Région (instruction, présences, paiements)",
         first_name="Camille",
         last_name="Martin",
         region=region,
@@ -102,6 +117,7 @@ def seed_demo() -> list[DemoLogin]:
     _user(
         "regles@cvl.remu.local",
         role=User.Role.AGENT,
+        what="Agent, administrateur des règles (barèmes, paramètres de la Région)",
         first_name="Dominique",
         last_name="Bernard",
         region=region,
@@ -169,6 +185,7 @@ def seed_demo() -> list[DemoLogin]:
         user = _user(
             email,
             role=User.Role.PROVIDER,
+            what=f"Organisme : {name}",
             first_name="Alex",
             last_name=name.split()[0].title(),
             logins=logins,
@@ -180,6 +197,7 @@ def seed_demo() -> list[DemoLogin]:
     multi = _user(
         "multi@demo.remu.local",
         role=User.Role.PROVIDER,
+        what=f"Deux organismes : {providers[0].name}, {providers[1].name}",
         first_name="Sacha",
         last_name="Petit",
         logins=logins,
@@ -263,6 +281,7 @@ def seed_demo() -> list[DemoLogin]:
     ensure_market_drafts(actions)  # market actions: a draft dossier per enrolled trainee
     _seed_admissions(actions, User.objects.get(email="agent@cvl.remu.local"))
     _seed_attendance(TrainingAction.objects.get(number="CVL-2026-005"))
+    _seed_to_dos(User.objects.get(email="agent@cvl.remu.local"))
     return logins
 
 
@@ -285,6 +304,58 @@ def _seed_attendance(action):
 
 
 DEMO_IBAN = "FR7630006000011234567890189"
+
+
+def _seed_to_dos(agent):
+    """Something on each home's to-do list: three drafts validated by their provider 12, 6 and
+    2 days ago, the second received with a document requested, and one dropout to decide."""
+    if DocumentRequest.objects.filter(dossier__region=agent.region).exists():
+        return  # seeded already (only this step asks for a document)
+    drafts = list(
+        Dossier.objects.filter(region=agent.region, status=Dossier.Status.DRAFT, kind="RS1")
+        .select_related("enrollment__trainee", "action__provider")
+        .order_by("pk")[:3]
+    )
+    for days, dossier in zip((12, 6, 2), drafts, strict=False):
+        provider_user = dossier.action.provider.memberships.first().user
+        assign_number(dossier)
+        dossier.account_holder = dossier.enrollment.trainee.full_name
+        dossier.iban, dossier.bic = DEMO_IBAN, "BNPAFRPP"
+        dossier.save()
+        transition(dossier, "submitted", provider_user, "Validation par l'organisme")
+        dossier.transitions.filter(to_status="submitted").update(
+            at=timezone.now() - timedelta(days=days)
+        )
+        if days == 6:
+            receive(
+                dossier,
+                agent,
+                reception_date=date.today(),
+                reviews={},
+                requests=[("RIB", "Le RIB joint est illisible.")],
+            )
+    enrollment = (
+        Enrollment.objects.filter(
+            action__region=agent.region,
+            status=Enrollment.Status.ACTIVE,
+            dossiers__status=Dossier.Status.ADMITTED,
+        )
+        .exclude(action__number="CVL-2026-005")  # its months are entered and validated
+        .select_related("action__provider")
+        .order_by("pk")
+        .first()
+    )
+    if (
+        enrollment is not None
+        and not Withdrawal.objects.filter(enrollment__action__region=agent.region).exists()
+    ):
+        declare_withdrawal(
+            enrollment,
+            reason="job",
+            exit_date=max(enrollment.entry_date, date.today() - timedelta(days=3)),
+            comment="Reprise d'un emploi en CDI.",
+            user=enrollment.action.provider.memberships.first().user,
+        )
 
 
 def _seed_admissions(actions, agent):

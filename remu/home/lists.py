@@ -1,0 +1,43 @@
+"""The lists behind the home pages' to-do items that no other page shows as such."""
+
+from django.shortcuts import render
+from django.utils import timezone
+
+from remu.attendance.selectors import late_statements, statements_to_enter
+from remu.core.tenancy import require_agent, require_provider
+from remu.core.views_generic import paginate
+
+from . import todo
+
+
+def statements(request):
+    """The provider's attendance statements to enter before their deadline, and the late ones."""
+    require_provider(request)
+    today = timezone.localdate()
+    return render(
+        request,
+        "home/statements.html",
+        {
+            "to_enter": statements_to_enter(request.tenant, today),
+            "late": late_statements(request.tenant, today),
+        },
+    )
+
+
+def runs_todo(request):
+    """Months to pay (attendance validated since their last run) and runs waiting for the
+    agent: a preview to confirm, a SEPA file to export."""
+    require_agent(request)
+    page, query = paginate(request, todo.runs_to_confirm(request.tenant))
+    return render(
+        request,
+        "home/runs_todo.html",
+        {"months": todo.months_to_prepare(request.tenant), "page": page, "query": query},
+    )
+
+
+def debts(request):
+    """What trainees still owe after an overpayment, oldest first."""
+    require_agent(request)
+    page, query = paginate(request, todo.open_debts(request.tenant))
+    return render(request, "home/debts.html", {"page": page, "query": query})

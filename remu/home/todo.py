@@ -1,0 +1,156 @@
+"""What each role has to do: the to-do items of the home pages, each a count with the link to
+the list of exactly those items."""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Exists, Max, OuterRef, Q
+from django.urls import reverse
+from django.utils.formats import date_format
+
+from remu.attendance.models import AttendanceLine, Withdrawal
+from remu.attendance.selectors import late_statements, statements_to_enter
+from remu.dossiers import selectors as dossier_selectors
+from remu.dossiers.models import Dossier
+from remu.payments.models import Debt, Payment, PaymentRun
+
+
+@dataclass
+class Item:
+    label: str
+    count: int
+    url: str
+    detail: str = ""
+
+
+def _days(n: int) -> str:
+    return f"{n} jour{'s' if n > 1 else ''}"
+
+
+def agent_items(tenant, today: dt.date) -> list[Item]:
+    dossiers = dossier_selectors.to_instruct(Dossier.objects.for_tenant(tenant))
+    oldest = dossiers.values_list("submitted_at", flat=True).first()
+    to_prepare = months_to_prepare(tenant)
+    return [
+        Item(
+            "Dossiers à instruire",
+            dossiers.count(),
+            reverse("dossiers:list") + "?todo=instruct",
+            f"le plus ancien attend depuis {_days((today - oldest.date()).days)}" if oldest else "",
+        ),
+        Item(
+            "Abandons à décider",
+            Withdrawal.objects.for_tenant(tenant).filter(status=Withdrawal.Status.DECLARED).count(),
+            reverse("attendance:withdrawals"),
+        ),
+        Item(
+            "États de présence en retard",
+            len(late_statements(tenant, today)),
+            reverse("attendance:late"),
+        ),
+        Item(
+            "Mois à payer (série à préparer)",
+            len(to_prepare),
+            reverse("home:runs_todo") + "#a-preparer",
+            ", ".join(date_format(m, "F Y") for m in to_prepare),
+        ),
+        Item(
+            "Séries à confirmer ou à exporter (SEPA)",
+            runs_to_confirm(tenant).count(),
+            reverse("home:runs_todo") + "#a-confirmer",
+        ),
+        Item(
+            "Virements rejetés : coordonnées bancaires à corriger",
+            dossier_selectors.with_rejected_bank_details(
+                Dossier.objects.for_tenant(tenant)
+            ).count(),
+            reverse("dossiers:list") + "?todo=bank",
+        ),
+        Item("Trop-perçus à suivre", open_debts(tenant).count(), reverse("home:debts")),
+    ]
+
+
+def provider_items(tenant, today: dt.date) -> list[Item]:
+    dossiers = Dossier.objects.for_tenant(tenant)
+    to_enter = statements_to_enter(tenant, today)
+    late = late_statements(tenant, today)
+    requests = dossier_selectors.open_document_requests(tenant).count()
+    first_due = min((row["due"] for row in to_enter), default=None)
+    return [
+        Item(
+            "États de présence à saisir avant l'échéance",
+            len(to_enter),
+            reverse("home:statements") + "#a-saisir",
+            f"à valider avant le {date_format(first_due, 'j F Y')}" if first_due else "",
+        ),
+        Item(
+            "États de présence en retard",
+            len(late),
+            reverse("home:statements") + "#en-retard",
+            f"le plus ancien : {date_format(min(r['month'] for r in late), 'F Y')}" if late else "",
+        ),
+        Item(
+            "Dossiers avec des pièces demandées par la Région",
+            dossier_selectors.with_open_requests(dossiers).count(),
+            reverse("dossiers:list") + "?todo=requested",
+            f"{requests} pièce{'s' if requests > 1 else ''} à envoyer" if requests else "",
+        ),
+        Item(
+            "Dossiers en brouillon",
+            dossiers.filter(status=Dossier.Status.DRAFT).count(),
+            reverse("dossiers:list") + "?status=draft",
+        ),
+    ]
+
+
+def months_to_prepare(tenant) -> list[dt.date]:
+    """Months with attendance validated since the last run that paid them (a run pays its
+    month and the months before it), oldest first."""
+    validated = (
+        AttendanceLine.objects.for_tenant(tenant)
+        .filter(status=AttendanceLine.Status.VALIDATED)
+        .values("statement__month")
+        .annotate(last=Max("validated_at"))
+    )
+    runs = list(
+        PaymentRun.objects.for_tenant(tenant)
+        .filter(is_preview=False, status=PaymentRun.Status.DONE)
+        .values_list("month", "finished_at")
+    )
+    months = []
+    for row in validated:
+        month = row["statement__month"]
+        paid = max((at for m, at in runs if m >= month and at), default=None)
+        if paid is None or row["last"] > paid:
+            months.append(month)
+    return sorted(months)
+
+
+def runs_to_confirm(tenant):
+    """Finished previews no run or newer preview followed (« Lancer la série » is waiting), and
+    runs with lines not yet sent to the paymaster (the SEPA file to export)."""
+    same = {
+        "region": OuterRef("region"),
+        "kind": OuterRef("kind"),
+        "month": OuterRef("month"),
+        "created_at__gt": OuterRef("created_at"),
+    }
+    followed = PaymentRun.objects.filter(**same).exclude(status=PaymentRun.Status.INTERRUPTED)
+    pending = Payment.objects.filter(run=OuterRef("pk"), status=Payment.Status.PENDING)
+    return (
+        PaymentRun.objects.for_tenant(tenant)
+        .filter(status=PaymentRun.Status.DONE)
+        .filter((Q(is_preview=True) & ~Exists(followed)) | (Q(is_preview=False) & Exists(pending)))
+        .select_related("created_by")
+        .order_by("-created_at")
+    )
+
+
+def open_debts(tenant):
+    """What trainees still owe (overpayments not yet offset)."""
+    return (
+        Debt.objects.for_tenant(tenant)
+        .filter(remaining__gt=0)
+        .select_related("enrollment__trainee", "enrollment__action", "run")
+        .order_by("created_at", "pk")
+    )

@@ -1,0 +1,51 @@
+"""The trainee's page: it gathers dossiers, attendance and payments, so it lives above them."""
+
+from django.shortcuts import get_object_or_404, render
+
+from remu.attendance.models import AttendanceLine
+from remu.dossiers.models import Dossier
+from remu.payments.models import DueAmount, Payment
+from remu.trainees.models import Enrollment, Trainee
+
+
+def trainee_detail(request, pk):
+    """The trainee's page (seed 000 « Détail du stagiaire »): actions, dossiers and their
+    history, the scales applied, payments with their status, absences, payment advices."""
+    trainee = get_object_or_404(Trainee.objects.for_tenant(request.tenant), pk=pk)
+    enrollments = Enrollment.objects.for_tenant(request.tenant).filter(trainee=trainee)
+    enrollments = enrollments.select_related("action").prefetch_related(
+        "withdrawals__declared_by", "withdrawals__decided_by"
+    )
+    lines = (
+        AttendanceLine.objects.filter(enrollment__in=enrollments)
+        .select_related("statement__action")
+        .prefetch_related("absences")
+        .order_by("-statement__month")
+    )
+    dossiers = (
+        Dossier.objects.for_tenant(request.tenant)
+        .filter(enrollment__trainee=trainee)
+        .prefetch_related("transitions__by")
+    )
+    payments = (
+        Payment.objects.for_tenant(request.tenant)
+        .filter(enrollment__trainee=trainee)
+        .order_by("-month", "component", "-created_at")
+    )
+    dues = (
+        DueAmount.objects.for_tenant(request.tenant)
+        .filter(enrollment__trainee=trainee, component="remuneration")
+        .order_by("month")
+    )
+    return render(
+        request,
+        "home/trainee_detail.html",
+        {
+            "trainee": trainee,
+            "enrollments": enrollments,
+            "lines": lines,
+            "dossiers": dossiers,
+            "payments": payments,
+            "dues": dues,
+        },
+    )
