@@ -147,12 +147,14 @@ def compute_dues(
             weekly_hours=payable.weekly_hours or action.weekly_hours,
             prior_monthly_salary=payable.prior_monthly_salary,
             training_total_hours=action.total_hours,
+            pay_start=payable.pay_start,
             distance_km=travel.distance_km if travel else None,
             housing=travel.housing if travel else False,
             prior_closure_days_paid=closures.prior_days(
                 payable.entry_date, line.month, window, closed[line.dossier_id]
             ),
-            entry_bonus_granted=action.entry_bonus,
+            # never for a trainee admitted on ARE (seed 001 §3.5: « ni des aides connexes »)
+            entry_bonus_granted=action.entry_bonus and payable.pay_start is None,
             entry_bonus_paid=bonus_month[payable.enrollment_id] != line.month,
             distance_learning=action.distance_learning,
         )
