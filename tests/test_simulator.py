@@ -68,8 +68,9 @@ def test_the_bonus_where_the_action_grants_it_and_the_contributions_apart(client
 
 def test_a_france_travail_relay_and_a_resignation_restrict_the_month(client, db):
     relay = {**BASE, "unemployment_benefit": "oui", "benefit_end": "2026-10-15"}
-    page = text(client.get(reverse("simulator:simulate"), relay))
+    page = text(client.get(reverse("simulator:simulate"), {**relay, "entry_bonus_granted": "on"}))
     assert "France Travail continue" not in page
+    assert "Aide forfaitaire à l'entrée (une fois" not in page  # not after an ARE relay
     assert "Relais France Travail : allocation jusqu'au 15/10/2026" in page
     assert "rémunération à partir du 16/10/2026" in page
     resigned = {**BASE, "region": "bourgogne-franche-comte", "resigned_contract_end": "2026-09-01"}

@@ -52,9 +52,12 @@ def simulator(request):
             "simulation": simulation,
             "error": error,
             "france_travail": france_travail,
-            # the bonus comes with the first month, where the action grants it (engine's amount)
+            # the bonus comes with the first month, where the action grants it (engine's amount);
+            # never after a France Travail relay (seed 001 §3.5: « ni des aides connexes »)
             "entry_bonus": simulation.entry_bonus
-            if simulation and form.cleaned_data["entry_bonus_granted"]
+            if simulation
+            and form.cleaned_data["entry_bonus_granted"]
+            and form.cleaned_data["unemployment_benefit"] != "oui"
             else None,
         },
     )
