@@ -17,6 +17,7 @@ DOCUMENT_TYPES = {
     "RQTH": "Reconnaissance de la qualité de travailleur handicapé (RQTH) en cours de validité",
     "PAY_SLIPS": "Bulletins de salaire justifiant l'activité salariée antérieure",
     "NON_SALARIED_PROOF": "Justificatif d'activité non salariée (Kbis, URSSAF)",
+    "RESIGNATION": "Lettre de démission et certificat de travail (date réelle de fin du contrat)",
     "CAF": "Attestation de droits CAF (RSA)",
     "ASS_NOTICE": "Notification d'ASS",
     "YOUTH_GUARANTEE": "Attestation de la Garantie jeunes (Mission locale)",
@@ -71,6 +72,10 @@ def required_documents(dossier, age_at_entry: int | None) -> list[str]:
         docs.append("PAY_SLIPS")
     if dossier.non_salaried:
         docs.append("NON_SALARIED_PROOF")
+    if dossier.resignation:
+        docs.append("RESIGNATION")
+    if dossier.residence_permit_until and "RESIDENCE_PERMIT" not in docs:
+        docs.append("RESIDENCE_PERMIT")
     if dossier.rsa:
         docs.append("CAF")
     if dossier.ass:

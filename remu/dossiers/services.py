@@ -19,8 +19,9 @@ from remu.rules.situation import Situation, propose_category
 from remu.scales.selectors import engine
 from remu.trainees.models import Enrollment, Trainee
 
+from . import deadlines, nir
 from . import documents as docs
-from . import nir
+from . import provisional as provisional_admission
 from .models import (
     DocumentRequest,
     Dossier,
@@ -149,6 +150,12 @@ def missing_documents(dossier: Dossier) -> list[str]:
     return [d for d in required_documents(dossier) if d not in present]
 
 
+def unaccepted_documents(dossier: Dossier) -> list[str]:
+    """The required documents an agent has not accepted (yet)."""
+    accepted = {d.doc_type for d in dossier.documents.all() if d.review == "accepted"}
+    return [d for d in required_documents(dossier) if d not in accepted]
+
+
 def consistency_errors(dossier: Dossier) -> dict[str, list[str]]:
     """Every check « Valider » runs, by field, in French."""
     errors: dict[str, list[str]] = {}
@@ -215,6 +222,15 @@ def consistency_errors(dossier: Dossier) -> dict[str, list[str]]:
             add("rqth_valid_until", "Indiquez la date de fin de validité de la RQTH.")
         if dossier.non_salaried and not (dossier.non_salaried_from and dossier.non_salaried_to):
             add("non_salaried_from", "Indiquez les dates de l'activité non salariée.")
+        if dossier.resignation and not dossier.contract_end_date:
+            add("contract_end_date", "Indiquez la date réelle de fin du contrat.")
+        start = dossier.real_start or dossier.enrollment.entry_date
+        if dossier.residence_permit_until and start and dossier.residence_permit_until < start:
+            add(
+                "residence_permit_until",
+                "Le titre de séjour a expiré avant l'entrée en formation : joignez le titre en "
+                "cours de validité.",
+            )
     if dossier.kind == Dossier.Kind.RS2 and not dossier.journeys.exists():
         add("journeys", "Déclarez au moins un trajet.")
     if action.kind == action.Kind.MARKET:
@@ -235,6 +251,10 @@ def submit(dossier: Dossier, user) -> None:
     errors = consistency_errors(dossier)
     if errors:
         raise ValidationError(errors)
+    due = deadlines.due_at(dossier)
+    if due is not None and timezone.now() >= due:
+        dossier.submitted_late = True
+        dossier.save(update_fields=["submitted_late", "updated_at"])
     transition(dossier, S.SUBMITTED, user, "Validation par l'organisme")
 
 
@@ -361,7 +381,9 @@ def receive(
         # The mail leaves only if the reception is recorded.
         transaction.on_commit(lambda: notify_document_requests(dossier, asked))
     dossier.reception_date = reception_date
-    dossier.save(update_fields=["reception_date", "updated_at"])
+    if dossier.complete_on is None and not unaccepted_documents(dossier):
+        dossier.complete_on = reception_date  # every required document accepted
+    dossier.save(update_fields=["reception_date", "complete_on", "updated_at"])
     if dossier.status == S.SUBMITTED:
         transition(dossier, S.RECEIVED, user, f"Dossier reçu le {reception_date:%d/%m/%Y}")
 
@@ -405,8 +427,11 @@ def admit(
     holder: str,
     iban: str,
     bic: str,
+    provisional: bool = False,
 ) -> None:
-    if category != proposed and not reason.strip():
+    if provisional:  # the region's minimum category while annexes are missing
+        category, reason = provisional_admission.provisional_category(dossier, reason)
+    elif category != proposed and not reason.strip():
         raise ValidationError(
             {"category_reason": "Expliquez pourquoi la catégorie proposée n'est pas retenue."}
         )
@@ -418,6 +443,9 @@ def admit(
     dossier.account_holder, dossier.iban, dossier.bic = holder, iban, bic
     dossier.save()
     transition(dossier, S.ADMITTED, user, reason or "Catégorie proposée retenue")
+    if provisional:  # once admitted (a database constraint)
+        dossier.provisional = True
+        dossier.save(update_fields=["provisional", "updated_at"])
 
 
 @transaction.atomic
