@@ -43,6 +43,9 @@ def test_provisional_admission_then_confirmation_regularises_the_months_paid(
         disabled_worker=True,
         last_monthly_salary=Decimal("1500.00"),
     )
+    # The minimum pieces are accepted; the annexes that prove the category (RQTH, pay slips)
+    # are not yet.
+    f.accept_required_documents(dossier, agent, except_for=("RQTH", "PAY_SLIPS"))
     client.force_login(agent)
     page = text(client.get(reverse("dossiers:decision", args=[dossier.pk])))
     assert "Admission provisoire au taux minimum" in page
@@ -95,6 +98,7 @@ def test_regions_without_a_minimum_category_offer_no_provisional_admission(
     use_set(region, "bourgogne-franche-comte", "BFC")
     agent = f.AgentFactory(region=region)
     dossier = admitted_dossier(region, provider, agent, status="received")
+    f.accept_required_documents(dossier, agent)
     client.force_login(agent)
     assert "Admission provisoire" not in text(
         client.get(reverse("dossiers:decision", args=[dossier.pk]))
@@ -115,3 +119,16 @@ def test_only_a_provisional_admission_is_confirmed(client, region, provider):
     assert response.status_code == 302
     dossier.refresh_from_db()
     assert dossier.rate_category == "JOB_SEEKER"
+
+
+def test_a_provisional_admission_still_needs_the_minimum_pieces(client, region, provider):
+    use_set(region, "centre-val-de-loire", "CVL")
+    agent = f.AgentFactory(region=region)
+    dossier = admitted_dossier(region, provider, agent, status="received", disabled_worker=True)
+    f.accept_required_documents(dossier, agent, except_for=("VITALE", "RQTH"))
+    client.force_login(agent)
+    page = text(admit_provisionally(client, dossier))
+    dossier.refresh_from_db()
+    assert dossier.status == "received"
+    assert "Attestation de carte Vitale" in page.split("Pièces obligatoires non acceptées")[-1]
+    assert "(RQTH) en cours de validité" not in page.split("Pièces obligatoires non acceptées")[-1]

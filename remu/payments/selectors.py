@@ -54,6 +54,7 @@ class Payable:
     birth_date: dt.date
     nir: str
     name: str
+    pay_start: dt.date | None = None  # a relay after France Travail's ARE: paid from this day
     # Special publics and the dossier deadline at the exit (remu.dossiers.special, deadlines)
     resignation: str = ""
     contract_end: dt.date | None = None
@@ -134,6 +135,7 @@ def payables(region, bounds: Bounds) -> list[Payable]:
             "enrollment__trainee__birth_name",
             "enrollment__trainee__usage_name",
             "enrollment__trainee__first_names",
+            "pay_start",
             "resignation",
             "contract_end_date",
             "residence_permit_until",

@@ -141,6 +141,11 @@ class Case:
     # Weekly hours that change during the training (mixed full-time / part-time paths, seed
     # 001 §1.6): each period is paid by its own rule, see Engine._periods.
     weekly_hours_periods: tuple[HoursPeriod, ...] = ()
+    # The Region pays from this day only (a relay after France Travail's ARE, seed 001 §3.5.2,
+    # set at admission): days before it are outside the paid span, like days before entry;
+    # `pay_start_note` says why. Part-time hours are given from this day by the caller.
+    pay_start: dt.date | None = None
+    pay_start_note: str = ""
 
 
 @dataclass(slots=True)
@@ -460,6 +465,16 @@ class Engine:
             start = entry if entry > first else first
             end = exit_date if exit_date is not None and exit_date < last else last
             present = case.hours_present
+            if case.pay_start is not None and case.pay_start > start:
+                start = case.pay_start
+                if start > end:
+                    present = ZERO if present is not None else None
+                if explain:
+                    note = f" ({case.pay_start_note})" if case.pay_start_note else ""
+                    lines.append(
+                        f"Rémunération par la Région à partir du {fr(case.pay_start)}{note}"
+                        + (" : aucun jour rémunéré ce mois-ci" if start > end else "")
+                    )
             if (
                 case.pay_from is not None
                 or case.pay_until is not None

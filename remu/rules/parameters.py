@@ -300,6 +300,11 @@ def _validate_options(opts: dict, where: str) -> None:
             target = target.get("category")
         if target not in CATEGORIES:
             raise ParameterError(f"{at}: catégorie nationale inconnue {target!r}")
+    admission = opts.get("admission_without_documents")
+    if admission is not None and admission not in ("refused", "allowed_with_reason"):
+        raise ParameterError(
+            f"{where}.admission_without_documents: « refused » ou « allowed_with_reason » attendu"
+        )
     if opts.get("entry_bonus") is not None:
         _decimal(opts["entry_bonus"].get("amount"), f"{where}.entry_bonus.amount")
     for name in ("sickness_complement", "maternity_complement"):
