@@ -98,8 +98,8 @@ def test_the_proposal_shows_the_prior_salary_clamp_and_the_hours_worked(agent_cl
         "Salaire antérieur 2\xa0500,00 € ; plancher 644,17 €, plafond 1\xa0932,52 € (plafond)"
         in page
     )
-    # Issue 12: the engine compares prior-salary bounds with the national ones (revalued), and
-    # the national ceiling, 2 190,44 €, is more favourable.
+    # The national ceiling, revalued each April (1,932.52 x 1.056 x 1.046 x 1.017 x 1.009 =
+    # 2,190.44 in April 2026), is more favourable than the region's (issue 12).
     assert "Un mois complet (04/2026) : 2\xa0190,44 € brut" in page
     worker = received(cvl, agent, salaried_hours_12_months=1200)
     page = text(agent_client.get(reverse("dossiers:decision", args=[worker.pk])))

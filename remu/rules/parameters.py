@@ -289,6 +289,14 @@ def _validate_options(opts: dict, where: str) -> None:
         _decimal(
             opts["social_contributions_hourly_base"], f"{where}.social_contributions_hourly_base"
         )
+    for category, target in (opts.get("national_equivalents") or {}).items():
+        at = f"{where}.national_equivalents.{category}"
+        if category not in CATEGORIES:
+            raise ParameterError(f"{at}: catégorie inconnue")
+        if isinstance(target, dict):
+            target = target.get("category")
+        if target not in CATEGORIES:
+            raise ParameterError(f"{at}: catégorie nationale inconnue {target!r}")
     max_hours = opts.get("max_weekly_hours")
     if max_hours is not None and not 0 < _decimal(max_hours, f"{where}.max_weekly_hours") <= 168:
         raise ParameterError(f"{where}.max_weekly_hours: entre 1 et 168 heures attendu")
@@ -298,14 +306,6 @@ def _validate_options(opts: dict, where: str) -> None:
     due_day = opts.get("attendance_due_day")
     if due_day is not None and not (isinstance(due_day, int) and 1 <= due_day <= 28):
         raise ParameterError(f"{where}.attendance_due_day: un jour entre 1 et 28 est attendu")
-    for category, target in (opts.get("national_equivalents") or {}).items():
-        at = f"{where}.national_equivalents.{category}"
-        if category not in CATEGORIES:
-            raise ParameterError(f"{at}: catégorie inconnue")
-        if isinstance(target, dict):
-            target = target.get("category")
-        if target not in CATEGORIES:
-            raise ParameterError(f"{at}: catégorie nationale inconnue {target!r}")
     admission = opts.get("admission_without_documents")
     if admission is not None and admission not in ("refused", "allowed_with_reason"):
         raise ParameterError(
