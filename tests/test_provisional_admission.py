@@ -6,6 +6,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django.urls import reverse
+from django.utils import timezone
 
 from remu.dossiers.models import DossierTransition
 from remu.payments.models import Debt, DueAmount, Payment
@@ -65,6 +66,8 @@ def test_provisional_admission_then_confirmation_regularises_the_months_paid(
 
     # The RQTH and the pay slips arrive: the agent confirms with the final category, a
     # disabled worker paid on the prior salary (1,500.00 within the floor and the ceiling).
+    assert dossier.complete_on is None
+    f.accept_required_documents(dossier, agent)  # the annexes are in
     confirm = reverse("dossiers:confirm_admission", args=[dossier.pk])
     assert "Confirmer l'admission" in text(client.get(confirm))
     client.post(
@@ -72,6 +75,7 @@ def test_provisional_admission_then_confirmation_regularises_the_months_paid(
     )
     dossier.refresh_from_db()
     assert not dossier.provisional and dossier.rate_category == "DISABLED_PRIOR_SALARY"
+    assert dossier.complete_on == timezone.localdate()
     history = DossierTransition.objects.filter(dossier=dossier).last()
     assert (history.from_status, history.to_status) == ("admitted", "admitted")
     assert "Admission confirmée : travailleur handicapé avec activité" in history.reason

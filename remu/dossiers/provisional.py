@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from remu.rules.parameters import CATEGORIES
 from remu.scales.selectors import engine
@@ -55,7 +56,12 @@ def confirm_admission(dossier: Dossier, user, *, category: str, reason: str = ""
     dossier.rate_category = category
     dossier.provisional = False
     dossier.category_reason = reason.strip()
-    dossier.save(update_fields=["rate_category", "provisional", "category_reason", "updated_at"])
+    from .services import missing_documents  # services imports this module
+
+    if dossier.complete_on is None and not missing_documents(dossier):
+        dossier.complete_on = timezone.localdate()  # the annexes are in: complete from today
+    fields = ["rate_category", "provisional", "category_reason", "complete_on", "updated_at"]
+    dossier.save(update_fields=fields)
     text = (
         f"Admission confirmée : {CATEGORIES[category]} (au lieu de {CATEGORIES[before]} à titre "
         "provisoire) ; les mois déjà payés sont régularisés à la prochaine série"
