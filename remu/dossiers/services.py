@@ -73,8 +73,10 @@ def lock(dossier: Dossier, expected: str | None = None) -> None:
         )
 
 
+@transaction.atomic
 def assign_number(dossier: Dossier) -> None:
-    """CVL-2026-000123: unique per region and year, from a locked counter."""
+    """CVL-2026-000123: unique per region and year, from a locked counter (held until the
+    caller's transaction ends, so two dossiers never share a number)."""
     if dossier.number:
         return
     year = timezone.localdate().year
