@@ -311,3 +311,24 @@ def test_export_neutralises_formulas():
     from remu.overpayments.views import neutral
 
     assert neutral("=HYPERLINK(1)") == "'=HYPERLINK(1)" and neutral("Léa") == "Léa"
+
+
+def test_list_and_detail_pages_keep_a_bounded_number_of_queries(
+    client, world, django_assert_max_num_queries
+):
+    march_and_april_paid(world)
+    dropout(world, "other", dt.date(2026, 4, 15))
+    claim = Overpayment.objects.get()
+    for n in range(5):
+        Overpayment.objects.create(
+            region=world["region"], trainee=claim.trainee, enrollment=claim.enrollment,
+            source="wrong_information", amount=Decimal(100 + n), remaining=Decimal(100 + n),
+            label=f"Indu {n}",
+        )  # fmt: skip
+    client.force_login(world["agent"])
+    with django_assert_max_num_queries(20):
+        assert client.get(reverse("overpayments:list")).status_code == 200
+    with django_assert_max_num_queries(25):
+        assert client.get(reverse("overpayments:detail", args=[claim.pk])).status_code == 200
+    with django_assert_max_num_queries(20):
+        assert client.get(reverse("overpayments:agenda")).status_code == 200
