@@ -277,9 +277,84 @@ def test_dossier_journey_from_provider_entry_to_agent_admission(browser_page, tm
     page.get_by_label("Admettre").check()
     field(page, "IBAN").fill("FR76 3000 6000 0112 3456 7890 189")
     field(page, "BIC").fill("BNPAFRPP")
+    # Documents are not all accepted: Centre-Val de Loire admits on a written reason.
+    field(page, "Motif de l'admission malgré les pièces manquantes").fill("Pièces à suivre")
     page.get_by_role("button", name="Enregistrer la décision").click()
     assert page.get_by_text(f"Le dossier {number} est admis.").is_visible()
     assert page.get_by_text("Admis", exact=True).first.is_visible()
+    assert_accessible(page)
+
+
+def test_agent_admits_a_dossier_with_a_missing_document_on_a_written_reason(browser_page):
+    """Issue 11 §3: admission with a required document missing is refused, the message next
+    to the field; where the region allows it (Centre-Val de Loire), a written reason admits it
+    and the history shows it."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from remu.actions.models import TrainingAction
+    from remu.dossiers import services
+    from remu.dossiers.models import Dossier
+    from remu.trainees.models import Enrollment, Trainee
+
+    def received_dossier():
+        action = TrainingAction.objects.get(number="CVL-2026-010")
+        agent = action.region.agents.get(email="agent@cvl.remu.local")
+        trainee = Trainee.objects.create(
+            region=action.region,
+            civility="MME",
+            birth_name="MOREAU",
+            first_names="Jeanne",
+            birth_date=action.start_date.replace(year=action.start_date.year - 30),
+        )
+        enrollment = Enrollment.objects.create(
+            trainee=trainee, action=action, entry_date=action.start_date
+        )
+        dossier = Dossier.objects.create(
+            region=action.region,
+            action=action,
+            enrollment=enrollment,
+            kind="RS1",
+            real_start=action.start_date,
+            real_end=action.end_date,
+            weekly_hours=action.weekly_hours,
+        )
+        services.assign_number(dossier)
+        dossier.save()
+        for doc_type in services.required_documents(dossier):
+            if doc_type != "VITALE":  # the missing one
+                pdf = SimpleUploadedFile(f"{doc_type}.pdf", b"%PDF-1.4\n")
+                services.upload(dossier, doc_type, pdf, agent)
+        dossier.documents.update(review="accepted")
+        for status in ("submitted", "received"):
+            services.transition(dossier, status, agent, "Préparé pour le test")
+        return dossier.pk, dossier.number
+
+    pk, number = orm(received_dossier)
+    page = browser_page
+    log_in(page, "agent@cvl.remu.local")
+    page.wait_for_url("**/region/")
+    page.goto(f"{page.base_url}/dossiers/{pk}/")
+    page.get_by_role("link", name="Décision").click()
+    assert page.get_by_text("Ce qui décide").is_visible()
+    assert page.locator("#full-month").inner_text().startswith("Un mois complet")
+    page.get_by_label("Admettre").check()
+    field(page, "IBAN").fill("FR76 3000 6000 0112 3456 7890 189")
+    field(page, "BIC").fill("BNPAFRPP")
+    page.get_by_role("button", name="Enregistrer la décision").click()
+    # Refused: the message sits next to the reason to write.
+    errors = page.locator("#exception_reason-errors")
+    assert "Attestation de carte Vitale au nom du stagiaire" in errors.inner_text()
+    assert "Pour admettre malgré tout, écrivez le motif" in errors.inner_text()
+    assert_accessible(page)
+    assert orm(lambda: Dossier.objects.get(pk=pk).status) == "received"
+    field(page, "Motif de l'admission malgré les pièces manquantes").fill(
+        "Carte Vitale en cours de délivrance, attestation à suivre"
+    )
+    page.get_by_role("button", name="Enregistrer la décision").click()
+    assert page.get_by_text(f"Le dossier {number} est admis.").is_visible()
+    history = page.locator("#history-title + ol").inner_text()
+    assert "Motif : Carte Vitale en cours de délivrance, attestation à suivre" in history
+    assert page.get_by_text("Admis malgré les pièces manquantes, motif").is_visible()
     assert_accessible(page)
 
 

@@ -276,6 +276,7 @@ def test_agent_receives_requests_a_document_and_admits(client, provider_user, of
     )
     assert DocumentRequest.objects.get().fulfilled_at is not None
     client.force_login(agent)
+    f.accept_required_documents(dossier, agent)
     decision = reverse("dossiers:decision", args=[dossier.pk])
     page = text(client.get(decision))
     assert "Catégorie proposée : demandeur d'emploi" in page

@@ -12,9 +12,10 @@ from django.utils import timezone
 
 from remu.dossiers.models import Dossier
 from remu.dossiers.travel import in_force, situations_of
-from remu.rules.calendar import month_bounds
+from remu.rules.calendar import fr, month_bounds
 from remu.rules.engine import Absence as EngineAbsence
 from remu.rules.engine import Case, CaseError, default_engine
+from remu.rules.money import cents
 from remu.scales.selectors import engine
 from remu.trainees.models import Enrollment
 
@@ -221,6 +222,7 @@ def case_for(line: AttendanceLine) -> Case:
         weekly_hours=dossier.weekly_hours or action.weekly_hours,
         prior_monthly_salary=dossier.last_monthly_salary,
         training_total_hours=action.total_hours,
+        pay_start=dossier.pay_start,
         distance_km=travel.distance_km if travel else None,
         housing=travel.housing if travel else False,
         prior_closure_days_paid=_prior_closure_days(line, dossier.region.parameter_set),
@@ -274,6 +276,7 @@ def build_case(
     distance_km: Decimal | None = None,
     housing: bool = False,
     prior_closure_days_paid: int = 0,
+    pay_start: dt.date | None = None,
 ) -> Case:
     """The engine's case from plain values: `case_for` gives them from one line's objects, a
     payment run from the rows of thousands of lines read at once. The distance and housing
@@ -308,13 +311,36 @@ def build_case(
         exit_date=exit_date,
         weekly_hours=weekly_hours,
         absences=tuple(absences),
-        hours_present=None if full_time else hours_sum(weekly_hours_present),
+        hours_present=None
+        if full_time
+        else hours_from(weekly_hours_present, month, pay_start)
+        if pay_start and pay_start > first
+        else hours_sum(weekly_hours_present),
         prior_monthly_salary=prior_monthly_salary,
         training_total_hours=Decimal(training_total_hours) if training_total_hours else None,
         distance_km=distance_km,
         housing=housing,
         prior_closure_days_paid=prior_closure_days_paid,
+        pay_start=pay_start,
+        # Only a relay after France Travail's ARE sets a pay start (dossiers.services.admit).
+        pay_start_note=f"fin de l'ARE le {fr(pay_start - dt.timedelta(days=1))}"
+        if pay_start
+        else "",
     )
+
+
+def hours_from(weekly_hours_present: list, month: dt.date, day: dt.date) -> Decimal:
+    """The part-time hours of the month from `day` on: weeks before it do not count, the week
+    it falls in counts for its days from `day` (hours are entered per week, not per day)."""
+    total = Decimal(0)
+    for (start, end), hours in zip(weeks_of_month(month), weekly_hours_present, strict=False):
+        if end < day:
+            continue
+        hours = Decimal(str(hours))
+        if start < day:
+            hours = hours * ((end - day).days + 1) / ((end - start).days + 1)
+        total += hours
+    return cents(total)
 
 
 def compute(line: AttendanceLine, explain: bool = True):

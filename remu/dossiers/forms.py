@@ -171,15 +171,15 @@ class SituationForm(StyledModelForm):
             "job_seeker",
             "registered_france_travail",
             "france_travail_id",
-            "compensated",
+            "france_travail_benefit",
+            "are_end_date",
             "particular_category",
             "non_salaried",
             "non_salaried_from",
             "non_salaried_to",
             "disabled_worker",
             "rqth_valid_until",
-            "rsa",
-            "ass",
+            "disabled_chooses_regional_pay",
             "youth_guarantee",
             "detainee",
             "salaried_hours_12_months",
@@ -198,8 +198,32 @@ class SituationForm(StyledModelForm):
                 "non_salaried_to",
                 "rqth_valid_until",
                 "separated_since",
+                "are_end_date",
             )
         }
+        help_texts = {
+            "france_travail_benefit": "Un stagiaire indemnisé par France Travail (ARE) n'est pas "
+            "rémunéré par la Région pendant ses droits ; la Région prend le relais le lendemain "
+            "de la fin de l'ARE (relais, seed 001 §3.5.2).",
+            "disabled_chooses_regional_pay": "Droit d'option (seed 001 §3.1.1) : conserver l'ARE "
+            "ou choisir la rémunération publique de stage versée par la Région.",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["france_travail_benefit"].required = False  # not answered: none
+
+    def clean_france_travail_benefit(self):
+        return self.cleaned_data["france_travail_benefit"] or Dossier.Benefit.NONE
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("france_travail_benefit") != Dossier.Benefit.ARE:
+            cleaned["are_end_date"] = None
+        on_are = cleaned.get("france_travail_benefit") == Dossier.Benefit.ARE
+        if not (on_are and cleaned.get("disabled_worker")):
+            cleaned["disabled_chooses_regional_pay"] = False
+        return cleaned
 
 
 class SocialProtectionForm(StyledModelForm):
@@ -327,6 +351,18 @@ class DecisionForm(StyledForm):
     decision_reason = forms.CharField(
         label="Motif du rejet", required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
+    exception_reason = forms.CharField(
+        label="Motif de l'admission malgré les pièces manquantes",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="La Région admet un dossier incomplet sur motif écrit : il figurera dans "
+        "l'historique du dossier.",
+    )
+
+    def __init__(self, *args, exception_allowed: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not exception_allowed:
+            del self.fields["exception_reason"]
 
     def clean(self):
         cleaned = super().clean()

@@ -297,6 +297,11 @@ def _validate_options(opts: dict, where: str) -> None:
             100 if key.endswith("percent") else 100000
         ):
             raise ParameterError(f"{where}.{key}: valeur hors limites")
+    admission = opts.get("admission_without_documents")
+    if admission is not None and admission not in ("refused", "allowed_with_reason"):
+        raise ParameterError(
+            f"{where}.admission_without_documents: « refused » ou « allowed_with_reason » attendu"
+        )
     if opts.get("entry_bonus") is not None:
         _decimal(opts["entry_bonus"].get("amount"), f"{where}.entry_bonus.amount")
     allowances = opts.get("allowances")
