@@ -332,3 +332,14 @@ def test_list_and_detail_pages_keep_a_bounded_number_of_queries(
         assert client.get(reverse("overpayments:detail", args=[claim.pk])).status_code == 200
     with django_assert_max_num_queries(20):
         assert client.get(reverse("overpayments:agenda")).status_code == 200
+
+
+def test_without_reason_the_month_of_dropout_not_yet_paid_is_never_paid(world):
+    run(world, MARCH)
+    validate_month(world, world["dossier"].action, dt.date(2026, 5, 2))  # April, not paid yet
+    dropout(world, "other", dt.date(2026, 4, 15))
+    claim = Overpayment.objects.get()
+    assert claim.amount == paid(world, MARCH)  # the last month received, in full
+    assert "pas encore payé ; ne sera pas payé" in " ".join(claim.explanation)
+    run(world, APRIL)
+    assert paid(world, APRIL) == 0 and Overpayment.objects.count() == 1

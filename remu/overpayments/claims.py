@@ -98,6 +98,8 @@ class Claims:
 
 def explain_item(month, component, paid, due, forfeit=False) -> str:
     what = f"{LABELS[component]} {month_of(month)}"
+    if forfeit and not paid:
+        return f"{what} : pas encore payé ; ne sera pas payé."
     if forfeit:
         return f"{what} : versé {euros(paid)}, réclamé en totalité ({euros(paid)})."
     return f"{what} : versé {euros(paid)}, dû {euros(due)}, trop-perçu {euros(paid - due)}."

@@ -115,15 +115,20 @@ def compute(withdrawal: Withdrawal) -> tuple[Claim, str]:
     paid, due = paid_and_due(enrollment, withdrawal.exit_date)
     exit_month = withdrawal.exit_date.replace(day=1)
     forfeited: set = set()
+    if rule in ("everything", "last_month"):
+        # The month of the dropout is forfeited even where not paid yet: a later run must not
+        # pay its days.
+        forfeited = {(exit_month, c) for c in MONTHLY}
+        for c in MONTHLY:
+            paid.setdefault((exit_month, c), ZERO)
     if rule == "everything":
-        forfeited = {key for key, amount in paid.items() if amount > 0}
+        forfeited |= {key for key, amount in paid.items() if amount > 0}
     elif rule == "last_month":
         months = sorted(
             {m for (m, c), a in paid.items() if a > 0 and c in MONTHLY and m < exit_month}
         )
-        claimed = {exit_month, *months[-1:]}
-        forfeited = {
-            (m, c) for (m, c), a in paid.items() if a > 0 and m in claimed and c in MONTHLY
+        forfeited |= {
+            (m, c) for (m, c), a in paid.items() if a > 0 and m in months[-1:] and c in MONTHLY
         }
     for key in sorted(paid):
         month, component = key

@@ -133,7 +133,11 @@ class OverpaymentItem(models.Model):
     class Meta:
         ordering = ["month", "component"]
         constraints = [
-            models.CheckConstraint(condition=Q(amount__gt=0), name="item_amount_positive"),
+            # A forfeited month not paid yet is kept (amount 0): the run must not pay it.
+            models.CheckConstraint(
+                condition=Q(amount__gt=0) | Q(forfeit=True, amount=0),
+                name="item_amount_positive",
+            ),
             models.CheckConstraint(condition=Q(month__day=1), name="item_first_of_month"),
         ]
 
