@@ -230,7 +230,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='overpaymentitem',
-            constraint=models.CheckConstraint(condition=models.Q(('amount__gt', 0), models.Q(('forfeit', True), ('amount', 0)), _connector='OR'), name='item_amount_positive'),
+            constraint=models.CheckConstraint(condition=models.Q(('amount__gt', 0), models.Q(('amount', 0), ('forfeit', True)), _connector='OR'), name='item_amount_positive'),
         ),
         migrations.AddConstraint(
             model_name='overpaymentitem',
