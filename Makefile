@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test system-deps system-deps-test quality fmt venv migrate demo worker vendor bench-rules bench-import bench-payments clean
+.PHONY: run test system-deps system-deps-test quality fmt venv migrate demo worker vendor bench-rules bench-import bench-payments bench-overpayments clean
 
 $(STAMP): requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -68,6 +68,10 @@ bench-import: migrate
 ## Meant for PostgreSQL: DATABASE_URL=postgres://... make bench-payments
 bench-payments: migrate
 	$(PY) manage.py bench_payments $(BENCH_COUNT)
+
+## After the same 100,000-trainee run: 5,000 dropouts validated, then the next run's offsets.
+bench-overpayments: migrate
+	$(PY) manage.py bench_overpayments $(BENCH_COUNT)
 
 ## Re-vendor Bootstrap, htmx and axe-core, and rebuild the communes file (needs npm).
 vendor: venv

@@ -456,8 +456,12 @@ def withdrawal_decide(request, pk):
         else:
             messages.success(request, "La décision est enregistrée.")
             return redirect("attendance:withdrawals")
+    # What validating would claim from the trainee, computed now and written nowhere.
+    claim = services.exit_preview(withdrawal) if withdrawal.status == "declared" else None
     return render(
-        request, "attendance/withdrawal_decide.html", {"form": form, "withdrawal": withdrawal}
+        request,
+        "attendance/withdrawal_decide.html",
+        {"form": form, "withdrawal": withdrawal, "claim": claim},
     )
 
 

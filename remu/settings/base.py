@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "remu.attendance",
     "remu.api",
     "remu.payments",
+    "remu.overpayments",
     "remu.simulator",
     "remu.home",
     "remu.demo",
