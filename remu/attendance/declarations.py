@@ -11,7 +11,7 @@ from decimal import Decimal, InvalidOperation
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
-from remu.core.tabular import RowError, parse_date
+from remu.core.tabular import RowError, parse_date, safe_append
 from remu.rules.parameters import ABSENCE_REASONS
 
 from . import services
@@ -187,9 +187,10 @@ def template_workbook() -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = "Déclarations"
-    sheet.append([name for name, _ in COLUMNS])
-    sheet.append(["CVL-2026-000123", "", "PRESENCE", "TOUT_LE_MOIS"])
-    sheet.append(
+    safe_append(sheet, [name for name, _ in COLUMNS])
+    safe_append(sheet, ["CVL-2026-000123", "", "PRESENCE", "TOUT_LE_MOIS"])
+    safe_append(
+        sheet,
         [
             "CVL-2026-000123",
             "",
@@ -200,9 +201,10 @@ def template_workbook() -> bytes:
             "UNJUSTIFIED",
             "",
             "CENTRE",
-        ]
+        ],
     )
-    sheet.append(
+    safe_append(
+        sheet,
         [
             "",
             "2960437261123xx",
@@ -221,22 +223,22 @@ def template_workbook() -> bytes:
             "8",
             "",
             "18",
-        ]
+        ],
     )
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     doc = book.create_sheet("Colonnes et codes")
-    doc.append(["Colonne", "Contenu"])
+    safe_append(doc, ["Colonne", "Contenu"])
     for name, meaning in COLUMNS:
-        doc.append([name, meaning])
-    doc.append([])
-    doc.append(["Code de motif (colonne motif)", "Motif"])
+        safe_append(doc, [name, meaning])
+    safe_append(doc, [])
+    safe_append(doc, ["Code de motif (colonne motif)", "Motif"])
     for code, label in ABSENCE_REASONS.items():
-        doc.append([code, label])
-    doc.append([])
-    doc.append(["Code de motif légal (colonne motif_legal)", "Motif"])
+        safe_append(doc, [code, label])
+    safe_append(doc, [])
+    safe_append(doc, ["Code de motif légal (colonne motif_legal)", "Motif"])
     for code, label in LEGAL_LEAVE_KINDS[1:]:
-        doc.append([code, label])
+        safe_append(doc, [code, label])
     doc.column_dimensions["A"].width = 40
     doc.column_dimensions["B"].width = 80
     buffer = io.BytesIO()

@@ -89,6 +89,22 @@ def _cell(value) -> str:
 
 EXCEL_DATE = "DD/MM/YYYY"
 
+# A text starting with one of these is a formula to a spreadsheet (« =HYPERLINK(…) » typed as a
+# trainee's address would run on the agent's computer): OWASP's list for CSV/formula injection.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_append(sheet, values) -> None:
+    """Append a row to an exported sheet, every text written as text: a value that a
+    spreadsheet would read as a formula is stored as a string cell with the quote prefix (what
+    Excel sets for a typed « '= »), so it shows as typed and never runs. Every export appends
+    its rows through here."""
+    sheet.append(list(values))
+    for cell in sheet[sheet.max_row]:
+        if isinstance(cell.value, str) and cell.value.startswith(FORMULA_TRIGGERS):
+            cell.data_type = "s"
+            cell.quotePrefix = True
+
 
 def french_dates(sheet) -> None:
     """Dates of an exported sheet shown as 04/08/2026 (openpyxl's default is 2026-08-04); they
