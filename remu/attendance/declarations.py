@@ -6,16 +6,15 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
-from remu.core.tabular import RowError, parse_date, safe_append
+from remu.core.tabular import RowError, parse_date, parse_decimal, safe_append
 from remu.rules.parameters import ABSENCE_REASONS
 
 from . import services
-from .forms import LEGAL_LEAVE_KINDS
+from .forms import ABSENCE_MAX_HOURS, LEGAL_LEAVE_KINDS, WEEK_MAX_HOURS
 from .models import AttendanceLine
 
 KINDS = {"PRESENCE", "ABSENCE", "HEURES"}
@@ -66,21 +65,17 @@ class Row:
             self.error(name, f"date invalide « {value} » (JJ/MM/AAAA attendu)")
         return day
 
-    def decimal(self, name, required=False):
-        value = self.get(name).replace(",", ".")
+    def decimal(self, name, required=False, max_value=None):
+        value = self.get(name)
         if not value:
             if required:
                 self.error(name, "nombre obligatoire")
             return None
         try:
-            number = Decimal(value)
-        except InvalidOperation:
-            self.error(name, f"nombre invalide « {self.get(name)} »")
+            return parse_decimal(value, max_value=max_value, decimal_places=2)
+        except ValueError as exc:
+            self.error(name, str(exc))
             return None
-        if not number.is_finite() or number < 0:
-            self.error(name, f"nombre invalide « {self.get(name)} »")
-            return None
-        return number
 
 
 def _lines_by_key(statement):
@@ -153,7 +148,7 @@ def _apply(row, line, kind, legal_kinds):
                 if kind_code and kind_code not in legal_kinds:
                     row.error("motif_legal", f"code de motif légal inconnu « {kind_code} »")
                 start, end = row.date("debut"), row.date("fin")
-                hours = row.decimal("heures")
+                hours = row.decimal("heures", max_value=ABSENCE_MAX_HOURS)
                 if not row.errors:
                     services.add_absence(
                         line,
@@ -166,8 +161,11 @@ def _apply(row, line, kind, legal_kinds):
                     )
             else:
                 weeks = services.weeks_of_month(line.statement.month)
-                hours = [row.decimal(WEEK_COLUMNS[i], required=True) for i in range(len(weeks))]
-                days = row.decimal("jours", required=True)
+                hours = [
+                    row.decimal(WEEK_COLUMNS[i], required=True, max_value=WEEK_MAX_HOURS)
+                    for i in range(len(weeks))
+                ]
+                days = row.decimal("jours", required=True, max_value=31)
                 if days is not None and days != days.to_integral():
                     row.error("jours", "nombre entier de jours attendu")
                 if not row.errors:
