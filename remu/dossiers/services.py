@@ -20,7 +20,7 @@ from remu.scales.selectors import engine
 from remu.trainees.models import Enrollment, Trainee
 
 from . import documents as docs
-from . import nir
+from . import nir, person
 from .models import (
     DocumentRequest,
     Dossier,
@@ -124,7 +124,7 @@ def save_draft(dossier: Dossier, trainee: Trainee, user) -> Dossier:
     if not dossier.is_editable_by_provider:
         raise PermissionDenied("Ce dossier n'est plus modifiable.")
     trainee.nir = nir.compact(trainee.nir)
-    trainee.save()
+    person.save_trainee(dossier, trainee)  # joins the region's trainee with this NIR, if any
     first_save = not dossier.number
     assign_number(dossier)
     dossier.save()

@@ -140,6 +140,21 @@ def dossier_detail(request, pk):
     return _show(request, dossier)
 
 
+def _save_draft(request, dossier, page_forms) -> bool:
+    """Saves the dossier and its trainee; False, with the error on the NIR, when the NIR is
+    another person's (nothing saved)."""
+    for name in ("banner", "situation", "protection"):
+        if name in page_forms:
+            page_forms[name].save(commit=False)
+    trainee = page_forms["civil"].save(commit=False)
+    try:
+        services.save_draft(dossier, trainee, request.user)
+    except ValidationError as exc:
+        page_forms["civil"].add_error(None, exc)
+        return False
+    return True
+
+
 def _edit(request, dossier):
     """The form: banner and four tabs in one <form>, so switching tabs loses nothing. Any error
     keeps the page (nothing saved when a form is invalid) with a summary of every error on top
@@ -148,12 +163,8 @@ def _edit(request, dossier):
     page_forms = _forms(dossier, data)
     consistency, saved = {}, False
     tab_errors: dict[str, list[str]] = {}
-    if data is not None and all(f.is_valid() for f in page_forms.values()):
-        for name in ("banner", "situation", "protection"):
-            if name in page_forms:
-                page_forms[name].save(commit=False)
-        trainee = page_forms["civil"].save(commit=False)
-        services.save_draft(dossier, trainee, request.user)
+    valid = data is not None and all(f.is_valid() for f in page_forms.values())
+    if valid and _save_draft(request, dossier, page_forms):
         if "travel" in page_forms and page_forms["travel"].cleaned_data["distance_km"] is not None:
             entry = page_forms["travel"].cleaned_data
             travel.save_first(
