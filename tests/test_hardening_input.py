@@ -84,7 +84,7 @@ def test_absence_hours_out_of_bounds_are_a_row_error(client, statement, api, hou
 
 
 def test_nul_byte_in_a_search_is_refused(agent_client):
-    response = agent_client.get(reverse("dossiers:list"), {"name": "Dupont\x00"})
+    response = agent_client.get(reverse("dossiers:list"), {"status": "submitted\x00"})
     assert response.status_code == 400
     assert "caractère nul" in response.content.decode()
 
