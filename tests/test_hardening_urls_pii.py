@@ -8,8 +8,9 @@ from urllib.parse import unquote_plus, urljoin, urlsplit
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
-from remu.dossiers.models import Dossier
+from remu.dossiers.models import Dossier, DossierNumberSequence
 
 from . import factories as f
 
@@ -101,6 +102,9 @@ def world(pay_world):
     trainee.save()
     dossier.iban, dossier.account_holder = "FR7630006000011234567890189", "Zéphyrine Dupontel"
     dossier.save()
+    # The world's numbers were typed, not drawn: numbering goes on after them.
+    year = timezone.localdate().year
+    DossierNumberSequence.objects.create(region=dossier.region, year=year, last=100)
     draft = f.EnrollmentFactory(action=dossier.action, trainee__birth_name="BRUNEAU")
     Dossier.objects.create(region=dossier.region, action=dossier.action, enrollment=draft)
     secrets = [trainee.nir, dossier.iban, "dupontel", "zéphyrine", "bruneau", draft.trainee.nir]
