@@ -71,6 +71,10 @@ class Case:
     housing: bool = False
     prior_closure_days_paid: int = 0  # centre-closure days already paid in the 6-month window
     id: str = ""
+    # The Region pays from this day only (a relay after France Travail's ARE, seed 001 §3.5.2):
+    # days before it are outside the paid span, like days before entry; `pay_start_note` says why.
+    pay_start: dt.date | None = None
+    pay_start_note: str = ""
 
 
 @dataclass(slots=True)
@@ -299,6 +303,16 @@ class Engine:
 
         start = entry if entry > first else first
         end = exit_date if exit_date is not None and exit_date < last else last
+        unpaid_month = False
+        if case.pay_start is not None and case.pay_start > start:
+            start = case.pay_start
+            unpaid_month = start > end
+            if explain:
+                note = f" ({case.pay_start_note})" if case.pay_start_note else ""
+                lines.append(
+                    f"Rémunération par la Région à partir du {fr(case.pay_start)}{note}"
+                    + (" : aucun jour rémunéré ce mois-ci" if unpaid_month else "")
+                )
         full_time = weekly >= full_time_hours and monthly is not None
         absences = (
             self._absence_days(case, options, pset, start, end, lines) if case.absences else ()
@@ -307,8 +321,8 @@ class Engine:
         if full_time:
             first_index = 30 if start.day == last_day else (start.day if start.day < 30 else 30)
             last_index = 30 if end.day == last_day else (end.day if end.day < 30 else 30)
-            span = last_index - first_index + 1
-            if explain and span < 30:
+            span = 0 if unpaid_month else last_index - first_index + 1
+            if explain and 0 < span < 30:
                 lines.append(f"Présence du {fr(start)} au {fr(end)} : {span} trentièmes")
             unpaid_mask = 0
             for absence, unpaid_runs in absences:
@@ -350,7 +364,7 @@ class Engine:
             cap = self._caps.get(weekly)
             if cap is None:
                 cap = self._caps[weekly] = cents(weekly * PART_TIME_WEEKS_PER_MONTH)
-            paid_hours = min(case.hours_present + absence_hours, cap)
+            paid_hours = ZERO if unpaid_month else min(case.hours_present + absence_hours, cap)
             remuneration = cents(paid_hours * hourly)
             fraction = paid_hours / cap if cap else ZERO
             paid_thirtieths = None
@@ -382,7 +396,10 @@ class Engine:
                     f"versée que pour les formations de plus de {threshold} h"
                 )
 
-        if case.distance_km is not None or case.training_total_hours is not None:
+        if unpaid_month:
+            allowances = ZERO  # allowances follow the pay (seed 001 annex 1, note 1)
+            gross = remuneration
+        elif case.distance_km is not None or case.training_total_hours is not None:
             if fraction is None:
                 fraction = Decimal(paid_thirtieths) / THIRTY
             allowances = self._allowances(case, options, fraction, lines)
