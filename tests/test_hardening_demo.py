@@ -48,7 +48,9 @@ def test_make_run_runs_the_servers_with_debug_off():
     assert "db_worker" in servers and "runserver 0.0.0.0" in servers
 
 
-def test_static_files_are_served_with_debug_off(client, settings):
+def test_static_files_are_served_with_debug_off(client, settings, db):
     settings.DEBUG = False
     response = client.get("/static/remu/theme.css")
     assert response.status_code == 200
+    assert b"".join(response.streaming_content)
+    response.close()  # WhiteNoise streams the file: close it
