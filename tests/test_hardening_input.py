@@ -182,3 +182,8 @@ def test_simulator_far_dates(client, db):
         response = client.get(reverse("simulator:simulate"), {**base, "start_date": start})
         assert response.status_code == 200
         assert "vérifiez l'année" in text(response)
+
+
+def test_nul_byte_in_a_posted_search_is_dropped(agent_client):
+    response = agent_client.post(reverse("dossiers:list"), {"name": "Dupont\x00"}, follow=True)
+    assert response.status_code == 200

@@ -38,7 +38,8 @@ def dossier_list(request):
     if not (tenant.is_agent or tenant.is_provider):
         raise PermissionDenied
     if request.method == "POST":
-        request.session[SEARCH_NAME_KEY] = request.POST.get("name", "").strip()[:100]
+        name = request.POST.get("name", "").replace("\x00", "").strip()[:100]
+        request.session[SEARCH_NAME_KEY] = name
         keep = ("status", "campaign", "action", "todo")
         query = urlencode({k: request.POST[k] for k in keep if k in request.POST})
         return redirect(f"{reverse('dossiers:list')}?{query}")
