@@ -32,10 +32,13 @@ demo: migrate
 	$(PY) manage.py seed_demo
 
 ## The demo: SQLite under var/, demo data (its logins printed), task worker and web server on
-## http://$(HOST):$(PORT)
+## http://$(HOST):$(PORT). DEBUG off, as in production: an error shows the French error page,
+## never the environment; WhiteNoise serves the static files (DEBUG off, runserver does not).
+DEMO_ENV := DEBUG=false ALLOWED_HOSTS='127.0.0.1,localhost,$(HOST)'
 run: system-deps migrate
 	$(PY) manage.py seed_demo --host '$(HOST)' --port '$(PORT)'
-	@$(PY) manage.py db_worker --queue-name '*' & worker=$$!; \
+	@export $(DEMO_ENV); \
+	$(PY) manage.py db_worker --queue-name '*' & worker=$$!; \
 	trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
