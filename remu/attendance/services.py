@@ -588,15 +588,39 @@ def declare_withdrawal(enrollment, *, reason, exit_date, comment, user) -> Withd
     return withdrawal
 
 
-def on_exit_validated(withdrawal: Withdrawal) -> None:
-    """The overpayment computation of a later issue starts here; for now the decision itself
-    (recorded on the withdrawal) is the trace."""
+class ExitHooks:
+    """What a higher layer does when a dropout is validated (the overpayments app registers the
+    claim's computation in its `AppConfig.ready()`): this app calls it without importing it."""
+
+    def __init__(self):
+        self.validated, self.preview = [], None
+
+    def register(self, *, validated, preview=None) -> None:
+        if validated not in self.validated:
+            self.validated.append(validated)
+        self.preview = preview or self.preview
+
+
+exit_hooks = ExitHooks()
+
+
+def on_exit_validated(withdrawal: Withdrawal, user=None) -> None:
+    """Inside the decision's transaction: the registered hooks (the overpayment claim)."""
+    for hook in exit_hooks.validated:
+        hook(withdrawal, user)
+
+
+def exit_preview(withdrawal: Withdrawal) -> dict | None:
+    """What validating would create (the claim), computed without writing, for the page."""
+    return exit_hooks.preview(withdrawal) if exit_hooks.preview else None
 
 
 @transaction.atomic
 def decide_withdrawal(withdrawal: Withdrawal, *, accept: bool, comment: str, user) -> None:
     if not user.is_agent:
         raise PermissionDenied
+    # Locked and re-checked: two agents deciding at once create one claim, not two.
+    withdrawal = Withdrawal.objects.select_for_update().get(pk=withdrawal.pk)
     if withdrawal.status != Withdrawal.Status.DECLARED:
         raise ValidationError("Cette déclaration d'abandon a déjà été décidée.")
     enrollment = withdrawal.enrollment
@@ -614,4 +638,4 @@ def decide_withdrawal(withdrawal: Withdrawal, *, accept: bool, comment: str, use
     withdrawal.save()
     enrollment.save(update_fields=["status", "exit_date", "updated_at"])
     if accept:
-        on_exit_validated(withdrawal)
+        on_exit_validated(withdrawal, user)

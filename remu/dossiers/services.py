@@ -21,7 +21,7 @@ from remu.rules.situation import Situation, prior_activity
 from remu.scales.selectors import engine
 from remu.trainees.models import Enrollment, Trainee
 
-from . import deadlines, nir
+from . import deadlines, nir, person
 from . import documents as docs
 from . import provisional as provisional_admission
 from .models import (
@@ -195,7 +195,7 @@ def save_draft(dossier: Dossier, trainee: Trainee, user) -> Dossier:
     if not dossier.is_editable_by_provider:
         raise PermissionDenied("Ce dossier n'est plus modifiable.")
     trainee.nir = nir.compact(trainee.nir)
-    trainee.save()
+    person.save_trainee(dossier, trainee)  # joins the region's trainee with this NIR, if any
     first_save = not dossier.number
     assign_number(dossier)
     dossier.save()

@@ -1,10 +1,13 @@
 """Dossier pages: providers create, fill, validate and print; agents receive and decide."""
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -35,11 +38,22 @@ def _dossier(request, pk) -> Dossier:
     return get_object_or_404(selectors.dossiers_for(request.tenant), pk=pk)
 
 
+SEARCH_NAME_KEY = "dossier_search_name"
+
+
 def dossier_list(request):
-    """Search by status, campaign, action and name, with or without criteria."""
+    """Search by status, campaign, action and name, with or without criteria. The name is
+    posted and kept in the session (post, redirect, get): a person's name never goes into a
+    URL, where access logs and browser histories would keep it."""
     tenant = request.tenant
     if not (tenant.is_agent or tenant.is_provider):
         raise PermissionDenied
+    if request.method == "POST":
+        name = request.POST.get("name", "").replace("\x00", "").strip()[:100]
+        request.session[SEARCH_NAME_KEY] = name
+        keep = ("status", "campaign", "action", "todo")
+        query = urlencode({k: request.POST[k] for k in keep if k in request.POST})
+        return redirect(f"{reverse('dossiers:list')}?{query}")
     dossiers = selectors.dossiers_for(tenant)
     campaigns = Campaign.objects.filter(actions__in=TrainingAction.objects.for_tenant(tenant))
     campaigns = campaigns.distinct().order_by("-start_date")
@@ -51,7 +65,7 @@ def dossier_list(request):
         if (request.GET.get("action", "").isdigit())
         else None
     )
-    name = request.GET.get("name", "").strip()
+    name = request.session.get(SEARCH_NAME_KEY, "")
     dossiers = selectors.search(
         dossiers,
         status=status if status in Dossier.Status.values else "",
@@ -162,6 +176,21 @@ def dossier_detail(request, pk):
     return _show(request, dossier)
 
 
+def _save_draft(request, dossier, page_forms) -> bool:
+    """Saves the dossier and its trainee; False, with the error on the NIR, when the NIR is
+    another person's (nothing saved)."""
+    for name in ("banner", "situation", "protection"):
+        if name in page_forms:
+            page_forms[name].save(commit=False)
+    trainee = page_forms["civil"].save(commit=False)
+    try:
+        services.save_draft(dossier, trainee, request.user)
+    except ValidationError as exc:
+        page_forms["civil"].add_error(None, exc)
+        return False
+    return True
+
+
 def _edit(request, dossier):
     """The form: banner and four tabs in one <form>, so switching tabs loses nothing. Any error
     keeps the page (nothing saved when a form is invalid) with a summary of every error on top
@@ -170,12 +199,8 @@ def _edit(request, dossier):
     page_forms = _forms(dossier, data)
     consistency, saved = {}, False
     tab_errors: dict[str, list[str]] = {}
-    if data is not None and all(f.is_valid() for f in page_forms.values()):
-        for name in ("banner", "situation", "protection"):
-            if name in page_forms:
-                page_forms[name].save(commit=False)
-        trainee = page_forms["civil"].save(commit=False)
-        services.save_draft(dossier, trainee, request.user)
+    valid = data is not None and all(f.is_valid() for f in page_forms.values())
+    if valid and _save_draft(request, dossier, page_forms):
         if "travel" in page_forms and page_forms["travel"].cleaned_data["distance_km"] is not None:
             entry = page_forms["travel"].cleaned_data
             travel.save_first(
@@ -410,22 +435,24 @@ def dossier_print(request, pk):
     return response
 
 
+@require_POST
 def nir_prefill(request, pk):
-    """htmx: the NIR field pre-filled from the civil status being typed."""
+    """htmx: the NIR field pre-filled from the civil status being typed. Posted, with only the
+    fields it needs: a GET would write them (and the NIR) into the access logs."""
     require_provider(request)
     dossier = _dossier(request, pk)
     from remu.communes.models import Commune
 
-    birth = forms.CivilStatusForm(request.GET, instance=dossier.trainee, prefix="civil")
+    birth = forms.CivilStatusForm(request.POST, instance=dossier.trainee, prefix="civil")
     birth.is_valid()
     data = birth.cleaned_data
     commune = data.get("birth_commune")
-    if commune is None and request.GET.get("civil-birth_commune", "").isdigit():
-        commune = Commune.objects.filter(pk=request.GET["civil-birth_commune"]).first()
+    if commune is None and request.POST.get("civil-birth_commune", "").isdigit():
+        commune = Commune.objects.filter(pk=request.POST["civil-birth_commune"]).first()
     value = nir.prefix(
         data.get("civility", ""), data.get("birth_date"), commune.insee_code if commune else None
     )
-    current = request.GET.get("civil-nir", "")
+    current = request.POST.get("civil-nir", "")
     if len(nir.compact(current)) == 15:
         value = current  # never overwrite a complete number
     return render(request, "dossiers/nir_input.html", {"value": value})

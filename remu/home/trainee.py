@@ -4,6 +4,7 @@ from django.shortcuts import get_object_or_404, render
 
 from remu.attendance.models import AttendanceLine
 from remu.dossiers.models import Dossier
+from remu.overpayments.views import for_trainee
 from remu.payments.models import DueAmount, Payment, SocialContribution
 from remu.trainees.models import Enrollment, Trainee
 
@@ -53,5 +54,6 @@ def trainee_detail(request, pk):
             "payments": payments,
             "dues": dues,
             "contributions": contributions,
+            "overpayments": for_trainee(request.tenant, trainee),
         },
     )

@@ -9,6 +9,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from remu.core.forms import StyledForm
+from remu.core.tabular import safe_append
 from remu.core.tenancy import require_agent
 from remu.core.views_generic import paginate
 from remu.scales.forms import MonthField
@@ -17,7 +18,6 @@ from . import contributions
 from .models import SocialContribution
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 class MonthForm(StyledForm):
@@ -51,14 +51,9 @@ def summary(request):
     )
 
 
-def excel_text(value) -> str:
-    """A text cell that a spreadsheet will not read as a formula (a leading apostrophe)."""
-    value = "" if value is None else str(value)
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
-
-
 def summary_xlsx(request):
-    """The month's summary per programme, and every trainee's row on a second sheet."""
+    """The month's summary per programme, and every trainee's row on a second sheet (text a
+    spreadsheet would read as a formula is written as text: core.tabular.safe_append)."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
@@ -79,15 +74,16 @@ def summary_xlsx(request):
         ]
     )
     for row in contributions.monthly_summary(scoped, month):
-        sheet.append(
+        safe_append(
+            sheet,
             [
-                excel_text(row["enrollment__action__programme__name"]),
+                row["enrollment__action__programme__name"],
                 row["trainees"],
                 row["p2s"],
                 row["hours"],
                 row["base"],
                 row["amount"],
-            ]
+            ],
         )
     trainees = book.create_sheet("Par stagiaire")
     trainees.append(
@@ -109,18 +105,19 @@ def summary_xlsx(request):
         .order_by("enrollment__trainee__birth_name", "enrollment_id")
     ):
         trainee, action = c.enrollment.trainee, c.enrollment.action
-        trainees.append(
+        safe_append(
+            trainees,
             [
-                excel_text(trainee.last_name),
-                excel_text(trainee.first_names),
-                excel_text(trainee.nir),
-                excel_text(action.number),
-                excel_text(action.programme.name),
+                trainee.last_name,
+                trainee.first_names,
+                trainee.nir,
+                action.number,
+                action.programme.name,
                 c.get_kind_display(),
                 c.hours,
                 c.base,
                 c.amount,
-            ]
+            ],
         )
     for each in (sheet, trainees):
         for cell in each[1]:

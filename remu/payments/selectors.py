@@ -21,7 +21,7 @@ from remu.dossiers.travel import Travel
 from remu.rules.engine import Absence as EngineAbsence
 from remu.trainees.models import Trainee
 
-from .models import Debt, DueAmount, Payment, TaxRate
+from .models import DueAmount, Payment, TaxRate
 
 Bounds = tuple[int, int]  # first and last enrollment id of a chunk
 
@@ -231,20 +231,14 @@ def statements_of_lines(line_ids) -> dict[int, int]:
     return dict(AttendanceLine.objects.filter(pk__in=line_ids).values_list("pk", "statement_id"))
 
 
-@dataclass(slots=True)
-class OpenDebt:
-    id: int
-    remaining: Decimal
-    taken: Decimal = Decimal(0)
-
-
 Key = tuple[int, dt.date, str]  # enrollment, month, component
 
 
 def ledger(bounds: Bounds, upto: dt.date):
-    """The chunk's ledger: what is due, what was ordered (rejected lines excluded, amounts
-    owed deducted) per enrollment, month and component, and the amounts still owed. Enrollment
-    ids belong to one region: the range alone selects (and uses the ledger's unique index)."""
+    """The chunk's ledger: what is due and what was ordered (rejected lines excluded) per
+    enrollment, month and component; `offsets.deduct` then takes off what was claimed back.
+    Enrollment ids belong to one region: the range alone selects (and uses the ledger's unique
+    index)."""
     due: dict[Key, Decimal] = {
         (enrollment, month, component): amount
         for enrollment, month, component, amount in DueAmount.objects.filter(
@@ -260,21 +254,7 @@ def ledger(bounds: Bounds, upto: dt.date):
         .order_by()
     ):
         ordered[(enrollment, month, component)] += total
-    debts = Debt.objects.filter(**enrollments_in(bounds))
-    for enrollment, month, component, total in (
-        debts.values_list("enrollment_id", "month", "component")
-        .annotate(total=Sum("amount"))
-        .order_by()
-    ):
-        ordered[(enrollment, month, component)] -= total
-    open_debts: dict[int, list[OpenDebt]] = defaultdict(list)
-    for pk, enrollment, remaining in (
-        debts.filter(remaining__gt=0)
-        .order_by("created_at", "pk")
-        .values_list("pk", "enrollment_id", "remaining")
-    ):
-        open_debts[enrollment].append(OpenDebt(pk, remaining))
-    return due, ordered, open_debts
+    return due, ordered
 
 
 def tax_rates(region, day: dt.date) -> dict[str, Decimal]:

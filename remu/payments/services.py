@@ -3,8 +3,9 @@
 For each enrollment, month and component, the amount due comes from the rules engine (admitted
 dossier + validated attendance, and the entry bonus); a run orders the difference between what
 is due and what was already ordered (rejected lines excluded, amounts owed by the trainee
-deducted). Positive: a payment line; negative: an amount owed (`Debt`), offset on the trainee's
-next positive line. Running the same run twice orders nothing the second time.
+deducted). Positive: a payment line; negative: an overpayment claimed from the trainee, offset
+on the trainee's later positive lines (`offsets.py`; the overpayments app keeps the claims).
+Running the same run twice orders nothing the second time.
 
 Exactly once: at most one active run per region (a partial unique constraint), each chunk of
 enrollments in its own transaction (a crash loses nothing committed and orders nothing twice:
@@ -32,9 +33,9 @@ from remu.rules.engine import CaseError, default_tax_rate
 from remu.rules.money import cents, euros
 from remu.scales.selectors import engine as engine_for
 
-from . import bulk, contributions, selectors
+from . import bulk, contributions, offsets, selectors
 from .incomplete import incomplete_at_exit, incomplete_text
-from .models import TAXABLE, Component, Debt, PaymentRun
+from .models import TAXABLE, Component, PaymentRun
 
 CHUNK = 2000  # enrollments per transaction: a crash loses at most one chunk's work
 ZERO = Decimal("0.00")
@@ -283,7 +284,7 @@ class Orders:
         return {
             "totals": {k: str(v) for k, v in self.totals.items()},
             "lines": self.lines,
-            "debts": self.run.debts.count(),
+            "debts": offsets.claims().of_run(self.run).count(),
             "anomalies": kept_anomalies(self.anomalies),
             "anomaly_count": len(self.anomalies),
         }
@@ -380,14 +381,16 @@ def _order_chunk(ctx: RunContext, run, bounds, dossiers, *, write=True, social=N
     dues, due_anomalies = compute_dues(ctx, dossiers, bounds, social)
     anomalies.extend(due_anomalies)
     upto = max(ctx.month, ctx.today)
-    due, ordered, open_debts = selectors.ledger(bounds, upto)
+    due, ordered = selectors.ledger(bounds, upto)
+    forfeited = offsets.deduct(bounds, ordered)
+    open_claims = offsets.claims().open_claims(region, bounds, lock=write)
     # What was just computed replaces what the ledger held (and is written there below).
     due.update(
         ((row["enrollment_id"], row["month"], row["component"]), row["amount"])
         for row in dues
         if row["month"] <= upto
     )
-    new_payments, new_debts = [], []
+    new_payments, new_claims = [], []
     now = timezone.now()
     for key in sorted(due.keys() | ordered.keys()):
         enrollment_id, month, component = key
@@ -395,7 +398,7 @@ def _order_chunk(ctx: RunContext, run, bounds, dossiers, *, write=True, social=N
         if dossier is None:
             continue
         difference = due.get(key, ZERO) - ordered.get(key, ZERO)
-        if difference == 0:
+        if difference == 0 or (difference > 0 and key in forfeited):
             continue
         # A month already paid: what it adds (an allowance left out, a correction) is a
         # regularisation, and the advice says so.
@@ -408,16 +411,14 @@ def _order_chunk(ctx: RunContext, run, bounds, dossiers, *, write=True, social=N
             else f"{LABELS[component]}{of}"
         )
         if difference < 0:
-            new_debts.append(
-                Debt(
-                    region=region,
-                    enrollment_id=enrollment_id,
-                    run=run,
-                    month=month,
-                    component=component,
-                    amount=-difference,
-                    remaining=-difference,
-                    label=label + " (trop-perçu)",
+            new_claims.append(
+                offsets.NewClaim(
+                    enrollment_id,
+                    month,
+                    component,
+                    ordered[key],
+                    due.get(key, ZERO),
+                    label + " (trop-perçu)",
                 )
             )
             continue
@@ -430,13 +431,12 @@ def _order_chunk(ctx: RunContext, run, bounds, dossiers, *, write=True, social=N
         else:
             rate = ZERO
         withholding = cents(difference * rate / 100) if rate else ZERO
-        offset = ZERO
-        for debt in open_debts.get(enrollment_id, ()):
-            take = min(debt.remaining - debt.taken, difference - withholding - offset)
-            if take <= 0:
-                continue
-            debt.taken += take
-            offset += take
+        reference = "REMU" + uuid.uuid4().hex[:20].upper()
+        offset = offsets.take(
+            open_claims.get(enrollment_id, []),
+            offsets.cap(ctx.rules.options(region.parameter_set, month), difference - withholding),
+            reference,
+        )
         if offset:
             label += f" (dont {euros(offset)} retenus sur un trop-perçu)"
         new_payments.append(
@@ -457,7 +457,7 @@ def _order_chunk(ctx: RunContext, run, bounds, dossiers, *, write=True, social=N
                 "iban": dossier.iban,
                 "bic": dossier.bic,
                 "account_holder": dossier.account_holder or dossier.name,
-                "reference": "REMU" + uuid.uuid4().hex[:20].upper(),
+                "reference": reference,
                 "created_at": now,
             }
         )
@@ -465,15 +465,6 @@ def _order_chunk(ctx: RunContext, run, bounds, dossiers, *, write=True, social=N
         return new_payments, anomalies
     bulk.upsert_dues(dues)
     contributions.upsert(social)
-    Debt.objects.bulk_create(new_debts)
-    Debt.objects.bulk_update(
-        [
-            Debt(pk=debt.id, remaining=debt.remaining - debt.taken)
-            for debts in open_debts.values()
-            for debt in debts
-            if debt.taken
-        ],
-        ["remaining"],
-    )
     bulk.insert_payments(new_payments)
+    offsets.claims().record(run, new_claims, open_claims)
     return new_payments, anomalies

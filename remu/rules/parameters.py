@@ -306,6 +306,17 @@ def _validate_options(opts: dict, where: str) -> None:
     due_day = opts.get("attendance_due_day")
     if due_day is not None and not (isinstance(due_day, int) and 1 <= due_day <= 28):
         raise ParameterError(f"{where}.attendance_due_day: un jour entre 1 et 28 est attendu")
+    for key, allowed in (
+        ("overpayment_without_reason", {"after_exit", "last_month"}),
+        ("overpayment_misconduct", {"after_exit", "as_without_reason", "everything"}),
+    ):
+        if key in opts and opts[key] not in allowed:
+            raise ParameterError(f"{where}.{key}: une des valeurs {sorted(allowed)} est attendue")
+    for key in ("overpayment_write_off_below", "overpayment_offset_cap_percent"):
+        if opts.get(key) is not None and not 0 <= _decimal(opts[key], f"{where}.{key}") <= (
+            100 if key.endswith("percent") else 100000
+        ):
+            raise ParameterError(f"{where}.{key}: valeur hors limites")
     admission = opts.get("admission_without_documents")
     if admission is not None and admission not in ("refused", "allowed_with_reason"):
         raise ParameterError(
