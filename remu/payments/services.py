@@ -31,8 +31,8 @@ from remu.rules.engine import CaseError, default_tax_rate, entry_bonus
 from remu.rules.money import cents, euros
 from remu.scales.selectors import engine as engine_for
 
-from . import bulk, selectors
-from .models import TAXABLE, Component, Debt, PaymentRun
+from . import adjustments, bulk, selectors, transport_costs
+from .models import OWN_LINE, TAXABLE, Component, Debt, PaymentRun
 
 CHUNK = 2000  # enrollments per transaction: a crash loses at most one chunk's work
 ZERO = Decimal("0.00")
@@ -109,6 +109,9 @@ def compute_dues(ctx: RunContext, payables, bounds) -> tuple[list[dict], list[di
     dues, anomalies = [], []
     lines = selectors.validated_lines(bounds, ctx.month)
     travels = selectors.travel_situations(bounds)
+    leaves = selectors.sick_leaves(bounds)
+    complement_days = defaultdict(int)  # dossier -> sickness complement days of earlier months
+    lines.sort(key=lambda line: (line.dossier_id, line.month))
     closed = defaultdict(list)  # dossier -> (month, centre-closure days) of its validated lines
     for line in lines:
         closed[line.dossier_id].append(
@@ -142,9 +145,12 @@ def compute_dues(ctx: RunContext, payables, bounds) -> tuple[list[dict], list[di
             prior_closure_days_paid=closures.prior_days(
                 payable.entry_date, line.month, window, closed[line.dossier_id]
             ),
+            sick_leaves=leaves.get(payable.enrollment_id, ()),
+            prior_complement_days=complement_days[line.dossier_id],
         )
         try:
             result = rules.compute(case)
+            complement_days[line.dossier_id] += result.complement_days
         except CaseError as exc:
             anomalies.append(
                 anomaly(
@@ -158,6 +164,7 @@ def compute_dues(ctx: RunContext, payables, bounds) -> tuple[list[dict], list[di
         for component, amount in (
             (Component.REMUNERATION, result.remuneration),
             (Component.ALLOWANCES, result.allowances),
+            (Component.COMPLEMENT, result.complement),
         ):
             if amount or component == Component.REMUNERATION:
                 dues.append(
@@ -193,6 +200,7 @@ def compute_dues(ctx: RunContext, payables, bounds) -> tuple[list[dict], list[di
                     "version_label": "",
                 }
             )
+    anomalies += transport_costs.add_dues(ctx, payables, bounds, dues, anomaly)
     return dues, anomalies
 
 
@@ -350,6 +358,7 @@ def _order_chunk(ctx: RunContext, run, bounds, dossiers, *, write=True):
         return [], anomalies
     dues, due_anomalies = compute_dues(ctx, list(payable.values()), bounds)
     anomalies.extend(due_anomalies)
+    taken = adjustments.add_dues(region, payable.keys(), bounds, dues)
     upto = max(ctx.month, ctx.today)
     due, ordered, open_debts = selectors.ledger(bounds, upto)
     # What was just computed replaces what the ledger held (and is written there below).
@@ -370,7 +379,9 @@ def _order_chunk(ctx: RunContext, run, bounds, dossiers, *, write=True):
             continue
         # A month already paid: what it adds (an allowance left out, a correction) is a
         # regularisation, and the advice says so.
-        regularisation = key in ordered or (enrollment_id, month, Component.REMUNERATION) in ordered
+        regularisation = key in ordered or (
+            component not in OWN_LINE and (enrollment_id, month, Component.REMUNERATION) in ordered
+        )
         # The entry bonus is paid once: its line names the month it is paid for.
         of = (", au titre " if component == Component.ENTRY_BONUS else " ") + month_of(month)
         label = (
@@ -378,6 +389,7 @@ def _order_chunk(ctx: RunContext, run, bounds, dossiers, *, write=True):
             if regularisation
             else f"{LABELS[component]}{of}"
         )
+        label = taken.labels.get(key, label)  # « Ajustement manuel de mars 2026 : <reason> »
         if difference < 0:
             new_debts.append(
                 Debt(
@@ -445,4 +457,5 @@ def _order_chunk(ctx: RunContext, run, bounds, dossiers, *, write=True):
         ["remaining"],
     )
     bulk.insert_payments(new_payments)
+    adjustments.mark_taken(taken, run)
     return new_payments, anomalies
