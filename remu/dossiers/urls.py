@@ -17,4 +17,5 @@ urlpatterns = [
     path("pieces/<int:pk>/", views.document_download, name="document"),
     path("region/dossiers/<int:pk>/reception/", views.dossier_reception, name="reception"),
     path("region/dossiers/<int:pk>/decision/", views.dossier_decision, name="decision"),
+    path("region/dossiers/<int:pk>/trajets/", views.journey_review, name="journey_review"),
 ]

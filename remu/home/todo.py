@@ -12,7 +12,7 @@ from remu.attendance.models import AttendanceLine, Withdrawal
 from remu.attendance.selectors import late_statements, statements_to_enter
 from remu.dossiers import selectors as dossier_selectors
 from remu.dossiers.models import Dossier
-from remu.payments.models import Debt, Payment, PaymentRun
+from remu.payments.models import Adjustment, Debt, Payment, PaymentRun
 
 
 @dataclass
@@ -67,6 +67,11 @@ def agent_items(tenant, today: dt.date) -> list[Item]:
             reverse("dossiers:list") + "?todo=bank",
         ),
         Item("Trop-perçus à suivre", open_debts(tenant).count(), reverse("home:debts")),
+        Item(
+            "Ajustements à approuver (par un second agent)",
+            Adjustment.objects.for_tenant(tenant).filter(status="proposed").count(),
+            reverse("payments:adjustments"),
+        ),
     ]
 
 

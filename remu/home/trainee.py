@@ -2,9 +2,9 @@
 
 from django.shortcuts import get_object_or_404, render
 
-from remu.attendance.models import AttendanceLine
+from remu.attendance.models import AttendanceLine, SickLeave
 from remu.dossiers.models import Dossier
-from remu.payments.models import DueAmount, Payment
+from remu.payments.models import Adjustment, DueAmount, Payment
 from remu.trainees.models import Enrollment, Trainee
 
 
@@ -37,6 +37,13 @@ def trainee_detail(request, pk):
         .filter(enrollment__trainee=trainee, component="remuneration")
         .order_by("month")
     )
+    # Agents only (the querysets are empty for a provider): adjustments and health data.
+    adjustments = (
+        Adjustment.objects.for_tenant(request.tenant)
+        .filter(enrollment__trainee=trainee)
+        .select_related("created_by", "decided_by", "run")
+    )
+    sick_leaves = SickLeave.objects.for_tenant(request.tenant).filter(enrollment__trainee=trainee)
     return render(
         request,
         "home/trainee_detail.html",
@@ -47,5 +54,7 @@ def trainee_detail(request, pk):
             "dossiers": dossiers,
             "payments": payments,
             "dues": dues,
+            "adjustments": adjustments,
+            "sick_leaves": sick_leaves,
         },
     )

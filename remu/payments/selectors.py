@@ -23,7 +23,14 @@ from remu.rules.engine import Journey as EngineJourney
 from remu.rules.engine import SickLeave as EngineSickLeave
 from remu.trainees.models import Trainee
 
-from .models import Adjustment, Debt, DueAmount, Payment, TaxRate
+from .models import Adjustment, Component, Debt, DueAmount, Payment, TaxRate
+
+EXPLAINED = {  # components whose advice carries the ledger's explanation
+    Component.COMPLEMENT,
+    Component.TRANSPORT_COSTS,
+    Component.ADJUSTMENT,
+    Component.ADJUSTMENT_ALLOWANCES,
+}
 
 Bounds = tuple[int, int]  # first and last enrollment id of a chunk
 
@@ -339,3 +346,14 @@ def sick_leaves(bounds: Bounds) -> dict[int, list[EngineSickLeave]]:
     ):
         found[enrollment_id].append(EngineSickLeave(start, end, allowance, kind))
     return found
+
+
+def advice_details(payment: Payment) -> list[str]:
+    """The ledger's explanation of a line paid on its own (transport costs, complement,
+    adjustments), for its advice; the month's pay keeps its label alone."""
+    if payment.component not in EXPLAINED:
+        return []
+    due = DueAmount.objects.filter(
+        enrollment_id=payment.enrollment_id, month=payment.month, component=payment.component
+    ).first()
+    return list(due.explanation) if due else []
