@@ -169,3 +169,40 @@ def test_the_90_days_are_counted_over_the_months_by_the_line_and_the_run(client,
     assert complements[6] == Decimal("54.40")
     # April: 30 x (776.42 / 30 − 15.00) = 776.42 − 450.00 = 326.42.
     assert complements[4] == Decimal("326.42")
+
+
+def test_the_complement_goes_on_after_the_exit(client, world):
+    # Exit on 30 April 2026, sick from 20 April to 30 June, CPAM 15.00 a day (776.42 a month
+    # from April). April: days 20-22 waiting, 23-30 = 8 days x 10.8807 = 87.05. May has no
+    # statement: 31 days x 10.8807 = 337.30, no pay. June: 30 days = 326.42 (69 days in all,
+    # and no later than 90 days after the exit: 29 July).
+    enrollment = world["enrollment"]
+    enrollment.exit_date = dt.date(2026, 4, 30)
+    enrollment.save()
+    SickLeave.objects.create(
+        enrollment=enrollment,
+        kind="SICKNESS",
+        start=dt.date(2026, 4, 20),
+        end=dt.date(2026, 6, 30),
+        daily_allowance=Decimal("15.00"),
+        created_by=world["agent"],
+    )
+    statement = attendance.create_statement(
+        world["line"].statement.action, world["provider_user"], dt.date(2026, 5, 2)
+    )
+    line = statement.lines.get()
+    attendance.declare_presence([line], "full_month")
+    attendance.add_absence(
+        line,
+        reason="SICKNESS",
+        start=dt.date(2026, 4, 20),
+        end=dt.date(2026, 4, 30),
+        place="centre",
+    )
+    attendance.validate_lines([line], world["provider_user"])
+    run(world, dt.date(2026, 6, 1))
+    complements = {p.month.month: p.amount for p in Payment.objects.filter(component="complement")}
+    assert complements == {4: Decimal("87.05"), 5: Decimal("337.30"), 6: Decimal("326.42")}
+    assert not Payment.objects.filter(component="remuneration", month__gte=dt.date(2026, 5, 1))
+    june = Payment.objects.get(component="complement", month=dt.date(2026, 6, 1))
+    assert june.label == "Complément de la Région aux indemnités journalières de juin 2026"

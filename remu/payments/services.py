@@ -31,7 +31,7 @@ from remu.rules.engine import CaseError, default_tax_rate, entry_bonus
 from remu.rules.money import cents, euros
 from remu.scales.selectors import engine as engine_for
 
-from . import adjustments, bulk, selectors, transport_costs
+from . import adjustments, bulk, complements, selectors, transport_costs
 from .models import OWN_LINE, TAXABLE, Component, Debt, PaymentRun
 
 CHUNK = 2000  # enrollments per transaction: a crash loses at most one chunk's work
@@ -200,6 +200,7 @@ def compute_dues(ctx: RunContext, payables, bounds) -> tuple[list[dict], list[di
                     "version_label": "",
                 }
             )
+    anomalies += complements.add_after_exit(ctx, payables, leaves, complement_days, dues, anomaly)
     anomalies += transport_costs.add_dues(ctx, payables, bounds, dues, anomaly)
     return dues, anomalies
 
