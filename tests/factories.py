@@ -137,3 +137,27 @@ class ProviderUserFactory(UserFactory):
 
 def commune(insee: str) -> Commune:
     return Commune.objects.get(insee_code=insee)
+
+
+def accept_required_documents(dossier, user, *, except_for=()) -> None:
+    """Every document the dossier requires, on file and accepted at reception (but those in
+    `except_for`): what admission asks for."""
+    from django.core.files.base import ContentFile
+
+    from remu.dossiers import services
+    from remu.dossiers.models import SupportingDocument
+
+    present = {d.doc_type for d in dossier.documents.all()}
+    for doc_type in services.required_documents(dossier):
+        if doc_type not in present and doc_type not in except_for:
+            document = SupportingDocument(
+                dossier=dossier,
+                doc_type=doc_type,
+                original_name=f"{doc_type}.pdf",
+                content_type="application/pdf",
+                size=9,
+                uploaded_by=user,
+            )
+            document.file.save("upload", ContentFile(b"%PDF-1.4\n"), save=False)
+            document.save()
+    dossier.documents.exclude(doc_type__in=except_for).update(review="accepted")

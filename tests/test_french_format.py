@@ -76,7 +76,7 @@ def paid(pay_world):
 def test_pages_print_french_amounts_and_name_the_bonus_month(client, paid):
     client.force_login(paid["agent"])
     trainee = paid["enrollment"].trainee
-    page = readable(text(client.get(reverse("attendance:trainee", args=[trainee.pk]))))
+    page = readable(text(client.get(reverse("home:trainee", args=[trainee.pk]))))
     assert AMOUNT in page
     bonus = Payment.objects.get(component="entry_bonus")  # ordered with the admission month
     assert f"Aide forfaitaire à l'entrée, au titre {month_of(bonus.month)}" in page

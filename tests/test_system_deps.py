@@ -87,6 +87,6 @@ def test_root_installs_what_is_missing(tmp_path):
 def test_make_run_test_and_ci_call_the_step():
     root = SCRIPT.parent.parent
     makefile = (root / "Makefile").read_text()
-    assert "run: system-deps demo" in makefile
+    assert "run: system-deps migrate" in makefile
     assert "test: system-deps-test venv" in makefile
     assert "make system-deps-test" in (root / ".ci" / "run").read_text()

@@ -12,13 +12,14 @@ from django.utils import timezone
 
 from remu.dossiers.models import Dossier
 from remu.dossiers.travel import in_force, situations_of
-from remu.rules.calendar import month_bounds
+from remu.rules.calendar import fr, month_bounds
 from remu.rules.engine import Absence as EngineAbsence
 from remu.rules.engine import Case, CaseError, default_engine
+from remu.rules.money import cents
 from remu.scales.selectors import engine
 from remu.trainees.models import Enrollment
 
-from . import closures, sick_leaves
+from . import closures, hours_bounds, sick_leaves
 from .models import (
     Absence,
     AttendanceLine,
@@ -117,11 +118,28 @@ def declare_presence(lines, presence: str, period_start=None, period_end=None) -
                 raise ValidationError("Indiquez les dates de présence (la fin après le début).")
             if period_start < first or period_end > last:
                 raise ValidationError("La période de présence doit être dans le mois.")
+            _check_enrolled_period(line, period_start, period_end)
         else:
             period_start = period_end = None
         line.presence = presence
         line.period_start, line.period_end = period_start, period_end
         line.save(update_fields=["presence", "period_start", "period_end", "updated_at"])
+
+
+def _check_enrolled_period(line: AttendanceLine, start, end) -> None:
+    """A presence period outside the trainee's enrollment would be paid: refused."""
+    enrollment = line.enrollment
+    entry, exit_ = enrollment.entry_date, enrollment.exit_date
+    if start < entry:
+        raise ValidationError(
+            f"{enrollment.trainee} : la période de présence commence avant son entrée en "
+            f"formation (entrée le {hours_bounds.fr_day(entry)})."
+        )
+    if exit_ is not None and end > exit_:
+        raise ValidationError(
+            f"{enrollment.trainee} : la période de présence finit après sa sortie de "
+            f"formation (sortie le {hours_bounds.fr_day(exit_)})."
+        )
 
 
 def absence_errors(line: AttendanceLine, start, end) -> list[str]:
@@ -131,9 +149,17 @@ def absence_errors(line: AttendanceLine, start, end) -> list[str]:
         errors.append("La fin de l'absence précède son début.")
     if start < first or end > last:
         errors.append("L'absence doit être comprise dans le mois de l'état de présence.")
-    enrollment = line.enrollment
-    if start < enrollment.entry_date or (enrollment.exit_date and end > enrollment.exit_date):
-        errors.append("L'absence doit être comprise entre l'entrée et la sortie du stagiaire.")
+    entry, exit_ = line.enrollment.entry_date, line.enrollment.exit_date
+    if start < entry:
+        errors.append(
+            "L'absence doit être comprise entre l'entrée et la sortie du stagiaire : elle "
+            f"commence avant son entrée en formation (entrée le {hours_bounds.fr_day(entry)})."
+        )
+    if exit_ and end > exit_:
+        errors.append(
+            "L'absence doit être comprise entre l'entrée et la sortie du stagiaire : elle "
+            f"finit après sa sortie de formation (sortie le {hours_bounds.fr_day(exit_)})."
+        )
     if line.absences.filter(start__lte=end, end__gte=start).exists():
         errors.append("Cette absence chevauche une absence déjà déclarée.")
     return errors
@@ -170,19 +196,43 @@ def delete_absence(absence: Absence) -> None:
 
 
 @transaction.atomic
-def save_part_time(line, weekly_hours: list[Decimal], days_present: int) -> None:
+def save_part_time(
+    line, weekly_hours: list[Decimal], days_present: int, confirm_over: bool | set = False
+):
+    """Saves a month's hours week by week. Refused (ValidationError by field: week_<i>,
+    days_present) outside the enrolled period or above the legal weekly maximum; above the
+    enrollment's weekly hours, `NeedsConfirmation` unless `confirm_over` (True: every week;
+    a set of week fields: those weeks, the ones the provider was shown)."""
     _editable(line)
     if line.full_time:
         raise ValidationError("Ce stagiaire est à temps plein.")
     first, last = month_bounds(line.statement.month.year, line.statement.month.month)
     if not 0 <= days_present <= last.day:
-        raise ValidationError(f"Le nombre de jours doit être compris entre 0 et {last.day}.")
-    for hours in weekly_hours:
-        if not 0 <= hours <= 60:
-            raise ValidationError("Les heures d'une semaine doivent être comprises entre 0 et 60.")
+        raise ValidationError(
+            {"days_present": f"Le nombre de jours doit être compris entre 0 et {last.day}."}
+        )
+    if any(hours < 0 for hours in weekly_hours):
+        raise ValidationError("Les heures d'une semaine ne peuvent pas être négatives.")
+    check = hours_bounds.check_part_time(
+        line, weeks_of_month(line.statement.month), weekly_hours, days_present
+    )
+    if check.errors:
+        raise ValidationError(check.errors)
+    if check.over and confirm_over is not True and set(check.over) - set(confirm_over or ()):
+        raise hours_bounds.NeedsConfirmation(check.over)
     line.weekly_hours_present = [str(h) for h in weekly_hours]
     line.days_present = days_present
     line.save(update_fields=["weekly_hours_present", "days_present", "updated_at"])
+
+
+def saved_hours_errors(line: AttendanceLine) -> list[str]:
+    """What the line's saved hours hold that cannot be paid (e.g. the entry date moved since)."""
+    hours = [Decimal(h or 0) for h in line.weekly_hours_present]
+    weeks = weeks_of_month(line.statement.month)
+    if len(hours) != len(weeks):
+        return []
+    check = hours_bounds.check_part_time(line, weeks, hours, line.days_present or 0)
+    return [m for messages in check.errors.values() for m in messages]
 
 
 def weeks_of_month(month: dt.date) -> list[tuple[dt.date, dt.date]]:
@@ -226,6 +276,7 @@ def case_for(line: AttendanceLine, prior_complement_days: int | None = None) -> 
         weekly_hours=dossier.weekly_hours or action.weekly_hours,
         prior_monthly_salary=dossier.last_monthly_salary,
         training_total_hours=action.total_hours,
+        pay_start=dossier.pay_start,
         distance_km=travel.distance_km if travel else None,
         housing=travel.housing if travel else False,
         prior_closure_days_paid=_prior_closure_days(line, dossier.region.parameter_set),
@@ -283,6 +334,7 @@ def build_case(
     prior_closure_days_paid: int = 0,
     sick_leaves=(),
     prior_complement_days: int = 0,
+    pay_start: dt.date | None = None,
 ) -> Case:
     """The engine's case from plain values: `case_for` gives them from one line's objects, a
     payment run from the rows of thousands of lines read at once. The distance and housing
@@ -317,7 +369,11 @@ def build_case(
         exit_date=exit_date,
         weekly_hours=weekly_hours,
         absences=tuple(absences),
-        hours_present=None if full_time else hours_sum(weekly_hours_present),
+        hours_present=None
+        if full_time
+        else hours_from(weekly_hours_present, month, pay_start)
+        if pay_start and pay_start > first
+        else hours_sum(weekly_hours_present),
         prior_monthly_salary=prior_monthly_salary,
         training_total_hours=Decimal(training_total_hours) if training_total_hours else None,
         distance_km=distance_km,
@@ -325,7 +381,26 @@ def build_case(
         prior_closure_days_paid=prior_closure_days_paid,
         sick_leaves=tuple(sick_leaves),
         prior_complement_days=prior_complement_days,
+        pay_start=pay_start,
+        # Only a relay after France Travail's ARE sets a pay start (dossiers.services.admit).
+        pay_start_note=f"fin de l'ARE le {fr(pay_start - dt.timedelta(days=1))}"
+        if pay_start
+        else "",
     )
+
+
+def hours_from(weekly_hours_present: list, month: dt.date, day: dt.date) -> Decimal:
+    """The part-time hours of the month from `day` on: weeks before it do not count, the week
+    it falls in counts for its days from `day` (hours are entered per week, not per day)."""
+    total = Decimal(0)
+    for (start, end), hours in zip(weeks_of_month(month), weekly_hours_present, strict=False):
+        if end < day:
+            continue
+        hours = Decimal(str(hours))
+        if start < day:
+            hours = hours * ((end - day).days + 1) / ((end - start).days + 1)
+        total += hours
+    return cents(total)
 
 
 def compute(line: AttendanceLine, explain: bool = True):
@@ -351,6 +426,10 @@ def validate_lines(lines, user) -> list[AttendanceLine]:
         if line.status != AttendanceLine.Status.DRAFT:
             continue
         problems = line_problems(line)
+        if not problems and not line.full_time:
+            unpaid = saved_hours_errors(line)
+            if unpaid:
+                raise ValidationError([f"{line.enrollment.trainee} : {e}" for e in unpaid])
         if problems:
             raise ValidationError(f"{line.enrollment.trainee} : {', '.join(problems)}.")
         try:

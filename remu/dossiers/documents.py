@@ -17,6 +17,7 @@ DOCUMENT_TYPES = {
     "RQTH": "Reconnaissance de la qualité de travailleur handicapé (RQTH) en cours de validité",
     "PAY_SLIPS": "Bulletins de salaire justifiant l'activité salariée antérieure",
     "NON_SALARIED_PROOF": "Justificatif d'activité non salariée (Kbis, URSSAF)",
+    "ARE_END": "Attestation de fin de droits ARE (relais de France Travail)",
     "CAF": "Attestation de droits CAF (RSA)",
     "ASS_NOTICE": "Notification d'ASS",
     "YOUTH_GUARANTEE": "Attestation de la Garantie jeunes (Mission locale)",
@@ -47,6 +48,16 @@ def sniff(head: bytes) -> str | None:
     return None
 
 
+# Seed 001 §3.5.2: a relay dossier may be sent before France Travail's notice is out.
+MAY_FOLLOW = frozenset({"ARE_END"})
+
+
+def relay_during_training(dossier) -> bool:
+    """The ARE ends before the training does: the Region takes over the day after."""
+    end = dossier.real_end or dossier.action.end_date
+    return dossier.are_end_date is not None and dossier.are_end_date < end
+
+
 def required_documents(dossier, age_at_entry: int | None) -> list[str]:
     """The documents this dossier's answers call for, in the order the form lists them."""
     kind = dossier.kind
@@ -71,6 +82,8 @@ def required_documents(dossier, age_at_entry: int | None) -> list[str]:
         docs.append("PAY_SLIPS")
     if dossier.non_salaried:
         docs.append("NON_SALARIED_PROOF")
+    if dossier.on_are and relay_during_training(dossier):
+        docs.append("ARE_END")
     if dossier.rsa:
         docs.append("CAF")
     if dossier.ass:

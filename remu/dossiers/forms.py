@@ -56,6 +56,12 @@ class BlankDossierForm(StyledForm):
     birth_name = forms.CharField(label="Nom", max_length=100)
     first_names = forms.CharField(label="Prénom", max_length=150)
     birth_date = forms.DateField(label="Date de naissance", widget=DateInput())
+    entry_date = forms.DateField(
+        label="Date d'entrée en formation",
+        required=False,
+        widget=DateInput(),
+        help_text="Laissez vide si le stagiaire entre au début de l'action.",
+    )
     kind = forms.ChoiceField(
         label="Type de dossier",
         choices=[
@@ -95,6 +101,18 @@ class BlankDossierForm(StyledForm):
         if action and campaign and action.campaign_id != campaign.pk:
             self.add_error("action", "Cette action n'appartient pas à la campagne choisie.")
         return cleaned
+
+    def add_service_errors(self, error) -> None:
+        """The refusals of `services.create_blank`, next to their fields."""
+        for name, messages in error.message_dict.items():
+            for message in messages:
+                self.add_error(name if name in self.fields else None, message)
+        for name in self.errors:
+            if name in self.fields:
+                attrs = self.fields[name].widget.attrs
+                attrs["aria-invalid"] = "true"
+                attrs["aria-describedby"] = f"{self.add_prefix(name)}-errors"
+                attrs["class"] = f"{attrs.get('class', '')} is-invalid"
 
 
 class BannerForm(StyledModelForm):
@@ -172,15 +190,15 @@ class SituationForm(StyledModelForm):
             "job_seeker",
             "registered_france_travail",
             "france_travail_id",
-            "compensated",
+            "france_travail_benefit",
+            "are_end_date",
             "particular_category",
             "non_salaried",
             "non_salaried_from",
             "non_salaried_to",
             "disabled_worker",
             "rqth_valid_until",
-            "rsa",
-            "ass",
+            "disabled_chooses_regional_pay",
             "youth_guarantee",
             "detainee",
             "salaried_hours_12_months",
@@ -199,8 +217,32 @@ class SituationForm(StyledModelForm):
                 "non_salaried_to",
                 "rqth_valid_until",
                 "separated_since",
+                "are_end_date",
             )
         }
+        help_texts = {
+            "france_travail_benefit": "Un stagiaire indemnisé par France Travail (ARE) n'est pas "
+            "rémunéré par la Région pendant ses droits ; la Région prend le relais le lendemain "
+            "de la fin de l'ARE (relais, seed 001 §3.5.2).",
+            "disabled_chooses_regional_pay": "Droit d'option (seed 001 §3.1.1) : conserver l'ARE "
+            "ou choisir la rémunération publique de stage versée par la Région.",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["france_travail_benefit"].required = False  # not answered: none
+
+    def clean_france_travail_benefit(self):
+        return self.cleaned_data["france_travail_benefit"] or Dossier.Benefit.NONE
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("france_travail_benefit") != Dossier.Benefit.ARE:
+            cleaned["are_end_date"] = None
+        on_are = cleaned.get("france_travail_benefit") == Dossier.Benefit.ARE
+        if not (on_are and cleaned.get("disabled_worker")):
+            cleaned["disabled_chooses_regional_pay"] = False
+        return cleaned
 
 
 class SocialProtectionForm(StyledModelForm):
@@ -328,6 +370,18 @@ class DecisionForm(StyledForm):
     decision_reason = forms.CharField(
         label="Motif du rejet", required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
+    exception_reason = forms.CharField(
+        label="Motif de l'admission malgré les pièces manquantes",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="La Région admet un dossier incomplet sur motif écrit : il figurera dans "
+        "l'historique du dossier.",
+    )
+
+    def __init__(self, *args, exception_allowed: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not exception_allowed:
+            del self.fields["exception_reason"]
 
     def clean(self):
         cleaned = super().clean()

@@ -26,6 +26,12 @@ class Dossier(models.Model):
         ADMITTED = "admitted", "Admis"
         REJECTED = "rejected", "Rejeté"
 
+    class Benefit(models.TextChoices):
+        NONE = "none", "Aucune"
+        ARE = "ARE", "ARE – allocation chômage de France Travail"
+        ASS = "ASS", "ASS – allocation de solidarité spécifique"
+        RSA = "RSA", "RSA – revenu de solidarité active"
+
     class Regime(models.TextChoices):
         GENERAL = "general", "Régime général"
         AGRICULTURAL = "agricultural", "Régime agricole (MSA)"
@@ -57,7 +63,15 @@ class Dossier(models.Model):
     job_seeker = models.BooleanField("demandeur d'emploi", default=True)
     registered_france_travail = models.BooleanField("inscrit à France Travail", default=False)
     france_travail_id = models.CharField("identifiant France Travail", max_length=20, blank=True)
-    compensated = models.BooleanField("indemnisé par France Travail (ARE)", default=False)
+    # Who pays the trainee during the training (seed 001 §3.1, §3.2, §3.5): a trainee on ARE is
+    # paid by France Travail (AREF), not by the Region, until the ARE ends (relay, §3.5.2).
+    france_travail_benefit = models.CharField(
+        "allocation perçue à l'entrée",
+        max_length=4,
+        choices=Benefit.choices,
+        default=Benefit.NONE,
+    )
+    are_end_date = models.DateField("fin des droits ARE le", null=True, blank=True)
     particular_category = models.BooleanField(
         "demandeur d'emploi d'une catégorie particulière", default=False
     )
@@ -66,8 +80,11 @@ class Dossier(models.Model):
     non_salaried_to = models.DateField("au", null=True, blank=True)
     disabled_worker = models.BooleanField("travailleur handicapé (RQTH)", default=False)
     rqth_valid_until = models.DateField("RQTH valable jusqu'au", null=True, blank=True)
-    rsa = models.BooleanField("bénéficiaire du RSA", default=False)
-    ass = models.BooleanField("bénéficiaire de l'ASS", default=False)
+    # Seed 001 §3.1.1: a disabled worker on ARE may keep it or choose the regional pay.
+    disabled_chooses_regional_pay = models.BooleanField(
+        "travailleur handicapé : choisit la rémunération de la Région plutôt que l'ARE",
+        default=False,
+    )
     youth_guarantee = models.BooleanField("bénéficiaire de la Garantie jeunes", default=False)
     detainee = models.BooleanField("personne détenue (formation en milieu fermé)", default=False)
     salaried_hours_12_months = models.PositiveIntegerField(
@@ -110,6 +127,9 @@ class Dossier(models.Model):
     proposed_category = models.CharField(max_length=25, blank=True)
     category_reason = models.TextField("motif du choix de catégorie", blank=True)
     decision_reason = models.TextField("motif de la décision", blank=True)
+    # Set at admission for a trainee on ARE: the Region pays from this day (the day after the
+    # ARE ends); null: from entry. After the training's end: not paid by the Region at all.
+    pay_start = models.DateField("rémunération par la Région à partir du", null=True, blank=True)
 
     objects = DossierQuerySet.as_manager()
 
@@ -134,6 +154,12 @@ class Dossier(models.Model):
                 condition=~Q(status="admitted") | ~Q(rate_category=""),
                 name="admitted_dossier_has_category",
             ),
+            models.CheckConstraint(
+                condition=~Q(france_travail_benefit="ARE")
+                | Q(are_end_date__isnull=False)
+                | ~Q(status="admitted"),
+                name="are_dossier_has_end_date",
+            ),
             # The ledger is kept per enrollment: one remuneration dossier per enrollment (a new
             # one may follow a rejection).
             models.UniqueConstraint(
@@ -149,6 +175,18 @@ class Dossier(models.Model):
     @property
     def trainee(self):
         return self.enrollment.trainee
+
+    @property
+    def rsa(self) -> bool:
+        return self.france_travail_benefit == self.Benefit.RSA
+
+    @property
+    def ass(self) -> bool:
+        return self.france_travail_benefit == self.Benefit.ASS
+
+    @property
+    def on_are(self) -> bool:
+        return self.france_travail_benefit == self.Benefit.ARE
 
     @property
     def is_editable_by_provider(self) -> bool:

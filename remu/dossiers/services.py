@@ -12,10 +12,12 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from remu.accounts.models import ProviderMembership
 from remu.rules.calendar import age_on
-from remu.rules.situation import Situation, propose_category
+from remu.rules.proposal import Proposal, RegionPay, propose, region_pay
+from remu.rules.situation import Situation, prior_activity
 from remu.scales.selectors import engine
 from remu.trainees.models import Enrollment, Trainee
 
@@ -41,8 +43,11 @@ class TransitionError(ValidationError):
     pass
 
 
+@transaction.atomic
 def transition(dossier: Dossier, to: str, user, reason: str = "") -> None:
-    """The only way a dossier changes status: checks the move, writes the history."""
+    """The only way a dossier changes status: locks the row, checks the move against the status
+    read under the lock, writes the history."""
+    lock(dossier)
     if to not in ALLOWED.get(dossier.status, set()):
         raise TransitionError(
             f"Un dossier « {dossier.get_status_display()} » ne peut pas passer au statut "
@@ -53,6 +58,18 @@ def transition(dossier: Dossier, to: str, user, reason: str = "") -> None:
     )
     dossier.status = to
     dossier.save(update_fields=["status", "updated_at"])
+
+
+def lock(dossier: Dossier, expected: str | None = None) -> None:
+    """Locks the dossier's row until the transaction ends; refuses if someone changed its
+    status since the page was read (or if it is not `expected`)."""
+    locked = Dossier.objects.select_for_update().values_list("status", flat=True)
+    current = locked.get(pk=dossier.pk)
+    if current != dossier.status or (expected is not None and current != expected):
+        raise TransitionError(
+            f"Le dossier est désormais « {Dossier.Status(current).label} » : il a été modifié "
+            "entre-temps. Rechargez la page."
+        )
 
 
 def assign_number(dossier: Dossier) -> None:
@@ -67,9 +84,62 @@ def assign_number(dossier: Dossier) -> None:
     dossier.number = f"{dossier.region.number_prefix}-{year}-{sequence.last:06d}"
 
 
+def creation_errors(action, birth_date, entry_date, today: dt.date) -> dict[str, list[str]]:
+    """Why a blank dossier cannot be created, by form field. Registrations are closed when the
+    action is closed, its campaign is closed, or its end date has passed (no other notion of
+    registration exists); the minimum age is the dated option `minimum_age`."""
+    errors: dict[str, list[str]] = {}
+
+    def refuse(name, message):
+        errors.setdefault(name, []).append(message)
+
+    start, end = action.start_date, action.end_date
+    if action.status == action.Status.CLOSED:
+        refuse("action", "Cette action est clôturée : aucun dossier ne peut plus y être créé.")
+    elif not action.campaign.is_open:
+        refuse("action", "La campagne de cette action est close : les inscriptions sont fermées.")
+    elif end < today:
+        refuse(
+            "action",
+            f"Cette action est terminée depuis le {_day(end)} : les inscriptions sont fermées.",
+        )
+    if not start <= entry_date <= end:
+        refuse(
+            "entry_date",
+            f"La date d'entrée doit être comprise entre le début ({_day(start)}) et la fin "
+            f"({_day(end)}) de l'action.",
+        )
+    if birth_date > today:
+        refuse("birth_date", "La date de naissance est dans le futur.")
+    elif birth_date >= entry_date:
+        refuse("birth_date", "La date de naissance est postérieure à l'entrée en formation.")
+    else:
+        rules = engine(action.region)
+        minimum = rules.options(action.region.parameter_set, entry_date)["minimum_age"]
+        age = age_on(birth_date, entry_date)
+        if age < minimum:
+            refuse(
+                "birth_date",
+                f"Il faut avoir au moins {minimum} ans à l'entrée en formation : le stagiaire "
+                f"aurait {age} ans le {_day(entry_date)}.",
+            )
+    return errors
+
+
+def _day(day: dt.date) -> str:
+    return date_format(day, "j F Y")
+
+
 @transaction.atomic
-def create_blank(*, action, kind, birth_name, first_names, birth_date, user) -> Dossier:
-    """Off-market actions: a new trainee, enrolled at the action's start, with a draft."""
+def create_blank(
+    *, action, kind, birth_name, first_names, birth_date, user, entry_date=None
+) -> Dossier:
+    """Off-market actions: a new trainee, enrolled on `entry_date` (by default the action's
+    start), with a draft. Refused (ValidationError by field) as `creation_errors` says."""
+    entry_date = entry_date or action.start_date
+    errors = creation_errors(action, birth_date, entry_date, timezone.localdate())
+    if errors:
+        raise ValidationError(errors)
     trainee = Trainee.objects.create(
         region=action.region,
         civility=Trainee.Civility.MRS,
@@ -77,15 +147,13 @@ def create_blank(*, action, kind, birth_name, first_names, birth_date, user) -> 
         first_names=first_names.strip(),
         birth_date=birth_date,
     )
-    enrollment = Enrollment.objects.create(
-        trainee=trainee, action=action, entry_date=action.start_date
-    )
+    enrollment = Enrollment.objects.create(trainee=trainee, action=action, entry_date=entry_date)
     dossier = Dossier(
         region=action.region,
         action=action,
         enrollment=enrollment,
         kind=kind,
-        real_start=action.start_date,
+        real_start=entry_date,
         real_end=action.end_date,
         weekly_hours=action.weekly_hours,
     )
@@ -211,6 +279,8 @@ def consistency_errors(dossier: Dossier) -> dict[str, list[str]]:
             add(
                 "france_travail_id", "L'identifiant France Travail est obligatoire pour un inscrit."
             )
+        if dossier.on_are and not dossier.are_end_date:
+            add("are_end_date", "Indiquez la date de fin des droits ARE.")
         if dossier.disabled_worker and not dossier.rqth_valid_until:
             add("rqth_valid_until", "Indiquez la date de fin de validité de la RQTH.")
         if dossier.non_salaried and not (dossier.non_salaried_from and dossier.non_salaried_to):
@@ -218,7 +288,7 @@ def consistency_errors(dossier: Dossier) -> dict[str, list[str]]:
     if dossier.kind == Dossier.Kind.RS2 and not dossier.journeys.exists():
         add("journeys", "Déclarez au moins un trajet.")
     if action.kind == action.Kind.MARKET:
-        missing = missing_documents(dossier)
+        missing = [d for d in missing_documents(dossier) if d not in docs.MAY_FOLLOW]
         if missing:
             add(
                 "documents",
@@ -342,6 +412,7 @@ def receive(
     requests: list[tuple[str, str]],
 ) -> None:
     """The agent records the reception, reviews each document, asks for what is missing."""
+    lock(dossier)
     for document in dossier.documents.all():
         decision = reviews.get(document.pk)
         if decision is None:
@@ -364,6 +435,34 @@ def receive(
     dossier.save(update_fields=["reception_date", "updated_at"])
     if dossier.status == S.SUBMITTED:
         transition(dossier, S.RECEIVED, user, f"Dossier reçu le {reception_date:%d/%m/%Y}")
+
+
+def admission_gaps(dossier: Dossier) -> dict[str, str]:
+    """What stands against admitting, by the decision form's field, in French: required
+    documents not accepted at reception, bank details not verified (the RIB not accepted)."""
+    accepted = {d.doc_type for d in dossier.documents.all() if d.review == "accepted"}
+    not_accepted = [d for d in required_documents(dossier) if d not in accepted]
+    gaps = {}
+    documents = [d for d in not_accepted if d != "RIB"]
+    if documents:
+        gaps["documents"] = (
+            "Pièces obligatoires non acceptées à la réception : "
+            + ", ".join(docs.DOCUMENT_TYPES[d] for d in documents)
+            + "."
+        )
+    if "RIB" in not_accepted:
+        gaps["iban"] = (
+            "Coordonnées bancaires non vérifiées : le RIB n'a pas été accepté à la réception."
+        )
+    return gaps
+
+
+def admission_policy(dossier: Dossier) -> str:
+    """The region's dated option: `refused`, or `allowed_with_reason` (a written reason goes in
+    the history and on the dossier)."""
+    start = dossier.real_start or dossier.enrollment.entry_date
+    options = engine(dossier.region).options(dossier.region.parameter_set, start)
+    return options.get("admission_without_documents") or "refused"
 
 
 def notify_document_requests(dossier: Dossier, asked: list[DocumentRequest]) -> int:
@@ -432,23 +531,50 @@ def admit(
     holder: str,
     iban: str,
     bic: str,
+    exception_reason: str = "",
 ) -> None:
+    """Admits a received dossier; refuses it with a document missing or the bank details
+    unverified unless the region allows that with a written reason."""
+    lock(dossier, S.RECEIVED)
     if category != proposed and not reason.strip():
         raise ValidationError(
             {"category_reason": "Expliquez pourquoi la catégorie proposée n'est pas retenue."}
         )
     if dossier.kind != Dossier.Kind.P2S and not iban:
         raise ValidationError({"iban": "Les coordonnées bancaires sont obligatoires."})
+    gaps = admission_gaps(dossier)
+    exception_reason = exception_reason.strip()
+    if gaps and admission_policy(dossier) != "allowed_with_reason":
+        refused = "La Région n'admet pas un dossier incomplet."
+        raise ValidationError({field: f"{text} {refused}" for field, text in gaps.items()})
+    if gaps and not exception_reason:
+        # The missing documents are told next to the reason to write; the RIB next to the IBAN.
+        errors = {"exception_reason": [gaps["documents"]] if "documents" in gaps else []}
+        if "iban" in gaps:
+            errors["iban"] = [gaps["iban"]]
+        errors["exception_reason"].append(
+            "Pour admettre malgré tout, écrivez le motif (il figurera dans l'historique)."
+        )
+        raise ValidationError(errors)
+    pay = region_pay_of(dossier)
     dossier.rate_category = category
     dossier.proposed_category = proposed
     dossier.category_reason = reason
+    dossier.decision_reason = exception_reason if gaps else ""
+    dossier.pay_start = pay.pay_start
     dossier.account_holder, dossier.iban, dossier.bic = holder, iban, bic
     dossier.save()
-    transition(dossier, S.ADMITTED, user, reason or "Catégorie proposée retenue")
+    history = [reason or "Catégorie proposée retenue"]
+    if pay.text:
+        history.append(pay.text)
+    if gaps:
+        history.append("Admis malgré : " + " ".join(gaps.values()) + f" Motif : {exception_reason}")
+    transition(dossier, S.ADMITTED, user, "\n".join(history))
 
 
 @transaction.atomic
 def reject(dossier: Dossier, user, *, reason: str) -> None:
+    lock(dossier, S.RECEIVED)
     if not reason.strip():
         raise ValidationError({"decision_reason": "Le motif du rejet est obligatoire."})
     dossier.decision_reason = reason
@@ -456,20 +582,35 @@ def reject(dossier: Dossier, user, *, reason: str) -> None:
     transition(dossier, S.REJECTED, user, reason)
 
 
-def proposed_category(dossier: Dossier) -> tuple[str, str]:
+def _entry_and_end(dossier: Dossier) -> tuple[dt.date, dt.date]:
+    entry = dossier.real_start or dossier.enrollment.entry_date
+    return entry, dossier.real_end or dossier.enrollment.exit_date or dossier.action.end_date
+
+
+def region_pay_of(dossier: Dossier) -> RegionPay:
+    """From when the Region pays this trainee (ARE, relay, disabled worker's option)."""
+    entry, end = _entry_and_end(dossier)
+    return region_pay(
+        on_are=dossier.on_are,
+        are_end=dossier.are_end_date,
+        disabled_worker=dossier.disabled_worker,
+        disabled_chooses_regional_pay=dossier.disabled_chooses_regional_pay,
+        entry=entry,
+        end=end,
+    )
+
+
+def proposal(dossier: Dossier) -> Proposal:
     """The rate category the dossier's answers lead to, among those the region's scale has in
-    force at the start, with the reason (the agent decides at admission)."""
+    force, with what decided it, the amounts compared and a full month (the agent decides)."""
     rules = engine(dossier.region)
     code = dossier.region.parameter_set
-    start = dossier.real_start or dossier.enrollment.entry_date
-    pset = rules.sets.get(code)
-    if pset is None:
-        return "JOB_SEEKER", "Catégorie proposée : demandeur d'emploi"
-    prior = rules.options(code, start)["prior_activity"]
-    salary_ok = (
-        (dossier.salaried_hours_12_months or 0) >= prior["hours_in_12_months"]
-        or (dossier.salaried_months_12 or 0) >= prior["months_in_12"]
-        or (dossier.salaried_months_24 or 0) >= prior["months_in_24"]
+    start, _ = _entry_and_end(dossier)
+    salary_ok, salary_fact = prior_activity(
+        dossier.salaried_hours_12_months,
+        dossier.salaried_months_12,
+        dossier.salaried_months_24,
+        rules.options(code, start)["prior_activity"],
     )
     weekly = dossier.weekly_hours or dossier.action.weekly_hours
     situation = Situation(
@@ -478,6 +619,7 @@ def proposed_category(dossier: Dossier) -> tuple[str, str]:
         disabled_worker=dossier.disabled_worker,
         prior_salary=dossier.last_monthly_salary if dossier.disabled_worker and salary_ok else None,
         prior_activity=salary_ok,
+        prior_activity_fact=salary_fact,
         non_salaried=dossier.non_salaried,
         family_situation=dossier.children >= 3
         or dossier.single_parent
@@ -487,4 +629,12 @@ def proposed_category(dossier: Dossier) -> tuple[str, str]:
         ass_beneficiary=dossier.ass,
         part_time=not rules.is_full_time(code, start, weekly),
     )
-    return propose_category(situation, pset.categories_at(start.replace(day=1)))
+    return propose(
+        rules,
+        code,
+        situation,
+        birth_date=dossier.trainee.birth_date,
+        entry=start,
+        weekly_hours=weekly,
+        pay=region_pay_of(dossier),
+    )

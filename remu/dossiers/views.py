@@ -80,16 +80,21 @@ def dossier_create(request):
     form = forms.BlankDossierForm(request.POST or None, provider=request.tenant.provider)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        dossier = services.create_blank(
-            action=data["action"],
-            kind=data["kind"],
-            birth_name=data["birth_name"],
-            first_names=data["first_names"],
-            birth_date=data["birth_date"],
-            user=request.user,
-        )
-        messages.success(request, f"Le dossier {dossier.number} est créé en brouillon.")
-        return redirect("dossiers:detail", pk=dossier.pk)
+        try:
+            dossier = services.create_blank(
+                action=data["action"],
+                kind=data["kind"],
+                birth_name=data["birth_name"],
+                first_names=data["first_names"],
+                birth_date=data["birth_date"],
+                entry_date=data["entry_date"],
+                user=request.user,
+            )
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+        else:
+            messages.success(request, f"Le dossier {dossier.number} est créé en brouillon.")
+            return redirect("dossiers:detail", pk=dossier.pk)
     return render(request, "dossiers/dossier_create.html", {"form": form})
 
 
@@ -411,16 +416,21 @@ def dossier_reception(request, pk):
         initial={"reception_date": dossier.reception_date},
     )
     if request.method == "POST" and form.is_valid():
-        services.receive(
-            dossier,
-            request.user,
-            reception_date=form.cleaned_data["reception_date"],
-            reviews=form.reviews(),
-            requests=[
-                (d, form.cleaned_data["request_message"]) for d in form.cleaned_data["requested"]
-            ],
-        )
-        messages.success(request, "Réception enregistrée.")
+        try:
+            services.receive(
+                dossier,
+                request.user,
+                reception_date=form.cleaned_data["reception_date"],
+                reviews=form.reviews(),
+                requests=[
+                    (d, form.cleaned_data["request_message"])
+                    for d in form.cleaned_data["requested"]
+                ],
+            )
+        except services.TransitionError as exc:  # changed by someone else meanwhile
+            messages.error(request, exc.messages[0])
+        else:
+            messages.success(request, "Réception enregistrée.")
         return redirect("dossiers:detail", pk=pk)
     return render(
         request,
@@ -461,13 +471,16 @@ def dossier_decision(request, pk):
     if dossier.status != Dossier.Status.RECEIVED:
         messages.error(request, "Seul un dossier reçu peut être admis ou rejeté.")
         return redirect("dossiers:detail", pk=pk)
-    proposed, why = services.proposed_category(dossier)
+    proposal = services.proposal(dossier)
+    gaps = services.admission_gaps(dossier)
+    policy = services.admission_policy(dossier)
     form = forms.DecisionForm(
         request.POST or None,
         initial={
-            "category": proposed,
+            "category": proposal.category,
             "account_holder": dossier.trainee.full_name,
         },
+        exception_allowed=bool(gaps) and policy == "allowed_with_reason",
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -477,19 +490,21 @@ def dossier_decision(request, pk):
                     dossier,
                     request.user,
                     category=data["category"],
-                    proposed=proposed,
+                    proposed=proposal.category,
                     reason=data["category_reason"],
                     holder=data["account_holder"],
                     iban=data["iban"],
                     bic=data["bic"],
+                    exception_reason=data.get("exception_reason", ""),
                 )
                 messages.success(request, f"Le dossier {dossier.number} est admis.")
             else:
                 services.reject(dossier, request.user, reason=data["decision_reason"])
                 messages.success(request, f"Le dossier {dossier.number} est rejeté.")
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                for error in errors:
+            errors = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
+            for field, field_errors in errors.items():
+                for error in field_errors:
                     form.add_error(field if field in form.fields else None, error)
         else:
             return redirect("dossiers:detail", pk=pk)
@@ -499,7 +514,8 @@ def dossier_decision(request, pk):
         {
             "dossier": dossier,
             "form": form,
-            "proposed": proposed,
-            "why": why,
+            "proposal": proposal,
+            "gaps": gaps,
+            "policy": policy,
         },
     )

@@ -48,6 +48,7 @@ def add_after_exit(ctx, payables, leaves, complement_days, dues: list[dict], ano
                 training_total_hours=action.total_hours,
                 sick_leaves=mine,
                 prior_complement_days=complement_days[payable.dossier_id],
+                pay_start=payable.pay_start,
             )
             try:
                 result = ctx.rules.compute(case)

@@ -63,6 +63,7 @@ class Payable:
     birth_date: dt.date
     nir: str
     name: str
+    pay_start: dt.date | None = None  # a relay after France Travail's ARE: paid from this day
 
 
 @dataclass(slots=True)
@@ -138,9 +139,10 @@ def payables(region, bounds: Bounds) -> list[Payable]:
             "enrollment__trainee__birth_name",
             "enrollment__trainee__usage_name",
             "enrollment__trainee__first_names",
+            "pay_start",
         )
     )
-    return [Payable(*row[:14], Trainee.name_of(*row[14:])) for row in rows]
+    return [Payable(*row[:14], Trainee.name_of(*row[14:17]), row[17]) for row in rows]
 
 
 def validated_lines(bounds: Bounds, upto: dt.date) -> list[ValidatedLine]:

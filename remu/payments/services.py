@@ -140,6 +140,7 @@ def compute_dues(ctx: RunContext, payables, bounds) -> tuple[list[dict], list[di
             weekly_hours=payable.weekly_hours or action.weekly_hours,
             prior_monthly_salary=payable.prior_monthly_salary,
             training_total_hours=action.total_hours,
+            pay_start=payable.pay_start,
             distance_km=travel.distance_km if travel else None,
             housing=travel.housing if travel else False,
             prior_closure_days_paid=closures.prior_days(
@@ -178,7 +179,11 @@ def compute_dues(ctx: RunContext, payables, bounds) -> tuple[list[dict], list[di
                         "version_label": result.version_label,
                     }
                 )
-    with_bonus = [p for p in payables if ctx.actions[p.action_id].entry_bonus]
+    # A trainee who entered on France Travail's ARE gets no entry bonus, even when the Region
+    # takes over later (seed 001 §3.5: « ni des aides connexes »).
+    with_bonus = [
+        p for p in payables if ctx.actions[p.action_id].entry_bonus and p.pay_start is None
+    ]
     admitted = selectors.admission_days(bounds) if with_bonus else {}
     for payable in with_bonus:
         day = admitted.get(payable.dossier_id, ctx.today)

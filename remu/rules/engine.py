@@ -32,6 +32,8 @@ ALWAYS_PAID_WHEN_PAID = frozenset(
     ABSENCE_REASONS.keys() - {"PUBLIC_HOLIDAY", "LOCAL_DAY", "LEGAL_LEAVE", "CENTRE_CLOSURE"}
 )
 THIRTY = Decimal(30)
+FRACTIONS = tuple(Decimal(k) / THIRTY for k in range(31))  # paid thirtieths / 30
+UNPAID_RULE = {"paid": False}  # a reason the set does not list
 HOLIDAY_REASONS = ("PUBLIC_HOLIDAY", "LOCAL_DAY")
 # Said once for the month, not per part.
 PART_SKIP = ("Barème", "Prélèvement", "Net :", "Brut :", "Cotisations sociales")
@@ -141,6 +143,10 @@ class Case:
     # Weekly hours that change during the training (mixed full-time / part-time paths, seed
     # 001 §1.6): each period is paid by its own rule, see Engine._periods.
     weekly_hours_periods: tuple[HoursPeriod, ...] = ()
+    # The Region pays from this day only (a relay after France Travail's ARE, seed 001 §3.5.2):
+    # days before it are outside the paid span, like days before entry; `pay_start_note` says why.
+    pay_start: dt.date | None = None
+    pay_start_note: str = ""
 
 
 @dataclass(slots=True)
@@ -199,6 +205,7 @@ class Engine:
         self._caps: dict = {}  # weekly hours -> the monthly hours cap
         self._social: dict = {}  # (base, weekly hours, paid thirtieths) -> (hours, amount)
         self._bonuses: dict = {}  # (set, year, month, category, distance learning) -> bonus
+        self._bands: dict = {}  # id of an option's band list -> its bands as Decimals
 
     # -- what a month and a version share ------------------------------------------------
 
@@ -460,6 +467,15 @@ class Engine:
             start = entry if entry > first else first
             end = exit_date if exit_date is not None and exit_date < last else last
             present = case.hours_present
+            if case.pay_start is not None and case.pay_start > start:
+                # The relay's first day (admission): the caller counts part-time hours from it.
+                start = case.pay_start
+                if explain:
+                    note = f" ({case.pay_start_note})" if case.pay_start_note else ""
+                    lines.append(
+                        f"Rémunération par la Région à partir du {fr(case.pay_start)}{note}"
+                        + (" : aucun jour rémunéré ce mois-ci" if start > end else "")
+                    )
             if (
                 case.pay_from is not None
                 or case.pay_until is not None
@@ -528,8 +544,8 @@ class Engine:
                 if explain:
                     lines.append(f"{paid}/30 × {euros(monthly)} = {euros(remuneration)}")
             else:
-                if present is None and start > end:
-                    present = ZERO  # a month with no paid day (a complement after the exit)
+                if start > end:
+                    present = ZERO  # no paid day this month: no paid hour either
                 if present is None:
                     raise CaseError(
                         "hours_present",
@@ -581,9 +597,12 @@ class Engine:
                         f"n'est versée que pour les formations de plus de {threshold} h"
                     )
 
-            if case.distance_km is not None or case.training_total_hours is not None:
+            if start > end:
+                allowances = ZERO  # allowances follow the pay (seed 001 annex 1, note 1)
+                gross = remuneration
+            elif case.distance_km is not None or case.training_total_hours is not None:
                 if fraction is None:
-                    fraction = Decimal(paid_thirtieths) / THIRTY
+                    fraction = FRACTIONS[paid_thirtieths]
                 allowances = self._allowances(case, options, fraction, lines, age)
                 gross = remuneration + allowances
             else:
@@ -916,6 +935,27 @@ class Engine:
             in_order[index] = amounts[position]
         return total, in_order, lines
 
+    def _band_amount(self, bands, distance) -> Decimal | None:
+        """The amount of the last distance band the distance reaches, or None."""
+        if not bands or distance is None:
+            return None
+        # The bands as Decimals, converted once (the option lists live as long as the engine).
+        parsed = self._bands.get(id(bands))
+        if parsed is None:
+            parsed = self._bands[id(bands)] = tuple(
+                (
+                    "above_km" in band,
+                    Decimal(str(band["above_km"] if "above_km" in band else band["from_km"])),
+                    Decimal(str(band["amount"])),
+                )
+                for band in bands
+            )
+        found = None
+        for strictly, limit, amount in parsed:  # above_km: more than; from_km: that or more
+            if distance > limit if strictly else distance >= limit:
+                found = amount
+        return found
+
     def _cap(self, weekly: Decimal) -> Decimal:
         cap = self._caps.get(weekly)
         if cap is None:
@@ -957,7 +997,7 @@ class Engine:
                 raise CaseError(f"absences[{i}].reason", f"motif inconnu « {absence.reason} »")
             if absence.end < absence.start:
                 raise CaseError(f"absences[{i}].end", "la fin de l'absence précède son début")
-            rule = rules.get(absence.reason, {"paid": False})
+            rule = rules.get(absence.reason, UNPAID_RULE)
             a = absence.start if absence.start > start else start
             b = absence.end if absence.end < end else end
             if a > b:
@@ -970,8 +1010,11 @@ class Engine:
             if not paid_rule or absence.reason in ALWAYS_PAID_WHEN_PAID:
                 # The whole absence is one run, unpaid or paid: no day-by-day look.
                 runs = [] if paid_rule else [(a, b)]
-                waiting = options.get("sickness_waiting_days") or 0
-                if paid_rule and absence.reason == "SICKNESS" and waiting:
+                if (
+                    paid_rule
+                    and absence.reason == "SICKNESS"
+                    and (waiting := options.get("sickness_waiting_days") or 0)
+                ):
                     # Days 1-3 of a sick leave are paid by no one, even where it is paid.
                     last_waiting = absence.start + dt.timedelta(days=waiting - 1)
                     if a <= last_waiting:
@@ -1075,12 +1118,12 @@ class Engine:
                         "cette catégorie"
                     )
             else:
-                transport = _band_amount(regional.get("transport"), distance)
+                transport = self._band_amount(regional.get("transport"), distance)
                 housing_bands = regional.get("housing")
                 minors = regional.get("minors")
                 if minors and age <= minors["max_age"] and "housing" in minors:
                     housing_bands = minors["housing"]  # minors' own housing amounts
-                housing = _band_amount(housing_bands, distance) if case.housing else None
+                housing = self._band_amount(housing_bands, distance) if case.housing else None
                 chosen = []
                 if housing is not None and not regional.get("cumulative"):
                     chosen = [("d'hébergement", housing)]
@@ -1122,7 +1165,7 @@ class Engine:
                         f"Défraiement repas (formation de {gp['long_training_above_hours']} h "
                         f"ou moins) : {euros(meals)} × {_fraction_text(fraction)} = {euros(part)}"
                     )
-                transport = _band_amount(gp["short_training_transport"], distance)
+                transport = self._band_amount(gp["short_training_transport"], distance)
                 if transport is not None:
                     total += transport
                     if lines is not None:
@@ -1209,20 +1252,6 @@ def _social_text(base, hours, year) -> tuple[Decimal | None, str]:
 
 def _thirtieths_table(monthly: Decimal) -> tuple[Decimal, ...]:
     return tuple(cents(monthly * k / THIRTY) for k in range(31))
-
-
-def _band_amount(bands, distance) -> Decimal | None:
-    if not bands or distance is None:
-        return None
-    found = None
-    for band in bands:  # `above_km`: strictly more than; `from_km`: that distance or more
-        if (
-            distance > Decimal(str(band["above_km"]))
-            if "above_km" in band
-            else distance >= Decimal(str(band["from_km"]))
-        ):
-            found = Decimal(str(band["amount"]))
-    return found
 
 
 def _fraction_text(fraction: Decimal) -> str:

@@ -289,9 +289,6 @@ def _validate_options(opts: dict, where: str) -> None:
         _decimal(
             opts["social_contributions_hourly_base"], f"{where}.social_contributions_hourly_base"
         )
-    due_day = opts.get("attendance_due_day")
-    if due_day is not None and not (isinstance(due_day, int) and 1 <= due_day <= 28):
-        raise ParameterError(f"{where}.attendance_due_day: un jour entre 1 et 28 est attendu")
     for category, target in (opts.get("national_equivalents") or {}).items():
         at = f"{where}.national_equivalents.{category}"
         if category not in CATEGORIES:
@@ -300,6 +297,20 @@ def _validate_options(opts: dict, where: str) -> None:
             target = target.get("category")
         if target not in CATEGORIES:
             raise ParameterError(f"{at}: catégorie nationale inconnue {target!r}")
+    max_hours = opts.get("max_weekly_hours")
+    if max_hours is not None and not 0 < _decimal(max_hours, f"{where}.max_weekly_hours") <= 168:
+        raise ParameterError(f"{where}.max_weekly_hours: entre 1 et 168 heures attendu")
+    minimum_age = opts.get("minimum_age")
+    if minimum_age is not None and not (isinstance(minimum_age, int) and 0 < minimum_age < 30):
+        raise ParameterError(f"{where}.minimum_age: un âge entier entre 1 et 29 est attendu")
+    due_day = opts.get("attendance_due_day")
+    if due_day is not None and not (isinstance(due_day, int) and 1 <= due_day <= 28):
+        raise ParameterError(f"{where}.attendance_due_day: un jour entre 1 et 28 est attendu")
+    admission = opts.get("admission_without_documents")
+    if admission is not None and admission not in ("refused", "allowed_with_reason"):
+        raise ParameterError(
+            f"{where}.admission_without_documents: « refused » ou « allowed_with_reason » attendu"
+        )
     if opts.get("entry_bonus") is not None:
         _decimal(opts["entry_bonus"].get("amount"), f"{where}.entry_bonus.amount")
     for name in ("sickness_complement", "maternity_complement"):

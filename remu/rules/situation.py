@@ -24,6 +24,23 @@ class Situation:
     rsa_or_youth_guarantee: bool = False
     ass_beneficiary: bool = False
     part_time: bool = False
+    prior_activity_fact: str = ""  # the salaried activity that met the threshold, in French
+
+
+def prior_activity(
+    hours_12: int | None, months_12: int | None, months_24: int | None, thresholds: dict
+) -> tuple[bool, str]:
+    """Whether the salaried activity reaches the region's threshold (RULES.md §4
+    PRIOR_ACTIVITY), and the fact that decides it, in French."""
+    checks = (
+        (hours_12, thresholds["hours_in_12_months"], "h salariées sur les 12 derniers mois"),
+        (months_12, thresholds["months_in_12"], "mois salariés sur les 12 derniers mois"),
+        (months_24, thresholds["months_in_24"], "mois salariés sur les 24 derniers mois"),
+    )
+    for value, threshold, unit in checks:
+        if (value or 0) >= threshold:
+            return True, f"{value} {unit} (seuil : {threshold})"
+    return False, ""
 
 
 def propose_category(situation: Situation, available: set[str]) -> tuple[str, str]:

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('dossiers', '0004_travel_situation'),
+        ('dossiers', '0007_former_benefit_flags_removed'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
