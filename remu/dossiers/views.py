@@ -13,7 +13,18 @@ from remu.core.tenancy import require_agent, require_provider
 from remu.core.views_generic import paginate
 from remu.referential.models import Campaign
 
-from . import form_errors, forms, nir, selectors, services, travel
+from . import (
+    deadlines,
+    form_errors,
+    forms,
+    hours,
+    nir,
+    provisional,
+    selectors,
+    services,
+    special,
+    travel,
+)
 from .documents import DOCUMENT_TYPES
 from .models import Dossier, SupportingDocument
 
@@ -48,10 +59,15 @@ def dossier_list(request):
         action=action,
         name=name,
     ).order_by("-created_at")
+    late = request.GET.get("late") == "1"
+    if late:  # the region's dossier deadline passed (CVL: 72 h after entry)
+        dossiers = dossiers.filter(deadlines.late_filter(tenant.region))
     todo = request.GET.get("todo", "")
     if todo in selectors.TODO:  # a home page's to-do item: its own filter and order
         dossiers = selectors.TODO[todo][1](dossiers)
     page, query = paginate(request, dossiers)
+    for dossier in page:
+        dossier.late = deadlines.is_late(dossier)
     if todo == "instruct":
         today = timezone.localdate()
         for dossier in page:
@@ -70,6 +86,7 @@ def dossier_list(request):
             "action": action,
             "name": name,
             "todo": todo,
+            "late": late,
             "todo_label": selectors.TODO[todo][0] if todo in selectors.TODO else "",
         },
     )
@@ -230,8 +247,20 @@ def _show(request, dossier):
             "travel_situations": dossier.travel_situations.all(),
             "may_move": travel.may_record(dossier, request.user),
             "journey_review_statuses": services.JOURNEY_REVIEW_STATUSES,
+            **_special_context(request, dossier),
         },
     )
+
+
+def _special_context(request, dossier) -> dict:
+    """What the dossier page shows of special publics, deadlines, hours and admission."""
+    return {
+        "permit_warning": special.permit_warning(dossier),
+        "late": deadlines.is_late(dossier),
+        "hours_changes": dossier.hours_changes.all(),
+        "may_change_hours": hours.may_record(dossier, request.user),
+        "may_confirm": request.tenant.is_agent and dossier.provisional,
+    }
 
 
 def travel_move(request, pk):
@@ -474,6 +503,7 @@ def dossier_decision(request, pk):
     proposal = services.proposal(dossier)
     gaps = services.admission_gaps(dossier)
     policy = services.admission_policy(dossier)
+    minimum = provisional.minimum_category(dossier)
     form = forms.DecisionForm(
         request.POST or None,
         initial={
@@ -481,6 +511,7 @@ def dossier_decision(request, pk):
             "account_holder": dossier.trainee.full_name,
         },
         exception_allowed=bool(gaps) and policy == "allowed_with_reason",
+        minimum_category=minimum,
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -496,6 +527,7 @@ def dossier_decision(request, pk):
                     iban=data["iban"],
                     bic=data["bic"],
                     exception_reason=data.get("exception_reason", ""),
+                    provisional=data.get("provisional", False),
                 )
                 messages.success(request, f"Le dossier {dossier.number} est admis.")
             else:
@@ -517,5 +549,57 @@ def dossier_decision(request, pk):
             "proposal": proposal,
             "gaps": gaps,
             "policy": policy,
+            "permit_warning": special.permit_warning(dossier),
         },
+    )
+
+
+def hours_change(request, pk):
+    """Weekly hours from a date (mixed full-time / part-time paths): agents of the region,
+    providers while the dossier is editable."""
+    dossier = _dossier(request, pk)
+    if not hours.may_record(dossier, request.user):
+        raise PermissionDenied
+    form = forms.HoursChangeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            hours.add_change(dossier, **form.cleaned_data, user=request.user)
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                for error in errors:
+                    form.add_error(field, error)
+        else:
+            messages.success(request, "Le changement de durée hebdomadaire est enregistré.")
+            return redirect("dossiers:detail", pk=pk)
+    return render(
+        request,
+        "dossiers/hours_change.html",
+        {"dossier": dossier, "form": form, "hours_changes": dossier.hours_changes.all()},
+    )
+
+
+def confirm_admission(request, pk):
+    """« Confirmer l'admission »: the final category of a provisionally admitted dossier."""
+    require_agent(request)
+    dossier = _dossier(request, pk)
+    if not dossier.provisional:
+        messages.error(request, "Ce dossier n'est pas admis à titre provisoire.")
+        return redirect("dossiers:detail", pk=pk)
+    proposal = services.proposal(dossier)
+    form = forms.ConfirmAdmissionForm(request.POST or None, initial={"category": proposal.category})
+    if request.method == "POST" and form.is_valid():
+        try:
+            provisional.confirm_admission(dossier, request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            errors = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
+            for field, field_errors in errors.items():
+                for error in field_errors:
+                    form.add_error(field if field in form.fields else None, error)
+        else:
+            messages.success(request, f"L'admission du dossier {dossier.number} est confirmée.")
+            return redirect("dossiers:detail", pk=pk)
+    return render(
+        request,
+        "dossiers/confirm_admission.html",
+        {"dossier": dossier, "form": form, "proposal": proposal},
     )

@@ -16,7 +16,13 @@ from django.utils import timezone
 from remu.actions.models import TrainingAction
 from remu.attendance.models import Absence, AttendanceLine, SickLeave
 from remu.attendance.services import engine_absence
-from remu.dossiers.models import Dossier, DossierTransition, Journey, TravelSituation
+from remu.dossiers.models import (
+    Dossier,
+    DossierTransition,
+    Journey,
+    TravelSituation,
+    WeeklyHoursChange,
+)
 from remu.dossiers.travel import Travel
 from remu.rules.engine import Absence as EngineAbsence
 from remu.rules.engine import Journey as EngineJourney
@@ -64,6 +70,11 @@ class Payable:
     nir: str
     name: str
     pay_start: dt.date | None = None  # a relay after France Travail's ARE: paid from this day
+    # Special publics and the dossier deadline at the exit (remu.dossiers.special, deadlines)
+    resignation: str = ""
+    contract_end: dt.date | None = None
+    permit_end: dt.date | None = None
+    complete_on: dt.date | None = None
 
 
 @dataclass(slots=True)
@@ -140,9 +151,13 @@ def payables(region, bounds: Bounds) -> list[Payable]:
             "enrollment__trainee__usage_name",
             "enrollment__trainee__first_names",
             "pay_start",
+            "resignation",
+            "contract_end_date",
+            "residence_permit_until",
+            "complete_on",
         )
     )
-    return [Payable(*row[:14], Trainee.name_of(*row[14:17]), row[17]) for row in rows]
+    return [Payable(*row[:14], Trainee.name_of(*row[14:17]), *row[17:]) for row in rows]
 
 
 def validated_lines(bounds: Bounds, upto: dt.date) -> list[ValidatedLine]:
@@ -184,6 +199,18 @@ def travel_situations(bounds: Bounds) -> dict[int, list[Travel]]:
         .values_list("dossier_id", "valid_from", "distance_km", "housing")
     ):
         found[dossier_id].append(Travel(valid_from, distance, housing))
+    return found
+
+
+def hours_changes(bounds: Bounds) -> dict[int, list[tuple[dt.date, Decimal]]]:
+    """The dated weekly hours of the chunk's dossiers, by dossier, in date order (one query)."""
+    found: dict[int, list] = defaultdict(list)
+    for dossier_id, valid_from, weekly_hours in (
+        WeeklyHoursChange.objects.filter(**enrollments_in(bounds, "dossier__enrollment_id"))
+        .order_by("dossier_id", "valid_from")
+        .values_list("dossier_id", "valid_from", "weekly_hours")
+    ):
+        found[dossier_id].append((valid_from, weekly_hours))
     return found
 
 

@@ -25,6 +25,7 @@ from django.utils import timezone
 from remu.attendance import closures
 from remu.attendance.services import build_case
 from remu.core.french import month_of, month_year
+from remu.dossiers import special
 from remu.dossiers.travel import in_force
 from remu.rules.calendar import month_bounds
 from remu.rules.engine import CaseError, default_tax_rate, entry_bonus
@@ -32,6 +33,7 @@ from remu.rules.money import cents, euros
 from remu.scales.selectors import engine as engine_for
 
 from . import adjustments, bulk, complements, selectors, transport_costs
+from .incomplete import incomplete_at_exit, incomplete_text
 from .models import OWN_LINE, TAXABLE, Component, Debt, PaymentRun
 
 CHUNK = 2000  # enrollments per transaction: a crash loses at most one chunk's work
@@ -112,6 +114,7 @@ def compute_dues(ctx: RunContext, payables, bounds) -> tuple[list[dict], list[di
     leaves = selectors.sick_leaves(bounds)
     complement_days = defaultdict(int)  # dossier -> sickness complement days of earlier months
     lines.sort(key=lambda line: (line.dossier_id, line.month))
+    hours_changes = selectors.hours_changes(bounds)
     closed = defaultdict(list)  # dossier -> (month, centre-closure days) of its validated lines
     for line in lines:
         closed[line.dossier_id].append(
@@ -148,6 +151,11 @@ def compute_dues(ctx: RunContext, payables, bounds) -> tuple[list[dict], list[di
             ),
             sick_leaves=leaves.get(payable.enrollment_id, ()),
             prior_complement_days=complement_days[line.dossier_id],
+            resigned_contract_end=special.resigned_contract_end(
+                region.parameter_set, payable.entry_date, payable.resignation, payable.contract_end
+            ),
+            permit_end=payable.permit_end,
+            hours_changes=hours_changes.get(line.dossier_id, ()),
         )
         try:
             result = rules.compute(case)
@@ -358,6 +366,9 @@ def _order_chunk(ctx: RunContext, run, bounds, dossiers, *, write=True):
             anomalies.append(
                 anomaly(f"{dossier.name} : {why}", "bank_details", dossier=dossier.dossier_id)
             )
+        elif incomplete_at_exit(region.parameter_set, dossier.exit_date, dossier.complete_on):
+            text = incomplete_text(dossier)
+            anomalies.append(anomaly(text, "incomplete", dossier=dossier.dossier_id))
         else:
             payable[dossier.enrollment_id] = dossier
     if not payable:

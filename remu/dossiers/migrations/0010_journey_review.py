@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('dossiers', '0007_former_benefit_flags_removed'),
+        ('dossiers', '0009_complete_when_admitted'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
