@@ -33,9 +33,9 @@ from remu.rules.engine import CaseError, default_tax_rate
 from remu.rules.money import cents, euros
 from remu.scales.selectors import engine as engine_for
 
-from . import bulk, contributions, offsets, selectors
+from . import adjustments, bulk, complements, contributions, offsets, selectors, transport_costs
 from .incomplete import incomplete_at_exit, incomplete_text
-from .models import TAXABLE, Component, PaymentRun
+from .models import OWN_LINE, TAXABLE, Component, PaymentRun
 
 CHUNK = 2000  # enrollments per transaction: a crash loses at most one chunk's work
 ZERO = Decimal("0.00")
@@ -122,6 +122,9 @@ def compute_dues(
         if payable is not None:
             bonus_month.setdefault(payable.enrollment_id, line.month)
     travels = selectors.travel_situations(bounds)
+    leaves = selectors.sick_leaves(bounds)
+    complement_days = defaultdict(int)  # dossier -> sickness complement days of earlier months
+    lines.sort(key=lambda line: (line.dossier_id, line.month))
     hours_changes = selectors.hours_changes(bounds)
     closed = defaultdict(list)  # dossier -> (month, centre-closure days) of its validated lines
     for line in lines:
@@ -157,6 +160,8 @@ def compute_dues(
             prior_closure_days_paid=closures.prior_days(
                 payable.entry_date, line.month, window, closed[line.dossier_id]
             ),
+            sick_leaves=leaves.get(payable.enrollment_id, ()),
+            prior_complement_days=complement_days[line.dossier_id],
             resigned_contract_end=special.resigned_contract_end(
                 region.parameter_set, payable.entry_date, payable.resignation, payable.contract_end
             ),
@@ -169,6 +174,7 @@ def compute_dues(
         )
         try:
             result = rules.compute(case)
+            complement_days[line.dossier_id] += result.complement_days
         except CaseError as exc:
             anomalies.append(
                 anomaly(
@@ -192,6 +198,7 @@ def compute_dues(
             (Component.REMUNERATION, result.remuneration),
             (Component.ALLOWANCES, result.allowances),
             (Component.ENTRY_BONUS, result.entry_bonus),
+            (Component.COMPLEMENT, result.complement),
         ):
             if (
                 amount
@@ -209,6 +216,8 @@ def compute_dues(
                         "version_label": result.version_label,
                     }
                 )
+    anomalies += complements.add_after_exit(ctx, payables, leaves, complement_days, dues, anomaly)
+    anomalies += transport_costs.add_dues(ctx, payables, bounds, dues, anomaly)
     return dues, anomalies
 
 
@@ -380,6 +389,7 @@ def _order_chunk(ctx: RunContext, run, bounds, dossiers, *, write=True, social=N
     social = [] if social is None else social
     dues, due_anomalies = compute_dues(ctx, dossiers, bounds, social)
     anomalies.extend(due_anomalies)
+    taken = adjustments.add_dues(region, payable.keys(), bounds, dues)
     upto = max(ctx.month, ctx.today)
     due, ordered = selectors.ledger(bounds, upto)
     forfeited = offsets.deduct(bounds, ordered)
@@ -402,7 +412,9 @@ def _order_chunk(ctx: RunContext, run, bounds, dossiers, *, write=True, social=N
             continue
         # A month already paid: what it adds (an allowance left out, a correction) is a
         # regularisation, and the advice says so.
-        regularisation = key in ordered or (enrollment_id, month, Component.REMUNERATION) in ordered
+        regularisation = key in ordered or (
+            component not in OWN_LINE and (enrollment_id, month, Component.REMUNERATION) in ordered
+        )
         # The entry bonus is paid once: its line names the month it is paid for.
         of = (", au titre " if component == Component.ENTRY_BONUS else " ") + month_of(month)
         label = (
@@ -410,6 +422,7 @@ def _order_chunk(ctx: RunContext, run, bounds, dossiers, *, write=True, social=N
             if regularisation
             else f"{LABELS[component]}{of}"
         )
+        label = taken.labels.get(key, label)  # « Ajustement manuel de mars 2026 : <reason> »
         if difference < 0:
             new_claims.append(
                 offsets.NewClaim(
@@ -467,4 +480,5 @@ def _order_chunk(ctx: RunContext, run, bounds, dossiers, *, write=True, social=N
     contributions.upsert(social)
     bulk.insert_payments(new_payments)
     offsets.claims().record(run, new_claims, open_claims)
+    adjustments.mark_taken(taken, run)
     return new_payments, anomalies

@@ -13,7 +13,7 @@ from remu.core.views_generic import paginate
 from remu.dossiers.selectors import dossiers_for
 from remu.rules.money import euros
 
-from . import forms, offsets, operations, services
+from . import forms, offsets, operations, selectors, services
 from .models import DueAmount, Payment, PaymentRun, SepaFile
 from .tasks import execute_payment_run
 
@@ -165,9 +165,13 @@ def advice(request, pk):
         raise Http404("Avis disponible une fois le paiement effectué.")
     from weasyprint import HTML
 
-    # the month's explanation (scale, components, social contributions), as the ledger holds it
+    # a line paid on its own has its details; the month's pay and the entry bonus, the month's
+    # explanation as the ledger holds it (scale, components, social contributions)
+    details = selectors.advice_details(payment)
     explanation = (
-        DueAmount.objects.filter(
+        []
+        if details
+        else DueAmount.objects.filter(
             enrollment_id=payment.enrollment_id, month=payment.month, component=payment.component
         )
         .values_list("explanation", flat=True)
@@ -175,7 +179,7 @@ def advice(request, pk):
     )
     html = render_to_string(
         "payments/advice_pdf.html",
-        {"payment": payment, "explanation": explanation or []},
+        {"payment": payment, "details": details, "explanation": explanation or []},
         request=request,
     )
     response = HttpResponse(HTML(string=html).write_pdf(), content_type="application/pdf")

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('payments', '0003_debts_become_overpayments'),
+        ('payments', '0004_adjustments_transport_costs_complement'),
         ('referential', '0005_attendance_due_day_is_a_parameter'),
         ('trainees', '0001_initial'),
     ]
