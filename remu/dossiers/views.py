@@ -282,6 +282,9 @@ def dossier_confirm(request, pk):
     if request.method == "POST":
         try:
             services.submit(dossier, request.user)
+        except services.TransitionError as exc:  # validated by someone else meanwhile
+            messages.error(request, exc.messages[0])
+            return redirect("dossiers:detail", pk=dossier.pk)
         except ValidationError:
             messages.error(request, "Le dossier n'est pas complet.")
             return redirect("dossiers:detail", pk=dossier.pk)
@@ -473,6 +476,9 @@ def dossier_decision(request, pk):
             else:
                 services.reject(dossier, request.user, reason=data["decision_reason"])
                 messages.success(request, f"Le dossier {dossier.number} est rejeté.")
+        except services.TransitionError as exc:  # decided by someone else meanwhile
+            messages.error(request, exc.messages[0])
+            return redirect("dossiers:detail", pk=pk)
         except ValidationError as exc:
             errors = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
             for field, field_errors in errors.items():
