@@ -2,7 +2,7 @@
 
 Variables: DATABASE_URL (default: SQLite under var/), SECRET_KEY, DEBUG, ALLOWED_HOSTS,
 CSRF_TRUSTED_ORIGINS, EMAIL_URL (default: console), DEFAULT_FROM_EMAIL, MEDIA_ROOT,
-SITE_URL (absolute links in e-mails), AXES_FAILURE_LIMIT.
+SITE_URL (absolute links in e-mails), AXES_FAILURE_LIMIT, TWO_FACTOR_LOGIN.
 """
 
 from pathlib import Path
@@ -28,6 +28,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "django_tasks",
     "django_tasks_db",
     "remu.core",
@@ -57,12 +60,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "remu.accounts.middleware.TenantMiddleware",
     "remu.accounts.middleware.ForcePasswordChangeMiddleware",
+    "remu.accounts.middleware.TwoFactorMiddleware",
 ]
 
 ROOT_URLCONF = "remu.urls"
@@ -122,6 +127,13 @@ AXES_USERNAME_FORM_FIELD = "username"
 AXES_LOCKOUT_CALLABLE = "remu.accounts.views.locked_out"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+
+# Two-factor login (TOTP, django-otp): required for agents, who order payments; optional for
+# providers (required once they have enrolled a device). Off (TWO_FACTOR_LOGIN=false) only in
+# the test settings, whose two-factor tests turn it on; production refuses it off.
+TWO_FACTOR_LOGIN = env.bool("TWO_FACTOR_LOGIN", default=True)
+OTP_TOTP_ISSUER = "Remu"
+OTP_TOTP_THROTTLE_FACTOR = 1  # each failure doubles the wait before the next try
 
 LANGUAGE_CODE = "fr-fr"
 LANGUAGES = [("fr", "Français")]
