@@ -13,4 +13,5 @@ urlpatterns = [
     path("", include("remu.api.token_urls")),
     path("", include("remu.payments.urls")),
     path("", include("remu.simulator.urls")),
+    path("", include("remu.audit.urls")),
 ]

@@ -116,6 +116,7 @@ PAGE_URLS = {
     "accounts:two_factor_setup": "any",
     "accounts:two_factor_verify": "any",
     "accounts:two_factor_codes": "any",
+    "audit:log": "rules_admin",
     "accounts:switch_provider": "provider",
     "communes:lookup": "any",
     "actions:list": "agent",

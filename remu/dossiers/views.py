@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from remu.actions.models import TrainingAction
+from remu.audit import services as access
 from remu.core.tenancy import require_agent, require_provider
 from remu.core.views_generic import paginate
 from remu.referential.models import Campaign
@@ -135,6 +136,8 @@ FIELD_FORM = {  # which form shows a consistency error for a field
 
 def dossier_detail(request, pk):
     dossier = _dossier(request, pk)
+    if request.method == "GET":
+        access.record(request, access.Kind.DOSSIER_VIEWED, _label(dossier))
     if request.tenant.is_provider and dossier.is_editable_by_provider:
         return _edit(request, dossier)
     return _show(request, dossier)
@@ -339,9 +342,19 @@ def document_upload(request, pk):
     return redirect("dossiers:detail", pk=pk)
 
 
+def _label(dossier) -> str:
+    """A dossier in the access log: its number (never the trainee's name)."""
+    return f"Dossier {dossier.number or f'n° {dossier.pk} (brouillon)'}"
+
+
 def document_download(request, pk):
     """Only people who may see the dossier may download its documents."""
     document = get_object_or_404(SupportingDocument.objects.for_tenant(request.tenant), pk=pk)
+    access.record(
+        request,
+        access.Kind.DOCUMENT,
+        f"{document.doc_label} – {_label(document.dossier)}",
+    )
     try:
         handle = document.file.open("rb")
     except FileNotFoundError as exc:
@@ -361,6 +374,7 @@ def dossier_print(request, pk):
     if dossier.status == Dossier.Status.DRAFT and not dossier.number:
         messages.error(request, "Enregistrez le dossier avant de l'imprimer.")
         return redirect("dossiers:detail", pk=pk)
+    access.record(request, access.Kind.DOSSIER_PRINTED, _label(dossier))
     from weasyprint import HTML  # imported here: only this view needs the system libraries
 
     html = render_to_string(

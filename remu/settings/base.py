@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "remu.actions",
     "remu.trainees",
     "remu.scales",
+    "remu.audit",
     "remu.dossiers",
     "remu.attendance",
     "remu.api",
