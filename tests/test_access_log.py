@@ -3,6 +3,7 @@ document, exported NIRs or IBANs, and when; seen by the region's rules administr
 purged after the region's period."""
 
 import datetime as dt
+from pathlib import Path
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
@@ -77,3 +78,18 @@ def test_old_events_are_purged_after_the_regions_period(pay_world, capsys):
     assert "1 accès de plus de 12 mois supprimé(s)" in capsys.readouterr().out
     assert not AccessEvent.objects.filter(pk=old.pk).exists()
     assert AccessEvent.objects.filter(pk=recent.pk).exists()
+
+
+def test_uploaded_documents_are_not_readable_by_other_system_users(pay_world):
+    document = SupportingDocument.objects.create(
+        dossier=pay_world["dossier"],
+        doc_type="ID",
+        file=SimpleUploadedFile("id.pdf", PDF),
+        original_name="id.pdf",
+        content_type="application/pdf",
+        size=len(PDF),
+        uploaded_by=pay_world["provider_user"],
+    )
+    path = Path(document.file.path)
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert path.parent.stat().st_mode & 0o777 == 0o700
