@@ -94,8 +94,11 @@ def test_the_proposal_shows_the_prior_salary_clamp_and_the_hours_worked(agent_cl
     )
     page = text(agent_client.get(reverse("dossiers:decision", args=[disabled.pk])))
     assert "1200 h salariées sur les 12 derniers mois (seuil : 910)" not in page  # not its fact
-    assert "Salaire antérieur 2 500,00 € ; plancher 644,17 €, plafond 1 932,52 € (plafond)" in page
-    assert "Un mois complet (04/2026) : 1 932,52 € brut" in page
+    assert (
+        "Salaire antérieur 2\xa0500,00 € ; plancher 644,17 €, plafond 1\xa0932,52 € (plafond)"
+        in page
+    )
+    assert "Un mois complet (04/2026) : 1\xa0932,52 € brut" in page
     worker = received(cvl, agent, salaried_hours_12_months=1200)
     page = text(agent_client.get(reverse("dossiers:decision", args=[worker.pk])))
     assert "1200 h salariées sur les 12 derniers mois (seuil : 910)" in page

@@ -243,7 +243,14 @@ def test_a_travel_situation_is_bounded_by_the_database(cvl):
 def test_the_rs1_form_records_the_situation_at_entry(provider_client, region, provider):
     region.number_prefix = "CVL"
     region.save()
-    dossier = create(provider_client, f.TrainingActionFactory(region=region, provider=provider))
+    # the dates of complete_data(); a dossier is not created on an action already ended
+    action = f.TrainingActionFactory(
+        region=region,
+        provider=provider,
+        planned_start=dt.date(2026, 9, 7),
+        planned_end=dt.date(2027, 3, 26),
+    )
+    dossier = create(provider_client, action)
     url = reverse("dossiers:detail", args=[dossier.pk])
     bad = {"travel-distance_km": "-3", "travel-distance_justification": "x", "save": "1"}
     page = text(provider_client.post(url, {**complete_data(dossier), **bad}))

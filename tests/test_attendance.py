@@ -167,9 +167,10 @@ def test_part_time_hours_are_paid_by_the_hour(provider_client, setup, provider_u
     line = line_of(statement, "Partiel")
     weeks = services.weeks_of_month(statement.month)
     data = {f"week_{i}": "20" for i in range(len(weeks))} | {"days_present": "20"}
+    data["week_0"] = "0"  # Sunday 1 March, before the entry on the 2nd
     provider_client.post(reverse("attendance:part_time", args=[line.pk]), data, **HTMX)
     line.refresh_from_db()
-    assert line.hours_present == 20 * len(weeks)
+    assert line.hours_present == 20 * (len(weeks) - 1)
     provider_client.post(
         reverse("attendance:validate", args=[statement.pk]), {"lines": [line.pk]}, **HTMX
     )

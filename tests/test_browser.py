@@ -1,7 +1,6 @@
 """Journeys in a real browser, with an accessibility check of every page built so far."""
 
 import io
-import os
 import re
 
 import pytest
@@ -17,11 +16,12 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def browser_page(live_server):
+def browser_page(live_server, monkeypatch):
     require_browser()
     # Playwright's sync API runs an event loop in this thread; the ORM calls of the test
-    # (fixtures, assertions) are still synchronous and safe.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    # (fixtures, assertions) are still synchronous and safe. monkeypatch unsets it whatever
+    # happens, so no later test (the deploy check) inherits it.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     from playwright.sync_api import sync_playwright
 
     if not Commune.objects.exists():  # a previous transactional test flushed the tables
@@ -44,7 +44,6 @@ def browser_page(live_server):
         browser.close()
     # Every page of every journey runs under the policy: nothing it forbids was needed.
     assert not violations, violations
-    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
 def orm(query):
@@ -193,14 +192,15 @@ def test_dossier_journey_from_provider_entry_to_agent_admission(browser_page, tm
     from remu.dossiers import nir
 
     page = browser_page
-    log_in(page, "of1@demo.remu.local")
+    # of2's CVL-2026-008 runs until April 2027: a dossier cannot be created on an ended action
+    log_in(page, "of2@demo.remu.local")
     page.wait_for_url("**/organisme/")
     page.get_by_role("link", name="Nouveau dossier").first.click()
     assert_accessible(page)
     field(page, "Campagne").select_option(label="Campagne 2026")
     action = field(page, "Action de formation (hors marché)")
-    action.locator("option", has_text="CVL-2026-010").wait_for(state="attached")  # htmx
-    action.select_option(label=action.locator("option", has_text="CVL-2026-010").inner_text())
+    action.locator("option", has_text="CVL-2026-008").wait_for(state="attached")  # htmx
+    action.select_option(label=action.locator("option", has_text="CVL-2026-008").inner_text())
     field(page, "Nom").fill("Lefèvre")
     field(page, "Prénom").fill("Inès")
     field(page, "Date de naissance").fill("1994-02-20")
@@ -499,3 +499,110 @@ def test_to_do_lists_of_both_homes_are_accessible(browser_page):
             assert_accessible(page)
         page.goto(page.base_url + home)
         page.get_by_role("button", name="Se déconnecter").click()
+
+
+def _part_time_statement():
+    """An action of of1's provider with one 20 h/week trainee who entered on Tuesday 10 March
+    2026, admitted, and the statement of March 2026."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from remu.accounts.models import User
+    from remu.attendance import services
+    from remu.dossiers.models import Dossier
+
+    from . import factories as f
+
+    user = User.objects.get(email="of1@demo.remu.local")
+    provider = user.memberships.first().provider
+    campaign = provider.region.campaigns.order_by("-start_date").first()
+    action = f.TrainingActionFactory(
+        region=provider.region,
+        provider=provider,
+        campaign=campaign,
+        programme=provider.region.programmes.first(),
+        number="CVL-TP-001",
+        weekly_hours=Decimal("20"),
+        planned_start=dt.date(2026, 3, 2),
+        planned_end=dt.date(2026, 9, 30),
+    )
+    enrollment = f.EnrollmentFactory(
+        action=action,
+        entry_date=dt.date(2026, 3, 10),
+        trainee__birth_name="PARTIEL",
+        trainee__first_names="Camille",
+    )
+    Dossier.objects.create(
+        region=action.region,
+        action=action,
+        enrollment=enrollment,
+        kind="RS1",
+        status="admitted",
+        rate_category="JOB_SEEKER",
+        weekly_hours=Decimal("20"),
+        number="CVL-2026-900001",
+    )
+    statement = services.create_statement(action, user, dt.date(2026, 4, 2))
+    line = statement.lines.get()
+    return statement.pk, line.pk, enrollment.trainee.full_name
+
+
+def test_part_time_statement_refuses_a_week_before_entry_and_confirms_extra_hours(
+    browser_page,
+):
+    page = browser_page
+    statement, line, name = orm(_part_time_statement)
+    log_in(page, "of1@demo.remu.local")
+    page.wait_for_url("**/organisme/")
+    page.goto(f"{page.base_url}/etats/{statement}/")
+    page.get_by_role("tab", name=re.compile("Temps partiel")).click()
+    pane = page.locator("#pane-part")
+    weeks = ["01/03 au 01/03", "02/03 au 08/03", "09/03 au 15/03", "16/03 au 22/03"]
+    weeks += ["23/03 au 29/03", "30/03 au 31/03"]
+    for week, hours in zip(weeks, ["0", "5", "16", "20", "20", "8"], strict=True):
+        field(pane, f"Semaine du {week}").fill(hours)
+    field(pane, "Jours de présence dans le mois").fill("15")
+    save = pane.get_by_role("button", name=f"Enregistrer les heures de {name}")
+    save.click()
+    # the refusal sits on the cell of the week before the entry; the tab stays part time
+    cell = page.locator(f"#pt{line}-week_1-errors")
+    cell.wait_for()
+    assert cell.inner_text() == (
+        "Semaine du 2 au 8 mars : le stagiaire n'est pas encore entré en formation "
+        "(entrée le 10 mars 2026)."
+    )
+    assert field(pane, "Semaine du 02/03 au 08/03").get_attribute("aria-invalid") == "true"
+    assert (
+        page.get_by_role("tab", name=re.compile("Temps partiel")).get_attribute("aria-selected")
+        == "true"
+    )
+    assert pane.is_visible()
+    assert_accessible(page)
+    # corrected, with a week above the trainee's 20 h: a confirmation is asked
+    field(pane, "Semaine du 02/03 au 08/03").fill("0")
+    field(pane, "Semaine du 16/03 au 22/03").fill("25")
+    save.click()
+    confirm = pane.get_by_label(re.compile("Je confirme les heures au-delà"))
+    confirm.wait_for()
+    assert pane.locator(f"#pt{line}-week_3-errors").inner_text() == (
+        "Semaine du 16 au 22 mars : 25 h dépassent la durée hebdomadaire du stagiaire (20 h)."
+    )
+    label = pane.get_by_text(re.compile("Je confirme")).inner_text()
+    assert label.endswith("(semaine du 16 au 22 mars)")
+    assert_accessible(page)
+    confirm.check()
+    save.click()
+    saved = page.get_by_text(f"Heures enregistrées pour {name}.")
+    saved.wait_for()
+    assert saved.count() == 1  # once, not in the page and again in its body
+    assert pane.is_visible() and not page.locator("#pane-full").is_visible()
+    assert field(pane, "Semaine du 16/03 au 22/03").input_value() == "25"
+    assert not page.get_by_text("Je confirme les heures au-delà").count()
+    assert_accessible(page)
+
+    def saved_hours():
+        from remu.attendance.models import AttendanceLine
+
+        return AttendanceLine.objects.get(pk=line).hours_present
+
+    assert str(orm(saved_hours)) == "69"

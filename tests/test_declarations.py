@@ -65,7 +65,7 @@ GOOD = [
         "",
         "",
         "",
-        "20",
+        "0",  # Sunday 1 March: before the entry on the 2nd
         "20",
         "20",
         "20",

@@ -1,5 +1,6 @@
 import datetime as dt
 import io
+import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -161,7 +162,8 @@ def test_minor_needs_parental_documents_and_nir_must_match(provider_client, off_
 
 
 def test_under_16_is_refused(provider_client, off_market):
-    dossier = create(provider_client, off_market, birth_date="2011-01-01")
+    # the creation refuses it (tests/test_hours_bounds.py); a birth date corrected later too
+    dossier = create(provider_client, off_market)
     data = complete_data(dossier, **{"civil-birth_date": "2011-01-01"})
     page = text(
         provider_client.post(
@@ -365,3 +367,70 @@ def test_refusing_a_document_needs_a_reason(client, provider_user, off_market, r
     )
     document.refresh_from_db()
     assert document.review == "refused" and document.refusal_reason == "Illisible"
+
+
+def create_page(client, action, **overrides):
+    data = {
+        "campaign": action.campaign.pk,
+        "action": action.pk,
+        "birth_name": "Martin",
+        "first_names": "Léa",
+        "birth_date": "1996-04-12",
+        "kind": "RS1",
+    }
+    return client.post(reverse("dossiers:create"), data | overrides)
+
+
+def field_errors(page, name):
+    found = re.search(rf'id="{name}-errors">(.*?)</ul>', page, re.S)
+    return found.group(1) if found else ""
+
+
+def test_creation_refuses_a_closed_action_and_closed_registrations(
+    provider_client, off_market, region, provider
+):
+    off_market.status = "closed"
+    off_market.save()
+    page = text(create_page(provider_client, off_market))
+    assert "Cette action est clôturée" in field_errors(page, "action")
+    ended = f.TrainingActionFactory(
+        region=region,
+        provider=provider,
+        kind="off_market",
+        planned_start=dt.date(2025, 1, 6),
+        planned_end=dt.date(2025, 6, 27),
+    )
+    page = text(create_page(provider_client, ended, campaign=ended.campaign.pk))
+    assert "Cette action est terminée depuis le 27 juin 2025" in field_errors(page, "action")
+    ended.campaign.is_open = False
+    ended.campaign.save()
+    page = text(create_page(provider_client, ended, campaign=ended.campaign.pk))
+    assert "La campagne de cette action est close" in field_errors(page, "action")
+    assert not Dossier.objects.exists()
+
+
+def test_creation_checks_the_birth_date_and_the_entry_date(provider_client, off_market):
+    tomorrow = dt.date.today() + dt.timedelta(days=1)
+    page = text(create_page(provider_client, off_market, birth_date=tomorrow.isoformat()))
+    assert "La date de naissance est dans le futur." in field_errors(page, "birth_date")
+    assert 'aria-invalid="true"' in page
+    # 16 on 8 September 2026: one day too young on the action's first day (7 September)
+    page = text(create_page(provider_client, off_market, birth_date="2010-09-08"))
+    assert (
+        "Il faut avoir au moins 16 ans à l'entrée en formation : le stagiaire aurait 15 ans "
+        "le 7 septembre 2026." in field_errors(page, "birth_date")
+    )
+    page = text(create_page(provider_client, off_market, entry_date="2027-04-01"))
+    assert (
+        "La date d'entrée doit être comprise entre le début (7 septembre 2026) et la fin "
+        "(26 mars 2027) de l'action." in field_errors(page, "entry_date")
+    )
+    assert not Dossier.objects.exists()
+    # entering a day later, the trainee is 16: created, enrolled on that day
+    response = create_page(
+        provider_client, off_market, birth_date="2010-09-08", entry_date="2026-09-08"
+    )
+    dossier = Dossier.objects.get()
+    assert response.url == reverse("dossiers:detail", args=[dossier.pk])
+    assert dossier.enrollment.entry_date == dt.date(2026, 9, 8)
+    assert dossier.real_start == dt.date(2026, 9, 8)

@@ -69,6 +69,7 @@ class Declaration(Schema):
     semaine_5: str = ""
     semaine_6: str = ""
     jours: str = ""
+    confirmer_depassement: str = ""
 
 
 class RowErrorOut(Schema):

@@ -10,12 +10,16 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from remu.core.tabular import RowError, parse_date
+from remu.rules.engine import default_engine
 from remu.rules.parameters import ABSENCE_REASONS
+from remu.scales.selectors import engine
 
 from . import services
 from .forms import LEGAL_LEAVE_KINDS
+from .hours_bounds import NeedsConfirmation, hours_text
 from .models import AttendanceLine
 
 KINDS = {"PRESENCE", "ABSENCE", "HEURES"}
@@ -40,7 +44,24 @@ COLUMNS = [
     ("heures", "ABSENCE : heures d'absence (obligatoire à temps partiel)"),
     *[(c, f"HEURES : heures de présence de la semaine {c[-1]} du mois") for c in WEEK_COLUMNS],
     ("jours", "HEURES : jours de présence dans le mois"),
+    (
+        "confirmer_depassement",
+        "HEURES : OUI pour confirmer des heures au-delà de la durée hebdomadaire du stagiaire",
+    ),
 ]
+CONFIRM = "confirmer_depassement"
+# What the template says of the hours a HEURES row may hold (the service's rules).
+HOURS_RULES = [
+    "Une semaine entièrement avant l'entrée ou après la sortie du stagiaire : aucune heure.",
+    "Une semaine : jamais au-delà de la durée maximale légale du travail ({maximum} h).",
+    "Au-delà de la durée hebdomadaire du stagiaire (au prorata des jours en formation pour "
+    "la semaine de son entrée ou de sa sortie) : la ligne est refusée sauf si la colonne "
+    "confirmer_depassement vaut OUI.",
+    "Jours de présence : pas plus que les jours du mois passés en formation.",
+]
+FIELD_COLUMNS = {f"week_{i}": column for i, column in enumerate(WEEK_COLUMNS)} | {
+    "days_present": "jours"
+}
 
 
 @dataclass
@@ -170,17 +191,29 @@ def _apply(row, line, kind, legal_kinds):
                 days = row.decimal("jours", required=True)
                 if days is not None and days != days.to_integral():
                     row.error("jours", "nombre entier de jours attendu")
+                confirm = row.get(CONFIRM).upper()
+                if confirm not in ("", "OUI", "NON"):
+                    row.error(CONFIRM, "OUI, NON ou vide attendu")
                 if not row.errors:
-                    services.save_part_time(line, hours, int(days))
+                    services.save_part_time(line, hours, int(days), confirm_over=confirm == "OUI")
+    except NeedsConfirmation as exc:
+        _field_errors(row, exc, f" Pour les confirmer, indiquez OUI dans la colonne {CONFIRM}.")
     except ValidationError as exc:
-        for message in exc.messages:
-            row.error("-", message)
+        _field_errors(row, exc)
     except PermissionDenied as exc:
         row.error("-", str(exc))
 
 
-def template_workbook() -> bytes:
-    """The import template: the columns, an example, and every code documented."""
+def _field_errors(row, exc: ValidationError, suffix: str = "") -> None:
+    """The service's errors on the columns of their fields (a week, the days), else « - »."""
+    for name, messages in getattr(exc, "message_dict", {None: exc.messages}).items():
+        for message in messages:
+            row.error(FIELD_COLUMNS.get(name, "-"), message + suffix)
+
+
+def template_workbook(region) -> bytes:
+    """The import template: the columns, an example, every code and the hours rules (with
+    the region's legal weekly maximum in force today) documented."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
@@ -229,6 +262,15 @@ def template_workbook() -> bytes:
     doc.append(["Colonne", "Contenu"])
     for name, meaning in COLUMNS:
         doc.append([name, meaning])
+    doc.append([])
+    doc.append(["Heures à temps partiel (HEURES)", "Règle"])
+    # the template is public: without a region, the national set's maximum
+    rules, code = (engine(region), region.parameter_set) if region else (default_engine(), "")
+    code = code or "national"
+    maximum = rules.options(code, timezone.localdate())["max_weekly_hours"]
+    maximum = hours_text(Decimal(str(maximum)))
+    for i, rule in enumerate(HOURS_RULES, start=1):
+        doc.append([f"Règle {i}", rule.format(maximum=maximum)])
     doc.append([])
     doc.append(["Code de motif (colonne motif)", "Motif"])
     for code, label in ABSENCE_REASONS.items():

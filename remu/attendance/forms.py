@@ -55,19 +55,26 @@ class AbsenceForm(StyledForm):
 
 
 class PartTimeForm(StyledForm):
+    """One trainee's hours, week by week. The service's refusals land on their week's cell;
+    hours above the enrollment's weekly hours bring up `confirm_over`."""
+
     days_present = forms.IntegerField(
         label="Jours de présence dans le mois", min_value=0, max_value=31
     )
+    # the weeks confirmed, as the checkbox shown with them posts them: « week_3,week_4 »
+    confirm_over = forms.CharField(required=False, max_length=60)
 
     def __init__(self, *args, line, weeks, **kwargs):
         super().__init__(*args, **kwargs)
+        self.line_pk = line.pk
         self.auto_id = f"id_pt{line.pk}_%s"
         saved = line.weekly_hours_present or []
         for i, (start, end) in enumerate(weeks):
             self.fields[f"week_{i}"] = forms.DecimalField(
                 label=f"Semaine du {start:%d/%m} au {end:%d/%m}",
                 min_value=0,
-                max_value=60,
+                max_value=168,  # a sanity bound; the legal maximum is the service's rule
+                max_digits=5,
                 decimal_places=2,
                 initial=saved[i] if i < len(saved) else None,
             )
@@ -78,10 +85,51 @@ class PartTimeForm(StyledForm):
             self.fields[f"week_{i}"].localize = True
         self.fields["days_present"].initial = line.days_present
         self.fields["days_present"].widget.attrs["class"] = "form-control form-control-sm"
+        self.order_fields([*(f"week_{i}" for i in range(len(weeks))), "days_present"])
         self.weeks = weeks
+        self.over = {}  # weeks above the enrollment's weekly hours, to confirm
+        self.confirm_label = self.confirm_value = ""
 
     def weekly_hours(self):
         return [self.cleaned_data[f"week_{i}"] for i in range(len(self.weeks))]
+
+    def confirmed_weeks(self) -> set[str]:
+        return {w for w in self.cleaned_data["confirm_over"].split(",") if w in self.fields}
+
+    def entry_fields(self):
+        """The cells of the row (weeks, days): the confirmation box is shown on its own."""
+        return [self[name] for name in self.fields if name != "confirm_over"]
+
+    def errors_id(self, name) -> str:
+        return f"pt{self.line_pk}-{name}-errors"  # unique on a page of many such forms
+
+    def full_clean(self):
+        super().full_clean()
+        self._describe_errors()
+
+    def add_service_errors(self, error) -> None:
+        """A ValidationError from the service, on its fields (week_<i>, days_present)."""
+        for name, messages in getattr(error, "message_dict", {None: error.messages}).items():
+            for message in messages:
+                self.add_error(name if name in self.fields else None, message)
+        self._describe_errors()
+
+    def ask_confirmation(self, error) -> None:
+        self.over = error.message_dict
+        self.add_service_errors(error)
+        weeks = ", ".join(message.split(" : ")[0].lower() for message in self.errors_over())
+        self.confirm_label = (
+            f"Je confirme les heures au-delà de la durée hebdomadaire du stagiaire ({weeks})"
+        )
+        self.confirm_value = ",".join(self.over)
+
+    def errors_over(self):
+        return [m for messages in self.over.values() for m in messages]
+
+    def _describe_errors(self):
+        for name in self.errors:
+            if name in self.fields:
+                self.fields[name].widget.attrs["aria-describedby"] = self.errors_id(name)
 
 
 class ReopenForm(StyledForm):

@@ -19,7 +19,7 @@ from remu.rules.money import cents
 from remu.scales.selectors import engine
 from remu.trainees.models import Enrollment
 
-from . import closures
+from . import closures, hours_bounds
 from .models import (
     Absence,
     AttendanceLine,
@@ -118,11 +118,28 @@ def declare_presence(lines, presence: str, period_start=None, period_end=None) -
                 raise ValidationError("Indiquez les dates de présence (la fin après le début).")
             if period_start < first or period_end > last:
                 raise ValidationError("La période de présence doit être dans le mois.")
+            _check_enrolled_period(line, period_start, period_end)
         else:
             period_start = period_end = None
         line.presence = presence
         line.period_start, line.period_end = period_start, period_end
         line.save(update_fields=["presence", "period_start", "period_end", "updated_at"])
+
+
+def _check_enrolled_period(line: AttendanceLine, start, end) -> None:
+    """A presence period outside the trainee's enrollment would be paid: refused."""
+    enrollment = line.enrollment
+    entry, exit_ = enrollment.entry_date, enrollment.exit_date
+    if start < entry:
+        raise ValidationError(
+            f"{enrollment.trainee} : la période de présence commence avant son entrée en "
+            f"formation (entrée le {hours_bounds.fr_day(entry)})."
+        )
+    if exit_ is not None and end > exit_:
+        raise ValidationError(
+            f"{enrollment.trainee} : la période de présence finit après sa sortie de "
+            f"formation (sortie le {hours_bounds.fr_day(exit_)})."
+        )
 
 
 def absence_errors(line: AttendanceLine, start, end) -> list[str]:
@@ -132,9 +149,17 @@ def absence_errors(line: AttendanceLine, start, end) -> list[str]:
         errors.append("La fin de l'absence précède son début.")
     if start < first or end > last:
         errors.append("L'absence doit être comprise dans le mois de l'état de présence.")
-    enrollment = line.enrollment
-    if start < enrollment.entry_date or (enrollment.exit_date and end > enrollment.exit_date):
-        errors.append("L'absence doit être comprise entre l'entrée et la sortie du stagiaire.")
+    entry, exit_ = line.enrollment.entry_date, line.enrollment.exit_date
+    if start < entry:
+        errors.append(
+            "L'absence doit être comprise entre l'entrée et la sortie du stagiaire : elle "
+            f"commence avant son entrée en formation (entrée le {hours_bounds.fr_day(entry)})."
+        )
+    if exit_ and end > exit_:
+        errors.append(
+            "L'absence doit être comprise entre l'entrée et la sortie du stagiaire : elle "
+            f"finit après sa sortie de formation (sortie le {hours_bounds.fr_day(exit_)})."
+        )
     if line.absences.filter(start__lte=end, end__gte=start).exists():
         errors.append("Cette absence chevauche une absence déjà déclarée.")
     return errors
@@ -171,19 +196,43 @@ def delete_absence(absence: Absence) -> None:
 
 
 @transaction.atomic
-def save_part_time(line, weekly_hours: list[Decimal], days_present: int) -> None:
+def save_part_time(
+    line, weekly_hours: list[Decimal], days_present: int, confirm_over: bool | set = False
+):
+    """Saves a month's hours week by week. Refused (ValidationError by field: week_<i>,
+    days_present) outside the enrolled period or above the legal weekly maximum; above the
+    enrollment's weekly hours, `NeedsConfirmation` unless `confirm_over` (True: every week;
+    a set of week fields: those weeks, the ones the provider was shown)."""
     _editable(line)
     if line.full_time:
         raise ValidationError("Ce stagiaire est à temps plein.")
     first, last = month_bounds(line.statement.month.year, line.statement.month.month)
     if not 0 <= days_present <= last.day:
-        raise ValidationError(f"Le nombre de jours doit être compris entre 0 et {last.day}.")
-    for hours in weekly_hours:
-        if not 0 <= hours <= 60:
-            raise ValidationError("Les heures d'une semaine doivent être comprises entre 0 et 60.")
+        raise ValidationError(
+            {"days_present": f"Le nombre de jours doit être compris entre 0 et {last.day}."}
+        )
+    if any(hours < 0 for hours in weekly_hours):
+        raise ValidationError("Les heures d'une semaine ne peuvent pas être négatives.")
+    check = hours_bounds.check_part_time(
+        line, weeks_of_month(line.statement.month), weekly_hours, days_present
+    )
+    if check.errors:
+        raise ValidationError(check.errors)
+    if check.over and confirm_over is not True and set(check.over) - set(confirm_over or ()):
+        raise hours_bounds.NeedsConfirmation(check.over)
     line.weekly_hours_present = [str(h) for h in weekly_hours]
     line.days_present = days_present
     line.save(update_fields=["weekly_hours_present", "days_present", "updated_at"])
+
+
+def saved_hours_errors(line: AttendanceLine) -> list[str]:
+    """What the line's saved hours hold that cannot be paid (e.g. the entry date moved since)."""
+    hours = [Decimal(h or 0) for h in line.weekly_hours_present]
+    weeks = weeks_of_month(line.statement.month)
+    if len(hours) != len(weeks):
+        return []
+    check = hours_bounds.check_part_time(line, weeks, hours, line.days_present or 0)
+    return [m for messages in check.errors.values() for m in messages]
 
 
 def weeks_of_month(month: dt.date) -> list[tuple[dt.date, dt.date]]:
@@ -379,6 +428,10 @@ def validate_lines(lines, user) -> list[AttendanceLine]:
         if line.status != AttendanceLine.Status.DRAFT:
             continue
         problems = line_problems(line)
+        if not problems and not line.full_time:
+            unpaid = saved_hours_errors(line)
+            if unpaid:
+                raise ValidationError([f"{line.enrollment.trainee} : {e}" for e in unpaid])
         if problems:
             raise ValidationError(f"{line.enrollment.trainee} : {', '.join(problems)}.")
         try:

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -18,6 +19,7 @@ from remu.core.tenancy import require_agent, require_provider
 from remu.trainees.models import Enrollment
 
 from . import declarations, forms, selectors, services
+from .hours_bounds import NeedsConfirmation
 from .models import Absence, AttendanceLine, Withdrawal
 
 
@@ -152,7 +154,14 @@ def _statement(request, pk):
     return get_object_or_404(selectors.statements_for(request.tenant), pk=pk)
 
 
-def _context(request, statement):
+def _tab(request) -> str:
+    """The statement's tab to show: the part-time one when the request came from it."""
+    return "part" if (request.POST.get("tab") or request.GET.get("tab")) == "part" else "full"
+
+
+def _context(request, statement, bound=None, tab=None):
+    """`bound`: the forms posted with errors, by line, shown again in place of fresh ones."""
+    bound = bound or {}
     lines = list(
         statement.lines.select_related("enrollment__trainee", "dossier").prefetch_related(
             "absences", "events"
@@ -163,7 +172,9 @@ def _context(request, statement):
     for line in lines:
         line.problems = services.line_problems(line)
     part = [
-        (line, forms.PartTimeForm(line=line, weeks=weeks)) for line in lines if not line.full_time
+        (line, bound.get(line.pk) or forms.PartTimeForm(line=line, weeks=weeks))
+        for line in lines
+        if not line.full_time
     ]
     return {
         "statement": statement,
@@ -171,18 +182,26 @@ def _context(request, statement):
         "full_lines": full,
         "part_lines": part,
         "weeks": weeks,
-        "presence_form": forms.PresenceForm(statement=statement),
+        "presence_form": bound.get("presence") or forms.PresenceForm(statement=statement),
         "left": services.completion(lines),
         "can_edit": request.tenant.is_provider,
+        "tab": tab or _tab(request),
+        "partial": False,
     }
 
 
-def _render_body(request, statement, status=200):
+def _render_body(request, statement, status=200, bound=None, tab=None):
+    """htmx: the statement's body alone (with the messages); without JavaScript, the page
+    again when a form has errors to show, else a redirect to it (on the same tab)."""
+    context = _context(request, statement, bound, tab)
     if _is_htmx(request):
         return render(
-            request, "attendance/_statement_body.html", _context(request, statement), status=status
+            request, "attendance/_statement_body.html", context | {"partial": True}, status=status
         )
-    return redirect("attendance:statement", pk=statement.pk)
+    if bound:
+        return render(request, "attendance/statement.html", context, status=status)
+    url = reverse("attendance:statement", args=[statement.pk])
+    return redirect(f"{url}?tab=part" if context["tab"] == "part" else url)
 
 
 def statement_detail(request, pk):
@@ -212,19 +231,16 @@ def declare_presence(request, pk):
                 form.cleaned_data["period_start"],
                 form.cleaned_data["period_end"],
             )
+        except (ValidationError, PermissionDenied) as exc:
+            for message in getattr(exc, "messages", [str(exc)]):
+                form.add_error(None, message)
+        else:
             messages.success(
                 request,
                 f"Présence enregistrée pour {len(form.cleaned_data['lines'])} stagiaire(s).",
             )
-        except (ValidationError, PermissionDenied) as exc:
-            _messages_from(
-                request, exc if isinstance(exc, ValidationError) else ValidationError(str(exc))
-            )
-    else:
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
-    return _render_body(request, statement)
+            return _render_body(request, statement)
+    return _render_body(request, statement, bound={"presence": form})
 
 
 def _line(request, pk) -> AttendanceLine:
@@ -284,19 +300,22 @@ def part_time_save(request, pk):
     )
     if form.is_valid():
         try:
-            services.save_part_time(line, form.weekly_hours(), form.cleaned_data["days_present"])
-            messages.success(request, f"Heures enregistrées pour {line.enrollment.trainee}.")
-        except (ValidationError, PermissionDenied) as exc:
-            _messages_from(
-                request, exc if isinstance(exc, ValidationError) else ValidationError(str(exc))
+            services.save_part_time(
+                line,
+                form.weekly_hours(),
+                form.cleaned_data["days_present"],
+                confirm_over=form.confirmed_weeks(),
             )
-    else:
-        messages.error(
-            request,
-            f"{line.enrollment.trainee} : saisissez des heures entre 0 et 60 "
-            "par semaine et le nombre de jours de présence.",
-        )
-    return _render_body(request, line.statement)
+        except NeedsConfirmation as exc:
+            form.ask_confirmation(exc)
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+        except PermissionDenied as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, f"Heures enregistrées pour {line.enrollment.trainee}.")
+            return _render_body(request, line.statement, tab="part")
+    return _render_body(request, line.statement, bound={line.pk: form}, tab="part")
 
 
 @require_POST
@@ -479,7 +498,7 @@ def import_declarations(request, pk):
 
 def import_template(request):
     response = HttpResponse(
-        declarations.template_workbook(),
+        declarations.template_workbook(request.tenant.region),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
     response["Content-Disposition"] = 'attachment; filename="modele-declarations-presence.xlsx"'

@@ -55,6 +55,12 @@ class BlankDossierForm(StyledForm):
     birth_name = forms.CharField(label="Nom", max_length=100)
     first_names = forms.CharField(label="Prénom", max_length=150)
     birth_date = forms.DateField(label="Date de naissance", widget=DateInput())
+    entry_date = forms.DateField(
+        label="Date d'entrée en formation",
+        required=False,
+        widget=DateInput(),
+        help_text="Laissez vide si le stagiaire entre au début de l'action.",
+    )
     kind = forms.ChoiceField(
         label="Type de dossier",
         choices=[
@@ -94,6 +100,18 @@ class BlankDossierForm(StyledForm):
         if action and campaign and action.campaign_id != campaign.pk:
             self.add_error("action", "Cette action n'appartient pas à la campagne choisie.")
         return cleaned
+
+    def add_service_errors(self, error) -> None:
+        """The refusals of `services.create_blank`, next to their fields."""
+        for name, messages in error.message_dict.items():
+            for message in messages:
+                self.add_error(name if name in self.fields else None, message)
+        for name in self.errors:
+            if name in self.fields:
+                attrs = self.fields[name].widget.attrs
+                attrs["aria-invalid"] = "true"
+                attrs["aria-describedby"] = f"{self.add_prefix(name)}-errors"
+                attrs["class"] = f"{attrs.get('class', '')} is-invalid"
 
 
 class BannerForm(StyledModelForm):

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from remu.accounts.models import ProviderMembership
 from remu.rules.calendar import age_on
@@ -108,9 +109,62 @@ def assign_number(dossier: Dossier) -> None:
     dossier.number = f"{dossier.region.number_prefix}-{year}-{sequence.last:06d}"
 
 
+def creation_errors(action, birth_date, entry_date, today: dt.date) -> dict[str, list[str]]:
+    """Why a blank dossier cannot be created, by form field. Registrations are closed when the
+    action is closed, its campaign is closed, or its end date has passed (no other notion of
+    registration exists); the minimum age is the dated option `minimum_age`."""
+    errors: dict[str, list[str]] = {}
+
+    def refuse(name, message):
+        errors.setdefault(name, []).append(message)
+
+    start, end = action.start_date, action.end_date
+    if action.status == action.Status.CLOSED:
+        refuse("action", "Cette action est clôturée : aucun dossier ne peut plus y être créé.")
+    elif not action.campaign.is_open:
+        refuse("action", "La campagne de cette action est close : les inscriptions sont fermées.")
+    elif end < today:
+        refuse(
+            "action",
+            f"Cette action est terminée depuis le {_day(end)} : les inscriptions sont fermées.",
+        )
+    if not start <= entry_date <= end:
+        refuse(
+            "entry_date",
+            f"La date d'entrée doit être comprise entre le début ({_day(start)}) et la fin "
+            f"({_day(end)}) de l'action.",
+        )
+    if birth_date > today:
+        refuse("birth_date", "La date de naissance est dans le futur.")
+    elif birth_date >= entry_date:
+        refuse("birth_date", "La date de naissance est postérieure à l'entrée en formation.")
+    else:
+        rules = engine(action.region)
+        minimum = rules.options(action.region.parameter_set, entry_date)["minimum_age"]
+        age = age_on(birth_date, entry_date)
+        if age < minimum:
+            refuse(
+                "birth_date",
+                f"Il faut avoir au moins {minimum} ans à l'entrée en formation : le stagiaire "
+                f"aurait {age} ans le {_day(entry_date)}.",
+            )
+    return errors
+
+
+def _day(day: dt.date) -> str:
+    return date_format(day, "j F Y")
+
+
 @transaction.atomic
-def create_blank(*, action, kind, birth_name, first_names, birth_date, user) -> Dossier:
-    """Off-market actions: a new trainee, enrolled at the action's start, with a draft."""
+def create_blank(
+    *, action, kind, birth_name, first_names, birth_date, user, entry_date=None
+) -> Dossier:
+    """Off-market actions: a new trainee, enrolled on `entry_date` (by default the action's
+    start), with a draft. Refused (ValidationError by field) as `creation_errors` says."""
+    entry_date = entry_date or action.start_date
+    errors = creation_errors(action, birth_date, entry_date, timezone.localdate())
+    if errors:
+        raise ValidationError(errors)
     trainee = Trainee.objects.create(
         region=action.region,
         civility=Trainee.Civility.MRS,
@@ -118,15 +172,13 @@ def create_blank(*, action, kind, birth_name, first_names, birth_date, user) -> 
         first_names=first_names.strip(),
         birth_date=birth_date,
     )
-    enrollment = Enrollment.objects.create(
-        trainee=trainee, action=action, entry_date=action.start_date
-    )
+    enrollment = Enrollment.objects.create(trainee=trainee, action=action, entry_date=entry_date)
     dossier = Dossier(
         region=action.region,
         action=action,
         enrollment=enrollment,
         kind=kind,
-        real_start=action.start_date,
+        real_start=entry_date,
         real_end=action.end_date,
         weekly_hours=action.weekly_hours,
     )

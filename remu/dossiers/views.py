@@ -81,16 +81,21 @@ def dossier_create(request):
     form = forms.BlankDossierForm(request.POST or None, provider=request.tenant.provider)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        dossier = services.create_blank(
-            action=data["action"],
-            kind=data["kind"],
-            birth_name=data["birth_name"],
-            first_names=data["first_names"],
-            birth_date=data["birth_date"],
-            user=request.user,
-        )
-        messages.success(request, f"Le dossier {dossier.number} est créé en brouillon.")
-        return redirect("dossiers:detail", pk=dossier.pk)
+        try:
+            dossier = services.create_blank(
+                action=data["action"],
+                kind=data["kind"],
+                birth_name=data["birth_name"],
+                first_names=data["first_names"],
+                birth_date=data["birth_date"],
+                entry_date=data["entry_date"],
+                user=request.user,
+            )
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+        else:
+            messages.success(request, f"Le dossier {dossier.number} est créé en brouillon.")
+            return redirect("dossiers:detail", pk=dossier.pk)
     return render(request, "dossiers/dossier_create.html", {"form": form})
 
 

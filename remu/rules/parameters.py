@@ -283,6 +283,12 @@ def _validate_options(opts: dict, where: str) -> None:
     threshold = opts.get("full_time_weekly_hours")
     if threshold is not None and _decimal(threshold, f"{where}.full_time_weekly_hours") <= 0:
         raise ParameterError(f"{where}.full_time_weekly_hours: un nombre positif est attendu")
+    max_hours = opts.get("max_weekly_hours")
+    if max_hours is not None and not 0 < _decimal(max_hours, f"{where}.max_weekly_hours") <= 168:
+        raise ParameterError(f"{where}.max_weekly_hours: entre 1 et 168 heures attendu")
+    minimum_age = opts.get("minimum_age")
+    if minimum_age is not None and not (isinstance(minimum_age, int) and 0 < minimum_age < 30):
+        raise ParameterError(f"{where}.minimum_age: un âge entier entre 1 et 29 est attendu")
     due_day = opts.get("attendance_due_day")
     if due_day is not None and not (isinstance(due_day, int) and 1 <= due_day <= 28):
         raise ParameterError(f"{where}.attendance_due_day: un jour entre 1 et 28 est attendu")

@@ -3,25 +3,6 @@
 from django.db import migrations, models
 
 
-def benefit_from_flags(apps, schema_editor):
-    """The three former flags become one France Travail situation (ARE first: it decides who
-    pays). An admitted dossier on ARE kept its regional pay as decided: its ARE end date is the
-    training's end (the date was never asked), its pay start stays empty."""
-    Dossier = apps.get_model("dossiers", "Dossier")
-    Dossier.objects.filter(rsa=True).update(france_travail_benefit="RSA")
-    Dossier.objects.filter(ass=True).update(france_travail_benefit="ASS")
-    Dossier.objects.filter(compensated=True).update(france_travail_benefit="ARE")
-    for dossier in Dossier.objects.filter(compensated=True, status="admitted"):
-        dossier.are_end_date = dossier.real_end or dossier.action.end_date
-        dossier.save(update_fields=["are_end_date"])
-
-
-def flags_from_benefit(apps, schema_editor):
-    Dossier = apps.get_model("dossiers", "Dossier")
-    for code, flag in (("ARE", "compensated"), ("ASS", "ass"), ("RSA", "rsa")):
-        Dossier.objects.filter(france_travail_benefit=code).update(**{flag: True})
-
-
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -51,22 +32,5 @@ class Migration(migrations.Migration):
             model_name='dossier',
             name='pay_start',
             field=models.DateField(blank=True, null=True, verbose_name='rémunération par la Région à partir du'),
-        ),
-        migrations.RunPython(benefit_from_flags, flags_from_benefit),
-        migrations.RemoveField(
-            model_name='dossier',
-            name='ass',
-        ),
-        migrations.RemoveField(
-            model_name='dossier',
-            name='compensated',
-        ),
-        migrations.RemoveField(
-            model_name='dossier',
-            name='rsa',
-        ),
-        migrations.AddConstraint(
-            model_name='dossier',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('france_travail_benefit', 'ARE'), _negated=True), ('are_end_date__isnull', False), models.Q(('status', 'admitted'), _negated=True), _connector='OR'), name='are_dossier_has_end_date'),
         ),
     ]
