@@ -31,11 +31,17 @@ def figures() -> list:
     return sorted(json.loads(out.getvalue()), key=lambda o: (o["model"], str(o["pk"])))
 
 
+@pytest.fixture(autouse=True)
+def own_media_root(settings, tmp_path):
+    """The archive holds every uploaded file: only this test's."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+
+
 def wipe_everything():
     """A fresh install: empty tables, no uploaded file."""
     call_command("flush", interactive=False, verbosity=0)
     shutil.rmtree(settings.MEDIA_ROOT, ignore_errors=True)
-    Path(settings.MEDIA_ROOT).mkdir()
+    Path(settings.MEDIA_ROOT).mkdir(parents=True)
 
 
 @pytest.mark.django_db(transaction=True)
