@@ -38,7 +38,6 @@ def test_sensitive_reads_are_logged_and_shown_to_rules_administrators(client, pa
     )
     response = client.get(reverse("dossiers:document", args=[document.pk]))
     assert b"".join(response.streaming_content) == PDF
-    response.close()
     events = list(AccessEvent.objects.order_by("at", "pk").values_list("user", "kind", "label"))
     assert events == [
         (provider_user.pk, "dossier", f"Dossier {dossier.number}"),

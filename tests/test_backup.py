@@ -80,7 +80,6 @@ def test_round_trip(client, pay_world, tmp_path, capsys):
     for document in documents:
         response = client.get(reverse("dossiers:document", args=[document.pk]))
         assert b"".join(response.streaming_content) == PDF + document.doc_type.encode()
-        response.close()
     assert f.AgentFactory(region=region).pk  # the sequences follow: new rows still insert
 
 
