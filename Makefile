@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test system-deps system-deps-test quality fmt venv migrate demo worker vendor bench-rules bench-import bench-payments clean
+.PHONY: run test system-deps system-deps-test quality fmt venv migrate demo worker vendor bench-rules bench-import bench-payments bench-overpayments clean
 
 $(STAMP): requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -32,10 +32,13 @@ demo: migrate
 	$(PY) manage.py seed_demo
 
 ## The demo: SQLite under var/, demo data (its logins printed), task worker and web server on
-## http://$(HOST):$(PORT)
+## http://$(HOST):$(PORT). DEBUG off, as in production: an error shows the French error page,
+## never the environment; WhiteNoise serves the static files (DEBUG off, runserver does not).
+DEMO_ENV := DEBUG=false ALLOWED_HOSTS='127.0.0.1,localhost,$(HOST)'
 run: system-deps migrate
 	$(PY) manage.py seed_demo --host '$(HOST)' --port '$(PORT)'
-	@$(PY) manage.py db_worker --queue-name '*' & worker=$$!; \
+	@export $(DEMO_ENV); \
+	$(PY) manage.py db_worker --queue-name '*' & worker=$$!; \
 	trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
@@ -68,6 +71,10 @@ bench-import: migrate
 ## Meant for PostgreSQL: DATABASE_URL=postgres://... make bench-payments
 bench-payments: migrate
 	$(PY) manage.py bench_payments $(BENCH_COUNT)
+
+## After the same 100,000-trainee run: 5,000 dropouts validated, then the next run's offsets.
+bench-overpayments: migrate
+	$(PY) manage.py bench_overpayments $(BENCH_COUNT)
 
 ## Re-vendor Bootstrap, htmx and axe-core, and rebuild the communes file (needs npm).
 vendor: venv

@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("remu.api.urls")),
     path("", include("remu.api.token_urls")),
     path("", include("remu.payments.urls")),
+    path("", include("remu.overpayments.urls")),
     path("", include("remu.simulator.urls")),
     path("", include("remu.audit.urls")),
 ]

@@ -98,7 +98,9 @@ def test_the_proposal_shows_the_prior_salary_clamp_and_the_hours_worked(agent_cl
         "Salaire antérieur 2\xa0500,00 € ; plancher 644,17 €, plafond 1\xa0932,52 € (plafond)"
         in page
     )
-    assert "Un mois complet (04/2026) : 1\xa0932,52 € brut" in page
+    # The national ceiling, revalued each April (1,932.52 x 1.056 x 1.046 x 1.017 x 1.009 =
+    # 2,190.44 in April 2026), is more favourable than the region's (issue 12).
+    assert "Un mois complet (04/2026) : 2\xa0190,44 € brut" in page
     worker = received(cvl, agent, salaried_hours_12_months=1200)
     page = text(agent_client.get(reverse("dossiers:decision", args=[worker.pk])))
     assert "1200 h salariées sur les 12 derniers mois (seuil : 910)" in page

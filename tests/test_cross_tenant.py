@@ -15,6 +15,7 @@ from remu.accounts.models import ProviderMembership
 from remu.api.models import ApiToken
 from remu.attendance.models import Absence, AttendanceLine, AttendanceStatement, Withdrawal
 from remu.dossiers.models import Dossier, SupportingDocument
+from remu.overpayments.models import Overpayment, WaiverRequest
 from remu.payments.models import Payment, PaymentRun, SepaFile
 from remu.referential.models import CampaignDocument
 from remu.scales.models import ScaleVersion
@@ -74,9 +75,11 @@ OBJECT_URLS = {
     "dossiers:print": ("any", "dossier"),
     "dossiers:nir_prefill": ("provider", "dossier"),
     "dossiers:travel_move": ("any", "dossier"),
+    "dossiers:hours_change": ("any", "dossier"),
     "dossiers:document": ("any", "supporting_document"),
     "dossiers:reception": ("agent", "submitted_dossier"),
     "dossiers:decision": ("agent", "submitted_dossier"),
+    "dossiers:confirm_admission": ("agent", "admitted_dossier"),
     "attendance:trainees": ("any", "action"),
     "attendance:trainees_xlsx": ("any", "action"),
     "attendance:statements": ("any", "action"),
@@ -101,6 +104,14 @@ OBJECT_URLS = {
     "payments:sepa_download": ("agent", "sepa_file"),
     "payments:bank_details": ("agent", "admitted_dossier"),
     "payments:advice": ("any", "paid_payment"),
+    "overpayments:detail": ("agent", "overpayment"),
+    "overpayments:notify": ("agent", "overpayment"),
+    "overpayments:notice": ("agent", "overpayment"),
+    "overpayments:plan": ("agent", "overpayment"),
+    "overpayments:receipt": ("agent", "overpayment"),
+    "overpayments:waiver_request": ("agent", "overpayment"),
+    "overpayments:waiver_schedule": ("agent", "waiver"),
+    "overpayments:waiver_decide": ("agent", "waiver"),
 }
 
 # URL name -> area, for pages without parameters (lists, dashboards, forms, own account).
@@ -110,7 +121,9 @@ PAGE_URLS = {
     "home:agent_dashboard": "agent",
     "home:statements": "provider",
     "home:runs_todo": "agent",
-    "home:debts": "agent",
+    "overpayments:list": "agent",
+    "overpayments:export": "agent",
+    "overpayments:agenda": "agent",
     "accounts:account": "any",
     "accounts:password_change": "any",
     "accounts:two_factor_setup": "any",
@@ -261,7 +274,26 @@ def world(db, region, other_region):
     sepa_file = SepaFile.objects.create(
         run=run, created_by=victim_user, message_id="M", content=b"<xml/>", count=1, total=100
     )
+    overpayment = Overpayment.objects.create(
+        region=region,
+        trainee=admitted.enrollment.trainee,
+        enrollment=admitted.enrollment,
+        source="dropout",
+        status="notified",
+        amount=100,
+        remaining=100,
+        label="Indu VICTIME-REF",
+    )
+    waiver = WaiverRequest.objects.create(
+        overpayment=overpayment,
+        received_on=date(2026, 5, 2),
+        requested_amount=50,
+        reasons="Situation difficile",
+        recorded_by=f.AgentFactory(region=region),
+    )
     objects = {
+        "overpayment": overpayment,
+        "waiver": waiver,
         "run": run,
         "paid_payment": paid,
         "sepa_file": sepa_file,
@@ -322,6 +354,17 @@ def _status(client, method, url):
     return response.status_code
 
 
+def _body(response) -> str:
+    """A page's text; an Excel export's cells (its XML, unzipped)."""
+    if response["Content-Type"].startswith("application/vnd.openxmlformats"):
+        import io
+        import zipfile
+
+        with zipfile.ZipFile(io.BytesIO(response.content)) as book:
+            return " ".join(book.read(n).decode() for n in book.namelist() if n.endswith(".xml"))
+    return response.content.decode()
+
+
 def _same_region(label):
     return label == "provider of the same region"
 
@@ -358,7 +401,7 @@ def test_pages_never_show_other_organisations_objects(client, world):
                 assert response.status_code in (403, 405), f"{name} as {label}"
                 continue
             assert response.status_code in (200, 302, 405), f"{name} as {label}"
-            body = response.content.decode()
+            body = _body(response)
             markers = PRIVATE_MARKERS + ([] if _same_region(label) else REGION_MARKERS)
             for marker in markers:
                 assert marker not in body, f"{name} as {label} shows {marker}"

@@ -203,7 +203,7 @@ def test_market_actions_have_drafts_and_need_documents(provider_client, region, 
     assert ensure_market_drafts([action]) == 1 and ensure_market_drafts([action]) == 0
     dossier = Dossier.objects.get(enrollment=enrollment)
     assert dossier.number == "" and dossier.real_start == enrollment.entry_date
-    page = text(provider_client.get(reverse("dossiers:list"), {"name": "durand"}))
+    page = text(provider_client.post(reverse("dossiers:list"), {"name": "durand"}, follow=True))
     assert "Brouillon" in page
     data = complete_data(dossier, **{"civil-birth_name": "DURAND"})
     page = text(

@@ -13,7 +13,8 @@ from remu.attendance.selectors import late_statements
 from remu.core.tenancy import Tenant
 from remu.dossiers.models import DocumentRequest, Dossier, DossierTransition
 from remu.home import todo
-from remu.payments.models import Debt, Payment, PaymentRun
+from remu.overpayments.models import Overpayment
+from remu.payments.models import Payment, PaymentRun
 
 from . import factories as f
 from .utils import text, todo_items
@@ -92,11 +93,11 @@ def agent_world(pay_world, other_region):
     run(other_region, f.AgentFactory(region=other_region), preview=True)
     world["dossier"].bank_details_rejected = True
     world["dossier"].save()
-    for remaining in ("25.00", "0.00"):
-        Debt.objects.create(
-            region=region, enrollment=world["enrollment"], run=done, month=dt.date(2026, 2, 1),
-            component="remuneration", amount=Decimal("40.00"), remaining=Decimal(remaining),
-            label=f"Trop-perçu, reste {remaining}",
+    for remaining, status in (("25.00", "recovering"), ("0.00", "settled")):
+        Overpayment.objects.create(
+            region=region, trainee=world["enrollment"].trainee, enrollment=world["enrollment"],
+            run=done, source="attendance_correction", status=status, amount=Decimal("140.00"),
+            remaining=Decimal(remaining), label=f"Trop-perçu, reste {remaining}",
         )  # fmt: skip
     return world
 
@@ -113,7 +114,7 @@ def test_agent_home_counts_link_to_exactly_their_items(client, pay_world, other_
         "Mois à payer (série à préparer)": 1,
         "Séries à confirmer ou à exporter (SEPA)": 2,
         "Virements rejetés : coordonnées bancaires à corriger": 1,
-        "Trop-perçus à suivre": 1,
+        "Indus à suivre": 1,
     }
     page = text(client.get(reverse("home:agent_dashboard")))
     assert "le plus ancien attend depuis 12 jours" in page and "mars 2026" in page
@@ -138,7 +139,7 @@ def test_agent_home_counts_link_to_exactly_their_items(client, pay_world, other_
     listing = text(client.get(items["Virements rejetés : coordonnées bancaires à corriger"][1]))
     assert re.findall(r"/dossiers/(\d+)/\"", listing) == [str(world["dossier"].pk)]
 
-    listing = text(client.get(items["Trop-perçus à suivre"][1]))
+    listing = text(client.get(items["Indus à suivre"][1]))
     assert "Trop-perçu, reste 25.00" in listing and "reste 0.00" not in listing
     assert "25,00 €" in listing
 
@@ -240,7 +241,7 @@ def test_provider_home_query_count(
 
 def test_todo_lists_are_for_their_role(client, provider_user, agent):
     client.force_login(provider_user)
-    assert client.get(reverse("home:debts")).status_code == 403
+    assert client.get(reverse("overpayments:list")).status_code == 403
     assert client.get(reverse("home:runs_todo")).status_code == 403
     client.force_login(agent)
     assert client.get(reverse("home:statements")).status_code == 403

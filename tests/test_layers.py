@@ -23,7 +23,7 @@ LAYERS = [
     ["dossiers"],
     ["attendance"],
     ["payments"],
-    ["api", "simulator"],
+    ["api", "simulator", "overpayments"],
     ["home", "demo"],  # pages that gather several apps; the demo data
 ]
 LAYER = {app: level for level, names in enumerate(LAYERS) for app in names}

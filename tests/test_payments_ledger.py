@@ -5,8 +5,9 @@ import pytest
 from django.db import IntegrityError, transaction
 
 from remu.attendance import services as attendance
+from remu.overpayments.models import Overpayment
 from remu.payments import services
-from remu.payments.models import Debt, DueAmount, Payment, PaymentRun
+from remu.payments.models import DueAmount, Payment, PaymentRun
 from remu.scales.models import ScaleVersion
 
 from . import factories as f
@@ -64,7 +65,7 @@ def test_reopened_month_corrected_down_then_offset(world):
     line.refresh_from_db()
     two_days_absent(world, "Absence oubliée")
     run(world)
-    debt = Debt.objects.get()
+    debt = Overpayment.objects.get()
     assert debt.amount == Decimal("51.30")  # 2/30 of 769.49
     assert "Régularisation" in debt.label
     assert ordered(world) == Decimal("743.84")  # nothing new ordered for March
@@ -184,7 +185,7 @@ def test_a_preview_says_what_the_next_run_orders_and_blocks_nothing(world):
     run(world)  # a preview still queued does not hold the region's runs back
     two_days_absent(world, "Absence oubliée")
     assert preview(world)["lines"] == 0  # corrected down: an amount owed, no line
-    assert not Debt.objects.exists()
+    assert not Overpayment.objects.exists()
     assert run(world).summary["debts"] == 1
 
 

@@ -58,8 +58,12 @@ def test_revaluation_previews_then_stores_and_takes_precedence(client, cvl, rule
         weekly_hours=Decimal(35),
     )
     assert rules.compute(case).monthly_amount == Decimal("776.42")
-    case.category = "RSA_GJ"  # no national equivalent: the stored regional amount applies
-    assert rules.compute(case).monthly_amount == Decimal("409.11")  # 401.09 x 1.02
+    # RSA_GJ: the stored regional amount (401.09 x 1.02 = 409.11), compared with the national
+    # job seeker of the same age (issue 12), who gets more.
+    case.category = "RSA_GJ"
+    result = rules.compute(case)
+    assert "409,11 €" in result.explanation[0]
+    assert result.monthly_amount == Decimal("776.42")
     page = text(client.get(reverse("scales:list")))
     assert "saisie dans l'application" in page
 

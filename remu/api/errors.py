@@ -1,5 +1,7 @@
 """The API's error answers in French, like the UI: ninja's defaults are English."""
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, Throttled
 from ninja.errors import ValidationError as NinjaValidationError
@@ -49,7 +51,7 @@ def french_error(error: dict) -> dict:
 
 
 def install(api) -> None:
-    """Replaces ninja's English answers on `api` (404, 401, 403, 422, 429)."""
+    """Replaces ninja's English answers on `api` (404, 401, 403, 413, 422, 429)."""
 
     def answer(request, detail, status):
         return api.create_response(request, {"detail": detail}, status=status)
@@ -73,6 +75,15 @@ def install(api) -> None:
     @api.exception_handler(Throttled)
     def throttled(request, exc):
         return answer(request, "Trop de requêtes : réessayez plus tard.", 429)
+
+    @api.exception_handler(RequestDataTooBig)
+    def too_big(request, exc):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE / 1024 / 1024
+        detail = (
+            f"Corps de la requête trop volumineux (au plus {limit:.0f} Mo) : "
+            "envoyez moins de lignes à la fois."
+        )
+        return answer(request, detail, 413)
 
     @api.exception_handler(HttpError)
     def http_error(request, exc):

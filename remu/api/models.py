@@ -3,6 +3,7 @@ import secrets
 
 from django.conf import settings
 from django.db import models
+from django.db.models import F, Q
 from django.utils import timezone
 
 from remu.core.models import scoped
@@ -12,9 +13,29 @@ def hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
+# A token is its creator's, for one provider: it dies with their right to act for it. It works
+# only while the creator is active and either an agent of the provider's region or a member of
+# the provider since before the token was made (removed then invited again: old tokens stay dead).
+HOLDER_ENTITLED = Q(created_by__is_active=True) & (
+    Q(created_by__role="agent", created_by__region=F("provider__region"))
+    | Q(
+        created_by__memberships__provider=F("provider"),
+        created_by__memberships__created_at__lte=F("created_at"),
+    )
+)
+
+
 class ApiTokenQuerySet(scoped(provider_lookup="provider", region_lookup="provider__region")):
     def active(self):
-        return self.filter(revoked_at__isnull=True)
+        return self.filter(HOLDER_ENTITLED, revoked_at__isnull=True)
+
+    def orphaned(self):
+        """Not revoked, but whose creator has lost the right to act for the provider."""
+        return self.filter(revoked_at__isnull=True).exclude(pk__in=self.active().values("pk"))
+
+    def revoke_orphans(self) -> int:
+        """Records the revocation the creator's departure implied (shown on the tokens page)."""
+        return self.orphaned().update(revoked_at=timezone.now())
 
 
 class ApiToken(models.Model):

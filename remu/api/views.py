@@ -33,6 +33,7 @@ def _page(request, provider):
             request, f"Jeton « {token.name} » créé : copiez-le maintenant, il ne sera plus affiché."
         )
         form = TokenForm()
+    provider.api_tokens.revoke_orphans()
     return render(
         request,
         "api/tokens.html",

@@ -6,19 +6,19 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from remu.core.tabular import RowError, parse_date
+from remu.core.tabular import RowError, parse_date, parse_decimal, safe_append
 from remu.rules.engine import default_engine
 from remu.rules.parameters import ABSENCE_REASONS
 from remu.scales.selectors import engine
 
 from . import services
-from .forms import LEGAL_LEAVE_KINDS
+from .forms import ABSENCE_MAX_HOURS, LEGAL_LEAVE_KINDS, WEEK_MAX_HOURS
 from .hours_bounds import NeedsConfirmation, hours_text
 from .models import AttendanceLine
 
@@ -87,21 +87,17 @@ class Row:
             self.error(name, f"date invalide « {value} » (JJ/MM/AAAA attendu)")
         return day
 
-    def decimal(self, name, required=False):
-        value = self.get(name).replace(",", ".")
+    def decimal(self, name, required=False, max_value=None):
+        value = self.get(name)
         if not value:
             if required:
                 self.error(name, "nombre obligatoire")
             return None
         try:
-            number = Decimal(value)
-        except InvalidOperation:
-            self.error(name, f"nombre invalide « {self.get(name)} »")
+            return parse_decimal(value, max_value=max_value, decimal_places=2)
+        except ValueError as exc:
+            self.error(name, str(exc))
             return None
-        if not number.is_finite() or number < 0:
-            self.error(name, f"nombre invalide « {self.get(name)} »")
-            return None
-        return number
 
 
 def _lines_by_key(statement):
@@ -174,7 +170,7 @@ def _apply(row, line, kind, legal_kinds):
                 if kind_code and kind_code not in legal_kinds:
                     row.error("motif_legal", f"code de motif légal inconnu « {kind_code} »")
                 start, end = row.date("debut"), row.date("fin")
-                hours = row.decimal("heures")
+                hours = row.decimal("heures", max_value=ABSENCE_MAX_HOURS)
                 if not row.errors:
                     services.add_absence(
                         line,
@@ -187,8 +183,11 @@ def _apply(row, line, kind, legal_kinds):
                     )
             else:
                 weeks = services.weeks_of_month(line.statement.month)
-                hours = [row.decimal(WEEK_COLUMNS[i], required=True) for i in range(len(weeks))]
-                days = row.decimal("jours", required=True)
+                hours = [
+                    row.decimal(WEEK_COLUMNS[i], required=True, max_value=WEEK_MAX_HOURS)
+                    for i in range(len(weeks))
+                ]
+                days = row.decimal("jours", required=True, max_value=31)
                 if days is not None and days != days.to_integral():
                     row.error("jours", "nombre entier de jours attendu")
                 confirm = row.get(CONFIRM).upper()
@@ -220,9 +219,10 @@ def template_workbook(region) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = "Déclarations"
-    sheet.append([name for name, _ in COLUMNS])
-    sheet.append(["CVL-2026-000123", "", "PRESENCE", "TOUT_LE_MOIS"])
-    sheet.append(
+    safe_append(sheet, [name for name, _ in COLUMNS])
+    safe_append(sheet, ["CVL-2026-000123", "", "PRESENCE", "TOUT_LE_MOIS"])
+    safe_append(
+        sheet,
         [
             "CVL-2026-000123",
             "",
@@ -233,9 +233,10 @@ def template_workbook(region) -> bytes:
             "UNJUSTIFIED",
             "",
             "CENTRE",
-        ]
+        ],
     )
-    sheet.append(
+    safe_append(
+        sheet,
         [
             "",
             "2960437261123xx",
@@ -254,31 +255,31 @@ def template_workbook(region) -> bytes:
             "8",
             "",
             "18",
-        ]
+        ],
     )
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     doc = book.create_sheet("Colonnes et codes")
-    doc.append(["Colonne", "Contenu"])
+    safe_append(doc, ["Colonne", "Contenu"])
     for name, meaning in COLUMNS:
-        doc.append([name, meaning])
-    doc.append([])
-    doc.append(["Heures à temps partiel (HEURES)", "Règle"])
+        safe_append(doc, [name, meaning])
+    safe_append(doc, [])
+    safe_append(doc, ["Heures à temps partiel (HEURES)", "Règle"])
     # the template is public: without a region, the national set's maximum
     rules, code = (engine(region), region.parameter_set) if region else (default_engine(), "")
     code = code or "national"
     maximum = rules.options(code, timezone.localdate())["max_weekly_hours"]
     maximum = hours_text(Decimal(str(maximum)))
     for i, rule in enumerate(HOURS_RULES, start=1):
-        doc.append([f"Règle {i}", rule.format(maximum=maximum)])
-    doc.append([])
-    doc.append(["Code de motif (colonne motif)", "Motif"])
+        safe_append(doc, [f"Règle {i}", rule.format(maximum=maximum)])
+    safe_append(doc, [])
+    safe_append(doc, ["Code de motif (colonne motif)", "Motif"])
     for code, label in ABSENCE_REASONS.items():
-        doc.append([code, label])
-    doc.append([])
-    doc.append(["Code de motif légal (colonne motif_legal)", "Motif"])
+        safe_append(doc, [code, label])
+    safe_append(doc, [])
+    safe_append(doc, ["Code de motif légal (colonne motif_legal)", "Motif"])
     for code, label in LEGAL_LEAVE_KINDS[1:]:
-        doc.append([code, label])
+        safe_append(doc, [code, label])
     doc.column_dimensions["A"].width = 40
     doc.column_dimensions["B"].width = 80
     buffer = io.BytesIO()

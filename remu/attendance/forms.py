@@ -34,6 +34,11 @@ class PresenceForm(StyledForm):
         self.fields["lines"].queryset = statement.lines.filter(full_time=True, status="draft")
 
 
+# What an absence or a week can hold, for the forms and the import alike.
+ABSENCE_MAX_HOURS = 300
+WEEK_MAX_HOURS = 168  # the hours of a week: above the legal maximum, the service asks
+
+
 class AbsenceForm(StyledForm):
     reason = forms.ChoiceField(
         label="Motif", choices=[(k, v[0].upper() + v[1:]) for k, v in ABSENCE_REASONS.items()]
@@ -42,7 +47,11 @@ class AbsenceForm(StyledForm):
     end = forms.DateField(label="Au", widget=DateInput())
     place = forms.ChoiceField(label="Lieu", choices=Absence.Place.choices)
     hours = forms.DecimalField(
-        label="Heures", min_value=0, max_value=300, decimal_places=2, required=False
+        label="Heures",
+        min_value=0,
+        max_value=ABSENCE_MAX_HOURS,
+        decimal_places=2,
+        required=False,
     )
     legal_leave_kind = forms.ChoiceField(
         label="Motif légal (congé légal)", choices=LEGAL_LEAVE_KINDS, required=False
@@ -73,7 +82,7 @@ class PartTimeForm(StyledForm):
             self.fields[f"week_{i}"] = forms.DecimalField(
                 label=f"Semaine du {start:%d/%m} au {end:%d/%m}",
                 min_value=0,
-                max_value=168,  # a sanity bound; the legal maximum is the service's rule
+                max_value=WEEK_MAX_HOURS,  # a sanity bound; the legal maximum is the service's
                 max_digits=5,
                 decimal_places=2,
                 initial=saved[i] if i < len(saved) else None,

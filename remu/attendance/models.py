@@ -195,6 +195,7 @@ class Withdrawal(models.Model):
         STUDIES = "studies", "Reprise d'études"
         FAMILY = "family", "Événement familial ou situation financière"
         OTHER_TRAINING = "other_training", "Entrée dans une autre formation"
+        REORIENTATION = "reorientation", "Réorientation vers une autre action"
         MISCONDUCT = "misconduct", "Exclusion pour faute grave"
         OTHER = "other", "Autre motif"
 

@@ -10,11 +10,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from remu.dossiers import hours as dated_hours
+from remu.dossiers import special
 from remu.dossiers.models import Dossier
 from remu.dossiers.travel import in_force, situations_of
 from remu.rules.calendar import fr, month_bounds
 from remu.rules.engine import Absence as EngineAbsence
-from remu.rules.engine import Case, CaseError, default_engine
+from remu.rules.engine import Case, CaseError, HoursPeriod, default_engine
 from remu.rules.money import cents
 from remu.scales.selectors import engine
 from remu.trainees.models import Enrollment
@@ -86,12 +88,25 @@ def refresh_lines(statement: AttendanceStatement) -> int:
             statement=statement,
             enrollment=dossier.enrollment,
             dossier=dossier,
-            full_time=rules.is_full_time(
-                region.parameter_set, statement.month, dossier.weekly_hours or Decimal(0)
+            full_time=all(  # a month that meets a part-time period: its hours are entered
+                rules.is_full_time(region.parameter_set, statement.month, weekly)
+                for weekly in _weekly_hours_in(dossier, statement.month)
             ),
         )
         created += 1
     return created
+
+
+def _weekly_hours_in(dossier, month: dt.date) -> list[Decimal]:
+    """The weekly hours in force during the month (dated changes: remu.dossiers.hours)."""
+    weekly = dossier.weekly_hours or Decimal(0)
+    changes = dated_hours.changes_of(dossier)
+    if not changes:
+        return [weekly]
+    first, last = month_bounds(month.year, month.month)
+    entry = dossier.enrollment.entry_date
+    found = dated_hours.in_force(entry, weekly, changes, max(first, entry), last)
+    return [p[2] for p in found] or [weekly]
 
 
 def _editable(line: AttendanceLine) -> None:
@@ -275,6 +290,8 @@ def case_for(line: AttendanceLine) -> Case:
         distance_km=travel.distance_km if travel else None,
         housing=travel.housing if travel else False,
         prior_closure_days_paid=_prior_closure_days(line, dossier.region.parameter_set),
+        hours_changes=dated_hours.changes_of(dossier),
+        **special.case_facts(dossier),
     )
 
 
@@ -325,13 +342,17 @@ def build_case(
     distance_km: Decimal | None = None,
     housing: bool = False,
     prior_closure_days_paid: int = 0,
+    resigned_contract_end: dt.date | None = None,
+    permit_end: dt.date | None = None,
+    hours_changes: list[tuple[dt.date, Decimal]] | tuple = (),
     pay_start: dt.date | None = None,
 ) -> Case:
     """The engine's case from plain values: `case_for` gives them from one line's objects, a
     payment run from the rows of thousands of lines read at once. The distance and housing
     are the travel situation in force on the month's first paid day (remu.dossiers.travel);
     the closure days are those of the earlier months of the closure period
-    (remu.attendance.closures)."""
+    (remu.attendance.closures). Special publics' facts (remu.dossiers.special) and the dated
+    weekly hours (remu.dossiers.hours) go to the engine as they are."""
     first, last = month_bounds(month.year, month.month)
     start = max(entry_date, first)
     end = min(exit_date or last, last)
@@ -349,6 +370,16 @@ def build_case(
                 absences.append(
                     EngineAbsence(period_end + dt.timedelta(days=1), end, "UNJUSTIFIED")
                 )
+    periods = _hours_periods(
+        parameter_set,
+        month,
+        entry_date,
+        exit_date,
+        weekly_hours,
+        hours_changes,
+        weekly_hours_present,
+    )
+    weekly_hours = periods.pop("weekly_hours", weekly_hours)
     return Case(
         id=str(line_id),
         region=parameter_set,
@@ -370,12 +401,55 @@ def build_case(
         distance_km=distance_km,
         housing=housing,
         prior_closure_days_paid=prior_closure_days_paid,
+        resigned_contract_end=resigned_contract_end,
+        permit_end=permit_end,
         pay_start=pay_start,
         # Only a relay after France Travail's ARE sets a pay start (dossiers.services.admit).
         pay_start_note=f"fin de l'ARE le {fr(pay_start - dt.timedelta(days=1))}"
         if pay_start
         else "",
+        **periods,
     )
+
+
+def _hours_periods(
+    parameter_set, month, entry_date, exit_date, weekly_hours, changes, weekly_hours_present
+) -> dict:
+    """The Case fields for weekly hours that change: none without changes; the hours in force
+    for a month within one period; the dated periods for a month that meets several, a
+    part-time period with the hours entered for its weeks (a week across two periods counts
+    for its days in each)."""
+    if not changes:
+        return {}
+    first, last = month_bounds(month.year, month.month)
+    first, last = max(first, entry_date), min(exit_date or last, last)
+    found = dated_hours.in_force(entry_date, weekly_hours, changes, first, last)
+    if len(found) == 1:
+        return {"weekly_hours": found[0][2]}
+    rules = default_engine()
+    return {
+        "weekly_hours_periods": tuple(
+            HoursPeriod(
+                start,
+                end,
+                weekly,
+                None
+                if rules.is_full_time(parameter_set, month, weekly)
+                else _hours_within(weekly_hours_present, month, start, end),
+            )
+            for start, end, weekly in found
+        )
+    }
+
+
+def _hours_within(weekly_hours_present: list, month: dt.date, start: dt.date, end: dt.date):
+    """The part-time hours entered for the month's weeks, for their days from start to end."""
+    total = Decimal(0)
+    for (a, b), entered in zip(weeks_of_month(month), weekly_hours_present, strict=False):
+        days = (min(b, end) - max(a, start)).days + 1
+        if days > 0:
+            total += Decimal(str(entered)) * days / ((b - a).days + 1)
+    return cents(total)
 
 
 def hours_from(weekly_hours_present: list, month: dt.date, day: dt.date) -> Decimal:
@@ -521,22 +595,45 @@ def declare_withdrawal(enrollment, *, reason, exit_date, comment, user) -> Withd
     return withdrawal
 
 
-def on_exit_validated(withdrawal: Withdrawal) -> None:
-    """The overpayment computation of a later issue starts here; for now the decision itself
-    (recorded on the withdrawal) is the trace."""
+class ExitHooks:
+    """What a higher layer does when a dropout is validated (the overpayments app registers the
+    claim's computation in its `AppConfig.ready()`): this app calls it without importing it."""
+
+    def __init__(self):
+        self.validated, self.preview = [], None
+
+    def register(self, *, validated, preview=None) -> None:
+        if validated not in self.validated:
+            self.validated.append(validated)
+        self.preview = preview or self.preview
+
+
+exit_hooks = ExitHooks()
+
+
+def on_exit_validated(withdrawal: Withdrawal, user=None) -> None:
+    """Inside the decision's transaction: the registered hooks (the overpayment claim)."""
+    for hook in exit_hooks.validated:
+        hook(withdrawal, user)
+
+
+def exit_preview(withdrawal: Withdrawal) -> dict | None:
+    """What validating would create (the claim), computed without writing, for the page."""
+    return exit_hooks.preview(withdrawal) if exit_hooks.preview else None
 
 
 @transaction.atomic
 def decide_withdrawal(withdrawal: Withdrawal, *, accept: bool, comment: str, user) -> None:
     if not user.is_agent:
         raise PermissionDenied
-    current = Withdrawal.objects.select_for_update().values_list("status", flat=True)
-    if current.get(pk=withdrawal.pk) != Withdrawal.Status.DECLARED:
-        first = Withdrawal.objects.select_related("decided_by").get(pk=withdrawal.pk)
-        done = "validée" if first.status == Withdrawal.Status.VALIDATED else "refusée"
+    # Locked and re-checked: two agents deciding at once create one claim, not two; the
+    # second is told who decided, and when.
+    withdrawal = Withdrawal.objects.select_for_update().get(pk=withdrawal.pk)
+    if withdrawal.status != Withdrawal.Status.DECLARED:
+        done = "validée" if withdrawal.status == Withdrawal.Status.VALIDATED else "refusée"
         raise ValidationError(
-            f"Cette déclaration d'abandon a déjà été {done} par {first.decided_by} "
-            f"le {timezone.localtime(first.decided_at):%d/%m/%Y à %H:%M}."
+            f"Cette déclaration d'abandon a déjà été {done} par {withdrawal.decided_by} "
+            f"le {timezone.localtime(withdrawal.decided_at):%d/%m/%Y à %H:%M}."
         )
     enrollment = withdrawal.enrollment
     withdrawal.decided_by, withdrawal.decided_at = user, timezone.now()
@@ -553,4 +650,4 @@ def decide_withdrawal(withdrawal: Withdrawal, *, accept: bool, comment: str, use
     withdrawal.save()
     enrollment.save(update_fields=["status", "exit_date", "updated_at"])
     if accept:
-        on_exit_validated(withdrawal)
+        on_exit_validated(withdrawal, user)

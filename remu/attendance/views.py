@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from remu.actions.selectors import actions_for
 from remu.audit import services as access
-from remu.core.tabular import french_dates, read_rows
+from remu.core.tabular import french_dates, read_rows, safe_append
 from remu.core.tenancy import require_agent, require_provider
 from remu.trainees.models import Enrollment
 
@@ -88,12 +88,13 @@ def trainee_export(request, pk):
         "Sortie",
         "Statut",
     ]
-    sheet.append(header)
+    safe_append(sheet, header)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for enrollment in _enrollments(action):
         t = enrollment.trainee
-        sheet.append(
+        safe_append(
+            sheet,
             [
                 t.last_name,
                 t.first_names,
@@ -107,7 +108,7 @@ def trainee_export(request, pk):
                 enrollment.entry_date,
                 enrollment.exit_date,
                 enrollment.get_status_display(),
-            ]
+            ],
         )
     french_dates(sheet)
     for column, width in zip(
@@ -458,8 +459,12 @@ def withdrawal_decide(request, pk):
         else:
             messages.success(request, "La décision est enregistrée.")
             return redirect("attendance:withdrawals")
+    # What validating would claim from the trainee, computed now and written nowhere.
+    claim = services.exit_preview(withdrawal) if withdrawal.status == "declared" else None
     return render(
-        request, "attendance/withdrawal_decide.html", {"form": form, "withdrawal": withdrawal}
+        request,
+        "attendance/withdrawal_decide.html",
+        {"form": form, "withdrawal": withdrawal, "claim": claim},
     )
 
 

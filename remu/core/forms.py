@@ -2,7 +2,16 @@
 
 The address helpers (postal code → communes) live in `remu.communes.forms`."""
 
+import datetime as dt
+from decimal import Decimal
+
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
+
+# Bounds every typed number and date gets unless its field sets narrower ones: what Remu can
+# compute with (a date of year 1 or 9999 overflows a month's arithmetic; 1e308 overflows amounts).
+NUMBER_LIMIT = Decimal(10) ** 12
+DATE_MIN, DATE_MAX = dt.date(1900, 1, 1), dt.date(2199, 12, 31)
 
 
 class DateInput(forms.DateInput):
@@ -18,6 +27,7 @@ class StyledFormMixin:
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
+            bound_field(field)
             if isinstance(field, forms.DecimalField):
                 # French users type « 1,5 »: localised text input, decimal keypad on phones.
                 field.localize = True
@@ -41,6 +51,29 @@ class StyledFormMixin:
                 attrs["aria-invalid"] = "true"
                 attrs["aria-describedby"] = f"{self.add_prefix(name)}-errors"
                 attrs["class"] = f"{attrs.get('class', '')} is-invalid"
+
+
+def bound_field(field) -> None:
+    """Gives a number or date field the application's outer bounds when it has none."""
+    if isinstance(field, forms.IntegerField):  # DecimalField and FloatField included
+        if field.max_value is None:
+            field.max_value = NUMBER_LIMIT
+            field.validators.append(MaxValueValidator(NUMBER_LIMIT))
+        if field.min_value is None:
+            field.min_value = -NUMBER_LIMIT
+            field.validators.append(MinValueValidator(-NUMBER_LIMIT))
+    elif isinstance(field, forms.DateField) and not getattr(field, "_bounded", False):
+        field._bounded = True
+        field.validators.append(
+            MinValueValidator(
+                DATE_MIN, f"Date antérieure au {DATE_MIN:%d/%m/%Y} : vérifiez l'année."
+            )
+        )
+        field.validators.append(
+            MaxValueValidator(
+                DATE_MAX, f"Date postérieure au {DATE_MAX:%d/%m/%Y} : vérifiez l'année."
+            )
+        )
 
 
 class StyledForm(StyledFormMixin, forms.Form):

@@ -7,6 +7,7 @@ import csv
 import datetime as dt
 import io
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 
@@ -31,6 +32,44 @@ def parse_date(value: str) -> dt.date | None:
     return None
 
 
+# A number typed in a form, a file or an API body is never longer than this: « 1E+1000000 » is
+# short, so the exponent is bounded too, before any arithmetic (an int() of it takes seconds).
+MAX_NUMBER_LENGTH = 30
+MAX_INTEGER_DIGITS = 12
+
+
+def parse_decimal(
+    text: str,
+    *,
+    min_value: Decimal | int | None = 0,
+    max_value: Decimal | int | None = None,
+    decimal_places: int | None = None,
+) -> Decimal:
+    """A number typed by a person (« 1,5 » or « 1.5 ») as a Decimal, bounded in length,
+    magnitude and digits before anything is computed with it; ValueError with the French
+    reason otherwise (the caller puts it next to the field or row)."""
+    value = "".join(str(text).split()).replace(",", ".")
+    if len(value) > MAX_NUMBER_LENGTH:
+        raise ValueError(f"nombre trop long (au plus {MAX_NUMBER_LENGTH} caractères)")
+    try:
+        number = Decimal(value)
+    except InvalidOperation:
+        raise ValueError(f"nombre invalide « {text} »") from None
+    if not number.is_finite():
+        raise ValueError(f"nombre invalide « {text} »")
+    if number and number.adjusted() >= MAX_INTEGER_DIGITS:
+        raise ValueError("nombre trop grand")
+    if number and number.adjusted() < -MAX_INTEGER_DIGITS:
+        raise ValueError("nombre trop petit")
+    if min_value is not None and number < min_value:
+        raise ValueError(f"nombre supérieur ou égal à {min_value} attendu")
+    if max_value is not None and number > max_value:
+        raise ValueError(f"nombre inférieur ou égal à {max_value} attendu")
+    if decimal_places is not None and number != number.quantize(Decimal(1).scaleb(-decimal_places)):
+        raise ValueError(f"au plus {decimal_places} chiffres après la virgule")
+    return number
+
+
 def read_rows(upload) -> list[dict[str, str]]:
     """The rows of a CSV (UTF-8, « ; » or « , ») or XLSX upload as dicts keyed by the
     lower-cased header, values stripped, blank rows skipped."""
@@ -50,13 +89,33 @@ def _csv_rows(content: bytes) -> list[dict[str, str]]:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ValidationError("Le fichier CSV doit être encodé en UTF-8.") from exc
-    dialect = csv.Sniffer().sniff(text.splitlines()[0], delimiters=";,")
-    reader = csv.DictReader(io.StringIO(text), dialect=dialect)
-    return [
-        {(k or "").strip().lower(): (v or "").strip() for k, v in row.items()}
-        for row in reader
-        if any((v or "").strip() for v in row.values())
-    ]
+    if "\x00" in text:
+        raise ValidationError("Le fichier CSV contient des caractères nuls : est-ce bien un CSV ?")
+    lines = text.splitlines()
+    skipped = next(i for i, line in enumerate(lines) if line.strip())  # blank lines on top
+    header = lines[skipped]
+    if ";" not in header and "," not in header:
+        raise ValidationError(
+            "La première ligne doit nommer les colonnes, séparées par « ; » ou « , »."
+        )
+    try:
+        dialect = csv.Sniffer().sniff(header, delimiters=";,")
+        reader = csv.reader(io.StringIO("\n".join(lines[skipped:])), dialect=dialect)
+        names = [name.strip().lower() for name in next(reader)]
+        rows = []
+        for number, values in enumerate(reader, start=skipped + 2):
+            if not any(v.strip() for v in values):
+                continue
+            if len(values) > len(names):
+                raise ValidationError(
+                    f"Ligne {number} : {len(values)} colonnes, plus que les {len(names)} "
+                    "de la ligne d'en-tête."
+                )
+            values += [""] * (len(names) - len(values))
+            rows.append({n: v.strip() for n, v in zip(names, values, strict=True)})
+    except csv.Error as exc:
+        raise ValidationError("Fichier CSV illisible.") from exc
+    return rows
 
 
 def _xlsx_rows(content: bytes) -> list[dict[str, str]]:
@@ -88,6 +147,22 @@ def _cell(value) -> str:
 
 
 EXCEL_DATE = "DD/MM/YYYY"
+
+# A text starting with one of these is a formula to a spreadsheet (« =HYPERLINK(…) » typed as a
+# trainee's address would run on the agent's computer): OWASP's list for CSV/formula injection.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_append(sheet, values) -> None:
+    """Append a row to an exported sheet, every text written as text: a value that a
+    spreadsheet would read as a formula is stored as a string cell with the quote prefix (what
+    Excel sets for a typed « '= »), so it shows as typed and never runs. Every export appends
+    its rows through here."""
+    sheet.append(list(values))
+    for cell in sheet[sheet.max_row]:
+        if isinstance(cell.value, str) and cell.value.startswith(FORMULA_TRIGGERS):
+            cell.data_type = "s"
+            cell.quotePrefix = True
 
 
 def french_dates(sheet) -> None:

@@ -17,6 +17,7 @@ DOCUMENT_TYPES = {
     "RQTH": "Reconnaissance de la qualité de travailleur handicapé (RQTH) en cours de validité",
     "PAY_SLIPS": "Bulletins de salaire justifiant l'activité salariée antérieure",
     "NON_SALARIED_PROOF": "Justificatif d'activité non salariée (Kbis, URSSAF)",
+    "RESIGNATION": "Lettre de démission et certificat de travail (date réelle de fin du contrat)",
     "ARE_END": "Attestation de fin de droits ARE (relais de France Travail)",
     "CAF": "Attestation de droits CAF (RSA)",
     "ASS_NOTICE": "Notification d'ASS",
@@ -31,6 +32,25 @@ DOCUMENT_TYPES = {
 # The printed form, dated and signed: it exists only once the dossier is validated, so the
 # provider uploads it afterwards (the other pieces after validation: only those asked for).
 SIGNED_FORM = "SIGNED_FORM"
+
+# The annexes that prove a situation (seed 001 §2.2 « annexes requises en fonction de la
+# situation »): without them an agent may admit provisionally at the minimum rate; the other
+# required pieces are the minimum for any admission.
+ANNEXES = frozenset(
+    {
+        "RQTH",
+        "PAY_SLIPS",
+        "NON_SALARIED_PROOF",
+        "RESIGNATION",
+        "ARE_END",
+        "CAF",
+        "ASS_NOTICE",
+        "YOUTH_GUARANTEE",
+        "FAMILY_BOOK",
+        "PREGNANCY",
+        "SEPARATION",
+    }
+)
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 SIGNATURES = {  # content type -> magic bytes at the start of the file
@@ -82,6 +102,10 @@ def required_documents(dossier, age_at_entry: int | None) -> list[str]:
         docs.append("PAY_SLIPS")
     if dossier.non_salaried:
         docs.append("NON_SALARIED_PROOF")
+    if dossier.resignation:
+        docs.append("RESIGNATION")
+    if dossier.residence_permit_until and "RESIDENCE_PERMIT" not in docs:
+        docs.append("RESIDENCE_PERMIT")
     if dossier.on_are and relay_during_training(dossier):
         docs.append("ARE_END")
     if dossier.rsa:

@@ -19,7 +19,7 @@ from remu.rules.parameters import CATEGORIES
 from remu.trainees.models import Trainee
 
 from .documents import DOCUMENT_TYPES
-from .models import Dossier, Journey, TravelSituation
+from .models import Dossier, Journey, TravelSituation, WeeklyHoursChange
 
 AFFILIATION_CENTRES = [
     "CPAM du Cher",
@@ -208,6 +208,9 @@ class SituationForm(StyledModelForm):
             "single_parent",
             "pregnant",
             "separated_since",
+            "resignation",
+            "contract_end_date",
+            "residence_permit_until",
         ]
         widgets = {
             name: DateInput()
@@ -216,6 +219,8 @@ class SituationForm(StyledModelForm):
                 "non_salaried_to",
                 "rqth_valid_until",
                 "separated_since",
+                "contract_end_date",
+                "residence_permit_until",
                 "are_end_date",
             )
         }
@@ -225,6 +230,12 @@ class SituationForm(StyledModelForm):
             "de la fin de l'ARE (relais, seed 001 §3.5.2).",
             "disabled_chooses_regional_pay": "Droit d'option (seed 001 §3.1.1) : conserver l'ARE "
             "ou choisir la rémunération publique de stage versée par la Région.",
+            "resignation": "Un stagiaire qui a démissionné de son dernier emploi : selon la "
+            "Région, la rémunération commence après un délai (Bourgogne-Franche-Comté : 60 jours "
+            "après la fin d'un CDI à temps plein) ou dure 4 mois au plus (Centre-Val de Loire).",
+            "contract_end_date": "Date réelle de fin du contrat (certificat de travail).",
+            "residence_permit_until": "Stagiaire étranger : la rémunération s'arrête à la fin de "
+            "validité du titre de séjour, sauf renouvellement.",
         }
 
     def __init__(self, *args, **kwargs):
@@ -376,16 +387,30 @@ class DecisionForm(StyledForm):
         help_text="La Région admet un dossier incomplet sur motif écrit : il figurera dans "
         "l'historique du dossier.",
     )
+    provisional = forms.BooleanField(
+        label="Admission provisoire au taux minimum (pièces annexes manquantes)",
+        required=False,
+    )
 
-    def __init__(self, *args, exception_allowed: bool = False, **kwargs):
+    def __init__(
+        self, *args, exception_allowed: bool = False, minimum_category: str | None = None, **kwargs
+    ):
         super().__init__(*args, **kwargs)
         if not exception_allowed:
             del self.fields["exception_reason"]
+        if minimum_category is None:  # the region offers no provisional admission
+            del self.fields["provisional"]
+        else:
+            self.fields["provisional"].help_text = (
+                f"Catégorie retenue : {CATEGORIES[minimum_category]}. Le dossier reste marqué "
+                "provisoire ; « Confirmer l'admission » fixera la catégorie définitive et "
+                "régularisera les mois déjà payés."
+            )
 
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("decision") == "admit":
-            if not cleaned.get("category"):
+            if not cleaned.get("category") and not cleaned.get("provisional"):
                 self.add_error("category", "Choisissez la catégorie de rémunération.")
             for name, label in (("account_holder", "Le titulaire"), ("iban", "L'IBAN")):
                 if not cleaned.get(name) and name not in self.errors:
@@ -440,3 +465,35 @@ class TravelMoveForm(TravelSituationForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["distance_km"].required = True
+
+
+class HoursChangeForm(StyledModelForm):
+    """Weekly hours from a date (a training mixing full-time and part-time periods)."""
+
+    class Meta:
+        model = WeeklyHoursChange
+        fields = ["valid_from", "weekly_hours"]
+        widgets = {"valid_from": DateInput()}
+        labels = {"valid_from": "Nouvelle durée à partir du"}
+        help_texts = {
+            "weekly_hours": "Un mois qui compte une période à temps partiel se saisit en heures "
+            "sur l'état de présence ; les jours à temps plein sont payés en trentièmes.",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["weekly_hours"]
+        field.validators += [MinValueValidator(Decimal("0.01")), MaxValueValidator(Decimal(60))]
+
+
+class ConfirmAdmissionForm(StyledForm):
+    category = forms.ChoiceField(
+        label="Catégorie définitive",
+        choices=[(c, label[0].upper() + label[1:]) for c, label in CATEGORIES.items()],
+    )
+    reason = forms.CharField(
+        label="Motif (pièces reçues)",
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )

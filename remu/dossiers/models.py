@@ -26,6 +26,10 @@ class Dossier(models.Model):
         ADMITTED = "admitted", "Admis"
         REJECTED = "rejected", "Rejeté"
 
+    class Resignation(models.TextChoices):
+        PERMANENT_FULL_TIME = "permanent_full_time", "Démission d'un CDI à temps plein"
+        OTHER = "other", "Autre démission (CDD, temps partiel…)"
+
     class Benefit(models.TextChoices):
         NONE = "none", "Aucune"
         ARE = "ARE", "ARE – allocation chômage de France Travail"
@@ -104,6 +108,16 @@ class Dossier(models.Model):
     pregnant = models.BooleanField("femme seule enceinte", default=False)
     separated_since = models.DateField("veuf, divorcé ou séparé depuis le", null=True, blank=True)
 
+    # Special publics (seed 001 §3.5.3 and §3.6, seed 004): facts that restrict the paid span,
+    # given to the engine (`special.py`).
+    resignation = models.CharField(
+        "démission du dernier emploi", max_length=20, choices=Resignation.choices, blank=True
+    )
+    contract_end_date = models.DateField("date réelle de fin du contrat", null=True, blank=True)
+    residence_permit_until = models.DateField(
+        "titre de séjour valable jusqu'au", null=True, blank=True
+    )
+
     # Social protection
     regime = models.CharField(
         "régime de protection sociale", max_length=15, choices=Regime.choices, blank=True
@@ -127,6 +141,14 @@ class Dossier(models.Model):
     proposed_category = models.CharField(max_length=25, blank=True)
     category_reason = models.TextField("motif du choix de catégorie", blank=True)
     decision_reason = models.TextField("motif de la décision", blank=True)
+    # Admitted at the region's minimum category while annexes are missing (seed 001 §2.2);
+    # « confirmer l'admission » sets the final category, and the next run regularises.
+    provisional = models.BooleanField("admission provisoire au taux minimum", default=False)
+    # Deadlines (`deadlines.py`): handed over after the region's deadline (CVL: 72 h after
+    # entry), and the day every required document was accepted (BFC: a dossier incomplete at
+    # the exit is not paid).
+    submitted_late = models.BooleanField("transmis après le délai", default=False)
+    complete_on = models.DateField("dossier complet le", null=True, blank=True)
     # Set at admission for a trainee on ARE: the Region pays from this day (the day after the
     # ARE ends); null: from entry. After the training's end: not paid by the Region at all.
     pay_start = models.DateField("rémunération par la Région à partir du", null=True, blank=True)
@@ -159,6 +181,10 @@ class Dossier(models.Model):
                 | Q(are_end_date__isnull=False)
                 | ~Q(status="admitted"),
                 name="are_dossier_has_end_date",
+            ),
+            models.CheckConstraint(
+                condition=Q(provisional=False) | Q(status="admitted"),
+                name="provisional_dossier_is_admitted",
             ),
             # The ledger is kept per enrollment: one remuneration dossier per enrollment (a new
             # one may follow a rejection).
@@ -272,6 +298,40 @@ class TravelSituation(models.Model):
 
     def __str__(self):
         return f"{self.valid_from:%d/%m/%Y} : {self.distance_km} km"
+
+
+class WeeklyHoursChange(models.Model):
+    """The trainee's weekly hours from a date (mixed full-time / part-time paths, seed 001
+    §1.6): the dossier's weekly hours apply from the entry, each change from its date."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="hours_changes")
+    valid_from = models.DateField("à partir du")
+    weekly_hours = models.DecimalField(
+        "durée hebdomadaire (heures)", max_digits=4, decimal_places=2
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    objects = scoped(
+        provider_lookup="dossier__action__provider", region_lookup="dossier__region"
+    ).as_manager()
+
+    class Meta:
+        ordering = ["dossier", "valid_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dossier", "valid_from"], name="one_hours_change_per_day"
+            ),
+            models.CheckConstraint(
+                condition=Q(weekly_hours__gt=0) & Q(weekly_hours__lte=60),
+                name="hours_change_bounded",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.valid_from:%d/%m/%Y} : {self.weekly_hours} h"
 
 
 class Journey(models.Model):

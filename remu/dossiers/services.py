@@ -21,8 +21,9 @@ from remu.rules.situation import Situation, prior_activity
 from remu.scales.selectors import engine
 from remu.trainees.models import Enrollment, Trainee
 
+from . import deadlines, nir, person
 from . import documents as docs
-from . import nir
+from . import provisional as provisional_admission
 from .models import (
     DocumentRequest,
     Dossier,
@@ -97,8 +98,10 @@ def changed_meanwhile(dossier_pk: int, current: str) -> str:
     )
 
 
+@transaction.atomic
 def assign_number(dossier: Dossier) -> None:
-    """CVL-2026-000123: unique per region and year, from a locked counter."""
+    """CVL-2026-000123: unique per region and year, from a locked counter (held until the
+    caller's transaction ends, so two dossiers never share a number)."""
     if dossier.number:
         return
     year = timezone.localdate().year
@@ -217,7 +220,7 @@ def save_draft(dossier: Dossier, trainee: Trainee, user) -> Dossier:
     if not dossier.is_editable_by_provider:
         raise PermissionDenied("Ce dossier n'est plus modifiable.")
     trainee.nir = nir.compact(trainee.nir)
-    trainee.save()
+    person.save_trainee(dossier, trainee)  # joins the region's trainee with this NIR, if any
     first_save = not dossier.number
     assign_number(dossier)
     dossier.save()
@@ -240,6 +243,12 @@ def required_documents(dossier: Dossier) -> list[str]:
 def missing_documents(dossier: Dossier) -> list[str]:
     present = {d.doc_type for d in dossier.documents.all() if d.review != "refused"}
     return [d for d in required_documents(dossier) if d not in present]
+
+
+def unaccepted_documents(dossier: Dossier) -> list[str]:
+    """The required documents an agent has not accepted (yet)."""
+    accepted = {d.doc_type for d in dossier.documents.all() if d.review == "accepted"}
+    return [d for d in required_documents(dossier) if d not in accepted]
 
 
 def consistency_errors(dossier: Dossier) -> dict[str, list[str]]:
@@ -310,6 +319,15 @@ def consistency_errors(dossier: Dossier) -> dict[str, list[str]]:
             add("rqth_valid_until", "Indiquez la date de fin de validité de la RQTH.")
         if dossier.non_salaried and not (dossier.non_salaried_from and dossier.non_salaried_to):
             add("non_salaried_from", "Indiquez les dates de l'activité non salariée.")
+        if dossier.resignation and not dossier.contract_end_date:
+            add("contract_end_date", "Indiquez la date réelle de fin du contrat.")
+        start = dossier.real_start or dossier.enrollment.entry_date
+        if dossier.residence_permit_until and start and dossier.residence_permit_until < start:
+            add(
+                "residence_permit_until",
+                "Le titre de séjour a expiré avant l'entrée en formation : joignez le titre en "
+                "cours de validité.",
+            )
     if dossier.kind == Dossier.Kind.RS2 and not dossier.journeys.exists():
         add("journeys", "Déclarez au moins un trajet.")
     if action.kind == action.Kind.MARKET:
@@ -330,6 +348,10 @@ def submit(dossier: Dossier, user) -> None:
     errors = consistency_errors(dossier)
     if errors:
         raise ValidationError(errors)
+    due = deadlines.due_at(dossier)
+    if due is not None and timezone.now() >= due:
+        dossier.submitted_late = True
+        dossier.save(update_fields=["submitted_late", "updated_at"])
     transition(dossier, S.SUBMITTED, user, "Validation par l'organisme")
 
 
@@ -457,16 +479,21 @@ def receive(
         # The mail leaves only if the reception is recorded.
         transaction.on_commit(lambda: notify_document_requests(dossier, asked))
     dossier.reception_date = reception_date
-    dossier.save(update_fields=["reception_date", "updated_at"])
+    if dossier.complete_on is None and not unaccepted_documents(dossier):
+        dossier.complete_on = reception_date  # every required document accepted
+    dossier.save(update_fields=["reception_date", "complete_on", "updated_at"])
     if dossier.status == S.SUBMITTED:
         transition(dossier, S.RECEIVED, user, f"Dossier reçu le {reception_date:%d/%m/%Y}")
 
 
-def admission_gaps(dossier: Dossier) -> dict[str, str]:
+def admission_gaps(dossier: Dossier, provisional: bool = False) -> dict[str, str]:
     """What stands against admitting, by the decision form's field, in French: required
-    documents not accepted at reception, bank details not verified (the RIB not accepted)."""
-    accepted = {d.doc_type for d in dossier.documents.all() if d.review == "accepted"}
-    not_accepted = [d for d in required_documents(dossier) if d not in accepted]
+    documents not accepted at reception, bank details not verified (the RIB not accepted).
+    A provisional admission at the minimum rate needs the minimum pieces only, not the
+    annexes (seed 001 §2.2)."""
+    not_accepted = unaccepted_documents(dossier)
+    if provisional:
+        not_accepted = [d for d in not_accepted if d not in docs.ANNEXES]
     gaps = {}
     documents = [d for d in not_accepted if d != "RIB"]
     if documents:
@@ -530,17 +557,21 @@ def admit(
     iban: str,
     bic: str,
     exception_reason: str = "",
+    provisional: bool = False,
 ) -> None:
     """Admits a received dossier; refuses it with a document missing or the bank details
-    unverified unless the region allows that with a written reason."""
+    unverified unless the region allows that with a written reason. A provisional admission
+    (the region's minimum category) may leave annexes missing, not the minimum pieces."""
     lock(dossier, S.RECEIVED)
-    if category != proposed and not reason.strip():
+    if provisional:  # the region's minimum category while annexes are missing
+        category, reason = provisional_admission.provisional_category(dossier, reason)
+    elif category != proposed and not reason.strip():
         raise ValidationError(
             {"category_reason": "Expliquez pourquoi la catégorie proposée n'est pas retenue."}
         )
     if dossier.kind != Dossier.Kind.P2S and not iban:
         raise ValidationError({"iban": "Les coordonnées bancaires sont obligatoires."})
-    gaps = admission_gaps(dossier)
+    gaps = admission_gaps(dossier, provisional)
     exception_reason = exception_reason.strip()
     if gaps and admission_policy(dossier) != "allowed_with_reason":
         refused = "La Région n'admet pas un dossier incomplet."
@@ -568,6 +599,9 @@ def admit(
     if gaps:
         history.append("Admis malgré : " + " ".join(gaps.values()) + f" Motif : {exception_reason}")
     transition(dossier, S.ADMITTED, user, "\n".join(history))
+    if provisional:  # once admitted (a database constraint)
+        dossier.provisional = True
+        dossier.save(update_fields=["provisional", "updated_at"])
 
 
 @transaction.atomic

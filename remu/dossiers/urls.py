@@ -14,7 +14,13 @@ urlpatterns = [
     path("dossiers/<int:pk>/imprimer/", views.dossier_print, name="print"),
     path("dossiers/<int:pk>/nir/", views.nir_prefill, name="nir_prefill"),
     path("dossiers/<int:pk>/deplacement/", views.travel_move, name="travel_move"),
+    path("dossiers/<int:pk>/duree-hebdomadaire/", views.hours_change, name="hours_change"),
     path("pieces/<int:pk>/", views.document_download, name="document"),
     path("region/dossiers/<int:pk>/reception/", views.dossier_reception, name="reception"),
     path("region/dossiers/<int:pk>/decision/", views.dossier_decision, name="decision"),
+    path(
+        "region/dossiers/<int:pk>/confirmer-admission/",
+        views.confirm_admission,
+        name="confirm_admission",
+    ),
 ]

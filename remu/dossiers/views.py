@@ -1,10 +1,13 @@
 """Dossier pages: providers create, fill, validate and print; agents receive and decide."""
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -14,7 +17,18 @@ from remu.core.tenancy import require_agent, require_provider
 from remu.core.views_generic import paginate
 from remu.referential.models import Campaign
 
-from . import form_errors, forms, nir, selectors, services, travel
+from . import (
+    deadlines,
+    form_errors,
+    forms,
+    hours,
+    nir,
+    provisional,
+    selectors,
+    services,
+    special,
+    travel,
+)
 from .documents import DOCUMENT_TYPES
 from .models import Dossier, SupportingDocument
 
@@ -25,11 +39,22 @@ def _dossier(request, pk) -> Dossier:
     return get_object_or_404(selectors.dossiers_for(request.tenant), pk=pk)
 
 
+SEARCH_NAME_KEY = "dossier_search_name"
+
+
 def dossier_list(request):
-    """Search by status, campaign, action and name, with or without criteria."""
+    """Search by status, campaign, action and name, with or without criteria. The name is
+    posted and kept in the session (post, redirect, get): a person's name never goes into a
+    URL, where access logs and browser histories would keep it."""
     tenant = request.tenant
     if not (tenant.is_agent or tenant.is_provider):
         raise PermissionDenied
+    if request.method == "POST":
+        name = request.POST.get("name", "").replace("\x00", "").strip()[:100]
+        request.session[SEARCH_NAME_KEY] = name
+        keep = ("status", "campaign", "action", "todo")
+        query = urlencode({k: request.POST[k] for k in keep if k in request.POST})
+        return redirect(f"{reverse('dossiers:list')}?{query}")
     dossiers = selectors.dossiers_for(tenant)
     campaigns = Campaign.objects.filter(actions__in=TrainingAction.objects.for_tenant(tenant))
     campaigns = campaigns.distinct().order_by("-start_date")
@@ -41,7 +66,7 @@ def dossier_list(request):
         if (request.GET.get("action", "").isdigit())
         else None
     )
-    name = request.GET.get("name", "").strip()
+    name = request.session.get(SEARCH_NAME_KEY, "")
     dossiers = selectors.search(
         dossiers,
         status=status if status in Dossier.Status.values else "",
@@ -49,10 +74,15 @@ def dossier_list(request):
         action=action,
         name=name,
     ).order_by("-created_at")
+    late = request.GET.get("late") == "1"
+    if late:  # the region's dossier deadline passed (CVL: 72 h after entry)
+        dossiers = dossiers.filter(deadlines.late_filter(tenant.region))
     todo = request.GET.get("todo", "")
     if todo in selectors.TODO:  # a home page's to-do item: its own filter and order
         dossiers = selectors.TODO[todo][1](dossiers)
     page, query = paginate(request, dossiers)
+    for dossier in page:
+        dossier.late = deadlines.is_late(dossier)
     if todo == "instruct":
         today = timezone.localdate()
         for dossier in page:
@@ -71,6 +101,7 @@ def dossier_list(request):
             "action": action,
             "name": name,
             "todo": todo,
+            "late": late,
             "todo_label": selectors.TODO[todo][0] if todo in selectors.TODO else "",
         },
     )
@@ -148,6 +179,21 @@ def dossier_detail(request, pk):
     return _show(request, dossier)
 
 
+def _save_draft(request, dossier, page_forms) -> bool:
+    """Saves the dossier and its trainee; False, with the error on the NIR, when the NIR is
+    another person's (nothing saved)."""
+    for name in ("banner", "situation", "protection"):
+        if name in page_forms:
+            page_forms[name].save(commit=False)
+    trainee = page_forms["civil"].save(commit=False)
+    try:
+        services.save_draft(dossier, trainee, request.user)
+    except ValidationError as exc:
+        page_forms["civil"].add_error(None, exc)
+        return False
+    return True
+
+
 def _edit(request, dossier):
     """The form: banner and four tabs in one <form>, so switching tabs loses nothing. Any error
     keeps the page (nothing saved when a form is invalid) with a summary of every error on top
@@ -156,12 +202,8 @@ def _edit(request, dossier):
     page_forms = _forms(dossier, data)
     consistency, saved = {}, False
     tab_errors: dict[str, list[str]] = {}
-    if data is not None and all(f.is_valid() for f in page_forms.values()):
-        for name in ("banner", "situation", "protection"):
-            if name in page_forms:
-                page_forms[name].save(commit=False)
-        trainee = page_forms["civil"].save(commit=False)
-        services.save_draft(dossier, trainee, request.user)
+    valid = data is not None and all(f.is_valid() for f in page_forms.values())
+    if valid and _save_draft(request, dossier, page_forms):
         if "travel" in page_forms and page_forms["travel"].cleaned_data["distance_km"] is not None:
             entry = page_forms["travel"].cleaned_data
             travel.save_first(
@@ -232,8 +274,20 @@ def _show(request, dossier):
             "journeys": dossier.journeys.all(),
             "travel_situations": dossier.travel_situations.all(),
             "may_move": travel.may_record(dossier, request.user),
+            **_special_context(request, dossier),
         },
     )
+
+
+def _special_context(request, dossier) -> dict:
+    """What the dossier page shows of special publics, deadlines, hours and admission."""
+    return {
+        "permit_warning": special.permit_warning(dossier),
+        "late": deadlines.is_late(dossier),
+        "hours_changes": dossier.hours_changes.all(),
+        "may_change_hours": hours.may_record(dossier, request.user),
+        "may_confirm": request.tenant.is_agent and dossier.provisional,
+    }
 
 
 def travel_move(request, pk):
@@ -398,22 +452,24 @@ def dossier_print(request, pk):
     return response
 
 
+@require_POST
 def nir_prefill(request, pk):
-    """htmx: the NIR field pre-filled from the civil status being typed."""
+    """htmx: the NIR field pre-filled from the civil status being typed. Posted, with only the
+    fields it needs: a GET would write them (and the NIR) into the access logs."""
     require_provider(request)
     dossier = _dossier(request, pk)
     from remu.communes.models import Commune
 
-    birth = forms.CivilStatusForm(request.GET, instance=dossier.trainee, prefix="civil")
+    birth = forms.CivilStatusForm(request.POST, instance=dossier.trainee, prefix="civil")
     birth.is_valid()
     data = birth.cleaned_data
     commune = data.get("birth_commune")
-    if commune is None and request.GET.get("civil-birth_commune", "").isdigit():
-        commune = Commune.objects.filter(pk=request.GET["civil-birth_commune"]).first()
+    if commune is None and request.POST.get("civil-birth_commune", "").isdigit():
+        commune = Commune.objects.filter(pk=request.POST["civil-birth_commune"]).first()
     value = nir.prefix(
         data.get("civility", ""), data.get("birth_date"), commune.insee_code if commune else None
     )
-    current = request.GET.get("civil-nir", "")
+    current = request.POST.get("civil-nir", "")
     if len(nir.compact(current)) == 15:
         value = current  # never overwrite a complete number
     return render(request, "dossiers/nir_input.html", {"value": value})
@@ -468,6 +524,7 @@ def dossier_decision(request, pk):
     proposal = services.proposal(dossier)
     gaps = services.admission_gaps(dossier)
     policy = services.admission_policy(dossier)
+    minimum = provisional.minimum_category(dossier)
     form = forms.DecisionForm(
         request.POST or None,
         initial={
@@ -475,6 +532,7 @@ def dossier_decision(request, pk):
             "account_holder": dossier.trainee.full_name,
         },
         exception_allowed=bool(gaps) and policy == "allowed_with_reason",
+        minimum_category=minimum,
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -490,6 +548,7 @@ def dossier_decision(request, pk):
                     iban=data["iban"],
                     bic=data["bic"],
                     exception_reason=data.get("exception_reason", ""),
+                    provisional=data.get("provisional", False),
                 )
                 messages.success(request, f"Le dossier {dossier.number} est admis.")
             else:
@@ -514,5 +573,57 @@ def dossier_decision(request, pk):
             "proposal": proposal,
             "gaps": gaps,
             "policy": policy,
+            "permit_warning": special.permit_warning(dossier),
         },
+    )
+
+
+def hours_change(request, pk):
+    """Weekly hours from a date (mixed full-time / part-time paths): agents of the region,
+    providers while the dossier is editable."""
+    dossier = _dossier(request, pk)
+    if not hours.may_record(dossier, request.user):
+        raise PermissionDenied
+    form = forms.HoursChangeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            hours.add_change(dossier, **form.cleaned_data, user=request.user)
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                for error in errors:
+                    form.add_error(field, error)
+        else:
+            messages.success(request, "Le changement de durée hebdomadaire est enregistré.")
+            return redirect("dossiers:detail", pk=pk)
+    return render(
+        request,
+        "dossiers/hours_change.html",
+        {"dossier": dossier, "form": form, "hours_changes": dossier.hours_changes.all()},
+    )
+
+
+def confirm_admission(request, pk):
+    """« Confirmer l'admission »: the final category of a provisionally admitted dossier."""
+    require_agent(request)
+    dossier = _dossier(request, pk)
+    if not dossier.provisional:
+        messages.error(request, "Ce dossier n'est pas admis à titre provisoire.")
+        return redirect("dossiers:detail", pk=pk)
+    proposal = services.proposal(dossier)
+    form = forms.ConfirmAdmissionForm(request.POST or None, initial={"category": proposal.category})
+    if request.method == "POST" and form.is_valid():
+        try:
+            provisional.confirm_admission(dossier, request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            errors = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
+            for field, field_errors in errors.items():
+                for error in field_errors:
+                    form.add_error(field if field in form.fields else None, error)
+        else:
+            messages.success(request, f"L'admission du dossier {dossier.number} est confirmée.")
+            return redirect("dossiers:detail", pk=pk)
+    return render(
+        request,
+        "dossiers/confirm_admission.html",
+        {"dossier": dossier, "form": form, "proposal": proposal},
     )

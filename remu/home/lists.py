@@ -34,10 +34,3 @@ def runs_todo(request):
         "home/runs_todo.html",
         {"months": todo.months_to_prepare(request.tenant), "page": page, "query": query},
     )
-
-
-def debts(request):
-    """What trainees still owe after an overpayment, oldest first."""
-    require_agent(request)
-    page, query = paginate(request, todo.open_debts(request.tenant))
-    return render(request, "home/debts.html", {"page": page, "query": query})

@@ -12,7 +12,9 @@ from remu.attendance.models import AttendanceLine, Withdrawal
 from remu.attendance.selectors import late_statements, statements_to_enter
 from remu.dossiers import selectors as dossier_selectors
 from remu.dossiers.models import Dossier
-from remu.payments.models import Debt, Payment, PaymentRun
+from remu.overpayments.models import Overpayment
+from remu.overpayments.selectors import to_follow
+from remu.payments.models import Payment, PaymentRun
 
 
 @dataclass
@@ -66,7 +68,11 @@ def agent_items(tenant, today: dt.date) -> list[Item]:
             ).count(),
             reverse("dossiers:list") + "?todo=bank",
         ),
-        Item("Trop-perçus à suivre", open_debts(tenant).count(), reverse("home:debts")),
+        Item(
+            "Indus à suivre",
+            to_follow(Overpayment.objects.for_tenant(tenant)).count(),
+            reverse("overpayments:list") + "?suivi=1",
+        ),
     ]
 
 
@@ -143,14 +149,4 @@ def runs_to_confirm(tenant):
         .filter((Q(is_preview=True) & ~Exists(followed)) | (Q(is_preview=False) & Exists(pending)))
         .select_related("created_by")
         .order_by("-created_at")
-    )
-
-
-def open_debts(tenant):
-    """What trainees still owe (overpayments not yet offset)."""
-    return (
-        Debt.objects.for_tenant(tenant)
-        .filter(remaining__gt=0)
-        .select_related("enrollment__trainee", "enrollment__action", "run")
-        .order_by("created_at", "pk")
     )

@@ -5,6 +5,7 @@ from django.shortcuts import get_object_or_404, render
 from remu.attendance.models import AttendanceLine
 from remu.audit import services as access
 from remu.dossiers.models import Dossier
+from remu.overpayments.views import for_trainee
 from remu.payments.models import DueAmount, Payment
 from remu.trainees.models import Enrollment, Trainee
 
@@ -49,5 +50,6 @@ def trainee_detail(request, pk):
             "dossiers": dossiers,
             "payments": payments,
             "dues": dues,
+            "overpayments": for_trainee(request.tenant, trainee),
         },
     )

@@ -11,5 +11,4 @@ urlpatterns = [
     path("stagiaires/<int:pk>/", trainee.trainee_detail, name="trainee"),
     path("organisme/etats-a-saisir/", lists.statements, name="statements"),
     path("region/series-a-faire/", lists.runs_todo, name="runs_todo"),
-    path("region/trop-percus/", lists.debts, name="debts"),
 ]

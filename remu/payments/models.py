@@ -1,5 +1,5 @@
-"""The trainee ledger (what is due), payment runs, payment lines (what is ordered), amounts
-owed by trainees, tax rates, SEPA files. RULES.md §3 (payment lifecycle), §4, §9."""
+"""The trainee ledger (what is due), payment runs, payment lines (what is ordered), tax
+rates, SEPA files (amounts owed by trainees: `remu.overpayments`). RULES.md §3, §4, §9."""
 
 from django.conf import settings
 from django.db import models
@@ -180,38 +180,6 @@ class Payment(models.Model):
             "paid": self.paid_on,
             "rejected": self.rejected_on,
         }[self.status]
-
-
-class Debt(models.Model):
-    """An amount owed by the trainee (a negative difference); for now offset on the next
-    positive line of the same enrollment. The overpayment work will take it from here."""
-
-    region = models.ForeignKey("referential.Region", on_delete=models.PROTECT, related_name="+")
-    enrollment = models.ForeignKey(
-        "trainees.Enrollment", on_delete=models.PROTECT, related_name="debts"
-    )
-    run = models.ForeignKey(PaymentRun, on_delete=models.PROTECT, related_name="debts")
-    month = models.DateField()
-    component = models.CharField(max_length=15, choices=Component.choices)
-    amount = models.DecimalField(max_digits=9, decimal_places=2)
-    remaining = models.DecimalField(max_digits=9, decimal_places=2)
-    label = models.CharField(max_length=250)
-    created_at = models.DateTimeField(default=timezone.now)
-
-    objects = scoped(provider_lookup="enrollment__action__provider").as_manager()
-
-    class Meta:
-        ordering = ["created_at"]
-        constraints = [
-            models.CheckConstraint(condition=Q(amount__gt=0), name="debt_amount_positive"),
-            models.CheckConstraint(
-                condition=Q(remaining__gte=0) & Q(remaining__lte=models.F("amount")),
-                name="debt_remaining_in_range",
-            ),
-        ]
-
-    def __str__(self):
-        return f"{self.label}: {self.amount}"
 
 
 class TaxRate(models.Model):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -13,7 +13,7 @@ from django.utils import timezone
 from sepaxml import SepaTransfer
 from stdnum.fr import nir as stdnum_nir
 
-from remu.core.tabular import RowError, parse_date, read_rows
+from remu.core.tabular import RowError, parse_date, parse_decimal, read_rows
 
 from .duties import check_sepa_export
 from .models import Payment, PaymentRun, SepaFile, TaxRate
@@ -146,24 +146,27 @@ def import_returns(region, upload) -> tuple[int, list[RowError]]:
 def import_tax_rates(region, upload) -> tuple[int, list[RowError]]:
     """Personalised withholding rates: NIR; taux; date de validité. All or nothing."""
     rows = read_rows(upload)
-    errors, rates = [], []
+    errors, rates, seen = [], [], set()
     for number, row in enumerate(rows, start=2):
         nir = "".join(row.get("nir", "").split()).upper()
         if not stdnum_nir.is_valid(nir):
             errors.append(RowError(number, "nir", "numéro de sécurité sociale invalide"))
             continue
         try:
-            rate = Decimal(row.get("taux", row.get("rate", "")).replace(",", ".").rstrip("%"))
-        except InvalidOperation:
-            errors.append(RowError(number, "taux", "taux invalide"))
-            continue
-        if not rate.is_finite() or not 0 <= rate <= 100:
-            errors.append(RowError(number, "taux", "taux compris entre 0 et 100 attendu"))
+            rate = parse_decimal(
+                row.get("taux", row.get("rate", "")).rstrip("%"), max_value=100, decimal_places=2
+            )
+        except ValueError as exc:
+            errors.append(RowError(number, "taux", f"taux compris entre 0 et 100 attendu : {exc}"))
             continue
         day = parse_date(row.get("date", ""))
         if day is None:
             errors.append(RowError(number, "date", "date de validité invalide (JJ/MM/AAAA)"))
             continue
+        if (nir, day) in seen:
+            errors.append(RowError(number, "nir", "taux en double pour ce NIR à cette date"))
+            continue
+        seen.add((nir, day))
         rates.append(TaxRate(region=region, nir=nir, rate=rate, valid_from=day))
     if errors:
         return 0, errors

@@ -16,12 +16,12 @@ from django.utils import timezone
 from remu.actions.models import TrainingAction
 from remu.attendance.models import Absence, AttendanceLine
 from remu.attendance.services import engine_absence
-from remu.dossiers.models import Dossier, DossierTransition, TravelSituation
+from remu.dossiers.models import Dossier, DossierTransition, TravelSituation, WeeklyHoursChange
 from remu.dossiers.travel import Travel
 from remu.rules.engine import Absence as EngineAbsence
 from remu.trainees.models import Trainee
 
-from .models import Debt, DueAmount, Payment, TaxRate
+from .models import DueAmount, Payment, TaxRate
 
 Bounds = tuple[int, int]  # first and last enrollment id of a chunk
 
@@ -55,6 +55,11 @@ class Payable:
     nir: str
     name: str
     pay_start: dt.date | None = None  # a relay after France Travail's ARE: paid from this day
+    # Special publics and the dossier deadline at the exit (remu.dossiers.special, deadlines)
+    resignation: str = ""
+    contract_end: dt.date | None = None
+    permit_end: dt.date | None = None
+    complete_on: dt.date | None = None
 
 
 @dataclass(slots=True)
@@ -131,9 +136,13 @@ def payables(region, bounds: Bounds) -> list[Payable]:
             "enrollment__trainee__usage_name",
             "enrollment__trainee__first_names",
             "pay_start",
+            "resignation",
+            "contract_end_date",
+            "residence_permit_until",
+            "complete_on",
         )
     )
-    return [Payable(*row[:14], Trainee.name_of(*row[14:17]), row[17]) for row in rows]
+    return [Payable(*row[:14], Trainee.name_of(*row[14:17]), *row[17:]) for row in rows]
 
 
 def validated_lines(bounds: Bounds, upto: dt.date) -> list[ValidatedLine]:
@@ -178,6 +187,18 @@ def travel_situations(bounds: Bounds) -> dict[int, list[Travel]]:
     return found
 
 
+def hours_changes(bounds: Bounds) -> dict[int, list[tuple[dt.date, Decimal]]]:
+    """The dated weekly hours of the chunk's dossiers, by dossier, in date order (one query)."""
+    found: dict[int, list] = defaultdict(list)
+    for dossier_id, valid_from, weekly_hours in (
+        WeeklyHoursChange.objects.filter(**enrollments_in(bounds, "dossier__enrollment_id"))
+        .order_by("dossier_id", "valid_from")
+        .values_list("dossier_id", "valid_from", "weekly_hours")
+    ):
+        found[dossier_id].append((valid_from, weekly_hours))
+    return found
+
+
 def validated_in_month(bounds: Bounds, month: dt.date) -> set[int]:
     """The dossiers of the chunk with a validated line for the month."""
     return set(
@@ -210,20 +231,14 @@ def statements_of_lines(line_ids) -> dict[int, int]:
     return dict(AttendanceLine.objects.filter(pk__in=line_ids).values_list("pk", "statement_id"))
 
 
-@dataclass(slots=True)
-class OpenDebt:
-    id: int
-    remaining: Decimal
-    taken: Decimal = Decimal(0)
-
-
 Key = tuple[int, dt.date, str]  # enrollment, month, component
 
 
 def ledger(bounds: Bounds, upto: dt.date):
-    """The chunk's ledger: what is due, what was ordered (rejected lines excluded, amounts
-    owed deducted) per enrollment, month and component, and the amounts still owed. Enrollment
-    ids belong to one region: the range alone selects (and uses the ledger's unique index)."""
+    """The chunk's ledger: what is due and what was ordered (rejected lines excluded) per
+    enrollment, month and component; `offsets.deduct` then takes off what was claimed back.
+    Enrollment ids belong to one region: the range alone selects (and uses the ledger's unique
+    index)."""
     due: dict[Key, Decimal] = {
         (enrollment, month, component): amount
         for enrollment, month, component, amount in DueAmount.objects.filter(
@@ -239,21 +254,7 @@ def ledger(bounds: Bounds, upto: dt.date):
         .order_by()
     ):
         ordered[(enrollment, month, component)] += total
-    debts = Debt.objects.filter(**enrollments_in(bounds))
-    for enrollment, month, component, total in (
-        debts.values_list("enrollment_id", "month", "component")
-        .annotate(total=Sum("amount"))
-        .order_by()
-    ):
-        ordered[(enrollment, month, component)] -= total
-    open_debts: dict[int, list[OpenDebt]] = defaultdict(list)
-    for pk, enrollment, remaining in (
-        debts.filter(remaining__gt=0)
-        .order_by("created_at", "pk")
-        .values_list("pk", "enrollment_id", "remaining")
-    ):
-        open_debts[enrollment].append(OpenDebt(pk, remaining))
-    return due, ordered, open_debts
+    return due, ordered
 
 
 def tax_rates(region, day: dt.date) -> dict[str, Decimal]:

@@ -3,8 +3,9 @@
 For each enrollment, month and component, the amount due comes from the rules engine (admitted
 dossier + validated attendance, and the entry bonus); a run orders the difference between what
 is due and what was already ordered (rejected lines excluded, amounts owed by the trainee
-deducted). Positive: a payment line; negative: an amount owed (`Debt`), offset on the trainee's
-next positive line. Running the same run twice orders nothing the second time.
+deducted). Positive: a payment line; negative: an overpayment claimed from the trainee, offset
+on the trainee's later positive lines (`offsets.py`; the overpayments app keeps the claims).
+Running the same run twice orders nothing the second time.
 
 Exactly once: at most one active run per region (a partial unique constraint), each chunk of
 enrollments in its own transaction (a crash loses nothing committed and orders nothing twice:
@@ -25,14 +26,16 @@ from django.utils import timezone
 from remu.attendance import closures
 from remu.attendance.services import build_case
 from remu.core.french import month_of, month_year
+from remu.dossiers import special
 from remu.dossiers.travel import in_force
 from remu.rules.calendar import month_bounds
 from remu.rules.engine import CaseError, default_tax_rate, entry_bonus
 from remu.rules.money import cents, euros
 from remu.scales.selectors import engine as engine_for
 
-from . import bulk, selectors
-from .models import TAXABLE, Component, Debt, PaymentRun
+from . import bulk, offsets, selectors
+from .incomplete import incomplete_at_exit, incomplete_text
+from .models import TAXABLE, Component, PaymentRun
 
 CHUNK = 2000  # enrollments per transaction: a crash loses at most one chunk's work
 ZERO = Decimal("0.00")
@@ -109,6 +112,7 @@ def compute_dues(ctx: RunContext, payables, bounds) -> tuple[list[dict], list[di
     dues, anomalies = [], []
     lines = selectors.validated_lines(bounds, ctx.month)
     travels = selectors.travel_situations(bounds)
+    hours_changes = selectors.hours_changes(bounds)
     closed = defaultdict(list)  # dossier -> (month, centre-closure days) of its validated lines
     for line in lines:
         closed[line.dossier_id].append(
@@ -143,6 +147,11 @@ def compute_dues(ctx: RunContext, payables, bounds) -> tuple[list[dict], list[di
             prior_closure_days_paid=closures.prior_days(
                 payable.entry_date, line.month, window, closed[line.dossier_id]
             ),
+            resigned_contract_end=special.resigned_contract_end(
+                region.parameter_set, payable.entry_date, payable.resignation, payable.contract_end
+            ),
+            permit_end=payable.permit_end,
+            hours_changes=hours_changes.get(line.dossier_id, ()),
         )
         try:
             result = rules.compute(case)
@@ -271,7 +280,7 @@ class Orders:
         return {
             "totals": {k: str(v) for k, v in self.totals.items()},
             "lines": self.lines,
-            "debts": self.run.debts.count(),
+            "debts": offsets.claims().of_run(self.run).count(),
             "anomalies": kept_anomalies(self.anomalies),
             "anomaly_count": len(self.anomalies),
         }
@@ -349,6 +358,9 @@ def _order_chunk(ctx: RunContext, run, bounds, dossiers, *, write=True):
             anomalies.append(
                 anomaly(f"{dossier.name} : {why}", "bank_details", dossier=dossier.dossier_id)
             )
+        elif incomplete_at_exit(region.parameter_set, dossier.exit_date, dossier.complete_on):
+            text = incomplete_text(dossier)
+            anomalies.append(anomaly(text, "incomplete", dossier=dossier.dossier_id))
         else:
             payable[dossier.enrollment_id] = dossier
     if not payable:
@@ -356,14 +368,16 @@ def _order_chunk(ctx: RunContext, run, bounds, dossiers, *, write=True):
     dues, due_anomalies = compute_dues(ctx, list(payable.values()), bounds)
     anomalies.extend(due_anomalies)
     upto = max(ctx.month, ctx.today)
-    due, ordered, open_debts = selectors.ledger(bounds, upto)
+    due, ordered = selectors.ledger(bounds, upto)
+    forfeited = offsets.deduct(bounds, ordered)
+    open_claims = offsets.claims().open_claims(region, bounds, lock=write)
     # What was just computed replaces what the ledger held (and is written there below).
     due.update(
         ((row["enrollment_id"], row["month"], row["component"]), row["amount"])
         for row in dues
         if row["month"] <= upto
     )
-    new_payments, new_debts = [], []
+    new_payments, new_claims = [], []
     now = timezone.now()
     for key in sorted(due.keys() | ordered.keys()):
         enrollment_id, month, component = key
@@ -371,7 +385,7 @@ def _order_chunk(ctx: RunContext, run, bounds, dossiers, *, write=True):
         if dossier is None:
             continue
         difference = due.get(key, ZERO) - ordered.get(key, ZERO)
-        if difference == 0:
+        if difference == 0 or (difference > 0 and key in forfeited):
             continue
         # A month already paid: what it adds (an allowance left out, a correction) is a
         # regularisation, and the advice says so.
@@ -384,16 +398,14 @@ def _order_chunk(ctx: RunContext, run, bounds, dossiers, *, write=True):
             else f"{LABELS[component]}{of}"
         )
         if difference < 0:
-            new_debts.append(
-                Debt(
-                    region=region,
-                    enrollment_id=enrollment_id,
-                    run=run,
-                    month=month,
-                    component=component,
-                    amount=-difference,
-                    remaining=-difference,
-                    label=label + " (trop-perçu)",
+            new_claims.append(
+                offsets.NewClaim(
+                    enrollment_id,
+                    month,
+                    component,
+                    ordered[key],
+                    due.get(key, ZERO),
+                    label + " (trop-perçu)",
                 )
             )
             continue
@@ -405,13 +417,12 @@ def _order_chunk(ctx: RunContext, run, bounds, dossiers, *, write=True):
         else:
             rate = ZERO
         withholding = cents(difference * rate / 100) if rate else ZERO
-        offset = ZERO
-        for debt in open_debts.get(enrollment_id, ()):
-            take = min(debt.remaining - debt.taken, difference - withholding - offset)
-            if take <= 0:
-                continue
-            debt.taken += take
-            offset += take
+        reference = "REMU" + uuid.uuid4().hex[:20].upper()
+        offset = offsets.take(
+            open_claims.get(enrollment_id, []),
+            offsets.cap(ctx.rules.options(region.parameter_set, month), difference - withholding),
+            reference,
+        )
         if offset:
             label += f" (dont {euros(offset)} retenus sur un trop-perçu)"
         new_payments.append(
@@ -432,22 +443,13 @@ def _order_chunk(ctx: RunContext, run, bounds, dossiers, *, write=True):
                 "iban": dossier.iban,
                 "bic": dossier.bic,
                 "account_holder": dossier.account_holder or dossier.name,
-                "reference": "REMU" + uuid.uuid4().hex[:20].upper(),
+                "reference": reference,
                 "created_at": now,
             }
         )
     if not write:
         return new_payments, anomalies
     bulk.upsert_dues(dues)
-    Debt.objects.bulk_create(new_debts)
-    Debt.objects.bulk_update(
-        [
-            Debt(pk=debt.id, remaining=debt.remaining - debt.taken)
-            for debts in open_debts.values()
-            for debt in debts
-            if debt.taken
-        ],
-        ["remaining"],
-    )
     bulk.insert_payments(new_payments)
+    offsets.claims().record(run, new_claims, open_claims)
     return new_payments, anomalies

@@ -14,7 +14,7 @@ from remu.core.views_generic import paginate
 from remu.dossiers.selectors import dossiers_for
 from remu.rules.money import euros
 
-from . import forms, operations, services
+from . import forms, offsets, operations, services
 from .models import Payment, PaymentRun, SepaFile
 from .tasks import execute_payment_run
 
@@ -61,7 +61,7 @@ def run_detail(request, pk):
             "run": run,
             "page": page,
             "query": query,
-            "debts": run.debts.select_related("enrollment__trainee"),
+            "debts": offsets.claims().of_run(run).select_related("enrollment__trainee"),
             "sepa_files": run.sepa_files.all(),
             "pending": run.payments.filter(status="pending").count(),
             "anomalies": services.shown_anomalies(run.summary),

@@ -24,7 +24,9 @@ REGIONS = [
     "mayotte",
 ]
 CATEGORIES = ["JOB_SEEKER"] * 6 + ["PRIOR_ACTIVITY", "FAMILY_SITUATION", "DISABLED", "NON_SALARIED"]
-REASONS = ["UNJUSTIFIED", "SICKNESS", "JUSTIFIED_PAID", "PUBLIC_HOLIDAY", "WEATHER"]
+# A holiday absence on a day that is not one is refused (CaseError): the day-by-day path is
+# exercised by legal leave instead.
+REASONS = ["UNJUSTIFIED", "SICKNESS", "JUSTIFIED_PAID", "LEGAL_LEAVE", "WEATHER"]
 CHUNK = 100_000
 
 
@@ -46,8 +48,9 @@ def make_cases(rng: random.Random, count: int) -> list[Case]:
                 Absence(
                     start,
                     start + dt.timedelta(days=rng.randrange(0, 4)),
-                    rng.choice(REASONS),
+                    reason := rng.choice(REASONS),
                     hours=Decimal(7),
+                    kind="BIRTH" if reason == "LEGAL_LEAVE" else None,
                 ),
             )
         cases.append(
@@ -65,6 +68,7 @@ def make_cases(rng: random.Random, count: int) -> list[Case]:
                 absences=absences,
                 hours_present=None if weekly >= 30 else Decimal(rng.randrange(20, 90)),
                 distance_km=Decimal(rng.randrange(0, 80)) if rng.random() < 0.3 else None,
+                entry_bonus_granted=rng.random() < 0.1,
                 id=str(n),
             )
         )

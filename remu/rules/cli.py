@@ -12,9 +12,10 @@ import json
 import sys
 from decimal import Decimal, InvalidOperation
 
-from .engine import Absence, Case, CaseError, Result, default_engine
+from .engine import Absence, Case, CaseError, HoursPeriod, Result, SickLeave, default_engine
 
 REQUIRED = ("id", "region", "month", "category", "birth_date", "entry_date", "weekly_hours")
+SPAN_DATES = ("pay_from", "pay_until", "resigned_contract_end", "benefit_end", "permit_end")
 
 
 class InputError(ValueError):
@@ -49,6 +50,23 @@ def _decimal(raw, case_id, name, required=False):
     return value
 
 
+def _count(raw, case_id) -> int:
+    value = _decimal(raw, case_id, "prior_complement_days")
+    if value is None:
+        return 0
+    if value != value.to_integral() or value > 10_000:
+        raise InputError(case_id, "prior_complement_days", f"nombre de jours invalide {raw!r}")
+    return int(value)
+
+
+def _bool(raw, case_id, name) -> bool:
+    if raw is None:
+        return False
+    if not isinstance(raw, bool):
+        raise InputError(case_id, name, f"true ou false attendu, pas {raw!r}")
+    return raw
+
+
 def parse_case(raw, position: int) -> Case:
     if not isinstance(raw, dict):
         raise InputError(f"n° {position + 1}", "-", "un objet JSON est attendu")
@@ -76,6 +94,38 @@ def parse_case(raw, position: int) -> Case:
                 kind=item.get("kind"),
             )
         )
+    sick_leaves = []
+    for i, item in enumerate(raw.get("sick_leaves") or []):
+        where = f"sick_leaves[{i}]"
+        if not isinstance(item, dict):
+            raise InputError(case_id, where, "un objet est attendu")
+        sick_leaves.append(
+            SickLeave(
+                start=_date(item.get("start"), case_id, f"{where}.start"),
+                end=_date(item.get("end"), case_id, f"{where}.end"),
+                daily_allowance=_decimal(
+                    item.get("daily_allowance"), case_id, f"{where}.daily_allowance", required=True
+                ),
+                kind=str(item.get("kind") or "SICKNESS"),
+            )
+        )
+    periods = []
+    for i, item in enumerate(raw.get("weekly_hours_periods") or []):
+        where = f"weekly_hours_periods[{i}]"
+        if not isinstance(item, dict):
+            raise InputError(case_id, where, "un objet est attendu")
+        periods.append(
+            HoursPeriod(
+                start=_date(item.get("start"), case_id, f"{where}.start"),
+                end=_date(item.get("end"), case_id, f"{where}.end"),
+                weekly_hours=_decimal(
+                    item.get("weekly_hours"), case_id, f"{where}.weekly_hours", required=True
+                ),
+                hours_present=_decimal(
+                    item.get("hours_present"), case_id, f"{where}.hours_present"
+                ),
+            )
+        )
     return Case(
         id=case_id,
         region=str(raw["region"]),
@@ -98,6 +148,13 @@ def parse_case(raw, position: int) -> Case:
         tax_rate=_decimal(raw.get("tax_rate"), case_id, "tax_rate"),
         housing=bool(raw.get("housing", False)),
         prior_closure_days_paid=int(raw.get("prior_closure_days_paid") or 0),
+        entry_bonus_granted=_bool(raw.get("entry_bonus_granted"), case_id, "entry_bonus_granted"),
+        entry_bonus_paid=_bool(raw.get("entry_bonus_paid"), case_id, "entry_bonus_paid"),
+        distance_learning=_bool(raw.get("distance_learning"), case_id, "distance_learning"),
+        sick_leaves=tuple(sick_leaves),
+        weekly_hours_periods=tuple(periods),
+        prior_complement_days=_count(raw.get("prior_complement_days"), case_id),
+        **{name: _date(raw.get(name), case_id, name, required=False) for name in SPAN_DATES},
     )
 
 
@@ -114,6 +171,11 @@ def result_to_json(result: Result) -> dict:
         "paid_hours": _money(result.paid_hours),
         "remuneration": _money(result.remuneration),
         "allowances": _money(result.allowances),
+        "entry_bonus": _money(result.entry_bonus),
+        "complement": _money(result.complement),
+        "complement_days": result.complement_days,
+        "social_contributions": _money(result.social_contributions),
+        "social_contribution_hours": _money(result.social_contribution_hours),
         "gross": _money(result.gross),
         "withholding": _money(result.withholding),
         "net": _money(result.net),

@@ -158,6 +158,8 @@ class ParameterSet:
         categories = set(own.amounts) if own is not None else set()
         if self.parent is not None:
             categories |= self.parent.categories_at(day)
+        if self.options_at(day).get("ass_part_time"):
+            categories.add("ASS_PART_TIME")
         return categories
 
     def options_at(self, day: dt.date) -> dict:
@@ -283,6 +285,18 @@ def _validate_options(opts: dict, where: str) -> None:
     threshold = opts.get("full_time_weekly_hours")
     if threshold is not None and _decimal(threshold, f"{where}.full_time_weekly_hours") <= 0:
         raise ParameterError(f"{where}.full_time_weekly_hours: un nombre positif est attendu")
+    if opts.get("social_contributions_hourly_base") is not None:
+        _decimal(
+            opts["social_contributions_hourly_base"], f"{where}.social_contributions_hourly_base"
+        )
+    for category, target in (opts.get("national_equivalents") or {}).items():
+        at = f"{where}.national_equivalents.{category}"
+        if category not in CATEGORIES:
+            raise ParameterError(f"{at}: catégorie inconnue")
+        if isinstance(target, dict):
+            target = target.get("category")
+        if target not in CATEGORIES:
+            raise ParameterError(f"{at}: catégorie nationale inconnue {target!r}")
     max_hours = opts.get("max_weekly_hours")
     if max_hours is not None and not 0 < _decimal(max_hours, f"{where}.max_weekly_hours") <= 168:
         raise ParameterError(f"{where}.max_weekly_hours: entre 1 et 168 heures attendu")
@@ -292,6 +306,17 @@ def _validate_options(opts: dict, where: str) -> None:
     due_day = opts.get("attendance_due_day")
     if due_day is not None and not (isinstance(due_day, int) and 1 <= due_day <= 28):
         raise ParameterError(f"{where}.attendance_due_day: un jour entre 1 et 28 est attendu")
+    for key, allowed in (
+        ("overpayment_without_reason", {"after_exit", "last_month"}),
+        ("overpayment_misconduct", {"after_exit", "as_without_reason", "everything"}),
+    ):
+        if key in opts and opts[key] not in allowed:
+            raise ParameterError(f"{where}.{key}: une des valeurs {sorted(allowed)} est attendue")
+    for key in ("overpayment_write_off_below", "overpayment_offset_cap_percent"):
+        if opts.get(key) is not None and not 0 <= _decimal(opts[key], f"{where}.{key}") <= (
+            100 if key.endswith("percent") else 100000
+        ):
+            raise ParameterError(f"{where}.{key}: valeur hors limites")
     admission = opts.get("admission_without_documents")
     if admission is not None and admission not in ("refused", "allowed_with_reason"):
         raise ParameterError(
@@ -304,12 +329,64 @@ def _validate_options(opts: dict, where: str) -> None:
         raise ParameterError(f"{where}.access_log_months: un nombre de mois positif est attendu")
     if opts.get("entry_bonus") is not None:
         _decimal(opts["entry_bonus"].get("amount"), f"{where}.entry_bonus.amount")
+    for name in ("sickness_complement", "maternity_complement"):
+        rule = opts.get(name)
+        if rule is None:
+            continue
+        if not isinstance(rule, dict):
+            raise ParameterError(f"{where}.{name}: un objet est attendu")
+        percent = _decimal(rule.get("percent", 100), f"{where}.{name}.percent")
+        if percent > 100:
+            raise ParameterError(f"{where}.{name}.percent: au plus 100")
+        for key in ("max_days", "until_days_after_training"):
+            value = rule.get(key)
+            if value is not None and not (isinstance(value, int) and value >= 0):
+                raise ParameterError(f"{where}.{name}.{key}: un entier positif est attendu")
+    if opts.get("ass_daily_amount") is not None:
+        _decimal(opts["ass_daily_amount"], f"{where}.ass_daily_amount")
+    if opts.get("ass_part_time") not in (None, "daily_ass_amount"):
+        raise ParameterError(f"{where}.ass_part_time: seule la valeur daily_ass_amount est prévue")
+    costs = opts.get("transport_costs")
+    if costs:
+        at = f"{where}.transport_costs"
+        _decimal(costs.get("above_km"), f"{at}.above_km")
+        for i, rule in enumerate((costs.get("limited") or {}).get("rules") or ()):
+            if rule.get("per") not in ("month", "quarter", "training"):
+                raise ParameterError(f"{at}.limited.rules[{i}].per: month, quarter ou training")
+            if not (isinstance(rule.get("count"), int) and rule["count"] > 0):
+                raise ParameterError(
+                    f"{at}.limited.rules[{i}].count: un entier positif est attendu"
+                )
+            _decimal(rule.get("percent", 100), f"{at}.limited.rules[{i}].percent")
+    resignation = opts.get("resignation")
+    if resignation is not None:
+        if not isinstance(resignation, dict):
+            raise ParameterError(f"{where}.resignation: un objet est attendu")
+        for key in ("latency_days", "max_months"):
+            value = resignation.get(key)
+            if value is not None and not (isinstance(value, int) and value > 0):
+                raise ParameterError(f"{where}.resignation.{key}: un entier positif est attendu")
+    gp = opts.get("guadeloupe_allowances")
+    if gp:
+        if "short_training_below_hours" in gp:
+            raise ParameterError(
+                f"{where}.guadeloupe_allowances.short_training_below_hours: une seule borne, "
+                "long_training_above_hours (au-delà : indemnités ; sinon : défraiements), pour "
+                "qu'aucune durée de formation ne tombe entre les deux"
+            )
+        _decimal(gp.get("long_training_above_hours"), f"{where}.guadeloupe_allowances")
     allowances = opts.get("allowances")
     if allowances:
-        for kind in ("transport", "housing"):
-            for i, band in enumerate(allowances.get(kind) or []):
-                _decimal(band.get("amount"), f"{where}.allowances.{kind}[{i}].amount")
-                _decimal(band.get("above_km"), f"{where}.allowances.{kind}[{i}].above_km")
+        minors = allowances.get("minors") or {}
+        if minors and not isinstance(minors.get("max_age"), int):
+            raise ParameterError(f"{where}.allowances.minors.max_age: un entier est attendu")
+        for prefix, holder in (("allowances", allowances), ("allowances.minors", minors)):
+            for kind in ("transport", "housing"):
+                for i, band in enumerate(holder.get(kind) or []):
+                    at = f"{where}.{prefix}.{kind}[{i}]"
+                    _decimal(band.get("amount"), f"{at}.amount")
+                    key = "above_km" if "above_km" in band else "from_km"
+                    _decimal(band.get(key), f"{at}.{key}")
 
 
 def _read(path: Path) -> dict:

@@ -34,7 +34,10 @@ def simulate(
     housing: bool = False,
     distance_learning: bool = False,
     training_total_hours: Decimal | None = None,
+    **facts,
 ) -> Simulation:
+    """`facts`: further Case fields the estimate should take into account (special publics'
+    dates, sick leaves, weekly hours periods, ...), passed to the engine as they are."""
     # The first month spent wholly in training: the start month if it starts on the 1st.
     month = start_date.replace(day=1)
     if start_date.day != 1:
@@ -57,6 +60,8 @@ def simulate(
             distance_km=distance_km,
             housing=housing,
             training_total_hours=training_total_hours,
+            distance_learning=distance_learning,
+            **facts,
         )
     )
     bonus = entry_bonus(region, start_date, category, distance_learning=distance_learning)

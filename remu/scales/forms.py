@@ -33,6 +33,10 @@ class RevaluationForm(VersionHeadForm):
     )
 
 
+# No amount of a scale (monthly, hourly, floor, ceiling) comes near; payments hold 9 digits.
+AMOUNT_MAX = Decimal("99999.99")
+
+
 def amount_fields(version: Version):
     """(field name, label, initial) for every amount of a version, in table order."""
     for category, amount in version.amounts.items():
@@ -63,7 +67,11 @@ class VersionForm(VersionHeadForm):
         self.base = base
         for name, label, initial in amount_fields(base):
             self.fields[name] = forms.DecimalField(
-                label=f"{label} (€)", min_value=0, decimal_places=2, initial=initial
+                label=f"{label} (€)",
+                min_value=0,
+                max_value=AMOUNT_MAX,
+                decimal_places=2,
+                initial=initial,
             )
             self.fields[name].widget.attrs["class"] = "form-control"
 

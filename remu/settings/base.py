@@ -2,7 +2,10 @@
 
 Variables: DATABASE_URL (default: SQLite under var/), SECRET_KEY, DEBUG, ALLOWED_HOSTS,
 CSRF_TRUSTED_ORIGINS, EMAIL_URL (default: console), DEFAULT_FROM_EMAIL, MEDIA_ROOT,
-SITE_URL (absolute links in e-mails), AXES_FAILURE_LIMIT, TWO_FACTOR_LOGIN.
+SITE_URL (absolute links in e-mails), AXES_FAILURE_LIMIT, TRUSTED_PROXY_COUNT and
+TRUSTED_PROXY_HEADER (how many reverse proxies stand in front, and the request.META key of the
+header they fill with the client's address, e.g. HTTP_X_FORWARDED_FOR or HTTP_X_REAL_IP),
+TWO_FACTOR_LOGIN.
 """
 
 from pathlib import Path
@@ -46,6 +49,7 @@ INSTALLED_APPS = [
     "remu.attendance",
     "remu.api",
     "remu.payments",
+    "remu.overpayments",
     "remu.simulator",
     "remu.home",
     "remu.demo",
@@ -61,6 +65,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "remu.core.middleware.RejectNulBytesMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
@@ -122,11 +127,18 @@ LOGIN_REDIRECT_URL = "home:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 PASSWORD_RESET_TIMEOUT = 3 * 24 * 3600  # an invitation link stays valid three days
 
-# Failed logins: locked for an hour after 5 failures on the same login and address.
+# Failed logins: locked for an hour after 5 failures on the same login (whatever the address:
+# changing address must not unlock an account) or on the same login and address. The login is
+# counted lower-case, as logins ignore case; the address is the client's, read from the trusted
+# proxy's header when TRUSTED_PROXY_COUNT proxies stand in front (remu.accounts.lockout).
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = 1
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = ["username", ["ip_address", "username"]]
 AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "remu.accounts.lockout.normalised_username"
+AXES_CLIENT_IP_CALLABLE = "remu.accounts.lockout.client_ip"
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+TRUSTED_PROXY_HEADER = env.str("TRUSTED_PROXY_HEADER", default="HTTP_X_FORWARDED_FOR")
 AXES_LOCKOUT_CALLABLE = "remu.accounts.views.locked_out"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False

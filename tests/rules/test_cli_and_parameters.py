@@ -158,3 +158,16 @@ def test_the_attendance_due_day_is_a_checked_parameter(tmp_path):
     )
     with pytest.raises(ParameterError, match="options\\[1\\].attendance_due_day"):
         load_parameter_sets(directory)
+
+
+def test_guadeloupe_has_one_boundary_between_allowances_and_defraiements(tmp_path):
+    directory = copy_parameters(tmp_path)
+    path = directory / "guadeloupe.yaml"
+    path.write_text(
+        path.read_text().replace(
+            "      long_training_above_hours: 351\n",
+            "      long_training_above_hours: 351\n      short_training_below_hours: 350\n",
+        )
+    )
+    with pytest.raises(ParameterError, match="short_training_below_hours: une seule borne"):
+        load_parameter_sets(directory)

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from remu.rules.engine import CaseError, compute, entry_bonus
+from remu.rules.engine import CaseError, compute, default_engine, entry_bonus
 
 from .helpers import absence, case
 
@@ -43,18 +43,27 @@ def test_thirtieths(kwargs, thirtieths):
     assert compute(case(**kwargs)).paid_thirtieths == thirtieths
 
 
-def test_public_holiday_is_paid_only_on_a_holiday():
+def test_public_holiday_is_paid_and_a_non_holiday_is_refused():
     result = compute(
-        case(
-            year=2022,
-            month=7,
-            absences=(
-                absence("2022-07-14", "2022-07-14", "PUBLIC_HOLIDAY"),
-                absence("2022-07-18", "2022-07-18", "PUBLIC_HOLIDAY"),
-            ),
-        )
+        case(year=2022, month=7, absences=(absence("2022-07-14", "2022-07-14", "PUBLIC_HOLIDAY"),))
     )
-    assert result.paid_thirtieths == 29
+    assert result.paid_thirtieths == 30
+    # 18 July 2022 is not a holiday: the absence cannot be what it claims (issue 12 §1).
+    with pytest.raises(CaseError) as error:
+        compute(
+            case(
+                year=2022,
+                month=7,
+                absences=(
+                    absence("2022-07-14", "2022-07-14", "PUBLIC_HOLIDAY"),
+                    absence("2022-07-18", "2022-07-18", "PUBLIC_HOLIDAY"),
+                ),
+            )
+        )
+    assert error.value.field == "absences[1].start"
+    assert error.value.message == (
+        "le 18/07/2022 n'est pas un jour férié du calendrier « Barème national »"
+    )
 
 
 def test_guadeloupe_local_and_overseas_holidays_are_paid():
@@ -77,16 +86,46 @@ def test_guadeloupe_local_and_overseas_holidays_are_paid():
             absences=(absence("2026-02-17", "2026-02-17", "LOCAL_DAY"),),
         )
     )
-    mainland = compute(
-        case(
-            year=2026,
-            month=5,
-            entry_date=dt.date(2026, 1, 5),
-            absences=(absence("2026-05-27", "2026-05-27", "PUBLIC_HOLIDAY"),),
-        )
-    )
     assert may.paid_thirtieths == 30 and feb.paid_thirtieths == 30
-    assert mainland.paid_thirtieths == 29
+    with pytest.raises(CaseError, match="le 27/05/2026 n'est pas un jour férié"):
+        compute(
+            case(
+                year=2026,
+                month=5,
+                entry_date=dt.date(2026, 1, 5),
+                absences=(absence("2026-05-27", "2026-05-27", "PUBLIC_HOLIDAY"),),
+            )
+        )
+
+
+def test_holiday_errors_names_the_days_that_are_not_holidays():
+    engine = default_engine()
+    day = dt.date
+    # Mainland: 1 May 2026 is a holiday, 2 and 3 May are not.
+    assert engine.holiday_errors(
+        "national", day(2026, 5, 1), day(2026, 5, 3), "PUBLIC_HOLIDAY"
+    ) == [
+        "le 02/05/2026 n'est pas un jour férié du calendrier « Barème national »",
+        "le 03/05/2026 n'est pas un jour férié du calendrier « Barème national »",
+    ]
+    assert (
+        engine.holiday_errors("guadeloupe", day(2026, 5, 27), day(2026, 5, 27), "PUBLIC_HOLIDAY")
+        == []
+    )
+    # Mardi gras in Guadeloupe is a local day, not a legal holiday: the message says which.
+    assert engine.holiday_errors(
+        "guadeloupe", day(2026, 2, 17), day(2026, 2, 17), "PUBLIC_HOLIDAY"
+    ) == [
+        "le 17/02/2026 n'est pas un jour férié du calendrier « Guadeloupe » (c'est un jour "
+        "férié local : motif « jour férié local »)"
+    ]
+    assert engine.holiday_errors("national", day(2026, 2, 17), day(2026, 2, 17), "LOCAL_DAY") == [
+        "le 17/02/2026 n'est pas un jour férié local du calendrier « Barème national »"
+    ]
+    assert engine.holiday_errors("national", day(2026, 2, 17), day(2026, 2, 17), "SICKNESS") == []
+    assert (
+        len(engine.holiday_errors("national", day(2026, 1, 1), day(2026, 12, 31), "LOCAL_DAY")) == 1
+    )
 
 
 def test_legal_leave_is_paid_within_its_days():
@@ -233,3 +272,31 @@ def test_month_outside_enrollment_is_refused():
     with pytest.raises(CaseError) as error:
         compute(case(entry_date=dt.date(2022, 4, 1)))
     assert error.value.field == "month"
+
+
+def test_guadeloupe_350_and_351_hours_get_the_defraiements():
+    # The guide: allowances above 351 h, défraiements below 350 h. The product's reading: one
+    # boundary; 350 h and 351 h are not paid and get the défraiements: meals 76.22 + transport
+    # 53.36 (5 to 15 km) = 129.58 for a full month. 351.5 h is paid and gets the allowance
+    # (10 km: none, as it is under 15 km).
+    for hours in ("350", "351"):
+        result = compute(
+            case(
+                region="guadeloupe",
+                entry_date=dt.date(2022, 1, 3),
+                training_total_hours=Decimal(hours),
+                distance_km=Decimal(10),
+            )
+        )
+        assert result.remuneration == Decimal("0.00"), hours
+        assert result.allowances == Decimal("129.58"), hours
+    longer = compute(
+        case(
+            region="guadeloupe",
+            entry_date=dt.date(2022, 1, 3),
+            training_total_hours=Decimal("351.5"),
+            distance_km=Decimal(10),
+        )
+    )
+    assert longer.remuneration == Decimal("685.00")
+    assert longer.allowances == Decimal("0.00")

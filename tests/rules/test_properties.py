@@ -125,3 +125,47 @@ def test_the_cli_and_the_engine_agree(case):
     assert via_cli["remuneration"] == f"{direct.remuneration:.2f}"
     assert via_cli["net"] == f"{direct.net:.2f}"
     assert via_cli["explanation"] == direct.explanation
+
+
+FAVOURABLE_CATEGORIES = CATEGORIES + ["RSA_GJ", "DETAINEE", "DISABLED_PRIOR_SALARY"]
+NATIONAL_EQUIVALENT = {"RSA_GJ": "JOB_SEEKER"}
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    full_time_cases(absences=[]),
+    st.sampled_from(["centre-val-de-loire", "bourgogne-franche-comte"]),
+    st.sampled_from(FAVOURABLE_CATEGORIES),
+    st.decimals(0, 4000, places=2),
+    st.integers(1, 35),
+)
+def test_never_below_national_where_more_favourable_applies(case, region, category, salary, weekly):
+    # From the day the region says the national scale applies when more favourable, the
+    # trainee never gets less than the national scale gives the same person.
+    if region == "centre-val-de-loire" and (case.year, case.month) < (2021, 5):
+        return
+    if category == "RSA_GJ" and region != "centre-val-de-loire":
+        return
+    case.region, case.category = region, category
+    case.prior_monthly_salary = salary
+    case.weekly_hours = Decimal(weekly)
+    case.hours_present = cents(Decimal(weekly) * Decimal("4.33"))
+    regional = compute(case, explain=False).remuneration
+    case.region, case.category = "national", NATIONAL_EQUIVALENT.get(category, category)
+    national = compute(case, explain=False).remuneration
+    assert regional >= national
+
+
+@settings(max_examples=200, deadline=None)
+@given(full_time_cases(), st.integers(1, 35), st.one_of(st.none(), st.decimals(0, 200, places=2)))
+def test_social_contributions_are_the_base_times_the_hours(case, weekly, present):
+    case.weekly_hours = Decimal(weekly)
+    case.hours_present = present if present is not None or weekly >= 30 else Decimal(10)
+    result = compute(case, explain=False)
+    if case.year < 2026:
+        assert result.social_contributions is None
+    else:
+        assert result.social_contributions == cents(
+            result.social_contribution_hours * Decimal("2.03")
+        )
+        assert result.net == result.gross - result.withholding  # not paid to the trainee

@@ -1,0 +1,19 @@
+from django.apps import AppConfig
+
+
+class OverpaymentsConfig(AppConfig):
+    name = "remu.overpayments"
+    verbose_name = "Indus"
+
+    def ready(self):
+        # Lower apps offer hooks rather than importing this one (docs/architecture.md, Layers):
+        # the dropout decision and the payment run's offsets call what is registered here.
+        from remu.attendance import services as attendance
+        from remu.payments import offsets
+
+        from . import claims, detection
+
+        attendance.exit_hooks.register(
+            validated=detection.on_exit_validated, preview=detection.preview_for_withdrawal
+        )
+        offsets.register(claims.Claims())
