@@ -13,10 +13,16 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from remu.accounts.models import ProviderMembership
 from remu.api.models import ApiToken
-from remu.attendance.models import Absence, AttendanceLine, AttendanceStatement, Withdrawal
-from remu.dossiers.models import Dossier, SupportingDocument
+from remu.attendance.models import (
+    Absence,
+    AttendanceLine,
+    AttendanceStatement,
+    SickLeave,
+    Withdrawal,
+)
+from remu.dossiers.models import Dossier, Journey, SupportingDocument
 from remu.overpayments.models import Overpayment, WaiverRequest
-from remu.payments.models import Payment, PaymentRun, SepaFile
+from remu.payments.models import Adjustment, Payment, PaymentRun, SepaFile
 from remu.referential.models import CampaignDocument
 from remu.scales.models import ScaleVersion
 
@@ -112,6 +118,12 @@ OBJECT_URLS = {
     "overpayments:waiver_request": ("agent", "overpayment"),
     "overpayments:waiver_schedule": ("agent", "waiver"),
     "overpayments:waiver_decide": ("agent", "waiver"),
+    "dossiers:journey_review": ("agent", "rs2_dossier"),
+    "payments:adjustment_add": ("agent", "enrollment"),
+    "payments:adjustment_decide": ("agent", "adjustment"),
+    "payments:adjustment_document": ("agent", "adjustment"),
+    "attendance:sick_leaves": ("agent", "enrollment"),
+    "attendance:sick_leave_delete": ("agent", "sick_leave"),
 }
 
 # URL name -> area, for pages without parameters (lists, dashboards, forms, own account).
@@ -153,6 +165,7 @@ PAGE_URLS = {
     "payments:tax_rates": "agent",
     "scales:create": "rules_admin",
     "scales:revaluation": "rules_admin",
+    "payments:adjustments": "agent",
 }
 
 
@@ -178,7 +191,7 @@ def test_every_url_is_declared():
 # What only the victim provider (and its region's agents) may see, and what the whole region
 # shares (campaigns, programmes, published guides).
 PRIVATE_MARKERS = ["VICTIM-ACT-001", "Organisme Victime", "victime@of.example"]
-PRIVATE_MARKERS += ["VICTIME-DOSSIER", "VICTIME-REF"]
+PRIVATE_MARKERS += ["VICTIME-DOSSIER", "VICTIME-REF", "VICTIME-AJUSTEMENT"]
 REGION_MARKERS = ["Campagne Victime", "Dispositif Victime", "Guide Victime", "Version Victime"]
 
 
@@ -291,9 +304,50 @@ def world(db, region, other_region):
         reasons="Situation difficile",
         recorded_by=f.AgentFactory(region=region),
     )
+    rs2 = Dossier.objects.create(
+        region=region,
+        action=action,
+        enrollment=second,
+        kind="RS2",
+        number="VICTIME-DOSSIER-4",
+        status="received",
+    )
+    Journey.objects.create(
+        dossier=rs2,
+        date=date(2026, 3, 2),
+        purpose="start_end",
+        origin="Tours",
+        destination="Orléans",
+        distance_km=115,
+        amount=30,
+    )
+    adjustment = Adjustment(
+        region=region,
+        enrollment=admitted.enrollment,
+        month=date(2026, 3, 1),
+        corrects="adjustment",
+        amount=50,
+        reason="VICTIME-AJUSTEMENT",
+        created_by=f.AgentFactory(region=region),
+        document_type="application/pdf",
+        document_name="piece.pdf",
+    )
+    adjustment.document.save("upload", __import__("io").BytesIO(b"%PDF-1.4 adj"), save=False)
+    adjustment.save()
+    sick_leave = SickLeave.objects.create(
+        enrollment=admitted.enrollment,
+        kind="SICKNESS",
+        start=date(2026, 3, 9),
+        end=date(2026, 3, 20),
+        daily_allowance=20,
+        created_by=adjustment.created_by,
+    )
     objects = {
         "overpayment": overpayment,
         "waiver": waiver,
+        "rs2_dossier": rs2,
+        "adjustment": adjustment,
+        "sick_leave": sick_leave,
         "run": run,
         "paid_payment": paid,
         "sepa_file": sepa_file,
@@ -470,6 +524,7 @@ def test_the_markers_are_visible_to_their_owners(client, world):
     client.force_login(owners["agent"])
     assert "Version Victime" in client.get(reverse("scales:list")).content.decode()
     assert "VICTIM-ACT-001" in client.get(reverse("actions:list")).content.decode()
+    assert "VICTIME-AJUSTEMENT" in client.get(reverse("payments:adjustments")).content.decode()
     client.force_login(owners["provider"])
     assert "VICTIM-ACT-001" in client.get(reverse("home:provider_home")).content.decode()
 

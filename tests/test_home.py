@@ -14,7 +14,7 @@ from remu.core.tenancy import Tenant
 from remu.dossiers.models import DocumentRequest, Dossier, DossierTransition
 from remu.home import todo
 from remu.overpayments.models import Overpayment
-from remu.payments.models import Payment, PaymentRun
+from remu.payments.models import Adjustment, Payment, PaymentRun
 
 from . import factories as f
 from .utils import text, todo_items
@@ -104,6 +104,11 @@ def agent_world(pay_world, other_region):
 
 def test_agent_home_counts_link_to_exactly_their_items(client, pay_world, other_region):
     world = agent_world(pay_world, other_region)
+    Adjustment.objects.create(
+        region=world["region"], enrollment=world["enrollment"], month=dt.date(2026, 3, 1),
+        corrects="adjustment", amount=Decimal("10.00"), reason="À approuver",
+        created_by=f.AgentFactory(region=world["region"]),
+    )  # fmt: skip
     client.force_login(world["agent"])
     items = todo_items(client.get(reverse("home:agent_dashboard")))
     late = len(late_statements(_tenant(world)))
@@ -115,7 +120,10 @@ def test_agent_home_counts_link_to_exactly_their_items(client, pay_world, other_
         "Séries à confirmer ou à exporter (SEPA)": 2,
         "Virements rejetés : coordonnées bancaires à corriger": 1,
         "Indus à suivre": 1,
+        "Ajustements à approuver (par un second agent)": 1,
     }
+    listing = text(client.get(items["Ajustements à approuver (par un second agent)"][1]))
+    assert "À approuver" in listing and listing.count("Approuver<span") == 1
     page = text(client.get(reverse("home:agent_dashboard")))
     assert "le plus ancien attend depuis 12 jours" in page and "mars 2026" in page
 

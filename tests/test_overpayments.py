@@ -307,10 +307,20 @@ def test_providers_see_only_that_a_claim_exists(client, world):
     assert "Un indu a été constaté" in page and claim.label not in page
 
 
-def test_export_neutralises_formulas():
-    from remu.overpayments.views import neutral
+def test_export_writes_a_formula_like_name_as_text(client, world):
+    import io
 
-    assert neutral("=HYPERLINK(1)") == "'=HYPERLINK(1)" and neutral("Léa") == "Léa"
+    from openpyxl import load_workbook
+
+    march_and_april_paid(world)
+    dropout(world, "other", dt.date(2026, 4, 15))
+    claim = Overpayment.objects.get()
+    claim.label = '=HYPERLINK("http://x")'
+    claim.save(update_fields=["label"])
+    client.force_login(world["agent"])
+    sheet = load_workbook(io.BytesIO(client.get(reverse("overpayments:export")).content)).active
+    cell = next(c for c in sheet[2] if c.value == claim.label)
+    assert cell.data_type == "s" and cell.quotePrefix
 
 
 def test_list_and_detail_pages_keep_a_bounded_number_of_queries(

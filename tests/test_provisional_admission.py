@@ -9,7 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from remu.dossiers.models import DossierTransition
-from remu.payments.models import Debt, DueAmount, Payment
+from remu.overpayments.models import OverpaymentItem
+from remu.payments.models import DueAmount, Payment
 
 from . import factories as f
 from .admitted import IBAN, admitted_dossier, run, use_set, validate_next_month
@@ -89,10 +90,10 @@ def test_provisional_admission_then_confirmation_regularises_the_months_paid(
         extra = Payment.objects.filter(month=month, component="remuneration").exclude(
             amount=first[month]
         )
-        debts = Debt.objects.filter(month=month, component="remuneration")
+        debts = OverpaymentItem.objects.filter(month=month, component="remuneration")
         regularised = sum(p.amount for p in extra) - sum(d.amount for d in debts)
         assert regularised == due - first[month]
-        labels = [p.label for p in extra] + [d.label for d in debts]
+        labels = [p.label for p in extra] + [d.overpayment.label for d in debts]
         assert labels and all(label.startswith("Régularisation") for label in labels)
 
 

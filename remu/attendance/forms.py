@@ -3,7 +3,7 @@ from django import forms
 from remu.core.forms import DateInput, StyledForm
 from remu.rules.parameters import ABSENCE_REASONS
 
-from .models import Absence, AttendanceLine, Withdrawal
+from .models import Absence, AttendanceLine, SickLeave, Withdrawal
 
 LEGAL_LEAVE_KINDS = [
     ("", "—"),
@@ -177,3 +177,26 @@ class ImportForm(StyledForm):
         if upload.size > 5 * 1024 * 1024:
             raise forms.ValidationError("Le fichier dépasse 5 Mo.")
         return upload
+
+
+class SickLeaveForm(StyledForm):
+    """A leave from the CPAM statement, with its daily allowance."""
+
+    kind = forms.ChoiceField(label="Type d'arrêt", choices=SickLeave.Kind.choices)
+    start = forms.DateField(label="Du", widget=DateInput())
+    end = forms.DateField(label="Au", widget=DateInput())
+    daily_allowance = forms.DecimalField(
+        label="Indemnités journalières de la CPAM (€ par jour)",
+        max_digits=6,
+        decimal_places=2,
+        min_value=0,
+        max_value=1000,
+        help_text="Le montant journalier du relevé de la CPAM (0,00 si elle ne verse rien).",
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start and end and end < start:
+            self.add_error("end", "La fin de l'arrêt précède son début.")
+        return cleaned

@@ -164,6 +164,47 @@ class Absence(models.Model):
         return f"{self.get_reason_display()} du {self.start:%d/%m/%Y} au {self.end:%d/%m/%Y}"
 
 
+class SickLeave(models.Model):
+    """A sick leave or a maternity / paternity leave of a trainee, with the daily allowance the
+    health insurance pays (from the CPAM statement), entered by an agent: the rules engine
+    computes the waiting days and the region's complement from it (issue 12)."""
+
+    class Kind(models.TextChoices):
+        SICKNESS = "SICKNESS", "Arrêt maladie"
+        MATERNITY_PATERNITY = "MATERNITY_PATERNITY", "Congé maternité ou paternité"
+
+    enrollment = models.ForeignKey(
+        "trainees.Enrollment", on_delete=models.PROTECT, related_name="sick_leaves"
+    )
+    kind = models.CharField("type d'arrêt", max_length=20, choices=Kind.choices)
+    start = models.DateField("du")
+    end = models.DateField("au")
+    daily_allowance = models.DecimalField(
+        "indemnités journalières de la CPAM (€ par jour)", max_digits=6, decimal_places=2
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    # Health data: the region's agents only.
+    objects = scoped(region_lookup="enrollment__action__region", agents_only=True).as_manager()
+
+    class Meta:
+        ordering = ["start", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end__gte=F("start")), name="sick_leave_dates_ordered"
+            ),
+            models.CheckConstraint(
+                condition=Q(daily_allowance__gte=0), name="sick_leave_allowance_non_negative"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} du {self.start:%d/%m/%Y} au {self.end:%d/%m/%Y}"
+
+
 class LineEvent(models.Model):
     """The line's history: validations and agents' reopenings (who, when, why)."""
 

@@ -21,7 +21,7 @@ from remu.rules.money import cents
 from remu.scales.selectors import engine
 from remu.trainees.models import Enrollment
 
-from . import closures, hours_bounds
+from . import closures, hours_bounds, sick_leaves
 from .models import (
     Absence,
     AttendanceLine,
@@ -261,11 +261,16 @@ def weeks_of_month(month: dt.date) -> list[tuple[dt.date, dt.date]]:
     return weeks
 
 
-def case_for(line: AttendanceLine) -> Case:
+def case_for(line: AttendanceLine, prior_complement_days: int | None = None) -> Case:
     """The rules engine's input for one line: the declaration, the dossier (with its travel
-    situation), the enrollment, and the closure days of its earlier months."""
+    situation), the enrollment, its sick leaves, and the closure days of its earlier months."""
     dossier, enrollment, action = line.dossier, line.enrollment, line.statement.action
     month = line.statement.month
+    leaves = sick_leaves.engine_leaves(enrollment.pk)
+    if prior_complement_days is None:
+        prior_complement_days = sick_leaves.prior_complement_days(
+            line, leaves, case_for, engine(dossier.region).compute
+        )
     travel = in_force(situations_of(dossier), max(month, enrollment.entry_date))
     return build_case(
         line_id=line.pk,
@@ -290,6 +295,8 @@ def case_for(line: AttendanceLine) -> Case:
         distance_km=travel.distance_km if travel else None,
         housing=travel.housing if travel else False,
         prior_closure_days_paid=_prior_closure_days(line, dossier.region.parameter_set),
+        sick_leaves=leaves,
+        prior_complement_days=prior_complement_days,
         hours_changes=dated_hours.changes_of(dossier),
         **special.case_facts(dossier),
     )
@@ -342,6 +349,8 @@ def build_case(
     distance_km: Decimal | None = None,
     housing: bool = False,
     prior_closure_days_paid: int = 0,
+    sick_leaves=(),
+    prior_complement_days: int = 0,
     resigned_contract_end: dt.date | None = None,
     permit_end: dt.date | None = None,
     hours_changes: list[tuple[dt.date, Decimal]] | tuple = (),
@@ -401,6 +410,8 @@ def build_case(
         distance_km=distance_km,
         housing=housing,
         prior_closure_days_paid=prior_closure_days_paid,
+        sick_leaves=tuple(sick_leaves),
+        prior_complement_days=prior_complement_days,
         resigned_contract_end=resigned_contract_end,
         permit_end=permit_end,
         pay_start=pay_start,

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import sick_leave_views, views
 
 app_name = "attendance"
 urlpatterns = [
@@ -22,4 +22,14 @@ urlpatterns = [
     path("region/abandons/", views.withdrawal_list, name="withdrawals"),
     path("region/abandons/<int:pk>/", views.withdrawal_decide, name="withdrawal_decide"),
     path("region/etats-en-retard/", views.late, name="late"),
+    path(
+        "region/inscriptions/<int:pk>/arrets/",
+        sick_leave_views.sick_leave_list,
+        name="sick_leaves",
+    ),
+    path(
+        "region/arrets/<int:pk>/supprimer/",
+        sick_leave_views.sick_leave_delete,
+        name="sick_leave_delete",
+    ),
 ]

@@ -15,6 +15,7 @@ from remu.core.forms import (
     StyledModelForm,
 )
 from remu.referential.models import Campaign
+from remu.rules.money import euros, number
 from remu.rules.parameters import CATEGORIES
 from remu.trainees.models import Trainee
 
@@ -465,6 +466,46 @@ class TravelMoveForm(TravelSituationForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["distance_km"].required = True
+
+
+class JourneyReviewForm(StyledForm):
+    """The agent's review of each RS2 journey's receipt (an accepted one becomes due)."""
+
+    def __init__(self, *args, journeys, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.journeys = list(journeys)
+        for journey in self.journeys:
+            self.fields[f"review_{journey.pk}"] = forms.ChoiceField(
+                label=f"{journey.date:%d/%m/%Y} – {journey.origin} → {journey.destination} "
+                f"({journey.get_purpose_display()}, {number(journey.distance_km)} km, "
+                f"justificatif de {euros(journey.amount)})",
+                choices=Journey._meta.get_field("review").choices,
+                initial=journey.review,
+                widget=forms.Select(attrs={"class": "form-select"}),
+            )
+            self.fields[f"reason_{journey.pk}"] = forms.CharField(
+                label="Motif du refus",
+                required=False,
+                max_length=250,
+                initial=journey.refusal_reason,
+                widget=forms.TextInput(attrs={"class": "form-control"}),
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        for journey in self.journeys:
+            if (
+                cleaned.get(f"review_{journey.pk}") == "refused"
+                and not cleaned.get(f"reason_{journey.pk}", "").strip()
+            ):
+                self.add_error(f"reason_{journey.pk}", "Le motif du refus est obligatoire.")
+        return cleaned
+
+    def reviews(self) -> dict:
+        return {
+            j.pk: (self.cleaned_data[f"review_{j.pk}"], self.cleaned_data[f"reason_{j.pk}"])
+            for j in self.journeys
+        }
 
 
 class HoursChangeForm(StyledModelForm):

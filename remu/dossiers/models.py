@@ -349,12 +349,33 @@ class Journey(models.Model):
     destination = models.CharField("arrivée", max_length=120)
     distance_km = models.DecimalField("distance (km, aller)", max_digits=6, decimal_places=1)
     amount = models.DecimalField("montant du justificatif (€)", max_digits=8, decimal_places=2)
+    # The agent's review of the journey's receipt: an accepted journey becomes an amount due
+    # (remu.payments.transport_costs), under the region's rules.
+    review = models.CharField(
+        "justificatif",
+        max_length=10,
+        choices=[("pending", "À vérifier"), ("accepted", "Accepté"), ("refused", "Refusé")],
+        default="pending",
+    )
+    refusal_reason = models.CharField("motif du refus", max_length=250, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["date", "pk"]
         constraints = [
             models.CheckConstraint(condition=Q(distance_km__gt=25), name="journey_over_25_km"),
             models.CheckConstraint(condition=Q(amount__gte=0), name="journey_amount_non_negative"),
+            models.CheckConstraint(
+                condition=~Q(review="refused") | ~Q(refusal_reason=""),
+                name="refused_journey_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=Q(review="pending") | Q(reviewed_by__isnull=False),
+                name="reviewed_journey_has_reviewer",
+            ),
         ]
 
     def __str__(self):

@@ -545,6 +545,33 @@ def notify_document_requests(dossier: Dossier, asked: list[DocumentRequest]) -> 
     return len(recipients)
 
 
+JOURNEY_REVIEW_STATUSES = (S.SUBMITTED, S.RECEIVED, S.ADMITTED)
+
+
+@transaction.atomic
+def review_journeys(dossier: Dossier, user, reviews: dict) -> int:
+    """The agent accepts or refuses each RS2 journey's receipt (a refusal needs a reason); an
+    accepted journey becomes an amount due at the next run (remu.payments.transport_costs).
+    The dossier's row is locked and its status re-checked. Returns how many changed."""
+    status = Dossier.objects.select_for_update().values_list("status", flat=True).get(pk=dossier.pk)
+    if dossier.kind != Dossier.Kind.RS2 or status not in JOURNEY_REVIEW_STATUSES:
+        raise ValidationError("Les trajets d'un dossier RS2 transmis se vérifient ici.")
+    changed = 0
+    for journey in dossier.journeys.select_for_update():
+        review, reason = reviews.get(journey.pk, (journey.review, journey.refusal_reason))
+        reason = reason.strip() if review == "refused" else ""
+        if review == "refused" and not reason:
+            raise ValidationError({f"reason_{journey.pk}": "Le motif du refus est obligatoire."})
+        if (review, reason) == (journey.review, journey.refusal_reason):
+            continue
+        journey.review, journey.refusal_reason = review, reason
+        journey.reviewed_by = user if review != "pending" else None
+        journey.reviewed_at = timezone.now() if review != "pending" else None
+        journey.save(update_fields=["review", "refusal_reason", "reviewed_by", "reviewed_at"])
+        changed += 1
+    return changed
+
+
 @transaction.atomic
 def admit(
     dossier: Dossier,

@@ -18,6 +18,7 @@ urlpatterns = [
     path("pieces/<int:pk>/", views.document_download, name="document"),
     path("region/dossiers/<int:pk>/reception/", views.dossier_reception, name="reception"),
     path("region/dossiers/<int:pk>/decision/", views.dossier_decision, name="decision"),
+    path("region/dossiers/<int:pk>/trajets/", views.journey_review, name="journey_review"),
     path(
         "region/dossiers/<int:pk>/confirmer-admission/",
         views.confirm_admission,

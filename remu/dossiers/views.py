@@ -274,6 +274,7 @@ def _show(request, dossier):
             "journeys": dossier.journeys.all(),
             "travel_situations": dossier.travel_situations.all(),
             "may_move": travel.may_record(dossier, request.user),
+            "journey_review_statuses": services.JOURNEY_REVIEW_STATUSES,
             **_special_context(request, dossier),
         },
     )
@@ -513,6 +514,28 @@ def dossier_reception(request, pk):
             "missing": [DOCUMENT_TYPES[d] for d in services.missing_documents(dossier)],
         },
     )
+
+
+def journey_review(request, pk):
+    """Agents accept or refuse the receipts of an RS2 dossier's journeys."""
+    require_agent(request)
+    dossier = _dossier(request, pk)
+    if dossier.kind != Dossier.Kind.RS2 or dossier.status not in services.JOURNEY_REVIEW_STATUSES:
+        messages.error(request, "Seuls les trajets d'un dossier RS2 transmis se vérifient.")
+        return redirect("dossiers:detail", pk=pk)
+    form = forms.JourneyReviewForm(request.POST or None, journeys=dossier.journeys.all())
+    if request.method == "POST" and form.is_valid():
+        try:
+            changed = services.review_journeys(dossier, request.user, form.reviews())
+        except ValidationError as exc:
+            for error in exc.messages:
+                form.add_error(None, error)
+        else:
+            messages.success(
+                request, f"Justificatifs des trajets enregistrés ({changed} modifié(s))."
+            )
+            return redirect("dossiers:detail", pk=pk)
+    return render(request, "dossiers/journey_review.html", {"dossier": dossier, "form": form})
 
 
 def dossier_decision(request, pk):

@@ -14,7 +14,7 @@ from remu.dossiers import selectors as dossier_selectors
 from remu.dossiers.models import Dossier
 from remu.overpayments.models import Overpayment
 from remu.overpayments.selectors import to_follow
-from remu.payments.models import Payment, PaymentRun
+from remu.payments.models import Adjustment, Payment, PaymentRun
 
 
 @dataclass
@@ -72,6 +72,11 @@ def agent_items(tenant, today: dt.date) -> list[Item]:
             "Indus à suivre",
             to_follow(Overpayment.objects.for_tenant(tenant)).count(),
             reverse("overpayments:list") + "?suivi=1",
+        ),
+        Item(
+            "Ajustements à approuver (par un second agent)",
+            Adjustment.objects.for_tenant(tenant).filter(status="proposed").count(),
+            reverse("payments:adjustments"),
         ),
     ]
 

@@ -2,11 +2,11 @@
 
 from django.shortcuts import get_object_or_404, render
 
-from remu.attendance.models import AttendanceLine
+from remu.attendance.models import AttendanceLine, SickLeave
 from remu.audit import services as access
 from remu.dossiers.models import Dossier
 from remu.overpayments.views import for_trainee
-from remu.payments.models import DueAmount, Payment
+from remu.payments.models import Adjustment, DueAmount, Payment
 from remu.trainees.models import Enrollment, Trainee
 
 
@@ -40,6 +40,13 @@ def trainee_detail(request, pk):
         .filter(enrollment__trainee=trainee, component="remuneration")
         .order_by("month")
     )
+    # Agents only (the querysets are empty for a provider): adjustments and health data.
+    adjustments = (
+        Adjustment.objects.for_tenant(request.tenant)
+        .filter(enrollment__trainee=trainee)
+        .select_related("created_by", "decided_by", "run")
+    )
+    sick_leaves = SickLeave.objects.for_tenant(request.tenant).filter(enrollment__trainee=trainee)
     return render(
         request,
         "home/trainee_detail.html",
@@ -51,5 +58,7 @@ def trainee_detail(request, pk):
             "payments": payments,
             "dues": dues,
             "overpayments": for_trainee(request.tenant, trainee),
+            "adjustments": adjustments,
+            "sick_leaves": sick_leaves,
         },
     )

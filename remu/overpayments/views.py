@@ -15,7 +15,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from remu.core.tabular import french_dates
+from remu.core.tabular import french_dates, safe_append
 from remu.core.tenancy import require_agent
 from remu.core.views_generic import paginate
 
@@ -80,16 +80,6 @@ def overpayment_list(request):
     )
 
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutral(value):
-    """A text cell that a spreadsheet would read as a formula is kept as text."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
-
-
 def overpayment_export(request):
     """Excel export of the filtered list, for the accountant."""
     from openpyxl import Workbook
@@ -119,20 +109,21 @@ def overpayment_export(request):
     for o in queryset.select_related("trainee", "enrollment__action__provider").order_by(
         "detected_at", "pk"
     ):
-        sheet.append(
+        safe_append(
+            sheet,
             [
-                neutral(o.notice_number),
-                neutral(o.trainee.full_name),
-                neutral(o.enrollment.action.number),
-                neutral(o.enrollment.action.provider.name),
+                o.notice_number,
+                o.trainee.full_name,
+                o.enrollment.action.number,
+                o.enrollment.action.provider.name,
                 o.get_source_display(),
                 o.get_status_display(),
-                neutral(o.label),
+                o.label,
                 o.amount,
                 o.remaining,
                 o.written_off,
                 timezone.localtime(o.detected_at).date(),
-            ]
+            ],
         )
     french_dates(sheet)
     for row in sheet.iter_rows(min_row=2, min_col=8, max_col=10):

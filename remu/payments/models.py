@@ -13,9 +13,25 @@ class Component(models.TextChoices):
     REMUNERATION = "remuneration", "Rémunération"
     ALLOWANCES = "allowances", "Indemnités de transport et d'hébergement"
     ENTRY_BONUS = "entry_bonus", "Aide forfaitaire à l'entrée"
+    # Issue 12: the region's complement to the CPAM daily allowances (taxable), RS2 actual
+    # transport costs (not taxable), and manual adjustments approved by a second agent, of the
+    # remuneration (taxable) or of the allowances (not taxable).
+    COMPLEMENT = "complement", "Complément de la Région aux indemnités journalières"
+    TRANSPORT_COSTS = "transport_costs", "Frais de transport au réel"
+    ADJUSTMENT = "adjustment", "Ajustement manuel de la rémunération"
+    ADJUSTMENT_ALLOWANCES = "adj_allowances", "Ajustement manuel des indemnités"
 
 
-TAXABLE = {Component.REMUNERATION, Component.ENTRY_BONUS}  # allowances are not taxable
+TAXABLE = {  # allowances and transport costs are not taxable
+    Component.REMUNERATION,
+    Component.ENTRY_BONUS,
+    Component.COMPLEMENT,
+    Component.ADJUSTMENT,
+}
+# Components paid on a line of their own: never a « régularisation » of the month's pay.
+OWN_LINE = {Component.TRANSPORT_COSTS, Component.ADJUSTMENT, Component.ADJUSTMENT_ALLOWANCES}
+# Components that may be negative in the ledger: a negative adjustment is owed by the trainee.
+SIGNED = {Component.ADJUSTMENT, Component.ADJUSTMENT_ALLOWANCES}
 
 
 class DueAmount(models.Model):
@@ -46,7 +62,10 @@ class DueAmount(models.Model):
                 condition=Q(component="entry_bonus"),
                 name="one_entry_bonus_due_per_enrollment",
             ),
-            models.CheckConstraint(condition=Q(amount__gte=0), name="due_non_negative"),
+            models.CheckConstraint(
+                condition=Q(amount__gte=0) | Q(component__in=["adjustment", "adj_allowances"]),
+                name="due_non_negative",
+            ),
             models.CheckConstraint(condition=Q(month__day=1), name="due_first_of_month"),
         ]
 
@@ -226,3 +245,102 @@ class SepaFile(models.Model):
 
     def __str__(self):
         return self.message_id
+
+
+def adjustment_path(instance, filename):
+    # A random name, out of the web root (MEDIA_ROOT is never served): the view serves it.
+    import uuid
+
+    return f"adjustments/{instance.region_id}/{uuid.uuid4().hex}"
+
+
+ADJUSTMENT_LIMIT = 10000  # euros either way: a bound against typing errors, not a rule
+
+
+class Adjustment(models.Model):
+    """A positive or negative manual adjustment of a trainee's month, proposed by an agent; it
+    is due only once a second agent of the region approved it (four eyes), then flows through
+    the ledger into the next run as its own component."""
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", "À approuver"
+        APPROVED = "approved", "Approuvé"
+        REFUSED = "refused", "Refusé"
+
+    class Corrects(models.TextChoices):
+        REMUNERATION = "adjustment", "la rémunération (imposable)"
+        ALLOWANCES = "adj_allowances", "les indemnités (non imposables)"
+
+    region = models.ForeignKey("referential.Region", on_delete=models.PROTECT, related_name="+")
+    enrollment = models.ForeignKey(
+        "trainees.Enrollment", on_delete=models.PROTECT, related_name="adjustments"
+    )
+    month = models.DateField("mois ajusté")
+    corrects = models.CharField("corrige", max_length=15, choices=Corrects.choices)
+    amount = models.DecimalField("montant (€)", max_digits=9, decimal_places=2)
+    reason = models.CharField("motif", max_length=200)
+    document = models.FileField(upload_to=adjustment_path, blank=True)
+    document_name = models.CharField(max_length=255, blank=True)
+    document_type = models.CharField(max_length=50, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PROPOSED)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.CharField("motif du refus", max_length=250, blank=True)
+    # The run whose ledger first took it into account (its line names it).
+    run = models.ForeignKey(
+        PaymentRun, on_delete=models.PROTECT, related_name="adjustments", null=True, blank=True
+    )
+
+    objects = scoped(agents_only=True).as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            # Four eyes: whoever proposed an adjustment never decides on it.
+            models.CheckConstraint(
+                condition=Q(decided_by__isnull=True) | ~Q(decided_by=models.F("created_by")),
+                name="adjustment_four_eyes",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="proposed")
+                | Q(decided_by__isnull=False, decided_at__isnull=False),
+                name="adjustment_decision_has_author",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="refused") | ~Q(decision_reason=""),
+                name="refused_adjustment_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=~Q(amount=0)
+                & Q(amount__gte=-ADJUSTMENT_LIMIT, amount__lte=ADJUSTMENT_LIMIT),
+                name="adjustment_amount_bounded",
+            ),
+            models.CheckConstraint(condition=~Q(reason=""), name="adjustment_has_reason"),
+            models.CheckConstraint(condition=Q(month__day=1), name="adjustment_first_of_month"),
+        ]
+
+    def __str__(self):
+        return f"Ajustement {self.amount} € ({self.get_status_display()})"
+
+
+class AdjustmentTransition(models.Model):
+    """The history of an adjustment: who, when, from, to, why."""
+
+    adjustment = models.ForeignKey(Adjustment, on_delete=models.CASCADE, related_name="transitions")
+    from_status = models.CharField(max_length=10, blank=True)
+    to_status = models.CharField(max_length=10)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    reason = models.CharField(max_length=250, blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self):
+        return f"{self.from_status} → {self.to_status}"

@@ -14,14 +14,29 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from remu.actions.models import TrainingAction
-from remu.attendance.models import Absence, AttendanceLine
+from remu.attendance.models import Absence, AttendanceLine, SickLeave
 from remu.attendance.services import engine_absence
-from remu.dossiers.models import Dossier, DossierTransition, TravelSituation, WeeklyHoursChange
+from remu.dossiers.models import (
+    Dossier,
+    DossierTransition,
+    Journey,
+    TravelSituation,
+    WeeklyHoursChange,
+)
 from remu.dossiers.travel import Travel
 from remu.rules.engine import Absence as EngineAbsence
+from remu.rules.engine import Journey as EngineJourney
+from remu.rules.engine import SickLeave as EngineSickLeave
 from remu.trainees.models import Trainee
 
-from .models import DueAmount, Payment, TaxRate
+from .models import Adjustment, Component, DueAmount, Payment, TaxRate
+
+EXPLAINED = {  # components whose advice carries the ledger's explanation
+    Component.COMPLEMENT,
+    Component.TRANSPORT_COSTS,
+    Component.ADJUSTMENT,
+    Component.ADJUSTMENT_ALLOWANCES,
+}
 
 Bounds = tuple[int, int]  # first and last enrollment id of a chunk
 
@@ -268,3 +283,86 @@ def tax_rates(region, day: dt.date) -> dict[str, Decimal]:
     ):
         rates.setdefault(nir, rate)
     return rates
+
+
+# -- issue 12: adjustments, RS2 journeys, sick leaves ----------------------------------------
+
+
+def approved_adjustments(bounds: Bounds):
+    """The chunk's approved adjustments: (id, enrollment, month, component, amount, reason,
+    approval time, run that took it)."""
+    return (
+        Adjustment.objects.filter(**enrollments_in(bounds), status=Adjustment.Status.APPROVED)
+        .order_by("enrollment_id", "month", "decided_at", "pk")
+        .values_list(
+            "pk", "enrollment_id", "month", "corrects", "amount", "reason", "decided_at", "run_id"
+        )
+    )
+
+
+@dataclass(slots=True)
+class Rs2Facts:
+    """An RS2 dossier's accepted journeys with what their limits depend on."""
+
+    training_end: dt.date
+    family: bool
+    journeys: list[EngineJourney] = field(default_factory=list)
+
+
+def accepted_journeys(bounds: Bounds) -> dict[int, Rs2Facts]:
+    """The accepted journeys of the chunk's RS2 dossiers (neither draft nor rejected), by
+    enrollment, in date order (one query)."""
+    found: dict[int, Rs2Facts] = {}
+    for row in (
+        Journey.objects.filter(
+            **enrollments_in(bounds, "dossier__enrollment_id"),
+            dossier__kind=Dossier.Kind.RS2,
+            review="accepted",
+        )
+        .exclude(dossier__status__in=[Dossier.Status.DRAFT, Dossier.Status.REJECTED])
+        .order_by("dossier__enrollment_id", "date", "pk")
+        .values_list(
+            "dossier__enrollment_id",
+            "dossier__enrollment__action__real_end",
+            "dossier__enrollment__action__planned_end",
+            "dossier__children",
+            "dossier__single_parent",
+            "dossier__pregnant",
+            "purpose",
+            "date",
+            "distance_km",
+            "amount",
+        )
+    ):
+        enrollment_id, real_end, planned_end, children, single_parent, pregnant = row[:6]
+        facts = found.get(enrollment_id)
+        if facts is None:
+            facts = found[enrollment_id] = Rs2Facts(
+                real_end or planned_end, bool(children or single_parent or pregnant)
+            )
+        purpose, day, distance, amount = row[6:]
+        facts.journeys.append(EngineJourney(purpose.upper(), day, distance, amount))
+    return found
+
+
+def sick_leaves(bounds: Bounds) -> dict[int, list[EngineSickLeave]]:
+    """The chunk's sick / maternity leaves, by enrollment (one query)."""
+    found: dict[int, list[EngineSickLeave]] = defaultdict(list)
+    for enrollment_id, start, end, allowance, kind in (
+        SickLeave.objects.filter(**enrollments_in(bounds))
+        .order_by("enrollment_id", "start", "pk")
+        .values_list("enrollment_id", "start", "end", "daily_allowance", "kind")
+    ):
+        found[enrollment_id].append(EngineSickLeave(start, end, allowance, kind))
+    return found
+
+
+def advice_details(payment: Payment) -> list[str]:
+    """The ledger's explanation of a line paid on its own (transport costs, complement,
+    adjustments), for its advice; the month's pay keeps its label alone."""
+    if payment.component not in EXPLAINED:
+        return []
+    due = DueAmount.objects.filter(
+        enrollment_id=payment.enrollment_id, month=payment.month, component=payment.component
+    ).first()
+    return list(due.explanation) if due else []

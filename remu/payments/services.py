@@ -33,9 +33,9 @@ from remu.rules.engine import CaseError, default_tax_rate, entry_bonus
 from remu.rules.money import cents, euros
 from remu.scales.selectors import engine as engine_for
 
-from . import bulk, offsets, selectors
+from . import adjustments, bulk, complements, offsets, selectors, transport_costs
 from .incomplete import incomplete_at_exit, incomplete_text
-from .models import TAXABLE, Component, PaymentRun
+from .models import OWN_LINE, TAXABLE, Component, PaymentRun
 
 CHUNK = 2000  # enrollments per transaction: a crash loses at most one chunk's work
 ZERO = Decimal("0.00")
@@ -112,6 +112,9 @@ def compute_dues(ctx: RunContext, payables, bounds) -> tuple[list[dict], list[di
     dues, anomalies = [], []
     lines = selectors.validated_lines(bounds, ctx.month)
     travels = selectors.travel_situations(bounds)
+    leaves = selectors.sick_leaves(bounds)
+    complement_days = defaultdict(int)  # dossier -> sickness complement days of earlier months
+    lines.sort(key=lambda line: (line.dossier_id, line.month))
     hours_changes = selectors.hours_changes(bounds)
     closed = defaultdict(list)  # dossier -> (month, centre-closure days) of its validated lines
     for line in lines:
@@ -147,6 +150,8 @@ def compute_dues(ctx: RunContext, payables, bounds) -> tuple[list[dict], list[di
             prior_closure_days_paid=closures.prior_days(
                 payable.entry_date, line.month, window, closed[line.dossier_id]
             ),
+            sick_leaves=leaves.get(payable.enrollment_id, ()),
+            prior_complement_days=complement_days[line.dossier_id],
             resigned_contract_end=special.resigned_contract_end(
                 region.parameter_set, payable.entry_date, payable.resignation, payable.contract_end
             ),
@@ -155,6 +160,7 @@ def compute_dues(ctx: RunContext, payables, bounds) -> tuple[list[dict], list[di
         )
         try:
             result = rules.compute(case)
+            complement_days[line.dossier_id] += result.complement_days
         except CaseError as exc:
             anomalies.append(
                 anomaly(
@@ -168,6 +174,7 @@ def compute_dues(ctx: RunContext, payables, bounds) -> tuple[list[dict], list[di
         for component, amount in (
             (Component.REMUNERATION, result.remuneration),
             (Component.ALLOWANCES, result.allowances),
+            (Component.COMPLEMENT, result.complement),
         ):
             if amount or component == Component.REMUNERATION:
                 dues.append(
@@ -207,6 +214,8 @@ def compute_dues(ctx: RunContext, payables, bounds) -> tuple[list[dict], list[di
                     "version_label": "",
                 }
             )
+    anomalies += complements.add_after_exit(ctx, payables, leaves, complement_days, dues, anomaly)
+    anomalies += transport_costs.add_dues(ctx, payables, bounds, dues, anomaly)
     return dues, anomalies
 
 
@@ -367,6 +376,7 @@ def _order_chunk(ctx: RunContext, run, bounds, dossiers, *, write=True):
         return [], anomalies
     dues, due_anomalies = compute_dues(ctx, list(payable.values()), bounds)
     anomalies.extend(due_anomalies)
+    taken = adjustments.add_dues(region, payable.keys(), bounds, dues)
     upto = max(ctx.month, ctx.today)
     due, ordered = selectors.ledger(bounds, upto)
     forfeited = offsets.deduct(bounds, ordered)
@@ -389,7 +399,9 @@ def _order_chunk(ctx: RunContext, run, bounds, dossiers, *, write=True):
             continue
         # A month already paid: what it adds (an allowance left out, a correction) is a
         # regularisation, and the advice says so.
-        regularisation = key in ordered or (enrollment_id, month, Component.REMUNERATION) in ordered
+        regularisation = key in ordered or (
+            component not in OWN_LINE and (enrollment_id, month, Component.REMUNERATION) in ordered
+        )
         # The entry bonus is paid once: its line names the month it is paid for.
         of = (", au titre " if component == Component.ENTRY_BONUS else " ") + month_of(month)
         label = (
@@ -397,6 +409,7 @@ def _order_chunk(ctx: RunContext, run, bounds, dossiers, *, write=True):
             if regularisation
             else f"{LABELS[component]}{of}"
         )
+        label = taken.labels.get(key, label)  # « Ajustement manuel de mars 2026 : <reason> »
         if difference < 0:
             new_claims.append(
                 offsets.NewClaim(
@@ -452,4 +465,5 @@ def _order_chunk(ctx: RunContext, run, bounds, dossiers, *, write=True):
     bulk.upsert_dues(dues)
     bulk.insert_payments(new_payments)
     offsets.claims().record(run, new_claims, open_claims)
+    adjustments.mark_taken(taken, run)
     return new_payments, anomalies

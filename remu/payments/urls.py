@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import adjustment_views, views
 
 app_name = "payments"
 urlpatterns = [
@@ -13,4 +13,20 @@ urlpatterns = [
     path("region/paiements/taux/", views.tax_rates, name="tax_rates"),
     path("region/dossiers/<int:pk>/banque/", views.bank_details, name="bank_details"),
     path("paiements/<int:pk>/avis.pdf", views.advice, name="advice"),
+    path(
+        "region/inscriptions/<int:pk>/ajustement/",
+        adjustment_views.adjustment_add,
+        name="adjustment_add",
+    ),
+    path("region/ajustements/", adjustment_views.adjustment_list, name="adjustments"),
+    path(
+        "region/ajustements/<int:pk>/decision/",
+        adjustment_views.adjustment_decide,
+        name="adjustment_decide",
+    ),
+    path(
+        "region/ajustements/<int:pk>/justificatif/",
+        adjustment_views.adjustment_document,
+        name="adjustment_document",
+    ),
 ]

@@ -14,7 +14,7 @@ from remu.core.views_generic import paginate
 from remu.dossiers.selectors import dossiers_for
 from remu.rules.money import euros
 
-from . import forms, offsets, operations, services
+from . import forms, offsets, operations, selectors, services
 from .models import Payment, PaymentRun, SepaFile
 from .tasks import execute_payment_run
 
@@ -167,7 +167,11 @@ def advice(request, pk):
         raise Http404("Avis disponible une fois le paiement effectué.")
     from weasyprint import HTML
 
-    html = render_to_string("payments/advice_pdf.html", {"payment": payment}, request=request)
+    html = render_to_string(
+        "payments/advice_pdf.html",
+        {"payment": payment, "details": selectors.advice_details(payment)},
+        request=request,
+    )
     response = HttpResponse(HTML(string=html).write_pdf(), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="avis-{payment.reference}.pdf"'
     return response
