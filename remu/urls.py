@@ -14,4 +14,5 @@ urlpatterns = [
     path("", include("remu.payments.urls")),
     path("", include("remu.overpayments.urls")),
     path("", include("remu.simulator.urls")),
+    path("", include("remu.audit.urls")),
 ]

@@ -219,7 +219,7 @@ def test_a_stale_decision_is_refused_under_the_lock(cvl, agent):
     f.accept_required_documents(dossier, agent)
     stale = Dossier.objects.get(pk=dossier.pk)
     services.reject(dossier, agent, reason="Hors public")
-    with pytest.raises(services.TransitionError, match="modifié entre-temps"):
+    with pytest.raises(services.TransitionError, match="Le dossier a déjà été rejeté par .* le "):
         services.admit(
             stale,
             agent,

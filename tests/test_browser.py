@@ -10,7 +10,7 @@ from remu.communes.loader import load_communes
 from remu.communes.models import Commune, PostalCode
 from remu.demo.seed import DEMO_PASSWORD
 
-from .browser import CHROMIUM, CHROMIUM_ARGS, assert_accessible, require_browser
+from .browser import AXE, CHROMIUM, CHROMIUM_ARGS, assert_accessible, require_browser
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -32,8 +32,18 @@ def browser_page(live_server, monkeypatch):
         page = browser.new_page(locale="fr-FR")
         page.set_default_timeout(10_000)
         page.base_url = live_server.url
+        # axe-core comes in through the browser's own channel, which the page's
+        # Content-Security-Policy does not restrict (a <script> added to the page would be).
+        page.add_init_script(path=str(AXE))
+        violations = []
+        page.on(
+            "console",
+            lambda m: "Content Security Policy" in m.text and violations.append(m.text),
+        )
         yield page
         browser.close()
+    # Every page of every journey runs under the policy: nothing it forbids was needed.
+    assert not violations, violations
 
 
 def orm(query):
@@ -432,6 +442,14 @@ def test_agent_pays_the_month_sepa_out_returns_in(browser_page, tmp_path):
     page.wait_for_url(re.compile(r".*/series/\d+/$"))
     page.get_by_text("Terminée").first.wait_for()
     assert_accessible(page)
+    # separation of duties: another agent confirms the transfer file
+    run_url = page.url
+    page.get_by_role("button", name=re.compile("Créer le fichier SEPA")).click()
+    page.get_by_text("doit être confirmé par un autre agent").wait_for()
+    page.get_by_role("button", name="Se déconnecter").click()
+    log_in(page, "regles@cvl.remu.local")
+    page.wait_for_url("**/region/")
+    page.goto(run_url)
     page.get_by_role("button", name=re.compile("Créer le fichier SEPA")).click()
     page.get_by_text(re.compile(r"Fichier SEPA créé : \d+ virement")).wait_for()
     with page.expect_download() as download:

@@ -19,7 +19,7 @@ LAYERS = [
     ["referential"],
     ["accounts"],
     ["actions", "scales"],
-    ["trainees"],
+    ["trainees", "audit"],  # audit: the access log of sensitive data
     ["dossiers"],
     ["attendance"],
     ["payments"],

@@ -11,6 +11,7 @@ from pypdf import PdfReader
 from remu.payments import services
 from remu.payments.models import Payment, PaymentRun, TaxRate
 
+from . import factories as f
 from .utils import text
 
 XSD = "pain.001.001.03.xsd"
@@ -51,6 +52,11 @@ def test_preview_then_run_then_sepa_then_returns(client, agent_in):
     assert run.status == "done" and run.summary["lines"] == 2
     page = text(client.get(reverse("payments:run", args=[run.pk])))
     assert "Rémunération de mars 2026" in page and "En attente de traitement" in page
+    # separation of duties: the agent who started the run cannot confirm its transfer file
+    page = text(client.post(reverse("payments:sepa_export", args=[run.pk]), follow=True))
+    assert "Vous avez lancé cette série : son fichier SEPA doit être confirmé par un autre" in page
+    assert not run.sepa_files.exists()
+    client.force_login(f.AgentFactory(region=world["region"]))
     client.post(reverse("payments:sepa_export", args=[run.pk]))
     sepa = run.sepa_files.get()
     import sepaxml

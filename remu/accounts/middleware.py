@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.shortcuts import redirect
 from django.utils.functional import SimpleLazyObject
 
@@ -36,3 +37,46 @@ class ForcePasswordChangeMiddleware:
         if not getattr(view_func, "login_required", True):  # public pages
             return None
         return redirect("accounts:password_change")
+
+
+NO_DEVICE = "two_factor_no_device"
+
+
+class TwoFactorMiddleware:
+    """Second factor (django-otp): an agent, or a provider user who has enrolled a device, stays
+    on the verification (or, for an agent without a device, enrolment) page until a code is
+    checked in this session."""
+
+    allowed = (
+        "accounts:two_factor_setup",
+        "accounts:two_factor_verify",
+        "accounts:two_factor_codes",
+        "accounts:logout",
+        "accounts:password_change",
+    )
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        from . import two_factor
+
+        user = request.user
+        if not settings.TWO_FACTOR_LOGIN or not user.is_authenticated or user.is_verified():
+            return None
+        if request.session.get(NO_DEVICE) == user.pk:  # an optional second factor, not enrolled
+            return None
+        match = request.resolver_match
+        if match and match.view_name in self.allowed:
+            return None
+        if not getattr(view_func, "login_required", True):  # public pages
+            return None
+        if two_factor.has_device(user):
+            return two_factor.redirect_to("accounts:two_factor_verify", request)
+        if two_factor.required(user):
+            return two_factor.redirect_to("accounts:two_factor_setup", request)
+        request.session[NO_DEVICE] = user.pk  # asked once per session, not on every request
+        return None

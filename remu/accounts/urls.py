@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import provider_users, views
+from . import provider_users, two_factor, views
 
 app_name = "accounts"
 
@@ -27,6 +27,9 @@ urlpatterns = [
     path("invitation/<uidb64>/<token>/", views.InvitationView.as_view(), name="invitation"),
     path("mot-de-passe/changer/", views.PasswordChangeView.as_view(), name="password_change"),
     path("mon-compte/", views.account, name="account"),
+    path("double-authentification/", two_factor.setup, name="two_factor_setup"),
+    path("double-authentification/code/", two_factor.verify, name="two_factor_verify"),
+    path("double-authentification/secours/", two_factor.codes, name="two_factor_codes"),
     path("organisme/choisir/", views.switch_provider, name="switch_provider"),
     path(
         "region/organismes/<int:pk>/inviter/",

@@ -530,6 +530,19 @@ def line_problems(line: AttendanceLine) -> list[str]:
 def validate_lines(lines, user) -> list[AttendanceLine]:
     """Validates the lines that are complete; the amount comes from the rules engine."""
     done = []
+    lines = list(lines)
+    locked = dict(
+        AttendanceLine.objects.select_for_update()
+        .filter(pk__in=[line.pk for line in lines])
+        .values_list("pk", "status")
+    )
+    meanwhile = [
+        line
+        for line in lines
+        if line.status == AttendanceLine.Status.DRAFT and locked[line.pk] != line.status
+    ]
+    if meanwhile:  # validated by someone else since the page was read: nothing is written
+        raise ValidationError([_line_done_meanwhile(line, "validated") for line in meanwhile])
     for line in lines:
         if line.status != AttendanceLine.Status.DRAFT:
             continue
@@ -560,6 +573,10 @@ def validate_lines(lines, user) -> list[AttendanceLine]:
 def reopen_line(line: AttendanceLine, user, reason: str) -> None:
     if not user.is_agent:
         raise PermissionDenied("Seul un agent de la Région peut rouvrir une ligne validée.")
+    locked = AttendanceLine.objects.select_for_update().values_list("status", flat=True)
+    current = locked.get(pk=line.pk)
+    if line.status == AttendanceLine.Status.VALIDATED and current != line.status:
+        raise ValidationError(_line_done_meanwhile(line, "reopened"))
     if line.status != AttendanceLine.Status.VALIDATED:
         raise ValidationError("Cette ligne n'est pas validée.")
     if not reason.strip():
@@ -570,6 +587,18 @@ def reopen_line(line: AttendanceLine, user, reason: str) -> None:
     line.validated_by = line.validated_at = None
     line.save()
     LineEvent.objects.create(line=line, action="reopened", by=user, reason=reason)
+
+
+def _line_done_meanwhile(line: AttendanceLine, action: str) -> str:
+    """The loser of two simultaneous requests is told who did it first, and when."""
+    event = LineEvent.objects.filter(line=line, action=action).select_related("by").last()
+    done = "validée" if action == "validated" else "rouverte"
+    if event is None:
+        return f"{line.enrollment.trainee} : la ligne a été modifiée entre-temps."
+    return (
+        f"{line.enrollment.trainee} : la ligne a déjà été {done} par {event.by} "
+        f"le {timezone.localtime(event.at):%d/%m/%Y à %H:%M}. Rechargez la page."
+    )
 
 
 def completion(lines) -> dict:
@@ -587,6 +616,18 @@ def completion(lines) -> dict:
 
 @transaction.atomic
 def declare_withdrawal(enrollment, *, reason, exit_date, comment, user) -> Withdrawal:
+    # The enrollment's row is locked: of two simultaneous declarations, the second reads the
+    # status the first wrote.
+    current = Enrollment.objects.select_for_update().values_list("status", flat=True)
+    enrollment.status = current.get(pk=enrollment.pk)
+    if enrollment.status == Enrollment.Status.WITHDRAWAL_DECLARED:
+        pending = enrollment.withdrawals.filter(status=Withdrawal.Status.DECLARED)
+        first = pending.select_related("declared_by").first()
+        if first is not None:
+            raise ValidationError(
+                f"Un abandon a déjà été déclaré par {first.declared_by} le "
+                f"{timezone.localtime(first.declared_at):%d/%m/%Y à %H:%M}."
+            )
     if enrollment.status != Enrollment.Status.ACTIVE:
         raise ValidationError("Seul un stagiaire en formation peut être déclaré en abandon.")
     if exit_date < enrollment.entry_date:
@@ -630,10 +671,15 @@ def exit_preview(withdrawal: Withdrawal) -> dict | None:
 def decide_withdrawal(withdrawal: Withdrawal, *, accept: bool, comment: str, user) -> None:
     if not user.is_agent:
         raise PermissionDenied
-    # Locked and re-checked: two agents deciding at once create one claim, not two.
+    # Locked and re-checked: two agents deciding at once create one claim, not two; the
+    # second is told who decided, and when.
     withdrawal = Withdrawal.objects.select_for_update().get(pk=withdrawal.pk)
     if withdrawal.status != Withdrawal.Status.DECLARED:
-        raise ValidationError("Cette déclaration d'abandon a déjà été décidée.")
+        done = "validée" if withdrawal.status == Withdrawal.Status.VALIDATED else "refusée"
+        raise ValidationError(
+            f"Cette déclaration d'abandon a déjà été {done} par {withdrawal.decided_by} "
+            f"le {timezone.localtime(withdrawal.decided_at):%d/%m/%Y à %H:%M}."
+        )
     enrollment = withdrawal.enrollment
     withdrawal.decided_by, withdrawal.decided_at = user, timezone.now()
     withdrawal.decision_comment = comment

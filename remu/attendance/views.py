@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from remu.actions.selectors import actions_for
+from remu.audit import services as access
 from remu.core.tabular import french_dates, read_rows, safe_append
 from remu.core.tenancy import require_agent, require_provider
 from remu.trainees.models import Enrollment
@@ -69,6 +70,7 @@ def trainee_export(request, pk):
     from openpyxl.styles import Font
 
     action = get_object_or_404(actions_for(request.tenant), pk=pk)
+    access.record(request, access.Kind.EXPORT, f"Stagiaires de l'action {action.number} (tableur)")
     book = Workbook()
     sheet = book.active
     sheet.title = "Stagiaires"

@@ -4,6 +4,7 @@ Idempotent: every object is found by its natural key before being created, and t
 generators are seeded, so a second run changes nothing.
 """
 
+import base64
 import random
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -12,6 +13,7 @@ from decimal import Decimal
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from faker import Faker
 
 from remu.accounts.models import ProviderMembership, User
@@ -26,6 +28,10 @@ from remu.referential.models import Campaign, CampaignDocument, Programme, Provi
 from remu.trainees.models import Enrollment, Trainee
 
 DEMO_PASSWORD = "remu-demo-2026"
+# Demo agents' authenticator key (two-factor login is required for agents): 20 known bytes,
+# given to an authenticator application (or `oathtool --totp -b KEY`) in base32.
+DEMO_TOTP_SECRET = b"remu-demo-totp-2026!"
+DEMO_TOTP_KEY = base64.b32encode(DEMO_TOTP_SECRET).decode()
 CVL_DEPARTMENTS = ["18", "28", "36", "37", "41", "45"]
 
 LOGO_SVG = """<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 96 96" role="img">
@@ -59,6 +65,8 @@ def logins_table(logins: list[DemoLogin]) -> list[str]:
         f"Comptes de démonstration (mot de passe : {DEMO_PASSWORD}) :",
         f"  {'Identifiant':<{width}}  Accès",
         *(f"  {login.email:<{width}}  {login.what}" for login in logins),
+        "Agents : double authentification, clé TOTP de démonstration "
+        f"{DEMO_TOTP_KEY} (application d'authentification, ou oathtool --totp -b {DEMO_TOTP_KEY})",
     ]
 
 
@@ -82,6 +90,12 @@ def _user(email, *, role, what, first_name, last_name, region=None, rules_admin=
     if created:
         user.set_password(DEMO_PASSWORD)
         user.save()
+    if role == User.Role.AGENT:
+        TOTPDevice.objects.get_or_create(
+            user=user,
+            name="Démonstration",
+            defaults={"key": DEMO_TOTP_SECRET.hex(), "confirmed": True},
+        )
     logins.append(DemoLogin(email, role, what))
     return user
 

@@ -67,10 +67,35 @@ def lock(dossier: Dossier, expected: str | None = None) -> None:
     locked = Dossier.objects.select_for_update().values_list("status", flat=True)
     current = locked.get(pk=dossier.pk)
     if current != dossier.status or (expected is not None and current != expected):
-        raise TransitionError(
+        raise TransitionError(changed_meanwhile(dossier.pk, current))
+
+
+DONE_AS = {
+    S.DRAFT: "remis en brouillon",
+    S.SUBMITTED: "validé (pré-saisi)",
+    S.RECEIVED: "reçu",
+    S.ADMITTED: "admis",
+    S.REJECTED: "rejeté",
+}
+
+
+def changed_meanwhile(dossier_pk: int, current: str) -> str:
+    """The loser of two simultaneous decisions is told who won, and when."""
+    last = (
+        DossierTransition.objects.filter(dossier_id=dossier_pk, to_status=current)
+        .select_related("by")
+        .last()
+    )
+    if last is None:
+        return (
             f"Le dossier est désormais « {Dossier.Status(current).label} » : il a été modifié "
             "entre-temps. Rechargez la page."
         )
+    at = timezone.localtime(last.at)
+    return (
+        f"Le dossier a déjà été {DONE_AS[current]} par {last.by} le {at:%d/%m/%Y à %H:%M}. "
+        "Rechargez la page."
+    )
 
 
 @transaction.atomic

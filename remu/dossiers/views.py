@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from remu.actions.models import TrainingAction
+from remu.audit import services as access
 from remu.core.tenancy import require_agent, require_provider
 from remu.core.views_generic import paginate
 from remu.referential.models import Campaign
@@ -171,6 +172,8 @@ FIELD_FORM = {  # which form shows a consistency error for a field
 
 def dossier_detail(request, pk):
     dossier = _dossier(request, pk)
+    if request.method == "GET":
+        access.record(request, access.Kind.DOSSIER_VIEWED, _label(dossier))
     if request.tenant.is_provider and dossier.is_editable_by_provider:
         return _edit(request, dossier)
     return _show(request, dossier)
@@ -342,6 +345,9 @@ def dossier_confirm(request, pk):
     if request.method == "POST":
         try:
             services.submit(dossier, request.user)
+        except services.TransitionError as exc:  # validated by someone else meanwhile
+            messages.error(request, exc.messages[0])
+            return redirect("dossiers:detail", pk=dossier.pk)
         except ValidationError:
             messages.error(request, "Le dossier n'est pas complet.")
             return redirect("dossiers:detail", pk=dossier.pk)
@@ -396,9 +402,19 @@ def document_upload(request, pk):
     return redirect("dossiers:detail", pk=pk)
 
 
+def _label(dossier) -> str:
+    """A dossier in the access log: its number (never the trainee's name)."""
+    return f"Dossier {dossier.number or f'n° {dossier.pk} (brouillon)'}"
+
+
 def document_download(request, pk):
     """Only people who may see the dossier may download its documents."""
     document = get_object_or_404(SupportingDocument.objects.for_tenant(request.tenant), pk=pk)
+    access.record(
+        request,
+        access.Kind.DOCUMENT,
+        f"{document.doc_label} – {_label(document.dossier)}",
+    )
     try:
         handle = document.file.open("rb")
     except FileNotFoundError as exc:
@@ -418,6 +434,7 @@ def dossier_print(request, pk):
     if dossier.status == Dossier.Status.DRAFT and not dossier.number:
         messages.error(request, "Enregistrez le dossier avant de l'imprimer.")
         return redirect("dossiers:detail", pk=pk)
+    access.record(request, access.Kind.DOSSIER_PRINTED, _label(dossier))
     from weasyprint import HTML  # imported here: only this view needs the system libraries
 
     html = render_to_string(
@@ -560,6 +577,9 @@ def dossier_decision(request, pk):
             else:
                 services.reject(dossier, request.user, reason=data["decision_reason"])
                 messages.success(request, f"Le dossier {dossier.number} est rejeté.")
+        except services.TransitionError as exc:  # decided by someone else meanwhile
+            messages.error(request, exc.messages[0])
+            return redirect("dossiers:detail", pk=pk)
         except ValidationError as exc:
             errors = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
             for field, field_errors in errors.items():

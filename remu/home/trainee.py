@@ -3,6 +3,7 @@
 from django.shortcuts import get_object_or_404, render
 
 from remu.attendance.models import AttendanceLine, SickLeave
+from remu.audit import services as access
 from remu.dossiers.models import Dossier
 from remu.overpayments.views import for_trainee
 from remu.payments.models import Adjustment, DueAmount, Payment, SocialContribution
@@ -13,6 +14,7 @@ def trainee_detail(request, pk):
     """The trainee's page (seed 000 « Détail du stagiaire »): actions, dossiers and their
     history, the scales applied, payments with their status, absences, payment advices."""
     trainee = get_object_or_404(Trainee.objects.for_tenant(request.tenant), pk=pk)
+    access.record(request, access.Kind.TRAINEE_VIEWED, f"Stagiaire n° {trainee.pk}")
     enrollments = Enrollment.objects.for_tenant(request.tenant).filter(trainee=trainee)
     enrollments = enrollments.select_related("action").prefetch_related(
         "withdrawals__declared_by", "withdrawals__decided_by"

@@ -15,7 +15,8 @@ from stdnum.fr import nir as stdnum_nir
 
 from remu.core.tabular import RowError, parse_date, parse_decimal, read_rows
 
-from .models import Payment, SepaFile, TaxRate
+from .duties import check_sepa_export
+from .models import Payment, PaymentRun, SepaFile, TaxRate
 
 PAID_WORDS = {"PAYE", "PAYÉ", "PAID", "P"}
 REJECTED_WORDS = {"REJETE", "REJETÉ", "REJECTED", "R"}
@@ -28,8 +29,16 @@ def export_sepa(run, user) -> SepaFile:
     region = run.region
     if not (region.sepa_debtor_name and region.sepa_debtor_iban):
         raise ValidationError("Renseignez le compte payeur de la Région (titulaire et IBAN).")
+    check_sepa_export(run, user)
+    # The run's row is locked: of two simultaneous exports, the second sees the first's file.
+    PaymentRun.objects.select_for_update().filter(pk=run.pk).first()
     pending = list(run.payments.select_for_update().filter(status=Payment.Status.PENDING))
     transfers = [p for p in pending if p.net > 0]
+    if not transfers and (done := run.sepa_files.select_related("created_by").first()):
+        raise ValidationError(
+            f"Le fichier SEPA de cette série a déjà été créé par {done.created_by} le "
+            f"{timezone.localtime(done.created_at):%d/%m/%Y à %H:%M}."
+        )
     if not transfers:
         raise ValidationError("Aucune ligne en attente à transmettre pour cette série.")
     config = {
@@ -70,15 +79,18 @@ def export_sepa(run, user) -> SepaFile:
     )
 
 
+@transaction.atomic
 def import_returns(region, upload) -> tuple[int, list[RowError]]:
-    """The paymaster's return file: reference; status; date; mandate. All or nothing."""
+    """The paymaster's return file: reference; status; date; mandate. All or nothing. The
+    lines are locked before their status is checked: the same file imported twice at once
+    updates them once."""
     rows = read_rows(upload)
     errors: list[RowError] = []
     updates = []
     seen = set()
     payments = {
         p.reference: p
-        for p in Payment.objects.filter(
+        for p in Payment.objects.select_for_update().filter(
             region=region, reference__in=[r.get("reference", "") for r in rows]
         )
     }

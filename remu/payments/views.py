@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.views.decorators.http import require_POST
 
+from remu.audit import services as access
 from remu.core.tenancy import require_agent
 from remu.core.views_generic import paginate
 from remu.dossiers.selectors import dossiers_for
@@ -94,6 +95,7 @@ def sepa_export(request, pk):
 def sepa_download(request, pk):
     require_agent(request)
     sepa = get_object_or_404(SepaFile.objects.for_tenant(request.tenant), pk=pk)
+    access.record(request, access.Kind.SEPA, f"Fichier SEPA {sepa.message_id} ({sepa.count} IBAN)")
     response = HttpResponse(bytes(sepa.content), content_type="application/xml")
     response["Content-Disposition"] = f'attachment; filename="sepa-{sepa.message_id}.xml"'
     return response

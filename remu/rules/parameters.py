@@ -322,6 +322,11 @@ def _validate_options(opts: dict, where: str) -> None:
         raise ParameterError(
             f"{where}.admission_without_documents: « refused » ou « allowed_with_reason » attendu"
         )
+    if opts.get("sepa_export_by_another_agent") not in (None, True, False):
+        raise ParameterError(f"{where}.sepa_export_by_another_agent: true ou false attendu")
+    months = opts.get("access_log_months")
+    if months is not None and not (isinstance(months, int) and months > 0):
+        raise ParameterError(f"{where}.access_log_months: un nombre de mois positif est attendu")
     if opts.get("entry_bonus") is not None:
         _decimal(opts["entry_bonus"].get("amount"), f"{where}.entry_bonus.amount")
     for name in ("sickness_complement", "maternity_complement"):

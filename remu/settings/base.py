@@ -4,12 +4,14 @@ Variables: DATABASE_URL (default: SQLite under var/), SECRET_KEY, DEBUG, ALLOWED
 CSRF_TRUSTED_ORIGINS, EMAIL_URL (default: console), DEFAULT_FROM_EMAIL, MEDIA_ROOT,
 SITE_URL (absolute links in e-mails), AXES_FAILURE_LIMIT, TRUSTED_PROXY_COUNT and
 TRUSTED_PROXY_HEADER (how many reverse proxies stand in front, and the request.META key of the
-header they fill with the client's address, e.g. HTTP_X_FORWARDED_FOR or HTTP_X_REAL_IP).
+header they fill with the client's address, e.g. HTTP_X_FORWARDED_FOR or HTTP_X_REAL_IP),
+TWO_FACTOR_LOGIN.
 """
 
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -30,6 +32,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "django_tasks",
     "django_tasks_db",
     "remu.core",
@@ -39,6 +44,7 @@ INSTALLED_APPS = [
     "remu.actions",
     "remu.trainees",
     "remu.scales",
+    "remu.audit",
     "remu.dossiers",
     "remu.attendance",
     "remu.api",
@@ -54,6 +60,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -61,12 +68,14 @@ MIDDLEWARE = [
     "remu.core.middleware.RejectNulBytesMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "remu.accounts.middleware.TenantMiddleware",
     "remu.accounts.middleware.ForcePasswordChangeMiddleware",
+    "remu.accounts.middleware.TwoFactorMiddleware",
 ]
 
 ROOT_URLCONF = "remu.urls"
@@ -134,6 +143,13 @@ AXES_LOCKOUT_CALLABLE = "remu.accounts.views.locked_out"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 
+# Two-factor login (TOTP, django-otp): required for agents, who order payments; optional for
+# providers (required once they have enrolled a device). Off (TWO_FACTOR_LOGIN=false) only in
+# the test settings, whose two-factor tests turn it on; production refuses it off.
+TWO_FACTOR_LOGIN = env.bool("TWO_FACTOR_LOGIN", default=True)
+OTP_TOTP_ISSUER = "Remu"
+OTP_TOTP_THROTTLE_FACTOR = 1  # each failure doubles the wait before the next try
+
 LANGUAGE_CODE = "fr-fr"
 LANGUAGES = [("fr", "Français")]
 TIME_ZONE = "Europe/Paris"
@@ -152,6 +168,9 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# Identity documents and RIBs: readable by the application's own system user only.
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
@@ -169,6 +188,24 @@ SESSION_COOKIE_AGE = 8 * 3600
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy (django-csp): only this site's own scripts, styles and images; no
+# inline script, handler or style (behaviours are bound in remu/static/remu/reveal.js).
+# data: images are Bootstrap's SVG icons in its stylesheet.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 
 LOGGING = {
     "version": 1,

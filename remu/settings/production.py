@@ -17,3 +17,6 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
+
+if not TWO_FACTOR_LOGIN:  # noqa: F405
+    raise ImproperlyConfigured("La double authentification des agents est obligatoire.")

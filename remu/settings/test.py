@@ -28,6 +28,7 @@ STORAGES["staticfiles"] = {  # noqa: F405
 }
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 AXES_FAILURE_LIMIT = 5
+TWO_FACTOR_LOGIN = False  # tests/test_two_factor.py turns it on
 LOGGING = {"version": 1, "disable_existing_loggers": False}
 
 # Serve static files from the apps (no collectstatic needed outside production).

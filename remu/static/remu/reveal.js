@@ -31,3 +31,30 @@ document.addEventListener("click", (event) => {
   const tab = link && document.getElementById(`tab-${link.dataset.showTab}`);
   if (tab && window.bootstrap) bootstrap.Tab.getOrCreateInstance(tab).show();
 });
+
+// The Content-Security-Policy forbids inline scripts and handlers: behaviours are declared
+// with data- attributes and bound here (event delegation also covers content htmx swaps in).
+
+// <form data-confirm="Question ?">: asks before submitting.
+document.addEventListener("submit", (event) => {
+  const form = event.target.closest("form[data-confirm]");
+  if (form && !window.confirm(form.dataset.confirm)) event.preventDefault();
+});
+
+// <input type="checkbox" data-check-all=".selector">: checks or unchecks every box it names.
+document.addEventListener("click", (event) => {
+  const master = event.target.closest("input[data-check-all]");
+  if (!master) return;
+  for (const box of document.querySelectorAll(master.dataset.checkAll)) {
+    box.checked = master.checked;
+  }
+});
+
+// <div class="progress-bar" data-percent="40">: its width (no inline style attribute).
+function sizeProgressBars(root) {
+  for (const bar of root.querySelectorAll(".progress-bar[data-percent]")) {
+    bar.style.width = `${bar.dataset.percent}%`;
+  }
+}
+document.addEventListener("DOMContentLoaded", () => sizeProgressBars(document));
+document.addEventListener("htmx:afterSettle", () => sizeProgressBars(document));
