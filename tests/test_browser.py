@@ -5,6 +5,7 @@ import re
 
 import pytest
 from django.core.management import call_command
+from playwright.sync_api import expect
 
 from remu.communes.loader import load_communes
 from remu.communes.models import Commune, PostalCode
@@ -216,7 +217,8 @@ def test_dossier_journey_from_provider_entry_to_agent_admission(browser_page, tm
     birth.locator("option", has_text="Tours").wait_for(state="attached")
     birth.select_option(label="Tours (37261)")
     page.get_by_role("button", name="Pré-remplir depuis l'état civil").click()
-    page.wait_for_function("document.querySelector('#id_civil-nir').value.startsWith('2940237261')")
+    # A web-first assertion: no string evaluated in the page, which the CSP forbids.
+    expect(page.locator("#id_civil-nir")).to_have_value(re.compile(r"^2940237261"))
     head = nir.prefix("MME", dt.date(1994, 2, 20), "37261") + "045"
     field(page, "Numéro de sécurité sociale").fill(head + nir.key_for(head))
     field(page, "Adresse").fill("8 rue de la République")
