@@ -119,6 +119,7 @@ OBJECT_URLS = {
     "overpayments:waiver_request": ("agent", "overpayment"),
     "overpayments:waiver_schedule": ("agent", "waiver"),
     "overpayments:waiver_decide": ("agent", "waiver"),
+    "overpayments:benefit_period": ("agent", "enrollment"),
     "dossiers:journey_review": ("agent", "rs2_dossier"),
     "payments:adjustment_add": ("agent", "enrollment"),
     "payments:adjustment_decide": ("agent", "adjustment"),

@@ -4,7 +4,7 @@ from django import forms
 
 from remu.core.forms import DateInput, StyledForm
 
-from .models import Overpayment, WaiverRequest
+from .models import BenefitPeriod, Overpayment, WaiverRequest
 
 AMOUNT = {"max_digits": 9, "decimal_places": 2, "min_value": Decimal("0.01")}
 
@@ -89,3 +89,16 @@ class WaiverDecisionForm(StyledForm):
     )
     decided_on = forms.DateField(label="Décidée le", widget=DateInput())
     reference = forms.CharField(label="Référence de la décision", max_length=60)
+
+
+class BenefitPeriodForm(StyledForm):
+    start = forms.DateField(label="Du", widget=DateInput())
+    end = forms.DateField(label="Au", widget=DateInput())
+    source = forms.ChoiceField(label="Allocation", choices=BenefitPeriod.Source.choices)
+    reference = forms.CharField(label="Référence France Travail", required=False, max_length=60)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start") and data.get("end") and data["end"] < data["start"]:
+            self.add_error("end", "La fin de la période ne peut pas précéder son début.")
+        return data

@@ -308,3 +308,44 @@ class NoticeSequence(models.Model):
 
     def __str__(self):
         return f"{self.year}: {self.last}"
+
+
+class BenefitPeriod(models.Model):
+    """A period for which France Travail paid the trainee an unemployment benefit (seed 001 §1,
+    « double rémunération »): every day of it the Region also paid is claimed back."""
+
+    class Source(models.TextChoices):
+        ARE = "are", "ARE"
+        ASS = "ass", "ASS"
+        OTHER = "other", "Autre allocation"
+
+    region = models.ForeignKey("referential.Region", on_delete=models.PROTECT, related_name="+")
+    enrollment = models.ForeignKey(
+        "trainees.Enrollment", on_delete=models.PROTECT, related_name="benefit_periods"
+    )
+    start = models.DateField("du")
+    end = models.DateField("au")
+    source = models.CharField("allocation", max_length=10, choices=Source.choices)
+    reference = models.CharField("référence France Travail", max_length=60, blank=True)
+    overpayment = models.OneToOneField(
+        Overpayment,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="benefit_period",
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    objects = scoped(provider_lookup=ENROLLMENT_PROVIDER).as_manager()
+
+    class Meta:
+        ordering = ["start", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(end__gte=F("start")), name="benefit_end_after_start")
+        ]
+
+    def __str__(self):
+        return f"{self.get_source_display()} du {self.start} au {self.end}"

@@ -13,6 +13,11 @@ urlpatterns = [
     path("region/indus/<int:pk>/echeancier/", views.plan, name="plan"),
     path("region/indus/<int:pk>/encaissement/", views.receipt, name="receipt"),
     path("region/indus/<int:pk>/remise/", views.waiver_request, name="waiver_request"),
+    path(
+        "region/inscriptions/<int:pk>/periode-france-travail/",
+        views.benefit_period,
+        name="benefit_period",
+    ),
     path("region/remises/<int:pk>/commission/", views.waiver_schedule, name="waiver_schedule"),
     path("region/remises/<int:pk>/decision/", views.waiver_decide, name="waiver_decide"),
 ]

@@ -18,8 +18,10 @@ from django.views.decorators.http import require_POST
 from remu.core.tabular import french_dates, safe_append
 from remu.core.tenancy import require_agent
 from remu.core.views_generic import paginate
+from remu.rules.money import euros
+from remu.trainees.models import Enrollment
 
-from . import forms, selectors, services
+from . import forms, overlap, selectors, services
 from .models import Instalment, Overpayment, WaiverRequest
 
 
@@ -335,4 +337,39 @@ def for_trainee(tenant, trainee):
         .filter(Q(trainee=trainee))
         .prefetch_related("recoveries__payment", "instalments")
         .order_by("detected_at", "pk")
+    )
+
+
+def benefit_period(request, pk):
+    """Records a period France Travail paid the trainee of this enrollment (issue 13) and the
+    claim of its overlap with the Region's pay."""
+    require_agent(request)
+    enrollment = get_object_or_404(
+        Enrollment.objects.for_tenant(request.tenant).select_related("trainee", "action__region"),
+        pk=pk,
+    )
+    form = forms.BenefitPeriodForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            _, claim = overlap.record_benefit_period(
+                enrollment, user=request.user, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            for field, errors in getattr(exc, "message_dict", {None: exc.messages}).items():
+                for error in errors:
+                    form.add_error(field if field in form.fields else None, error)
+        else:
+            if claim is None:
+                messages.info(
+                    request,
+                    "Période enregistrée. La Région n'a rien payé pour ces jours : aucun indu.",
+                )
+                return redirect("home:trainee", pk=enrollment.trainee_id)
+            messages.success(request, f"Période enregistrée : indu de {euros(claim.amount)}.")
+            return redirect("overpayments:detail", pk=claim.pk)
+    return render(
+        request,
+        "overpayments/benefit_period.html",
+        {"form": form, "enrollment": enrollment},
+        status=400 if form.errors else 200,
     )
