@@ -134,3 +134,11 @@ def test_the_form_is_linked_from_the_trainee_page_and_scoped(client, world, othe
     assert client.get(url).status_code == 404
     client.force_login(world["provider_user"])
     assert client.get(url).status_code == 403
+
+
+def test_a_period_covering_the_whole_pay_claims_all_of_it_but_the_entry_bonus(world):
+    march_paid(world)
+    # From before the entry to after the paid months: nothing is due outside the period.
+    _, claim = record(world, dt.date(2026, 2, 1), dt.date(2026, 6, 30))
+    assert claim.amount == Decimal("743.84")
+    assert claim.explanation[0].startswith("Du 1er février 2026 au 30 juin 2026, ARE")

@@ -57,11 +57,15 @@ def _due_from(enrollment, pay_start: dt.date) -> dict:
     return {(row["month"], row["component"]): row["amount"] for row in dues}
 
 
+def _day(day: dt.date) -> str:
+    return "1er" if day.day == 1 else str(day.day)
+
+
 def _period_text(start: dt.date, end: dt.date) -> str:
-    """« du 16 au 31 mars 2026 », « du 20 février 2026 au 5 mars 2026 »."""
+    """« du 16 au 31 mars 2026 », « du 1er février 2026 au 5 mars 2026 »."""
     if (start.year, start.month) == (end.year, end.month):
-        return f"du {start.day} au {end.day} {month_year(end)}"
-    return f"du {start.day} {month_year(start)} au {end.day} {month_year(end)}"
+        return f"du {_day(start)} au {_day(end)} {month_year(end)}"
+    return f"du {_day(start)} {month_year(start)} au {_day(end)} {month_year(end)}"
 
 
 def compute(enrollment, start: dt.date, end: dt.date, source_label: str, reference: str):
