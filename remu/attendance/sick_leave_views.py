@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from remu.core.forms import add_errors
 from remu.core.tenancy import require_agent
 from remu.trainees.models import Enrollment
 
@@ -23,9 +24,7 @@ def sick_leave_list(request, pk):
         try:
             sick_leaves.add(enrollment, request.user, **form.cleaned_data)
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                for error in errors:
-                    form.add_error(field if field in form.fields else None, error)
+            add_errors(form, exc)
         else:
             messages.success(
                 request, "Arrêt enregistré : il sera pris en compte au calcul des mois concernés."

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from remu.actions.selectors import actions_for
 from remu.audit import services as access
+from remu.core.forms import add_errors
 from remu.core.tabular import french_dates, read_rows, safe_append
 from remu.core.tenancy import require_agent, require_provider
 from remu.trainees.models import Enrollment
@@ -266,12 +267,7 @@ def absence_add(request, pk):
                 legal_leave_kind=data["legal_leave_kind"],
             )
         except ValidationError as exc:
-            if hasattr(exc, "error_dict"):  # an error of one field: shown next to it
-                for field, errors in exc.message_dict.items():
-                    form.add_error(field, errors)
-            else:
-                for error in exc.messages:
-                    form.add_error(None, error)
+            add_errors(form, exc)
         except PermissionDenied as exc:
             form.add_error(None, str(exc))
         else:
@@ -415,13 +411,7 @@ def withdrawal_declare(request, pk):
         try:
             services.declare_withdrawal(enrollment, user=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            if hasattr(exc, "error_dict"):
-                for field, errors in exc.message_dict.items():
-                    for error in errors:
-                        form.add_error(field, error)
-            else:
-                for error in exc.messages:
-                    form.add_error(None, error)
+            add_errors(form, exc)
         else:
             messages.success(request, "L'abandon est déclaré ; la Région va le valider.")
             return redirect("attendance:trainees", pk=enrollment.action_id)

@@ -122,3 +122,15 @@ class BicField(_BankCodeField):
 
     def __init__(self, **kwargs):
         super().__init__(max_length=11, **kwargs)
+
+
+def add_errors(form, exc) -> None:
+    """A service's refusal (a ValidationError) shown on the form: each error next to its field
+    when the form has that field, the others on top of the form."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            for error in errors:
+                form.add_error(field if field in form.fields else None, error)
+    else:
+        for error in exc.messages:
+            form.add_error(None, error)

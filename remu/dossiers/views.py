@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from remu.actions.models import TrainingAction
 from remu.audit import services as access
+from remu.core.forms import add_errors
 from remu.core.tenancy import require_agent, require_provider
 from remu.core.views_generic import paginate
 from remu.referential.models import Campaign
@@ -318,9 +319,7 @@ def travel_move(request, pk):
             else:
                 travel.add_move(dossier, valid_from=data["valid_from"], **values)
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                for error in errors:
-                    form.add_error(field, error)
+            add_errors(form, exc)
         else:
             messages.success(request, "La nouvelle situation de transport est enregistrée.")
             return redirect("dossiers:detail", pk=pk)
@@ -612,9 +611,7 @@ def hours_change(request, pk):
         try:
             hours.add_change(dossier, **form.cleaned_data, user=request.user)
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                for error in errors:
-                    form.add_error(field, error)
+            add_errors(form, exc)
         else:
             messages.success(request, "Le changement de durée hebdomadaire est enregistré.")
             return redirect("dossiers:detail", pk=pk)

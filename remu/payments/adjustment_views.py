@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from remu.core.forms import add_errors
 from remu.core.tenancy import require_agent
 from remu.core.views_generic import paginate
 from remu.trainees.models import Enrollment
@@ -58,9 +59,7 @@ def adjustment_add(request, pk):
                 document=data["document"],
             )
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                for error in errors:
-                    form.add_error(field if field in form.fields else None, error)
+            add_errors(form, exc)
         else:
             messages.success(
                 request,

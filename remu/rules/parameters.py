@@ -327,6 +327,11 @@ def _validate_options(opts: dict, where: str) -> None:
     months = opts.get("access_log_months")
     if months is not None and not (isinstance(months, int) and months > 0):
         raise ParameterError(f"{where}.access_log_months: un nombre de mois positif est attendu")
+    years = opts.get("retention_years")
+    if years is not None and not (
+        isinstance(years, int) and not isinstance(years, bool) and years > 0
+    ):
+        raise ParameterError(f"{where}.retention_years: un nombre d'années positif est attendu")
     if opts.get("entry_bonus") is not None:
         _decimal(opts["entry_bonus"].get("amount"), f"{where}.entry_bonus.amount")
     for name in ("sickness_complement", "maternity_complement"):

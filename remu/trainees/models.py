@@ -41,6 +41,9 @@ class Trainee(AddressFields, TimestampedModel):
     )
     email = models.EmailField("courriel", blank=True)
     phone = models.CharField("téléphone", max_length=30, blank=True)
+    # Set when the retention period ran out and the personal data was erased (RULES.md §2
+    # « Retention »; `manage.py anonymise_expired`): the row stays for the accounting.
+    anonymised_at = models.DateTimeField("anonymisé le", null=True, blank=True, editable=False)
 
     objects = TraineeQuerySet.as_manager()
 

@@ -18,7 +18,7 @@ from remu.actions.models import TrainingAction
 from remu.attendance.models import AttendanceLine, AttendanceStatement
 from remu.dossiers.models import Dossier, DossierTransition
 from remu.payments import services
-from remu.payments.models import DueAmount, Payment, PaymentRun
+from remu.payments.models import DueAmount, Payment, PaymentRun, SocialContribution
 from remu.referential.models import Campaign, Programme, Provider, Region
 from remu.trainees.models import Enrollment, Trainee
 
@@ -189,6 +189,7 @@ class Command(BaseCommand):
     def _clean(self, region):
         with transaction.atomic():
             Payment.objects.filter(region=region).delete()
+            SocialContribution.objects.filter(region=region).delete()
             PaymentRun.objects.filter(region=region).delete()
             DueAmount.objects.filter(region=region).delete()
             AttendanceLine.objects.filter(statement__action__region=region).delete()
