@@ -15,6 +15,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from remu.core.forms import add_errors
 from remu.core.tabular import french_dates, safe_append
 from remu.core.tenancy import require_agent
 from remu.core.views_generic import paginate
@@ -355,9 +356,7 @@ def benefit_period(request, pk):
                 enrollment, user=request.user, **form.cleaned_data
             )
         except ValidationError as exc:
-            for field, errors in getattr(exc, "message_dict", {None: exc.messages}).items():
-                for error in errors:
-                    form.add_error(field if field in form.fields else None, error)
+            add_errors(form, exc)
         else:
             if claim is None:
                 messages.info(
