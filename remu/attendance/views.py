@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from remu.actions.selectors import actions_for
 from remu.audit import services as access
-from remu.core.forms import add_errors
+from remu.core.forms import add_errors, id_or_none
 from remu.core.tabular import french_dates, read_rows, safe_append
 from remu.core.tenancy import require_agent, require_provider
 from remu.trainees.models import Enrollment
@@ -325,7 +325,7 @@ def validate(request, pk):
     """Validates the checked trainees (or one): the engine computes each month's amount."""
     require_provider(request)
     statement = _statement(request, pk)
-    ids = [int(i) for i in request.POST.getlist("lines") if i.isdigit()]
+    ids = [n for n in map(id_or_none, request.POST.getlist("lines")) if n is not None]
     lines = list(
         statement.lines.filter(pk__in=ids).select_related("enrollment__trainee", "dossier__region")
     )

@@ -134,3 +134,11 @@ def add_errors(form, exc) -> None:
     else:
         for error in exc.messages:
             form.add_error(None, error)
+
+
+def id_or_none(text) -> int | None:
+    """An id read from a query string or a posted list: a small ASCII number, else None. (« ² »
+    passes str.isdigit() but not int(); 40 digits overflow the database's integers.)"""
+    if isinstance(text, str) and text.isascii() and text.isdigit() and len(text) <= 18:
+        return int(text)
+    return None

@@ -13,6 +13,7 @@ from remu.core.forms import (
     IbanField,
     StyledForm,
     StyledModelForm,
+    id_or_none,
 )
 from remu.referential.models import Campaign
 from remu.rules.money import euros, number
@@ -82,8 +83,8 @@ class BlankDossierForm(StyledForm):
         campaign = self.data.get("campaign") if self.is_bound else None
         # The actions follow the chosen campaign (htmx); none before a campaign is chosen.
         self.fields["action"].queryset = (
-            actions.filter(campaign_id=campaign)
-            if campaign and campaign.isdigit()
+            actions.filter(campaign_id=id_or_none(campaign))
+            if id_or_none(campaign)
             else actions.none()
         )
         self.fields["action"].empty_label = "— Choisir d'abord la campagne —"

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from remu.actions.models import TrainingAction
 from remu.audit import services as access
-from remu.core.forms import add_errors
+from remu.core.forms import add_errors, id_or_none
 from remu.core.tenancy import require_agent, require_provider
 from remu.core.views_generic import paginate
 from remu.referential.models import Campaign
@@ -62,11 +62,8 @@ def dossier_list(request):
     actions = TrainingAction.objects.for_tenant(tenant).order_by("number")
     status = request.GET.get("status", "submitted" if tenant.is_agent and not request.GET else "")
     campaign = next((c for c in campaigns if str(c.pk) == request.GET.get("campaign")), None)
-    action = (
-        actions.filter(pk=request.GET.get("action")).first()
-        if (request.GET.get("action", "").isdigit())
-        else None
-    )
+    action_id = id_or_none(request.GET.get("action", ""))
+    action = actions.filter(pk=action_id).first() if action_id else None
     name = request.session.get(SEARCH_NAME_KEY, "")
     dossiers = selectors.search(
         dossiers,
@@ -137,9 +134,7 @@ def action_options(request):
     actions = TrainingAction.objects.filter(
         provider=request.tenant.provider,
         kind=TrainingAction.Kind.OFF_MARKET,
-        campaign_id=request.GET.get("campaign")
-        if request.GET.get("campaign", "").isdigit()
-        else None,
+        campaign_id=id_or_none(request.GET.get("campaign", "")),
     ).order_by("number")
     return render(request, "dossiers/action_options.html", {"actions": actions})
 
@@ -464,8 +459,9 @@ def nir_prefill(request, pk):
     birth.is_valid()
     data = birth.cleaned_data
     commune = data.get("birth_commune")
-    if commune is None and request.POST.get("civil-birth_commune", "").isdigit():
-        commune = Commune.objects.filter(pk=request.POST["civil-birth_commune"]).first()
+    commune_id = id_or_none(request.POST.get("civil-birth_commune", ""))
+    if commune is None and commune_id:
+        commune = Commune.objects.filter(pk=commune_id).first()
     value = nir.prefix(
         data.get("civility", ""), data.get("birth_date"), commune.insee_code if commune else None
     )
