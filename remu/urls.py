@@ -15,4 +15,7 @@ urlpatterns = [
     path("", include("remu.overpayments.urls")),
     path("", include("remu.simulator.urls")),
     path("", include("remu.audit.urls")),
+    path("", include("remu.execution.urls")),
+    path("", include("remu.invoicing.urls")),
+    path("", include("remu.trainee_space.urls")),
 ]

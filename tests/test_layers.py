@@ -22,8 +22,9 @@ LAYERS = [
     ["trainees", "audit"],  # audit: the access log of sensitive data
     ["dossiers"],
     ["attendance"],
-    ["payments"],
-    ["api", "simulator", "overpayments"],
+    ["payments", "execution"],  # execution: providers run their actions (issue 16)
+    ["simulator", "overpayments", "invoicing"],  # invoicing: hours realised, invoices
+    ["api", "trainee_space"],  # the providers' API; the trainee's own space
     ["home", "demo"],  # pages that gather several apps; the demo data
 ]
 LAYER = {app: level for level, names in enumerate(LAYERS) for app in names}

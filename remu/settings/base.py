@@ -49,8 +49,11 @@ INSTALLED_APPS = [
     "remu.attendance",
     "remu.api",
     "remu.payments",
+    "remu.execution",
     "remu.overpayments",
+    "remu.invoicing",
     "remu.simulator",
+    "remu.trainee_space",
     "remu.home",
     "remu.demo",
     # Last: its templates are overridden by remu.api's; its static files serve Swagger UI

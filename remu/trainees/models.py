@@ -40,6 +40,15 @@ class Trainee(AddressFields, TimestampedModel):
         "numéro de sécurité sociale", max_length=15, blank=True, validators=[validate_nir]
     )
     email = models.EmailField("courriel", blank=True)
+    # The trainee's own login (issue 15, « Mon espace »): set when access codes are issued.
+    user = models.OneToOneField(
+        "accounts.User",
+        verbose_name="compte de connexion",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="trainee",
+    )
     phone = models.CharField("téléphone", max_length=30, blank=True)
     # Set when the retention period ran out and the personal data was erased (RULES.md §2
     # « Retention »; `manage.py anonymise_expired`): the row stays for the accounting.

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ExecutionConfig(AppConfig):
+    name = "remu.execution"
+    verbose_name = "Exécution des actions"

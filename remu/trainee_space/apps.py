@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class TraineeSpaceConfig(AppConfig):
+    name = "remu.trainee_space"
+    verbose_name = "Espace stagiaire"

@@ -1,0 +1,3 @@
+app_name = "trainee_space"
+
+urlpatterns: list = []
