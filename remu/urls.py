@@ -18,4 +18,5 @@ urlpatterns = [
     path("", include("remu.execution.urls")),
     path("", include("remu.invoicing.urls")),
     path("", include("remu.trainee_space.urls")),
+    path("", include("remu.trainee_space.oidc_urls")),
 ]

@@ -110,3 +110,26 @@ class ProviderMembership(models.Model):
 
     def __str__(self):
         return f"{self.user} – {self.provider}"
+
+
+class OidcIdentity(models.Model):
+    """An OpenID Connect identity (FranceConnect-style) linked to a user at its first login.
+
+    The pair (issuer, subject) is the key: once linked, the identity logs in as its user without
+    comparing names again (remu.trainee_space.oidc)."""
+
+    issuer = models.CharField("fournisseur d'identité", max_length=255)
+    subject = models.CharField("identifiant chez le fournisseur (sub)", max_length=255)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="oidc_identities")
+    linked_at = models.DateTimeField("liée le", default=timezone.now)
+    last_login_at = models.DateTimeField("dernière connexion", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "identité OpenID Connect"
+        constraints = [
+            models.UniqueConstraint(fields=["issuer", "subject"], name="unique_oidc_identity"),
+            models.UniqueConstraint(fields=["user", "issuer"], name="one_oidc_identity_per_issuer"),
+        ]
+
+    def __str__(self):
+        return f"{self.subject} @ {self.issuer}"

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
@@ -15,6 +16,10 @@ class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     form_class = forms.LoginForm
     redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs):
+        # The trainees' OpenID Connect button (remu.trainee_space.oidc), only when configured.
+        return super().get_context_data(oidc_enabled=settings.OIDC_ENABLED, **kwargs)
 
 
 class PasswordResetView(auth_views.PasswordResetView):

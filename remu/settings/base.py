@@ -5,7 +5,11 @@ CSRF_TRUSTED_ORIGINS, EMAIL_URL (default: console), DEFAULT_FROM_EMAIL, MEDIA_RO
 SITE_URL (absolute links in e-mails), AXES_FAILURE_LIMIT, TRUSTED_PROXY_COUNT and
 TRUSTED_PROXY_HEADER (how many reverse proxies stand in front, and the request.META key of the
 header they fill with the client's address, e.g. HTTP_X_FORWARDED_FOR or HTTP_X_REAL_IP),
-TWO_FACTOR_LOGIN.
+TWO_FACTOR_LOGIN, and the trainees' OpenID Connect login (FranceConnect-ready, off unless
+OIDC_RP_CLIENT_ID is set): OIDC_ISSUER (endpoints read from its discovery document) or
+OIDC_OP_AUTHORIZATION_ENDPOINT, OIDC_OP_TOKEN_ENDPOINT, OIDC_OP_USER_ENDPOINT,
+OIDC_OP_JWKS_ENDPOINT, OIDC_OP_LOGOUT_ENDPOINT; OIDC_RP_CLIENT_ID, OIDC_RP_CLIENT_SECRET,
+OIDC_RP_SIGN_ALGO, OIDC_ACR_VALUES, OIDC_REGION.
 """
 
 from pathlib import Path
@@ -115,6 +119,8 @@ AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # Authenticates only an OpenID Connect callback (and nothing while OIDC_ENABLED is off).
+    "remu.trainee_space.oidc.TraineeOIDCBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -125,6 +131,38 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Trainees' login by OpenID Connect (remu.trainee_space.oidc, mozilla-django-oidc): the
+# authorization-code flow with PKCE, state and nonce, as FranceConnect expects. Off (no URL
+# answers, no button) unless a client id is set together with an issuer or the endpoints.
+OIDC_ISSUER = env.str("OIDC_ISSUER", default="").rstrip("/")
+OIDC_OP_AUTHORIZATION_ENDPOINT = env.str("OIDC_OP_AUTHORIZATION_ENDPOINT", default="")
+OIDC_OP_TOKEN_ENDPOINT = env.str("OIDC_OP_TOKEN_ENDPOINT", default="")
+OIDC_OP_USER_ENDPOINT = env.str("OIDC_OP_USER_ENDPOINT", default="")
+OIDC_OP_JWKS_ENDPOINT = env.str("OIDC_OP_JWKS_ENDPOINT", default="") or None
+OIDC_OP_LOGOUT_ENDPOINT = env.str("OIDC_OP_LOGOUT_ENDPOINT", default="")
+OIDC_RP_CLIENT_ID = env.str("OIDC_RP_CLIENT_ID", default="")
+OIDC_RP_CLIENT_SECRET = env.str("OIDC_RP_CLIENT_SECRET", default="")
+OIDC_RP_SIGN_ALGO = env.str("OIDC_RP_SIGN_ALGO", default="RS256")
+# FranceConnect's claims: one scope per claim of the « identité pivot ».
+OIDC_RP_SCOPES = env.str(
+    "OIDC_RP_SCOPES",
+    default="openid given_name family_name birthdate gender birthplace birthcountry",
+)
+# The eIDAS levels accepted in the ID token's acr (the first is asked for in acr_values).
+OIDC_ACR_VALUES = env.list("OIDC_ACR_VALUES", default=["eidas1"])
+# Only the trainees of this region (its code) are linked; empty: any region's.
+OIDC_REGION = env.str("OIDC_REGION", default="")
+OIDC_USE_PKCE = True
+OIDC_USE_NONCE = True
+OIDC_STORE_ID_TOKEN = True  # the id_token_hint of the logout at the provider
+OIDC_TIMEOUT = 10
+OIDC_AUTHENTICATION_CALLBACK_URL = "oidc:callback"
+OIDC_CREATE_USER = False  # users are created only by linking to a trainee's record
+OIDC_ENABLED = bool(
+    OIDC_RP_CLIENT_ID
+    and (OIDC_ISSUER or (OIDC_OP_AUTHORIZATION_ENDPOINT and OIDC_OP_TOKEN_ENDPOINT))
+)
+
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home:home"
 LOGOUT_REDIRECT_URL = "accounts:login"

@@ -34,3 +34,10 @@ LOGGING = {"version": 1, "disable_existing_loggers": False}
 # Serve static files from the apps (no collectstatic needed outside production).
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+
+# The OpenID Connect provider the trainees' login is tested against (tests/oidc_op): its
+# models only; its URLs are served by tests/test_oidc.py alone.
+INSTALLED_APPS = [*INSTALLED_APPS, "oidc_provider"]  # noqa: F405
+OIDC_USERINFO = "tests.oidc_op.claims.userinfo"
+OIDC_EXTRA_SCOPE_CLAIMS = "tests.oidc_op.claims.FranceConnectClaims"
+OIDC_IDTOKEN_PROCESSING_HOOK = "tests.oidc_op.claims.idtoken_hook"
