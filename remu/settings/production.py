@@ -20,3 +20,10 @@ CSRF_COOKIE_SECURE = True
 
 if not TWO_FACTOR_LOGIN:  # noqa: F405
     raise ImproperlyConfigured("La double authentification des agents est obligatoire.")
+
+if OIDC_ENABLED and not all(  # noqa: F405
+    url.startswith("https://")
+    for url in [OIDC_ISSUER, OIDC_OP_AUTHORIZATION_ENDPOINT, OIDC_OP_TOKEN_ENDPOINT]  # noqa: F405
+    if url
+):
+    raise ImproperlyConfigured("Le fournisseur d'identité OpenID Connect doit être en HTTPS.")
