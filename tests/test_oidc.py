@@ -26,6 +26,7 @@ from remu.trainees.models import Trainee
 
 from . import factories as f
 from .admitted import admitted_dossier
+from .browser import AXE, CHROMIUM, CHROMIUM_ARGS, assert_accessible, require_browser
 from .oidc_op import claims as op_claims
 
 PIVOT = {
@@ -138,6 +139,7 @@ def op(live_server, settings, transactional_db):
         "browser": browser,
         "identity": op_claims.IDENTITIES[person.pk],
         "person": person,
+        "op_session": django_client.cookies["sessionid"].value,
         "world": (region, provider, agent),
     }
     op_claims.IDENTITIES.clear()
@@ -369,3 +371,83 @@ def test_a_password_login_never_calls_the_provider(client, db, settings):
         {"username": "agent@x.example", "password": "mot-de-passe-solide"},
     )
     assert response.status_code == 302
+
+
+# Linking rules, without the provider ---------------------------------------------------------
+
+ISSUER = "https://fc.example/api/v2"
+
+
+def test_link_identity_refuses_a_record_already_linked_to_another_identity(world):
+    trainee = admitted_trainee(*world)
+    user = oidc.link_identity(trainee.pk, ISSUER, "sub-1")
+    assert oidc.link_identity(trainee.pk, ISSUER, "sub-1") == user  # the same identity again
+    with pytest.raises(oidc.OidcRefusal) as refusal:
+        oidc.link_identity(trainee.pk, ISSUER, "sub-2")
+    assert refusal.value.message == oidc.ALREADY_LINKED
+    assert OidcIdentity.objects.count() == 1
+
+
+def test_link_identity_refuses_a_record_whose_login_is_not_a_trainees(world):
+    trainee = admitted_trainee(*world)
+    Trainee.objects.filter(pk=trainee.pk).update(user=world[2])  # an agent's account
+    with pytest.raises(oidc.OidcRefusal):
+        oidc.link_identity(trainee.pk, ISSUER, "sub-1")
+    assert not OidcIdentity.objects.exists()
+
+
+def test_link_identity_does_not_take_an_email_another_user_has(world):
+    trainee = admitted_trainee(*world, email="agent@x.example")
+    User.objects.create_user("AGENT@x.example", password=None, role="provider")
+    user = oidc.link_identity(trainee.pk, ISSUER, "sub-1")
+    assert user.email == f"stagiaire-{trainee.pk}@franceconnect.invalid"
+    assert (user.first_name, user.last_name) == ("Léa, Marie", "Martin")
+
+
+def test_a_deactivated_trainee_cannot_log_in_any_more(op):
+    trainee = admitted_trainee(*op["world"])
+    assert login(op).status_code == 302
+    User.objects.filter(pk=Trainee.objects.get(pk=trainee.pk).user_id).update(is_active=False)
+    op["browser"].jars.pop("127.0.0.1")
+    response = login(op)
+    assert response.status_code == 403 and not logged_in(op)
+
+
+# In a browser ------------------------------------------------------------------------------
+
+
+@pytest.mark.browser
+def test_in_a_browser_the_button_leads_through_the_provider_and_back(op, monkeypatch):
+    """Chromium clicks « Se connecter avec FranceConnect », is sent through the provider (the
+    person already logged in there) and comes back logged in; the pages are axe-clean, and a
+    refusal page too; nothing breaks the Content-Security-Policy."""
+    require_browser()
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    admitted_trainee(*op["world"])
+    violations = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context(locale="fr-FR")
+        context.add_cookies(
+            [{"name": "sessionid", "value": op["op_session"], "url": op["op"] + "/"}]
+        )
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        page.add_init_script(path=str(AXE))
+        page.on(
+            "console",
+            lambda m: "Content Security Policy" in m.text and violations.append(m.text),
+        )
+        page.goto(op["rp"] + reverse("accounts:login"))
+        assert_accessible(page)
+        page.get_by_role("link", name="Se connecter avec FranceConnect").click()
+        page.wait_for_url(op["rp"] + reverse("home:home"))
+        assert page.goto(op["rp"] + reverse("accounts:account")).status == 200
+
+        page.goto(op["rp"] + reverse("oidc:callback") + "?code=x&state=forged")
+        assert "Connexion avec FranceConnect impossible" in page.content()
+        assert_accessible(page)
+        browser.close()
+    assert not violations, violations
