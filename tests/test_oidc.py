@@ -232,6 +232,12 @@ def test_happy_path_links_the_trainee_then_logs_in_by_sub(op):
     assert OidcIdentity.objects.count() == 1
 
 
+def test_the_prompt_the_provider_requires_is_sent(op, settings):
+    assert "prompt" not in parse_qs(urlparse(start(op)).query)
+    settings.OIDC_PROMPT = "login consent"
+    assert parse_qs(urlparse(start(op)).query)["prompt"] == ["login consent"]
+
+
 def test_an_existing_trainee_login_is_reused(op):
     trainee = admitted_trainee(*op["world"])
     own = User.objects.create_user("codes@remu.example", password="x" * 14, role="trainee")
@@ -451,3 +457,12 @@ def test_in_a_browser_the_button_leads_through_the_provider_and_back(op, monkeyp
         assert_accessible(page)
         browser.close()
     assert not violations, violations
+
+
+def test_a_provider_that_does_not_answer_is_said_so(client, db, settings):
+    settings.OIDC_ENABLED = True
+    settings.OIDC_ISSUER = "http://127.0.0.1:9/nowhere"  # nothing listens on port 9
+    oidc._discovery.clear()
+    response = client.get(reverse("oidc:authenticate"))
+    assert response.status_code == 502
+    assert "Le fournisseur d&#x27;identité ne répond pas" in response.content.decode()

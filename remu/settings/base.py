@@ -9,7 +9,7 @@ TWO_FACTOR_LOGIN, and the trainees' OpenID Connect login (FranceConnect-ready, o
 OIDC_RP_CLIENT_ID is set): OIDC_ISSUER (endpoints read from its discovery document) or
 OIDC_OP_AUTHORIZATION_ENDPOINT, OIDC_OP_TOKEN_ENDPOINT, OIDC_OP_USER_ENDPOINT,
 OIDC_OP_JWKS_ENDPOINT, OIDC_OP_LOGOUT_ENDPOINT; OIDC_RP_CLIENT_ID, OIDC_RP_CLIENT_SECRET,
-OIDC_RP_SIGN_ALGO, OIDC_ACR_VALUES, OIDC_REGION.
+OIDC_RP_SIGN_ALGO, OIDC_RP_SCOPES, OIDC_ACR_VALUES, OIDC_PROMPT, OIDC_REGION.
 """
 
 from pathlib import Path
@@ -150,6 +150,8 @@ OIDC_RP_SCOPES = env.str(
 )
 # The eIDAS levels accepted in the ID token's acr (the first is asked for in acr_values).
 OIDC_ACR_VALUES = env.list("OIDC_ACR_VALUES", default=["eidas1"])
+# Added to the authorization request when the provider asks for it (e.g. « login consent »).
+OIDC_PROMPT = env.str("OIDC_PROMPT", default="")
 # Only the trainees of this region (its code) are linked; empty: any region's.
 OIDC_REGION = env.str("OIDC_REGION", default="")
 OIDC_USE_PKCE = True

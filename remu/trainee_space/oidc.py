@@ -100,6 +100,10 @@ ALREADY_LINKED = (
     "Votre dossier est déjà lié à une autre identité FranceConnect : vous n'êtes pas connecté. "
     "Contactez votre Région."
 )
+CROSSED = (
+    "Votre connexion a croisé une autre connexion à votre dossier : vous n'êtes pas connecté. "
+    "Recommencez depuis la page de connexion."
+)
 
 
 class OidcRefusal(Exception):
@@ -297,14 +301,19 @@ class TraineeOIDCBackend(OIDCAuthenticationBackend):
             or self.OIDC_RP_CLIENT_ID not in audiences
         ):
             raise SuspiciousOperation("ID token without exp, sub or this client as audience")
-        if settings.OIDC_ISSUER and payload.get("iss", "").rstrip("/") != settings.OIDC_ISSUER:
+        if len(str(payload.get("sub"))) > 255 or len(str(payload.get("iss") or "")) > 255:
+            raise SuspiciousOperation("ID token's sub or iss too long")
+        if (
+            settings.OIDC_ISSUER
+            and str(payload.get("iss") or "").rstrip("/") != settings.OIDC_ISSUER
+        ):
             raise SuspiciousOperation("ID token from another issuer")
         if payload.get("acr") not in settings.OIDC_ACR_VALUES:
             raise OidcRefusal(LOW_ACR)
 
     def get_or_create_user(self, access_token, id_token, payload):
         self.check_id_token(payload)
-        issuer = payload.get("iss") or settings.OIDC_ISSUER or self.OIDC_OP_TOKEN_ENDPOINT
+        issuer = str(payload.get("iss") or settings.OIDC_ISSUER or self.OIDC_OP_TOKEN_ENDPOINT)
         subject = str(payload["sub"])
         identity = (
             OidcIdentity.objects.filter(issuer=issuer, subject=subject)
@@ -313,7 +322,7 @@ class TraineeOIDCBackend(OIDCAuthenticationBackend):
         )
         if identity is None:
             claims = self.get_userinfo(access_token, id_token, payload)
-            if str(claims.get("sub")) != subject:
+            if not isinstance(claims, dict) or str(claims.get("sub")) != subject:
                 raise SuspiciousOperation("userinfo sub differs from the ID token's")
             trainees = matching_trainees(claims)
             if not trainees:
@@ -324,8 +333,11 @@ class TraineeOIDCBackend(OIDCAuthenticationBackend):
                 raise OidcRefusal(SEVERAL)
             try:
                 user = link_identity(trainees[0].pk, issuer, subject)
-            except IntegrityError:  # the same identity linked concurrently: use that link
-                user = OidcIdentity.objects.get(issuer=issuer, subject=subject).user
+            except IntegrityError:  # linked concurrently: use that link if it is this one
+                identity = OidcIdentity.objects.filter(issuer=issuer, subject=subject).first()
+                if identity is None:
+                    raise OidcRefusal(CROSSED) from None
+                user = identity.user
         else:
             user = identity.user
         if user.role != User.Role.TRAINEE or not user.is_active:
@@ -372,7 +384,10 @@ class AuthenticateView(OidcEnabledMixin, OIDCAuthenticationRequestView):
         return super().get(request)
 
     def get_extra_params(self, request):
-        return {"acr_values": settings.OIDC_ACR_VALUES[0]}
+        params = {"acr_values": settings.OIDC_ACR_VALUES[0]}
+        if settings.OIDC_PROMPT:
+            params["prompt"] = settings.OIDC_PROMPT
+        return params
 
 
 class CallbackView(OidcEnabledMixin, OIDCAuthenticationCallbackView):
