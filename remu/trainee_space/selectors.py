@@ -158,7 +158,7 @@ def long_date(day: dt.date) -> str:
 
 def payment_window(region, month: dt.date) -> tuple[dt.date, dt.date]:
     """When the pay of `month` is expected: the region's `payment_days` of the next month."""
-    following = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    following = _following(month)
     days = engine(region).options(region.parameter_set, following).get("payment_days") or {}
     return following.replace(day=days.get("from", 15)), following.replace(day=days.get("to", 20))
 
@@ -173,67 +173,62 @@ class NextPayment:
     action_number: str
 
 
-def _months(start: dt.date, end: dt.date):
-    month = start.replace(day=1)
-    while month <= end:
-        yield month
-        month = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+def _following(month: dt.date) -> dt.date:
+    return (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
 
 
 def next_payment(trainee: Trainee, today: dt.date) -> NextPayment | None:
-    """The first month, from last month on, whose pay has not reached the trainee, with its
-    expected date and where it stands: waiting for the provider's attendance statement,
+    """The month after the last one paid (the entry month if none was), if it has begun, with
+    its expected date and where it stands: waiting for the provider's attendance statement,
     validated (in the next run), sent to the paymaster, or paid."""
     current = today.replace(day=1)
-    last_month = (current - dt.timedelta(days=1)).replace(day=1)
     admitted = (
         Dossier.objects.filter(
             enrollment__trainee=trainee, kind=Dossier.Kind.RS1, status=Dossier.Status.ADMITTED
         )
         .select_related("enrollment__action")
-        .order_by("-enrollment__entry_date")
+        .order_by("-enrollment__entry_date", "-pk")
         .first()
     )
     if admitted is None:
         return None
     enrollment = admitted.enrollment
-    end = min(enrollment.exit_date or enrollment.action.planned_end or current, current)
-    months = [m for m in _months(max(enrollment.entry_date, last_month), end)]
-    if not months:
-        return None
-    pays = {}
-    for p in Payment.objects.filter(
-        enrollment=enrollment, component=Component.REMUNERATION, month__in=months
-    ).exclude(status=Payment.Status.REJECTED):
-        pays.setdefault(p.month, []).append(p)
-    validated = set(
-        AttendanceLine.objects.filter(
-            enrollment=enrollment,
-            statement__month__in=months,
-            status=AttendanceLine.Status.VALIDATED,
-        ).values_list("statement__month", flat=True)
-    )
-    chosen = None
-    for month in months:
-        found = pays.get(month, [])
-        if not found or any(p.status != Payment.Status.PAID for p in found):
-            chosen = month
-            break
-    if chosen is None:  # last month paid and the current one too: show the last one
-        chosen = months[-1]
+    last = min(enrollment.exit_date or enrollment.action.planned_end, today).replace(day=1)
+    lines = Payment.objects.filter(enrollment=enrollment, component=Component.REMUNERATION)
+    lines = list(lines.exclude(status=Payment.Status.REJECTED))
+    paid = [p.month for p in lines if p.status == Payment.Status.PAID]
+    unpaid = {p.month for p in lines if p.status != Payment.Status.PAID}
+    chosen = min(unpaid) if unpaid else None
+    if chosen is None:
+        chosen = _following(max(paid)) if paid else enrollment.entry_date.replace(day=1)
+    if chosen > min(last, current):
+        return None  # every month begun is paid
     start, stop = payment_window(trainee.region, chosen)
-    found = pays.get(chosen, [])
-    if found and all(p.status == Payment.Status.PAID for p in found):
-        paid_on = max(p.paid_on for p in found)
-        status, text = "paid", f"payé le {long_date(paid_on)}"
-    elif found and any(p.status == Payment.Status.SENT for p in found):
+    found = [p for p in lines if p.month == chosen]
+    if any(p.status == Payment.Status.SENT for p in found):
         sent = max(p.sent_at for p in found if p.sent_at)
-        status, text = "in_progress", f"validé, transmis au payeur le {long_date(timezone.localtime(sent).date())}"
-    elif found or chosen in validated:
+        status = "in_progress"
+        text = f"validé, transmis au payeur le {long_date(timezone.localtime(sent).date())}"
+    elif found or AttendanceLine.objects.filter(
+        enrollment=enrollment, statement__month=chosen, status=AttendanceLine.Status.VALIDATED
+    ).exists():
         status, text = "validated", "validé"
     else:
         status, text = "waiting", "en attente de l'état de présence de votre organisme"
     return NextPayment(chosen, status, text, start, stop, enrollment.action.number)
+
+
+def last_paid(trainee: Trainee) -> Payment | None:
+    """The latest month's pay that reached the trainee (« payé le … »)."""
+    return (
+        Payment.objects.filter(
+            enrollment__trainee=trainee,
+            component=Component.REMUNERATION,
+            status=Payment.Status.PAID,
+        )
+        .order_by("-month", "-paid_on", "-pk")
+        .first()
+    )
 
 
 # --- what a month's absences mean (from the region's parameters) ---------------------------

@@ -38,6 +38,7 @@ def home(request):
         trainee,
         {
             "next": selectors.next_payment(trainee, today),
+            "last_paid": selectors.last_paid(trainee),
             "last_payments": last_payments,
             "dossiers": list(selectors.dossiers(trainee)),
             "requests": open_requests,
