@@ -12,7 +12,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from remu.accounts.models import ProviderMembership
+from remu.accounts.models import ProviderMembership, User
 from remu.api.models import ApiToken
 from remu.attendance.models import (
     Absence,
@@ -21,7 +21,6 @@ from remu.attendance.models import (
     SickLeave,
     Withdrawal,
 )
-from remu.accounts.models import User
 from remu.dossiers.models import DocumentRequest, Dossier, Journey, SupportingDocument
 from remu.overpayments.models import Overpayment, WaiverRequest
 from remu.payments.models import Adjustment, Payment, PaymentRun, SepaFile, SocialContribution

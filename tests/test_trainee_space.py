@@ -237,10 +237,14 @@ def test_a_new_rib_is_used_only_once_an_agent_validates_it(client, space, agent,
     assert BankDetailsChange.objects.count() == 1
     # the agents' to-do and list, scoped to the region
     client.force_login(agent)
-    assert "Changements de RIB à valider" in client.get(reverse("home:agent_dashboard")).content.decode()
-    assert space["trainee"].full_name in client.get(
-        reverse("trainee_space:agent_bank_changes")
-    ).content.decode()
+    assert (
+        "Changements de RIB à valider"
+        in client.get(reverse("home:agent_dashboard")).content.decode()
+    )
+    assert (
+        space["trainee"].full_name
+        in client.get(reverse("trainee_space:agent_bank_changes")).content.decode()
+    )
     client.force_login(f.AgentFactory(region=other_region))
     detail = reverse("trainee_space:agent_bank_change", args=[change.pk])
     assert client.get(detail).status_code == 404
@@ -258,7 +262,9 @@ def test_a_new_rib_is_used_only_once_an_agent_validates_it(client, space, agent,
     late = client.post(detail, {"decision": "reject", "reason": "Trop tard"})
     assert "déjà été validé" in late.content.decode()
     # the next run pays to the new account
-    payments.execute_run(payments.start_run(space["region"], "monthly", dt.date(2026, 4, 1), agent).pk)
+    payments.execute_run(
+        payments.start_run(space["region"], "monthly", dt.date(2026, 4, 1), agent).pk
+    )
     assert not Payment.objects.exclude(run=space["run"]).exclude(iban=NEW_IBAN).exists()
 
 
@@ -344,7 +350,9 @@ def test_agents_see_who_accessed_the_trainees_data(client, space, agent):
 
 
 def test_home_and_month_query_counts(client, paid, django_assert_max_num_queries):
-    DocumentRequest.objects.create(dossier=paid["dossier"], doc_type="ID", requested_by=paid["agent"])
+    DocumentRequest.objects.create(
+        dossier=paid["dossier"], doc_type="ID", requested_by=paid["agent"]
+    )
     client.force_login(paid["user"])
     client.get(reverse("trainee_space:home"))  # warm the engine's cache
     with django_assert_max_num_queries(16):

@@ -47,6 +47,7 @@ class TraineeAreaMiddleware:
 
     namespaces = ("trainee_space", "accounts")
     views = ("home:home",)
+
     def __init__(self, get_response):
         self.get_response = get_response
 

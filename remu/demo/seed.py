@@ -508,9 +508,7 @@ def seed_trainee_space(region, logins) -> None:
             operations.export_sepa(run, second)
             for n, payment in enumerate(run.payments.filter(status="sent").order_by("pk")):
                 payment.status = "paid"
-                payment.paid_on = min(
-                    today, (payment.month + timedelta(days=32)).replace(day=18)
-                )
+                payment.paid_on = min(today, (payment.month + timedelta(days=32)).replace(day=18))
                 payment.mandate_number = f"M-{payment.month.year}-{n + 1:05d}"
                 payment.save(update_fields=["status", "paid_on", "mandate_number"])
     first, other = enrollments

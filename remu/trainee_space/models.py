@@ -60,7 +60,8 @@ class BankDetailsChange(models.Model):
                 name="rejected_bank_change_has_reason",
             ),
             models.CheckConstraint(
-                condition=Q(status="pending") | Q(decided_by__isnull=False, decided_at__isnull=False),
+                condition=Q(status="pending")
+                | Q(decided_by__isnull=False, decided_at__isnull=False),
                 name="decided_bank_change_has_author",
             ),
         ]
@@ -101,9 +102,7 @@ class NotificationPreferences(models.Model):
     )
     payment_sent = models.BooleanField("Un paiement m'est envoyé", default=True)
     document_requested = models.BooleanField("Une pièce m'est demandée", default=True)
-    overpayment_notified = models.BooleanField(
-        "Un trop-perçu (indu) m'est notifié", default=True
-    )
+    overpayment_notified = models.BooleanField("Un trop-perçu (indu) m'est notifié", default=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

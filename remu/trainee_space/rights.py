@@ -29,8 +29,7 @@ def _absences(options: dict) -> tuple[list[str], list[str]]:
                 rule.get("per"), ""
             )
             paid.append(
-                f"{text} : dans la limite de {_days(rule['limit_days'])}{per} ; au-delà, "
-                "non payée."
+                f"{text} : dans la limite de {_days(rule['limit_days'])}{per} ; au-delà, non payée."
             )
         elif rule.get("paid"):
             paid.append(f"{text}.")
@@ -95,7 +94,9 @@ def _dropout(options: dict) -> list[str]:
             "payés du mois de l'abandon."
         )
     else:
-        lines.append("Sans motif légitime, la Région vous réclame les jours payés après votre sortie.")
+        lines.append(
+            "Sans motif légitime, la Région vous réclame les jours payés après votre sortie."
+        )
     misconduct = options.get("overpayment_misconduct")
     if misconduct == "everything":
         lines.append(
@@ -108,14 +109,12 @@ def _dropout(options: dict) -> list[str]:
             "En cas d'exclusion pour faute grave, les jours payés après la sortie vous sont "
             "réclamés."
         )
-    lines.append(
-        "Entrer dans une autre formation n'entraîne aucune réclamation pour la première."
-    )
+    lines.append("Entrer dans une autre formation n'entraîne aucune réclamation pour la première.")
     below = options.get("overpayment_write_off_below")
     if below and Decimal(str(below)) > 0:
         lines.append(
-            f"Une somme réclamée de moins de {euros(Decimal(str(below)))} n'est pas recouvrée, mais peut "
-            "être retenue sur une rémunération future."
+            f"Une somme réclamée de moins de {euros(Decimal(str(below)))} n'est pas "
+            "recouvrée, mais peut être retenue sur une rémunération future."
         )
     lines.append(
         "Vous pouvez demander une remise gracieuse (totale ou partielle) depuis votre espace ; "
@@ -135,14 +134,12 @@ def sections(options: dict) -> list[dict]:
     due_day = options.get("attendance_due_day", 5)
     window = options.get("payment_days") or {"from": 15, "to": 20}
     obligations = [
-        "Suivre la formation avec assiduité, aux horaires prévus, en centre comme en "
-        "entreprise.",
+        "Suivre la formation avec assiduité, aux horaires prévus, en centre comme en entreprise.",
         "Justifier toute absence auprès de votre organisme de formation, avec un document.",
         "Signaler sans attendre tout changement de situation (adresse, coordonnées "
         "bancaires, emploi, allocation de France Travail) : une information erronée donne "
         "lieu au remboursement des sommes perçues à tort.",
-        f"Votre organisme déclare vos présences de chaque mois avant le {due_day} du mois "
-        "suivant.",
+        f"Votre organisme déclare vos présences de chaque mois avant le {due_day} du mois suivant.",
     ]
     payment = [
         f"Vous êtes payé à terme échu : le mois écoulé est payé entre le {window['from']} et "
@@ -153,8 +150,8 @@ def sections(options: dict) -> list[dict]:
     bonus = options.get("entry_bonus")
     if bonus and bonus.get("amount"):
         payment.append(
-            f"Une aide forfaitaire de {euros(Decimal(str(bonus['amount'])))} est versée à l'entrée en "
-            "formation, avec votre premier mois."
+            f"Une aide forfaitaire de {euros(Decimal(str(bonus['amount'])))} est versée à "
+            "l'entrée en formation, avec votre premier mois."
         )
     resignation = options.get("resignation")
     if resignation and resignation.get("max_months"):

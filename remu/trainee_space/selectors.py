@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from remu.attendance.models import AttendanceLine
 from remu.core.french import MONTHS, month_of
-from remu.dossiers.models import Dossier, DocumentRequest
+from remu.dossiers.models import DocumentRequest, Dossier
 from remu.overpayments.models import Overpayment
 from remu.payments.models import Component, DueAmount, Payment
 from remu.rules.parameters import ABSENCE_REASONS
@@ -78,11 +78,7 @@ def lines(trainee: Trainee):
 
 def line(trainee: Trainee, pk: int) -> AttendanceLine | None:
     return (
-        lines(trainee)
-        .select_related("dossier")
-        .prefetch_related("absences")
-        .filter(pk=pk)
-        .first()
+        lines(trainee).select_related("dossier").prefetch_related("absences").filter(pk=pk).first()
     )
 
 
@@ -209,9 +205,12 @@ def next_payment(trainee: Trainee, today: dt.date) -> NextPayment | None:
         sent = max(p.sent_at for p in found if p.sent_at)
         status = "in_progress"
         text = f"validé, transmis au payeur le {long_date(timezone.localtime(sent).date())}"
-    elif found or AttendanceLine.objects.filter(
-        enrollment=enrollment, statement__month=chosen, status=AttendanceLine.Status.VALIDATED
-    ).exists():
+    elif (
+        found
+        or AttendanceLine.objects.filter(
+            enrollment=enrollment, statement__month=chosen, status=AttendanceLine.Status.VALIDATED
+        ).exists()
+    ):
         status, text = "validated", "validé"
     else:
         status, text = "waiting", "en attente de l'état de présence de votre organisme"
@@ -244,9 +243,10 @@ def absence_rule(options: dict, reason: str, legal_leave_kind: str = "") -> tupl
         days = (options.get("legal_leave_days") or {}).get(legal_leave_kind)
         if days:
             what = LEGAL_LEAVE_LABELS.get(legal_leave_kind, "ce motif")
+            plural = "s" if days > 1 else ""
             return True, (
-                f"Congé pour motif légal payé dans la limite de {days} jour{'s' if days > 1 else ''}"
-                f" pour {what} ; les jours au-delà ne sont pas payés."
+                f"Congé pour motif légal payé dans la limite de {days} jour{plural} pour "
+                f"{what} ; les jours au-delà ne sont pas payés."
             )
         return True, "Congé pour motif légal payé dans la limite des jours prévus par la loi."
     if rule.get("limit_days"):

@@ -10,7 +10,7 @@ from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
 
 from remu.dossiers import services as dossier_services
-from remu.dossiers.models import Dossier, DocumentRequest
+from remu.dossiers.models import DocumentRequest, Dossier
 from remu.overpayments import services as overpayment_services
 from remu.payments import operations
 from remu.payments.adjustments import checked_document
@@ -68,7 +68,9 @@ def submit_bank_change(trainee: Trainee, user, *, holder: str, iban: str, bic: s
     try:
         iban = IBAN(iban).compact  # the form's IbanField checked it too (schwifty)
     except SchwiftyException as exc:
-        raise ValidationError({"iban": "IBAN invalide. Vérifiez le pays, la longueur et la clé."}) from exc
+        raise ValidationError(
+            {"iban": "IBAN invalide. Vérifiez le pays, la longueur et la clé."}
+        ) from exc
     if document is None:
         raise ValidationError({"document": "Joignez votre RIB."})
     content_type = checked_document(document)

@@ -14,12 +14,8 @@ urlpatterns = [
     path("mon-espace/coordonnees-bancaires/", views.bank_details, name="bank_details"),
     path("mon-espace/droits-et-obligations/", views.rights_page, name="rights"),
     path("mon-espace/notifications/", views.notifications, name="notifications"),
-    path(
-        "region/changements-de-rib/", agent_views.bank_change_list, name="agent_bank_changes"
-    ),
-    path(
-        "region/changements-de-rib/<int:pk>/", agent_views.bank_change, name="agent_bank_change"
-    ),
+    path("region/changements-de-rib/", agent_views.bank_change_list, name="agent_bank_changes"),
+    path("region/changements-de-rib/<int:pk>/", agent_views.bank_change, name="agent_bank_change"),
     path(
         "region/changements-de-rib/<int:pk>/rib",
         agent_views.bank_change_document,

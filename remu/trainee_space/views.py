@@ -54,9 +54,7 @@ def payments(request):
     """Every payment line, newest first (paginated)."""
     trainee = selectors.trainee_of(request)
     page, query = paginate(request, selectors.payments(trainee))
-    return _render(
-        request, "trainee_space/payments.html", trainee, {"page": page, "query": query}
-    )
+    return _render(request, "trainee_space/payments.html", trainee, {"page": page, "query": query})
 
 
 def month(request, pk):
@@ -85,7 +83,10 @@ def advice(request, pk):
     )
     if payment is None:
         raise Http404("Paiement introuvable.")
-    return advice_response(request, payment)
+    response = advice_response(request, payment)
+    # On a phone the advice is kept as a file (a viewer in the page would hide the space).
+    response["Content-Disposition"] = f'attachment; filename="avis-{payment.reference}.pdf"'
+    return response
 
 
 def upload(request, pk):
@@ -110,9 +111,7 @@ def upload(request, pk):
                 request, f"Pièce « {asked.doc_label} » envoyée : la Région va la vérifier."
             )
             return redirect("trainee_space:home")
-    return _render(
-        request, "trainee_space/upload.html", trainee, {"asked": asked, "form": form}
-    )
+    return _render(request, "trainee_space/upload.html", trainee, {"asked": asked, "form": form})
 
 
 def overpayment(request, pk):
@@ -213,9 +212,7 @@ def rights_page(request):
 def notifications(request):
     """The e-mails the trainee wants (each may be turned off)."""
     trainee = selectors.trainee_of(request)
-    form = forms.PreferencesForm(
-        request.POST or None, instance=selectors.preferences(trainee)
-    )
+    form = forms.PreferencesForm(request.POST or None, instance=selectors.preferences(trainee))
     if request.method == "POST" and form.is_valid():
         services.save_preferences(trainee, **form.cleaned_data)
         messages.success(request, "Vos préférences sont enregistrées.")
@@ -226,4 +223,3 @@ def notifications(request):
         trainee,
         {"form": form, "email": trainee.email or request.user.email},
     )
-
