@@ -4,6 +4,7 @@ changes validated by an agent, the rights page from the region's parameters, e-m
 notifications, and who may see what."""
 
 import datetime as dt
+import os
 from decimal import Decimal
 
 import pytest
@@ -366,3 +367,26 @@ def test_home_and_month_query_counts(client, paid, django_assert_max_num_queries
 def test_the_payment_window_is_in_the_following_month(space):
     start, stop = selectors.payment_window(space["region"], dt.date(2026, 12, 1))
     assert (start, stop) == (dt.date(2027, 1, 15), dt.date(2027, 1, 20))
+
+
+def test_anonymisation_erases_the_bank_changes(space, django_capture_on_commit_callbacks):
+    from remu.home import retention
+
+    change = services.submit_bank_change(
+        space["trainee"], space["user"], holder="Léa", iban=NEW_IBAN, bic="", document=_rib()
+    )
+    path = change.document.path
+    enrollment = space["enrollment"]
+    enrollment.status, enrollment.exit_date = "completed", dt.date(2026, 9, 30)
+    enrollment.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert retention.anonymise(space["trainee"].pk, dt.date(2040, 1, 1))
+    change.refresh_from_db()
+    assert (change.iban, change.document.name) == ("", "")
+    assert not os.path.exists(path)
+
+
+def test_a_trainee_login_without_a_record_is_refused(client, db):
+    user = User.objects.create_user("seul@example.org", "x", role=User.Role.TRAINEE)
+    client.force_login(user)
+    assert client.get(reverse("trainee_space:home")).status_code == 403

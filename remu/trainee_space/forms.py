@@ -19,7 +19,7 @@ def _no_nul(form, data):
 class UploadForm(StyledForm):
     file = forms.FileField(
         label="Fichier (PDF, JPEG ou PNG, 10 Mo au plus)",
-        widget=forms.ClearableFileInput(attrs={"accept": ACCEPT, "capture": "environment"}),
+        widget=forms.ClearableFileInput(attrs={"accept": ACCEPT}),
     )
 
 
