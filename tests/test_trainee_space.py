@@ -4,6 +4,7 @@ changes validated by an agent, the rights page from the region's parameters, e-m
 notifications, and who may see what."""
 
 import datetime as dt
+import io
 import os
 from decimal import Decimal
 
@@ -343,11 +344,19 @@ def test_preferences_page(client, space):
 
 
 def test_agents_see_who_accessed_the_trainees_data(client, space, agent):
+    change = services.submit_bank_change(
+        space["trainee"], space["user"], holder="Léa", iban=NEW_IBAN, bic="", document=_rib()
+    )
     client.force_login(agent)
+    client.get(reverse("trainee_space:agent_bank_change", args=[change.pk]))
     url = reverse("home:trainee", args=[space["trainee"].pk])
-    client.get(url)
     body = client.get(url).content.decode()
     assert "Accès aux données du stagiaire" in body and str(agent) in body
+    assert f"Changement de RIB n° {change.pk}" in body  # the access, and the change itself:
+    assert reverse("trainee_space:agent_bank_change", args=[change.pk]) in body
+    client.force_login(space["provider_user"])  # the provider sees neither
+    body = client.get(url).content.decode()
+    assert "Changement de RIB" not in body and "Accès aux données" not in body
 
 
 def test_home_and_month_query_counts(client, paid, django_assert_max_num_queries):
@@ -390,3 +399,24 @@ def test_a_trainee_login_without_a_record_is_refused(client, db):
     user = User.objects.create_user("seul@example.org", "x", role=User.Role.TRAINEE)
     client.force_login(user)
     assert client.get(reverse("trainee_space:home")).status_code == 403
+
+
+def test_the_demo_trainees_follow_their_pay(client, db):
+    from django.core.management import call_command
+
+    from remu.demo.seed import DEMO_PASSWORD
+
+    call_command("seed_demo", stdout=io.StringIO())
+    pages = {}
+    for email in ("stagiaire1@demo.remu.local", "stagiaire2@demo.remu.local"):
+        assert (
+            client.post("/connexion/", {"username": email, "password": DEMO_PASSWORD}).status_code
+            == 302
+        )
+        response = client.get("/", follow=True)
+        assert response.redirect_chain[-1][0] == reverse("trainee_space:home")
+        pages[email] = response.content.decode()
+        client.post("/deconnexion/")
+    assert all("payment-card payment-paid" in page for page in pages.values())
+    assert "Pièces demandées par la Région" in pages["stagiaire1@demo.remu.local"]
+    assert "Sommes à rembourser" in pages["stagiaire2@demo.remu.local"]

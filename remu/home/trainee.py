@@ -59,12 +59,10 @@ def trainee_detail(request, pk):
     # Who saw this trainee's data (agents only: the access log is agents_only).
     labels = [f"Stagiaire n° {trainee.pk}"]
     labels += [d.number for d in dossiers if d.number]
-    labels += [
-        f"Changement de RIB n° {pk}"
-        for pk in BankDetailsChange.objects.for_tenant(request.tenant)
-        .filter(trainee=trainee)
-        .values_list("pk", flat=True)
-    ]
+    bank_changes = list(
+        BankDetailsChange.objects.for_tenant(request.tenant).filter(trainee=trainee)
+    )
+    labels += [f"Changement de RIB n° {c.pk}" for c in bank_changes]
     accesses = (
         AccessEvent.objects.for_tenant(request.tenant)
         .filter(label__in=labels)
@@ -85,5 +83,6 @@ def trainee_detail(request, pk):
             "adjustments": adjustments,
             "sick_leaves": sick_leaves,
             "accesses": accesses,
+            "bank_changes": bank_changes,
         },
     )
