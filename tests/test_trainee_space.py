@@ -420,3 +420,36 @@ def test_the_demo_trainees_follow_their_pay(client, db):
     assert all("payment-card payment-paid" in page for page in pages.values())
     assert "Pièces demandées par la Région" in pages["stagiaire1@demo.remu.local"]
     assert "Sommes à rembourser" in pages["stagiaire2@demo.remu.local"]
+
+
+def test_every_page_keeps_the_content_security_policy(client, paid, agent):
+    from .test_csp import assert_protected
+
+    claim = Overpayment.objects.create(
+        region=paid["region"], trainee=paid["trainee"], enrollment=paid["enrollment"],
+        source="dropout", status="notified", amount=100, remaining=100, label="Indu",
+    )  # fmt: skip
+    asked = DocumentRequest.objects.create(
+        dossier=paid["dossier"], doc_type="ID", requested_by=agent
+    )
+    change = services.submit_bank_change(
+        paid["trainee"], paid["user"], holder="Léa", iban=NEW_IBAN, bic="", document=_rib()
+    )
+    client.force_login(paid["user"])
+    for name, args in [
+        ("trainee_space:home", []),
+        ("trainee_space:payments", []),
+        ("trainee_space:month", [paid["line"].pk]),
+        ("trainee_space:upload", [asked.pk]),
+        ("trainee_space:overpayment", [claim.pk]),
+        ("trainee_space:bank_details", []),
+        ("trainee_space:rights", []),
+        ("trainee_space:notifications", []),
+    ]:
+        assert_protected(client.get(reverse(name, args=args)), name)
+    client.force_login(agent)
+    for name, args in [
+        ("trainee_space:agent_bank_changes", []),
+        ("trainee_space:agent_bank_change", [change.pk]),
+    ]:
+        assert_protected(client.get(reverse(name, args=args)), name)

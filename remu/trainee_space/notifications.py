@@ -50,10 +50,11 @@ def _send(trainee: Trainee, what: str, subject: str, template: str, context: dic
 
 
 def payments_sent(payment_ids: list[int]) -> int:
-    """After a SEPA export: one e-mail per trainee with the lines sent to the paymaster."""
+    """After a SEPA export: one e-mail per trainee with the lines sent to the paymaster (not
+    those settled without a transfer, their net offset in full)."""
     by_trainee: dict[int, list[Payment]] = {}
     for payment in (
-        Payment.objects.filter(pk__in=payment_ids)
+        Payment.objects.filter(pk__in=payment_ids, status=Payment.Status.SENT)
         .select_related("enrollment__trainee__region", "enrollment__trainee__user")
         .order_by("month", "pk")
     ):
