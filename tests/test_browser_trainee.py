@@ -7,7 +7,7 @@ import re
 import pytest
 
 from .browser import assert_accessible
-from .test_browser import browser_page, field, orm  # noqa: F401 (browser_page: a fixture)
+from .test_browser import browser_page, field, log_in, orm  # noqa: F401 (browser_page: a fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -103,11 +103,34 @@ def test_a_trainee_follows_their_pay_from_a_phone(browser_page, tmp_path):  # no
     page.get_by_role("link", name=re.compile(r"^[A-ZÉ][a-zéû]+ 2026$")).first.click()
     page.get_by_role("heading", name=re.compile("Mon mois")).wait_for()
     assert_accessible(page)
-    for path in (
-        "droits-et-obligations/",
-        "paiements/",
-        "coordonnees-bancaires/",
-        "notifications/",
-    ):
+    for path in ("droits-et-obligations/", "paiements/", "notifications/"):
         page.goto(page.base_url + "/mon-espace/" + path)
         assert_accessible(page)
+    # a new RIB, sent from the phone; an agent validates it before any payment uses it
+    page.goto(page.base_url + "/mon-espace/coordonnees-bancaires/")
+    assert_accessible(page)
+    field(page, "Titulaire du compte").fill("Titulaire Démo")
+    field(page, "IBAN").fill("FR14 2004 1010 0505 0001 3M02 606")
+    rib = tmp_path / "rib.pdf"
+    rib.write_bytes(b"%PDF-1.4 rib")
+    field(page, "Votre RIB (PDF, JPEG ou PNG, 10 Mo au plus)").set_input_files(str(rib))
+    page.get_by_role("button", name="Envoyer mon nouveau RIB").click()
+    page.get_by_text(re.compile("Nouveau RIB envoyé")).wait_for()
+    assert_accessible(page)
+    page.get_by_role("button", name="Se déconnecter").click()
+    page.set_viewport_size({"width": 1280, "height": 900})
+    log_in(page, "agent@cvl.remu.local")
+    page.wait_for_url("**/region/")
+    page.get_by_role("link", name=re.compile("Changements de RIB à valider")).click()
+    assert_accessible(page)
+    page.get_by_role("link", name=re.compile(r"^N° \d+$")).first.click()
+    assert_accessible(page)
+    page.get_by_role("button", name="Valider le nouveau RIB").click()
+    page.get_by_text(re.compile("Nouveau RIB validé")).wait_for()
+
+    def iban():
+        from remu.dossiers.models import Dossier
+
+        return Dossier.objects.get(pk=dossier_pk).iban
+
+    assert orm(iban) == "FR1420041010050500013M02606"
