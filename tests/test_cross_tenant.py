@@ -12,7 +12,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from remu.accounts.models import ProviderMembership
+from remu.accounts.models import ProviderMembership, User
 from remu.api.models import ApiToken
 from remu.attendance.models import (
     Absence,
@@ -21,11 +21,12 @@ from remu.attendance.models import (
     SickLeave,
     Withdrawal,
 )
-from remu.dossiers.models import Dossier, Journey, SupportingDocument
+from remu.dossiers.models import DocumentRequest, Dossier, Journey, SupportingDocument
 from remu.overpayments.models import Overpayment, WaiverRequest
 from remu.payments.models import Adjustment, Payment, PaymentRun, SepaFile, SocialContribution
 from remu.referential.models import CampaignDocument
 from remu.scales.models import ScaleVersion
+from remu.trainee_space.models import BankDetailsChange
 
 from . import factories as f
 
@@ -130,6 +131,13 @@ OBJECT_URLS = {
     "payments:adjustment_document": ("agent", "adjustment"),
     "attendance:sick_leaves": ("agent", "enrollment"),
     "attendance:sick_leave_delete": ("agent", "sick_leave"),
+    # The trainee's own space (issue 15): the victim trainee's objects.
+    "trainee_space:month": ("trainee", "line"),
+    "trainee_space:advice": ("trainee", "paid_payment"),
+    "trainee_space:upload": ("trainee", "document_request"),
+    "trainee_space:overpayment": ("trainee", "overpayment"),
+    "trainee_space:agent_bank_change": ("agent", "bank_change"),
+    "trainee_space:agent_bank_change_document": ("agent", "bank_change"),
 }
 
 # URL name -> area, for pages without parameters (lists, dashboards, forms, own account).
@@ -174,6 +182,24 @@ PAGE_URLS = {
     "scales:create": "rules_admin",
     "scales:revaluation": "rules_admin",
     "payments:adjustments": "agent",
+    "trainee_space:home": "trainee",
+    "trainee_space:payments": "trainee",
+    "trainee_space:bank_details": "trainee",
+    "trainee_space:rights": "trainee",
+    "trainee_space:notifications": "trainee",
+    "trainee_space:agent_bank_changes": "agent",
+}
+
+# Area "trainee": the logged-in trainee's own space (the victim trainee's objects; another
+# trainee gets 404, agents and providers 403). A trainee reaches nothing else but these pages
+# of every role (their account, the home that sends them to their space): 403 elsewhere.
+TRAINEE_ALSO = {
+    "home:home",
+    "accounts:account",
+    "accounts:password_change",
+    "accounts:two_factor_setup",
+    "accounts:two_factor_verify",
+    "accounts:two_factor_codes",
 }
 
 
@@ -360,7 +386,32 @@ def world(db, region, other_region):
         daily_allowance=20,
         created_by=adjustment.created_by,
     )
+    victim_trainee = admitted.enrollment.trainee
+    victim_trainee.user = User.objects.create_user(
+        "stagiaire-victime@example.org", "x", role=User.Role.TRAINEE
+    )
+    victim_trainee.save(update_fields=["user"])
+    document_request = DocumentRequest.objects.create(
+        dossier=admitted, doc_type="ID", requested_by=adjustment.created_by
+    )
+    bank_change = BankDetailsChange(
+        region=region,
+        trainee=victim_trainee,
+        account_holder="Victime",
+        iban="FR1420041010050500013M02606",
+        document_name="rib.pdf",
+        document_type="application/pdf",
+    )
+    bank_change.document.save("upload", __import__("io").BytesIO(b"%PDF-1.4 rib"), save=False)
+    bank_change.save()
+    second_trainee = f.EnrollmentFactory(action=action).trainee
+    second_trainee.user = User.objects.create_user(
+        "stagiaire-voisin@example.org", "x", role=User.Role.TRAINEE
+    )
+    second_trainee.save(update_fields=["user"])
     objects = {
+        "document_request": document_request,
+        "bank_change": bank_change,
         "overpayment": overpayment,
         "waiver": waiver,
         "rs2_dossier": rs2,
@@ -410,12 +461,19 @@ def world(db, region, other_region):
             f.ProviderUserFactory(email="lointain@of.example", providers=[far_provider]),
         ),
         "agent of another region": ("agent", f.AgentFactory(region=other_region)),
+        "another trainee of the same action": ("trainee", second_trainee.user),
     }
-    owners = {"agent": f.AgentFactory(region=region), "provider": victim_user}
+    owners = {
+        "agent": f.AgentFactory(region=region),
+        "provider": victim_user,
+        "trainee": victim_trainee.user,
+    }
     return objects, attackers, owners
 
 
-def _allowed(area, role):
+def _allowed(area, role, name=""):
+    if role == "trainee":
+        return area == "trainee" or name in TRAINEE_ALSO
     return area in ("any", "region") or area == role
 
 
@@ -449,13 +507,13 @@ def test_other_organisations_objects_answer_404(client, world):
             if area == "region" and _same_region(label):
                 continue  # shared within the region, by design
             client.force_login(attacker)
-            expected = 404 if _allowed(area, role) else 403
+            expected = 404 if _allowed(area, role, name) else 403
             statuses = {_status(client, "get", url), _status(client, "post", url)}
             assert expected in statuses and statuses <= {expected, 405}, (
                 f"{name} as {label}: {statuses}, expected {expected}"
             )
         # The owner reaches it: the test would notice a URL that answers 404 to everyone.
-        owner = owners["provider" if area == "provider" else "agent"]
+        owner = owners[area if area in ("provider", "trainee") else "agent"]
         if name == "tokens:revoke":
             continue  # the owner revoking would change the world for the next checks
         client.force_login(owner)
@@ -469,7 +527,7 @@ def test_pages_never_show_other_organisations_objects(client, world):
         for label, (role, attacker) in attackers.items():
             client.force_login(attacker)
             response = client.get(url)
-            if not _allowed(area, role):
+            if not _allowed(area, role, name):
                 assert response.status_code in (403, 405), f"{name} as {label}"
                 continue
             assert response.status_code in (200, 302, 405), f"{name} as {label}"

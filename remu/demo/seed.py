@@ -296,6 +296,7 @@ def seed_demo() -> list[DemoLogin]:
     _seed_admissions(actions, User.objects.get(email="agent@cvl.remu.local"))
     _seed_attendance(TrainingAction.objects.get(number="CVL-2026-005"))
     _seed_to_dos(User.objects.get(email="agent@cvl.remu.local"))
+    seed_trainee_space(region, logins)
     return logins
 
 
@@ -454,3 +455,83 @@ def _seed_trainees(region, actions, rng):
                 "status": Enrollment.Status.COMPLETED if finished else Enrollment.Status.ACTIVE,
             },
         )
+
+
+DEMO_TRAINEES = [
+    ("stagiaire1@demo.remu.local", "Stagiaire admis : paiements, une pièce demandée"),
+    ("stagiaire2@demo.remu.local", "Stagiaire admis : paiements, une somme à rembourser (indu)"),
+]
+
+
+def seed_trainee_space(region, logins) -> None:
+    """Two admitted trainees of CVL-2026-005 with their own login (« Mon espace »): their
+    months up to two months ago paid (a run, its SEPA file by a second agent, the paymaster's
+    return), the last month validated and not yet paid; the first has a document requested,
+    the second an overpayment notified. The months' run leaves last month to the demo's own
+    run."""
+    from remu.overpayments import services as overpayments
+    from remu.overpayments.models import Overpayment
+    from remu.payments import operations
+    from remu.payments import services as payments
+    from remu.payments.models import Payment
+
+    agent = User.objects.get(email="agent@cvl.remu.local")
+    second = User.objects.get(email="regles@cvl.remu.local")
+    enrollments = list(
+        Enrollment.objects.filter(
+            action__number="CVL-2026-005", dossiers__status=Dossier.Status.ADMITTED
+        )
+        .select_related("trainee")
+        .order_by("pk")[: len(DEMO_TRAINEES)]
+    )
+    for (email, what), enrollment in zip(DEMO_TRAINEES, enrollments, strict=False):
+        trainee = enrollment.trainee
+        user = _user(
+            email,
+            role=User.Role.TRAINEE,
+            what=what,
+            first_name=trainee.first_names,
+            last_name=trainee.last_name,
+            logins=logins,
+        )
+        if trainee.user_id is None:
+            trainee.user = user
+            trainee.save(update_fields=["user"])
+    if len(enrollments) < len(DEMO_TRAINEES):
+        return
+    today = date.today()
+    month = (today.replace(day=1) - timedelta(days=32)).replace(day=1)  # two months ago
+    if not Payment.objects.filter(region=region, month__lte=month).exists():
+        run = payments.start_run(region, "monthly", month, agent)
+        run = payments.execute_run(run.pk)
+        if run.payments.exists():
+            operations.export_sepa(run, second)
+            for n, payment in enumerate(run.payments.filter(status="sent").order_by("pk")):
+                payment.status = "paid"
+                payment.paid_on = min(today, (payment.month + timedelta(days=32)).replace(day=18))
+                payment.mandate_number = f"M-{payment.month.year}-{n + 1:05d}"
+                payment.save(update_fields=["status", "paid_on", "mandate_number"])
+    first, other = enrollments
+    dossier = first.dossiers.filter(kind=Dossier.Kind.RS1).first()
+    if not DocumentRequest.objects.filter(dossier=dossier).exists():
+        DocumentRequest.objects.create(
+            dossier=dossier,
+            doc_type="ID",
+            message="Une copie lisible de votre pièce d'identité, recto et verso.",
+            requested_by=agent,
+        )
+    if not Overpayment.objects.filter(trainee=other.trainee).exists():
+        claim = Overpayment.objects.create(
+            region=region,
+            trainee=other.trainee,
+            enrollment=other,
+            source=Overpayment.Source.WRONG_INFORMATION,
+            amount=Decimal("180.00"),
+            remaining=Decimal("180.00"),
+            label="Information erronée : reprise d'emploi déclarée tardivement",
+            explanation=[
+                "Vous avez travaillé du 8 au 19 juin 2026 sans le signaler à votre organisme.",
+                "Ces jours ont été payés par la Région : 180,00 € vous sont réclamés.",
+            ],
+        )
+        overpayments.notify(claim, user=agent)

@@ -478,12 +478,19 @@ def receive(
     if asked:
         # The mail leaves only if the reception is recorded.
         transaction.on_commit(lambda: notify_document_requests(dossier, asked))
+        for hook in document_request_hooks:  # e.g. the trainee's e-mail (trainee_space)
+            transaction.on_commit(lambda hook=hook: hook(dossier, asked))
     dossier.reception_date = reception_date
     if dossier.complete_on is None and not unaccepted_documents(dossier):
         dossier.complete_on = reception_date  # every required document accepted
     dossier.save(update_fields=["reception_date", "complete_on", "updated_at"])
     if dossier.status == S.SUBMITTED:
         transition(dossier, S.RECEIVED, user, f"Dossier reçu le {reception_date:%d/%m/%Y}")
+
+
+# Called after commit with (dossier, [DocumentRequest]) when an agent asks for documents: a
+# higher layer registers what it does then (the trainee's space e-mails the trainee).
+document_request_hooks: list = []
 
 
 def admission_gaps(dossier: Dossier, provisional: bool = False) -> dict[str, str]:

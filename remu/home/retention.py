@@ -15,6 +15,7 @@ from remu.overpayments.models import Overpayment, Recovery
 from remu.payments.models import Payment
 from remu.referential.models import Region
 from remu.scales.selectors import engine
+from remu.trainee_space.models import BankDetailsChange
 from remu.trainees.models import Enrollment, Trainee
 
 DEFAULT_YEARS = 10
@@ -108,6 +109,11 @@ def anonymise(trainee_pk: int, limit: dt.date) -> bool:
         documents = SupportingDocument.objects.filter(dossier__enrollment__trainee=trainee)
         files = [name for name in documents.values_list("file", flat=True) if name]
         documents.update(file="", original_name=ERASED_DOCUMENT)
+        changes = BankDetailsChange.objects.filter(trainee=trainee)
+        files += [name for name in changes.values_list("document", flat=True) if name]
+        changes.update(
+            account_holder=ERASED, iban="", bic="", document="", document_name=ERASED_DOCUMENT
+        )
         storage = SupportingDocument._meta.get_field("file").storage
         transaction.on_commit(lambda: [storage.delete(name) for name in files])
     return True

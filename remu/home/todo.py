@@ -15,6 +15,7 @@ from remu.dossiers.models import Dossier
 from remu.overpayments.models import Overpayment
 from remu.overpayments.selectors import to_follow
 from remu.payments.models import Adjustment, Payment, PaymentRun
+from remu.trainee_space.models import BankDetailsChange
 
 
 @dataclass
@@ -77,6 +78,11 @@ def agent_items(tenant, today: dt.date) -> list[Item]:
             "Ajustements à approuver (par un second agent)",
             Adjustment.objects.for_tenant(tenant).filter(status="proposed").count(),
             reverse("payments:adjustments"),
+        ),
+        Item(
+            "Changements de RIB à valider",
+            BankDetailsChange.objects.for_tenant(tenant).filter(status="pending").count(),
+            reverse("trainee_space:agent_bank_changes"),
         ),
     ]
 

@@ -4,10 +4,14 @@ from django.shortcuts import get_object_or_404, render
 
 from remu.attendance.models import AttendanceLine, SickLeave
 from remu.audit import services as access
+from remu.audit.models import AccessEvent
 from remu.dossiers.models import Dossier
 from remu.overpayments.views import for_trainee
 from remu.payments.models import Adjustment, DueAmount, Payment, SocialContribution
+from remu.trainee_space.models import BankDetailsChange
 from remu.trainees.models import Enrollment, Trainee
+
+ACCESSES_SHOWN = 20
 
 
 def trainee_detail(request, pk):
@@ -52,6 +56,18 @@ def trainee_detail(request, pk):
         .select_related("created_by", "decided_by", "run")
     )
     sick_leaves = SickLeave.objects.for_tenant(request.tenant).filter(enrollment__trainee=trainee)
+    # Who saw this trainee's data (agents only: the access log is agents_only).
+    labels = [f"Stagiaire n° {trainee.pk}"]
+    labels += [d.number for d in dossiers if d.number]
+    bank_changes = list(
+        BankDetailsChange.objects.for_tenant(request.tenant).filter(trainee=trainee)
+    )
+    labels += [f"Changement de RIB n° {c.pk}" for c in bank_changes]
+    accesses = (
+        AccessEvent.objects.for_tenant(request.tenant)
+        .filter(label__in=labels)
+        .select_related("user")[:ACCESSES_SHOWN]
+    )
     return render(
         request,
         "home/trainee_detail.html",
@@ -66,5 +82,7 @@ def trainee_detail(request, pk):
             "overpayments": for_trainee(request.tenant, trainee),
             "adjustments": adjustments,
             "sick_leaves": sick_leaves,
+            "accesses": accesses,
+            "bank_changes": bank_changes,
         },
     )

@@ -18,6 +18,8 @@ def home(request):
         return redirect("home:agent_dashboard")
     if request.tenant.is_provider:
         return redirect("home:provider_home")
+    if request.user.role == request.user.Role.TRAINEE:
+        return redirect("trainee_space:home")
     return render(request, "home/no_access.html", status=403)
 
 

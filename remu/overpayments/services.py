@@ -199,6 +199,11 @@ def _receive(overpayment, kind, amount: Decimal, *, on, by, note="", instalment=
     overpayment.save(update_fields=["remaining"])
 
 
+# Called after commit with the overpayment whose order to repay was issued: a higher layer
+# registers what it does then (the trainee's space e-mails the trainee).
+notified_hooks: list = []
+
+
 @transaction.atomic
 def notify(overpayment: Overpayment, *, user, today=None) -> Overpayment:
     """Issues the order to repay: a number per region and year, a deadline (the region's
@@ -223,6 +228,8 @@ def notify(overpayment: Overpayment, *, user, today=None) -> Overpayment:
     transition(
         overpayment, S.NOTIFIED, by=user, why=f"Ordre de reversement {overpayment.notice_number}"
     )
+    for hook in notified_hooks:  # e.g. the trainee's e-mail (trainee_space), once committed
+        transaction.on_commit(lambda hook=hook: hook(overpayment))
     return overpayment
 
 

@@ -22,6 +22,11 @@ PAID_WORDS = {"PAYE", "PAYÉ", "PAID", "P"}
 REJECTED_WORDS = {"REJETE", "REJETÉ", "REJECTED", "R"}
 
 
+# Called after commit with the ids of the lines a SEPA export sent (or settled): a higher
+# layer registers what it does then (the trainee's space e-mails each trainee).
+sent_hooks: list = []
+
+
 @transaction.atomic
 def export_sepa(run, user) -> SepaFile:
     """A pain.001.001.03 file (validated against its schema) of the run's pending lines, which
@@ -66,6 +71,9 @@ def export_sepa(run, user) -> SepaFile:
     xml = sepa.export(validate=True)
     now = timezone.now()
     run.payments.filter(pk__in=[p.pk for p in transfers]).update(status="sent", sent_at=now)
+    sent_ids = [p.pk for p in pending]
+    for hook in sent_hooks:  # e.g. the trainees' e-mails (trainee_space), once committed
+        transaction.on_commit(lambda hook=hook: hook(sent_ids))
     run.payments.filter(pk__in=[p.pk for p in pending if p.net == 0]).update(
         status="paid", sent_at=now, paid_on=timezone.localdate(), mandate_number="COMPENSATION"
     )

@@ -163,6 +163,12 @@ def advice(request, pk):
         ),
         pk=pk,
     )
+    return advice_response(request, payment)
+
+
+def advice_response(request, payment: Payment) -> HttpResponse:
+    """The advice of a paid line as a PDF response (agents, providers and the trainee's own
+    space use it); 404 before the line is paid."""
     if payment.status != Payment.Status.PAID:
         raise Http404("Avis disponible une fois le paiement effectué.")
     from weasyprint import HTML

@@ -82,6 +82,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "remu.accounts.middleware.TenantMiddleware",
     "remu.accounts.middleware.ForcePasswordChangeMiddleware",
+    "remu.accounts.middleware.TraineeAreaMiddleware",
     "remu.accounts.middleware.TwoFactorMiddleware",
 ]
 

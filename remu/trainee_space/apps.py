@@ -4,3 +4,10 @@ from django.apps import AppConfig
 class TraineeSpaceConfig(AppConfig):
     name = "remu.trainee_space"
     verbose_name = "Espace stagiaire"
+
+    def ready(self):
+        # Lower apps offer hooks rather than importing this one (docs/architecture.md, Layers):
+        # the SEPA export, the document requests and the order to repay e-mail the trainee.
+        from . import notifications
+
+        notifications.register()
