@@ -1,5 +1,7 @@
 from django import forms
+from django.conf import settings
 from django.contrib.auth import forms as auth_forms
+from django.core import validators
 
 from remu.communes.forms import AddressFormMixin
 from remu.core.forms import StyledForm, StyledFormMixin, StyledModelForm
@@ -8,19 +10,73 @@ from remu.referential.models import Provider
 from .models import User
 
 
+def normalise_login(value: str) -> str:
+    """A login as stored: lower-case; a trainee's identifier typed alone (no « @ », as printed
+    on the admission decision) gets the trainees' login domain (TRAINEE_LOGIN_DOMAIN)."""
+    value = value.strip().lower()
+    if value and "@" not in value:
+        value = f"{value}@{settings.TRAINEE_LOGIN_DOMAIN}"
+    return value
+
+
+class LoginField(forms.CharField):
+    """An e-mail address, or a trainee's identifier (completed into its login)."""
+
+    def clean(self, value):
+        value = normalise_login(super().clean(value))
+        validators.validate_email(value)
+        return value
+
+
 class LoginForm(StyledFormMixin, auth_forms.AuthenticationForm):
-    username = forms.EmailField(
-        label="Adresse électronique",
-        widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "username"}),
+    username = LoginField(
+        label="Adresse électronique ou identifiant",
+        help_text="Stagiaire : l'identifiant qui figure sur votre décision de prise en charge.",
+        max_length=254,
+        error_messages={"invalid": "Saisissez une adresse électronique ou un identifiant valide."},
+        widget=forms.TextInput(
+            attrs={"autofocus": True, "autocomplete": "username", "autocapitalize": "none"}
+        ),
     )
     error_messages = {
-        "invalid_login": "Adresse électronique ou mot de passe incorrect.",
+        "invalid_login": "Identifiant ou mot de passe incorrect.",
         "inactive": "Ce compte est désactivé. Contactez la Région.",
     }
 
 
 class PasswordResetForm(StyledFormMixin, auth_forms.PasswordResetForm):
-    pass
+    """Also for trainees, whose login is not their address: the address on their trainee
+    record (`Trainee.email`) finds their account, and the link is sent there."""
+
+    def get_users(self, email):
+        yield from super().get_users(email)
+        trainees = User.objects.filter(
+            role=User.Role.TRAINEE,
+            is_active=True,
+            email__iendswith="@" + settings.TRAINEE_LOGIN_DOMAIN,
+            trainee__email__iexact=email,
+        )
+        yield from (u for u in trainees if u.has_usable_password())
+
+    def send_mail(
+        self,
+        subject_template_name,
+        email_template_name,
+        context,
+        from_email,
+        to_email,
+        html_email_template_name=None,
+    ):
+        if to_email.lower().endswith("@" + settings.TRAINEE_LOGIN_DOMAIN):
+            to_email = self.cleaned_data["email"]  # the trainee's address, which found them
+        super().send_mail(
+            subject_template_name,
+            email_template_name,
+            context,
+            from_email,
+            to_email,
+            html_email_template_name,
+        )
 
 
 class SetPasswordForm(StyledFormMixin, auth_forms.SetPasswordForm):

@@ -19,7 +19,9 @@ def normalised_username(request, credentials=None) -> str | None:
         username = data.get(field)
     if username is None:
         return None
-    return str(username).strip().lower()
+    from .forms import normalise_login  # a trainee's identifier typed alone is their login
+
+    return normalise_login(str(username))
 
 
 def client_ip(request) -> str | None:

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.utils.functional import SimpleLazyObject
 
@@ -37,6 +38,32 @@ class ForcePasswordChangeMiddleware:
         if not getattr(view_func, "login_required", True):  # public pages
             return None
         return redirect("accounts:password_change")
+
+
+class TraineeAreaMiddleware:
+    """A trainee's login reaches only their own space, their account pages and the home that
+    sends them there: every agent or provider page answers 403 (issue 15 §4), whatever the
+    page's own checks."""
+
+    namespaces = ("trainee_space", "accounts")
+    views = ("home:home",)
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        user = request.user
+        if not (user.is_authenticated and user.role == user.Role.TRAINEE):
+            return None
+        if not getattr(view_func, "login_required", True):  # public pages
+            return None
+        match = request.resolver_match
+        if match and (match.namespace in self.namespaces or match.view_name in self.views):
+            return None
+        raise PermissionDenied("Espace réservé aux agents de la Région et aux organismes.")
 
 
 NO_DEVICE = "two_factor_no_device"

@@ -303,6 +303,13 @@ def _validate_options(opts: dict, where: str) -> None:
     minimum_age = opts.get("minimum_age")
     if minimum_age is not None and not (isinstance(minimum_age, int) and 0 < minimum_age < 30):
         raise ParameterError(f"{where}.minimum_age: un âge entier entre 1 et 29 est attendu")
+    payment_days = opts.get("payment_days")
+    if payment_days is not None and not (
+        isinstance(payment_days, dict)
+        and all(isinstance(payment_days.get(k), int) for k in ("from", "to"))
+        and 1 <= payment_days["from"] <= payment_days["to"] <= 28
+    ):
+        raise ParameterError(f"{where}.payment_days: {{from, to}} entre le 1 et le 28 attendus")
     due_day = opts.get("attendance_due_day")
     if due_day is not None and not (isinstance(due_day, int) and 1 <= due_day <= 28):
         raise ParameterError(f"{where}.attendance_due_day: un jour entre 1 et 28 est attendu")
