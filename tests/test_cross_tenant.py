@@ -21,7 +21,7 @@ from remu.attendance.models import (
     SickLeave,
     Withdrawal,
 )
-from remu.dossiers.models import Dossier, Journey, SupportingDocument
+from remu.dossiers.models import AdmissionDecision, Dossier, Journey, SupportingDocument
 from remu.overpayments.models import Overpayment, WaiverRequest
 from remu.payments.models import Adjustment, Payment, PaymentRun, SepaFile, SocialContribution
 from remu.referential.models import CampaignDocument
@@ -87,6 +87,8 @@ OBJECT_URLS = {
     "dossiers:reception": ("agent", "submitted_dossier"),
     "dossiers:decision": ("agent", "submitted_dossier"),
     "dossiers:confirm_admission": ("agent", "admitted_dossier"),
+    "dossiers:admission_decision": ("any", "admission_decision"),
+    "dossiers:reissue_codes": ("agent", "admitted_dossier"),
     "attendance:trainees": ("any", "action"),
     "attendance:trainees_xlsx": ("any", "action"),
     "attendance:statements": ("any", "action"),
@@ -356,7 +358,11 @@ def world(db, region, other_region):
         daily_allowance=20,
         created_by=adjustment.created_by,
     )
+    admission_decision = AdmissionDecision.objects.create(
+        dossier=admitted, version=1, number="VICTIME-DOSSIER-3-D1", issued_by=victim_user
+    )
     objects = {
+        "admission_decision": admission_decision,
         "overpayment": overpayment,
         "waiver": waiver,
         "rs2_dossier": rs2,

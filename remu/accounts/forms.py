@@ -24,7 +24,10 @@ class LoginField(forms.CharField):
 
     def clean(self, value):
         value = normalise_login(super().clean(value))
-        validators.validate_email(value)
+        try:
+            validators.validate_email(value)
+        except forms.ValidationError as exc:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from exc
         return value
 
 
