@@ -190,7 +190,7 @@ def test_reissue_keeps_the_identifier_and_reuses_the_account(cvl, agent):
     assert User.objects.filter(role=User.Role.TRAINEE).count() == 1
 
 
-def test_a_trainee_cannot_reach_agent_or_provider_pages(client, world):
+def test_a_trainee_cannot_reach_agent_or_provider_pages(client, world):  # noqa: F811
     """Every agent, provider or shared page answers 403 to a trainee's login (the trainee of
     the victim's own admitted dossier): only their space and their account remain."""
     objects, _, _ = world
