@@ -228,3 +228,17 @@ def test_decision_numbers_are_unique_per_dossier(cvl, agent):
     decisions.issue_on_admission(dossier, agent)
     decisions.issue_on_admission(dossier, agent)
     assert list(dossier.decisions.values_list("version", flat=True)) == [2, 1]
+
+
+def test_the_trainees_copy_never_prints_the_password(agent_client, cvl, agent):
+    dossier = received(cvl, agent)
+    decision = admit(agent_client, dossier)
+    assert decisions.latest_for_trainee(dossier.trainee) == decision
+    body = flat(pdf_text_of(decisions.trainee_copy(decision, "http://testserver/")))
+    assert decision.login in body and "ne figure pas sur cette copie" in body
+    decision.refresh_from_db()
+    assert decision.sealed_password  # still to be printed on the agents' first download
+
+
+def pdf_text_of(content: bytes) -> str:
+    return "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(content)).pages)

@@ -70,7 +70,10 @@ class PasswordResetForm(StyledFormMixin, auth_forms.PasswordResetForm):
         to_email,
         html_email_template_name=None,
     ):
-        if to_email.lower().endswith("@" + settings.TRAINEE_LOGIN_DOMAIN):
+        suffix = "@" + settings.TRAINEE_LOGIN_DOMAIN
+        context["login"] = to_email
+        if to_email.lower().endswith(suffix):
+            context["login"] = to_email[: -len(suffix)]  # the identifier the trainee types
             to_email = self.cleaned_data["email"]  # the trainee's address, which found them
         super().send_mail(
             subject_template_name,

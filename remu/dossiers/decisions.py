@@ -366,6 +366,29 @@ def deliver(decision: AdmissionDecision, user) -> Delivery:
     return Delivery(password, "")
 
 
+def latest_for_trainee(trainee) -> AdmissionDecision | None:
+    """The trainee's latest decision (for their own space, a higher layer)."""
+    return (
+        AdmissionDecision.objects.filter(dossier__enrollment__trainee=trainee)
+        .select_related("dossier__region", "dossier__action__provider")
+        .order_by("-issued_at", "-pk")
+        .first()
+    )
+
+
+TRAINEE_COPY = Delivery(
+    "",
+    "il ne figure pas sur cette copie (il vous a été remis avec la décision). Mot de passe "
+    "oublié : « Mot de passe oublié » sur la page de connexion, ou demandez à la Région une "
+    "réédition de vos codes.",
+)
+
+
+def trainee_copy(decision: AdmissionDecision, base_url: str) -> bytes:
+    """The decision as the trainee downloads it from their space: never the password."""
+    return render_pdf(decision, TRAINEE_COPY, base_url)
+
+
 def render_pdf(decision: AdmissionDecision, delivery: Delivery, base_url: str) -> bytes:
     from weasyprint import HTML  # imported here: only the printouts need the system libraries
 
