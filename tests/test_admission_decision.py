@@ -3,15 +3,19 @@ admitted, with the amount and its explanation, the calendar, the duties and abse
 region, how to contest, and the trainee's access codes; the one-time password printed once."""
 
 import io
+import threading
+import time
 
 import pytest
+from django.db import connection, connections, transaction
 from django.urls import reverse
 from pypdf import PdfReader
 
 from remu.audit.models import AccessEvent
-from remu.dossiers import decisions
+from remu.dossiers import decisions, services
 from remu.dossiers.models import AdmissionDecision, Dossier, DossierTransition
 
+from .factories import AgentFactory
 from .test_admission import admit_data, received
 from .utils import text
 
@@ -83,6 +87,7 @@ def test_admitting_issues_the_decision_with_amount_dates_and_codes(agent_client,
     assert trainee.user.check_password(password)
     decision.refresh_from_db()
     assert decision.sealed_password == "" and decision.codes_delivered_at is not None
+    assert decision.codes_delivered_to == agent
     assert AccessEvent.objects.filter(
         label__startswith=f"Décision de prise en charge {decision.number} (codes d'accès remis)"
     ).exists()
@@ -242,3 +247,51 @@ def test_the_trainees_copy_never_prints_the_password(agent_client, cvl, agent):
 
 def pdf_text_of(content: bytes) -> str:
     return "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(content)).pages)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="needs PostgreSQL (set DATABASE_URL): the requests' threads share the test database",
+)
+def test_two_downloads_at_once_print_the_password_once(cvl, agent):
+    """Two agents download the new decision at the same moment: one PDF has the password, the
+    other says it was already handed over (the decision's row is locked while delivering)."""
+    from .test_concurrency import logged_in, waiting_for_locks
+
+    dossier = received(cvl, agent)
+    services.admit(
+        dossier,
+        agent,
+        category="JOB_SEEKER",
+        proposed="JOB_SEEKER",
+        reason="",
+        holder="Léa Martin",
+        iban="FR7630006000011234567890189",
+        bic="BNPAFRPP",
+        exception_reason="Pièces vérifiées",
+    )
+    decision = dossier.decisions.get()
+    url = reverse("dossiers:admission_decision", args=[decision.pk])
+    clients = [logged_in(agent), logged_in(AgentFactory(region=cvl))]
+    responses = [None, None]
+
+    def run(i):
+        try:
+            responses[i] = clients[i].get(url)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
+    with transaction.atomic():
+        AdmissionDecision.objects.select_for_update().get(pk=decision.pk)
+        for thread in threads:
+            thread.start()
+        deadline = time.monotonic() + 15
+        while waiting_for_locks() < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+    for thread in threads:
+        thread.join()
+    bodies = [flat(pdf_text(r)) for r in responses]
+    assert sorted("Ce mot de passe ne sert qu'une fois" in b for b in bodies) == [False, True]
+    assert sum("Code déjà remis" in b for b in bodies) == 1

@@ -13,7 +13,9 @@ from django.urls import reverse
 
 from remu.accounts.models import User
 from remu.dossiers import decisions, services
+from remu.dossiers.models import Dossier
 
+from . import factories as f
 from .test_admission import received
 from .test_cross_tenant import OBJECT_URLS, PAGE_URLS, world  # noqa: F401 (the fixture)
 from .utils import text
@@ -212,3 +214,29 @@ def test_a_trainee_cannot_reach_agent_or_provider_pages(client, world):  # noqa:
         statuses = {client.get(url).status_code, client.post(url).status_code}
         assert 403 in statuses and statuses <= {403, 405}, f"{url} as a trainee: {statuses}"
     assert client.get(reverse("accounts:password_change")).status_code == 200
+
+
+def test_a_second_admission_keeps_the_password_the_trainee_chose(cvl, agent):
+    dossier, identifier, _ = admitted(cvl, agent)
+    user = dossier.trainee.user
+    user.set_password(NEW)
+    user.must_change_password = False
+    user.save()
+    action = f.TrainingActionFactory(
+        region=cvl, planned_start=dt.date(2026, 10, 5), planned_end=dt.date(2027, 3, 31)
+    )
+    enrollment = f.EnrollmentFactory(action=action, trainee=dossier.trainee)
+    second = Dossier.objects.create(
+        region=cvl,
+        action=action,
+        enrollment=enrollment,
+        kind="RS1",
+        status="admitted",
+        rate_category="JOB_SEEKER",
+        number="CVL-2026-999999",
+    )
+    decision = decisions.issue_on_admission(second, agent)
+    assert decision.login == identifier and decision.sealed_password == ""
+    user.refresh_from_db()
+    assert user.check_password(NEW) and not user.must_change_password
+    assert "déjà choisi son mot de passe" in decisions.deliver(decision, agent).note

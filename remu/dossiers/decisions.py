@@ -44,13 +44,14 @@ class Codes:
     """What the trainee's space answers: the login to print and its one-time password."""
 
     login: str
-    password: str
+    password: str  # "": the trainee keeps the password they chose
 
 
 class AccessHooks:
-    """`issue(dossier, user) -> Codes | None`, registered by the trainee's space: creates or
-    reuses the trainee's login and gives it a new one-time password (the old one stops
-    working), inside the caller's transaction."""
+    """`issue(dossier, user, reissue=bool) -> Codes | None`, registered by the trainee's space:
+    creates or reuses the trainee's login and gives it a new one-time password (the old one
+    stops working), inside the caller's transaction. A trainee already using their account
+    keeps their password when another dossier of theirs is admitted (`Codes.password` "")."""
 
     def __init__(self):
         self.issue = None
@@ -263,16 +264,16 @@ def _next_version(dossier: Dossier) -> int:
     return (last or 0) + 1
 
 
-def _issue(dossier: Dossier, user) -> AdmissionDecision:
+def _issue(dossier: Dossier, user, *, reissue: bool) -> AdmissionDecision:
     version = _next_version(dossier)
-    codes = access_hooks.issue(dossier, user) if access_hooks.issue else None
+    codes = access_hooks.issue(dossier, user, reissue=reissue) if access_hooks.issue else None
     return AdmissionDecision.objects.create(
         dossier=dossier,
         version=version,
         number=f"{dossier.number}-D{version}",
         issued_by=user,
         login=codes.login if codes else "",
-        sealed_password=seal(codes.password) if codes else "",
+        sealed_password=seal(codes.password) if codes and codes.password else "",
         content=build_content(dossier),
     )
 
@@ -281,7 +282,7 @@ def issue_on_admission(dossier: Dossier, user) -> AdmissionDecision | None:
     """Called by `services.admit` inside its transaction (the dossier's row locked)."""
     if dossier.kind != Dossier.Kind.RS1:
         return None
-    return _issue(dossier, user)
+    return _issue(dossier, user, reissue=False)
 
 
 @transaction.atomic
@@ -296,7 +297,7 @@ def reissue(dossier: Dossier, user) -> AdmissionDecision:
         raise ValidationError("Seul un dossier RS1 admis a une décision de prise en charge.")
     if access_hooks.issue is None:
         raise ValidationError("L'espace stagiaire n'est pas disponible : aucun code à émettre.")
-    decision = _issue(dossier, user)
+    decision = _issue(dossier, user, reissue=True)
     DossierTransition.objects.create(
         dossier=dossier,
         from_status=status,
@@ -338,24 +339,25 @@ def deliver(decision: AdmissionDecision, user) -> Delivery:
             "",
             "Ces codes ont été remplacés par une décision plus récente : ils ne fonctionnent plus.",
         )
-    user = locked.dossier.trainee.user
-    if locked.sealed_password and user is not None and not user.must_change_password:
+    account = locked.dossier.trainee.user
+    chosen = (
+        "Le stagiaire a déjà choisi son mot de passe : il le garde (aucun mot de passe "
+        "provisoire). En cas d'oubli : « Mot de passe oublié » sur la page de connexion."
+    )
+    if locked.sealed_password and account is not None and not account.must_change_password:
         # The trainee already chose a password (the e-mailed link, or a first login): the
         # one-time password no longer works; never print it.
         locked.sealed_password = ""
         locked.save(update_fields=["sealed_password"])
-        return Delivery(
-            "",
-            "Le stagiaire a déjà choisi son mot de passe : le mot de passe provisoire ne "
-            "fonctionne plus. En cas d'oubli : « Mot de passe oublié » sur la page de connexion.",
-        )
+        return Delivery("", chosen)
     if not locked.sealed_password:
-        when = timezone.localtime(locked.codes_delivered_at) if locked.codes_delivered_at else None
+        if locked.codes_delivered_at is None:  # issued without one: an account in use
+            return Delivery("", chosen)
+        when = timezone.localtime(locked.codes_delivered_at)
         return Delivery(
             "",
-            "Code déjà remis"
-            + (f" le {_day(when.date())}" if when else "")
-            + " : s'il est perdu, demandez à la Région une réédition de vos codes d'accès.",
+            f"Code déjà remis le {_day(when.date())} : s'il est perdu, demandez à la Région une "
+            "réédition de vos codes d'accès.",
         )
     password = unseal(locked.sealed_password)
     locked.sealed_password = ""

@@ -72,12 +72,26 @@ def ensure_user(trainee) -> User:
     return user
 
 
+def in_use(user: User | None) -> bool:
+    """An account whose owner chose their password (and may be using it)."""
+    return (
+        user is not None
+        and user.is_active
+        and user.has_usable_password()
+        and not user.must_change_password
+    )
+
+
 @transaction.atomic
-def issue_codes(dossier, by) -> Codes:
+def issue_codes(dossier, by, *, reissue: bool = False) -> Codes:
     """A new one-time password for the dossier's trainee (the old one stops working, and so do
     earlier invitation links: they are tied to the password), to change at the first login;
-    an invitation e-mail when the trainee has an address, sent once the transaction commits."""
+    an invitation e-mail when the trainee has an address, sent once the transaction commits.
+    A trainee already using their account (admitted earlier on another dossier) keeps their
+    password on a new admission; an agent's re-issue always replaces it."""
     trainee = dossier.trainee
+    if not reissue and in_use(trainee.user):
+        return Codes(login=login_of(trainee.user), password="")
     user = ensure_user(trainee)
     password = new_password()
     user.set_password(password)
