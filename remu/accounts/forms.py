@@ -7,16 +7,8 @@ from remu.communes.forms import AddressFormMixin
 from remu.core.forms import StyledForm, StyledFormMixin, StyledModelForm
 from remu.referential.models import Provider
 
+from .lockout import normalise_login
 from .models import User
-
-
-def normalise_login(value: str) -> str:
-    """A login as stored: lower-case; a trainee's identifier typed alone (no « @ », as printed
-    on the admission decision) gets the trainees' login domain (TRAINEE_LOGIN_DOMAIN)."""
-    value = value.strip().lower()
-    if value and "@" not in value:
-        value = f"{value}@{settings.TRAINEE_LOGIN_DOMAIN}"
-    return value
 
 
 class LoginField(forms.CharField):

@@ -6,7 +6,7 @@ region's number prefix and eight random characters without look-alikes). The acc
 `User.email`, which the existing login, password reset, lockout (django-axes) and invitation
 machinery all key on, is that identifier with the domain ``TRAINEE_LOGIN_DOMAIN`` (setting):
 ``cvl-7k3m9qxa@stagiaires.remu.local``. The login form accepts the short identifier and adds
-the domain (`remu.accounts.forms.normalise_login`). The trainee's real address stays on the
+the domain (`remu.accounts.lockout.normalise_login`). The trainee's real address stays on the
 trainee's record (`Trainee.email`): invitations and password-reset e-mails go there.
 
 Registered as the admission decision's hook by this app's `AppConfig.ready`
