@@ -295,3 +295,32 @@ def test_two_downloads_at_once_print_the_password_once(cvl, agent):
     bodies = [flat(pdf_text(r)) for r in responses]
     assert sorted("Ce mot de passe ne sert qu'une fois" in b for b in bodies) == [False, True]
     assert sum("Code déjà remis" in b for b in bodies) == 1
+
+
+def test_confirming_a_provisional_admission_issues_the_final_decision(agent_client, cvl, agent):
+    dossier = received(cvl, agent, disabled_worker=True)
+    response = agent_client.post(
+        reverse("dossiers:decision", args=[dossier.pk]),
+        admit_data(
+            provisional="on",
+            category_reason="RQTH attendue",
+            exception_reason="Pièces vérifiées",
+        ),
+    )
+    assert response.status_code == 302
+    first = dossier.decisions.get()
+    body = flat(pdf_text(agent_client.get(reverse("dossiers:admission_decision", args=[first.pk]))))
+    assert "à titre provisoire au taux minimum" in body
+
+    response = agent_client.post(
+        reverse("dossiers:confirm_admission", args=[dossier.pk]),
+        {"category": "DISABLED", "reason": "RQTH reçue"},
+    )
+    assert response.status_code == 302
+    final = dossier.decisions.get(version=2)
+    history = DossierTransition.objects.filter(dossier=dossier).last()
+    assert f"décision de prise en charge définitive n° {final.number}" in history.reason
+    body = flat(pdf_text(agent_client.get(reverse("dossiers:admission_decision", args=[final.pk]))))
+    assert "Travailleur handicapé" in body and "à titre provisoire" not in body
+    # The trainee had not chosen a password yet: the final decision carries new codes.
+    assert "Mot de passe provisoire : " in body and final.login == first.login
