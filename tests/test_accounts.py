@@ -26,7 +26,7 @@ def test_login_with_email_sends_each_role_home(client, agent, provider_user):
 
 def test_wrong_password_says_so_in_french(client, agent):
     response = login(client, agent.email, "mauvais")
-    assert "Adresse électronique ou mot de passe incorrect." in text(response)
+    assert "Identifiant ou mot de passe incorrect." in text(response)
 
 
 def test_repeated_failures_lock_the_login_with_a_clear_message(client, agent):

@@ -67,7 +67,7 @@ def field(page, label):
 def log_in(page, email):
     page.goto(page.base_url + "/connexion/")
     assert_accessible(page)
-    field(page, "Adresse électronique").fill(email)
+    field(page, "Adresse électronique ou identifiant").fill(email)
     field(page, "Mot de passe").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Se connecter").click()
 

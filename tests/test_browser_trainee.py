@@ -58,7 +58,7 @@ def test_a_trainee_follows_their_pay_from_a_phone(browser_page, tmp_path):  # no
     dossier_pk = orm(_admitted_trainee_with_codes)
     page.goto(page.base_url + "/connexion/")
     assert_accessible(page)
-    field(page, "Adresse électronique").fill("stagiaire-telephone@demo.remu.local")
+    field(page, "Adresse électronique ou identifiant").fill("stagiaire-telephone@demo.remu.local")
     field(page, "Mot de passe").fill(CODE)
     page.get_by_role("button", name="Se connecter").click()
     # the codes were set by someone else: the trainee chooses their own password first

@@ -21,7 +21,13 @@ from remu.attendance.models import (
     SickLeave,
     Withdrawal,
 )
-from remu.dossiers.models import DocumentRequest, Dossier, Journey, SupportingDocument
+from remu.dossiers.models import (
+    AdmissionDecision,
+    DocumentRequest,
+    Dossier,
+    Journey,
+    SupportingDocument,
+)
 from remu.overpayments.models import Overpayment, WaiverRequest
 from remu.payments.models import Adjustment, Payment, PaymentRun, SepaFile, SocialContribution
 from remu.referential.models import CampaignDocument
@@ -92,6 +98,8 @@ OBJECT_URLS = {
     "dossiers:reception": ("agent", "submitted_dossier"),
     "dossiers:decision": ("agent", "submitted_dossier"),
     "dossiers:confirm_admission": ("agent", "admitted_dossier"),
+    "dossiers:admission_decision": ("any", "admission_decision"),
+    "dossiers:reissue_codes": ("agent", "admitted_dossier"),
     "attendance:trainees": ("any", "action"),
     "attendance:trainees_xlsx": ("any", "action"),
     "attendance:statements": ("any", "action"),
@@ -409,7 +417,11 @@ def world(db, region, other_region):
         "stagiaire-voisin@example.org", "x", role=User.Role.TRAINEE
     )
     second_trainee.save(update_fields=["user"])
+    admission_decision = AdmissionDecision.objects.create(
+        dossier=admitted, version=1, number="VICTIME-DOSSIER-3-D1", issued_by=victim_user
+    )
     objects = {
+        "admission_decision": admission_decision,
         "document_request": document_request,
         "bank_change": bank_change,
         "overpayment": overpayment,

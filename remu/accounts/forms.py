@@ -1,26 +1,80 @@
 from django import forms
+from django.conf import settings
 from django.contrib.auth import forms as auth_forms
+from django.core import validators
 
 from remu.communes.forms import AddressFormMixin
 from remu.core.forms import StyledForm, StyledFormMixin, StyledModelForm
 from remu.referential.models import Provider
 
+from .lockout import normalise_login
 from .models import User
 
 
+class LoginField(forms.CharField):
+    """An e-mail address, or a trainee's identifier (completed into its login)."""
+
+    def clean(self, value):
+        value = normalise_login(super().clean(value))
+        try:
+            validators.validate_email(value)
+        except forms.ValidationError as exc:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from exc
+        return value
+
+
 class LoginForm(StyledFormMixin, auth_forms.AuthenticationForm):
-    username = forms.EmailField(
-        label="Adresse électronique",
-        widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "username"}),
+    username = LoginField(
+        label="Adresse électronique ou identifiant",
+        help_text="Stagiaire : l'identifiant qui figure sur votre décision de prise en charge.",
+        max_length=254,
+        error_messages={"invalid": "Saisissez une adresse électronique ou un identifiant valide."},
+        widget=forms.TextInput(
+            attrs={"autofocus": True, "autocomplete": "username", "autocapitalize": "none"}
+        ),
     )
     error_messages = {
-        "invalid_login": "Adresse électronique ou mot de passe incorrect.",
+        "invalid_login": "Identifiant ou mot de passe incorrect.",
         "inactive": "Ce compte est désactivé. Contactez la Région.",
     }
 
 
 class PasswordResetForm(StyledFormMixin, auth_forms.PasswordResetForm):
-    pass
+    """Also for trainees, whose login is not their address: the address on their trainee
+    record (`Trainee.email`) finds their account, and the link is sent there."""
+
+    def get_users(self, email):
+        yield from super().get_users(email)
+        trainees = User.objects.filter(
+            role=User.Role.TRAINEE,
+            is_active=True,
+            email__iendswith="@" + settings.TRAINEE_LOGIN_DOMAIN,
+            trainee__email__iexact=email,
+        )
+        yield from (u for u in trainees if u.has_usable_password())
+
+    def send_mail(
+        self,
+        subject_template_name,
+        email_template_name,
+        context,
+        from_email,
+        to_email,
+        html_email_template_name=None,
+    ):
+        suffix = "@" + settings.TRAINEE_LOGIN_DOMAIN
+        context["login"] = to_email
+        if to_email.lower().endswith(suffix):
+            context["login"] = to_email[: -len(suffix)]  # the identifier the trainee types
+            to_email = self.cleaned_data["email"]  # the trainee's address, which found them
+        super().send_mail(
+            subject_template_name,
+            email_template_name,
+            context,
+            from_email,
+            to_email,
+            html_email_template_name,
+        )
 
 
 class SetPasswordForm(StyledFormMixin, auth_forms.SetPasswordForm):

@@ -19,7 +19,17 @@ def normalised_username(request, credentials=None) -> str | None:
         username = data.get(field)
     if username is None:
         return None
-    return str(username).strip().lower()
+    return normalise_login(str(username))
+
+
+def normalise_login(value: str) -> str:
+    """A login as stored: lower-case; a trainee's identifier typed alone (no « @ », as printed
+    on the admission decision) gets the trainees' login domain (TRAINEE_LOGIN_DOMAIN), so the
+    login form and the lockout count every spelling of one identifier as one login."""
+    value = value.strip().lower()
+    if value and "@" not in value:
+        value = f"{value}@{settings.TRAINEE_LOGIN_DOMAIN}"
+    return value
 
 
 def client_ip(request) -> str | None:

@@ -4,7 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.views.decorators.http import require_POST
 
 from remu.core.tenancy import SESSION_PROVIDER_KEY
@@ -60,6 +60,11 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     template_name = "accounts/password_change.html"
     form_class = forms.PasswordChangeForm
     success_url = reverse_lazy("accounts:account")
+
+    def get_success_url(self):
+        if self.request.user.role == self.request.user.Role.TRAINEE:
+            return reverse("home:home")  # which sends a trainee to their own space
+        return super().get_success_url()
 
     def form_valid(self, form):
         response = super().form_valid(form)

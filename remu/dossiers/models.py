@@ -450,3 +450,52 @@ class DocumentRequest(DocLabelMixin, models.Model):
 
     def __str__(self):
         return self.doc_label
+
+
+AdmissionDecisionQuerySet = scoped(
+    provider_lookup="dossier__action__provider", region_lookup="dossier__region"
+)
+
+
+class AdmissionDecision(models.Model):
+    """The « décision de prise en charge » of an admitted RS1 dossier (seed 002), one version
+    per issue: the admission, then each re-issue of the trainee's access codes. What it says
+    (amounts, explanation, calendar, rules) is frozen in `content` when it is issued; the PDF
+    is rendered from it on demand. The one-time password is never stored in clear: it is kept
+    encrypted (`sealed_password`) until the decision's first download prints it, then erased."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="decisions")
+    version = models.PositiveSmallIntegerField("version")
+    number = models.CharField("numéro de la décision", max_length=40)
+    issued_at = models.DateTimeField("émise le", default=timezone.now)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    login = models.CharField("identifiant du stagiaire", max_length=254, blank=True)
+    content = models.JSONField("contenu de la décision", default=dict)
+    sealed_password = models.TextField(blank=True, editable=False)
+    codes_delivered_at = models.DateTimeField("codes remis le", null=True, blank=True)
+    codes_delivered_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    objects = AdmissionDecisionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["dossier", "-version"]
+        verbose_name = "décision de prise en charge"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dossier", "version"], name="unique_admission_decision_version"
+            ),
+            models.UniqueConstraint(
+                fields=["dossier", "number"], name="unique_admission_decision_number"
+            ),
+        ]
+
+    def __str__(self):
+        return self.number

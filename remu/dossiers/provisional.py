@@ -66,6 +66,12 @@ def confirm_admission(dossier: Dossier, user, *, category: str, reason: str = ""
         f"Admission confirmée : {CATEGORIES[category]} (au lieu de {CATEGORIES[before]} à titre "
         "provisoire) ; les mois déjà payés sont régularisés à la prochaine série"
     )
+    from . import decisions  # imports services, which imports this module
+
+    # The final « décision de prise en charge »: a new version with the confirmed category.
+    decision = decisions.issue_on_admission(dossier, user)
+    if decision is not None:
+        text += f" ; décision de prise en charge définitive n° {decision.number}"
     DossierTransition.objects.create(
         dossier=dossier,
         from_status=Dossier.Status.ADMITTED,

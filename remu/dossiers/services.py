@@ -636,6 +636,10 @@ def admit(
     if provisional:  # once admitted (a database constraint)
         dossier.provisional = True
         dossier.save(update_fields=["provisional", "updated_at"])
+    from . import decisions  # imports this module
+
+    # The « décision de prise en charge » with the trainee's access codes (RS1 only).
+    decisions.issue_on_admission(dossier, user)
 
 
 @transaction.atomic

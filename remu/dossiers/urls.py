@@ -16,6 +16,12 @@ urlpatterns = [
     path("dossiers/<int:pk>/deplacement/", views.travel_move, name="travel_move"),
     path("dossiers/<int:pk>/duree-hebdomadaire/", views.hours_change, name="hours_change"),
     path("pieces/<int:pk>/", views.document_download, name="document"),
+    path(
+        "decisions-de-prise-en-charge/<int:pk>/",
+        views.admission_decision_download,
+        name="admission_decision",
+    ),
+    path("region/dossiers/<int:pk>/codes-acces/", views.reissue_codes, name="reissue_codes"),
     path("region/dossiers/<int:pk>/reception/", views.dossier_reception, name="reception"),
     path("region/dossiers/<int:pk>/decision/", views.dossier_decision, name="decision"),
     path("region/dossiers/<int:pk>/trajets/", views.journey_review, name="journey_review"),

@@ -20,6 +20,7 @@ from remu.referential.models import Campaign
 
 from . import (
     deadlines,
+    decisions,
     form_errors,
     forms,
     hours,
@@ -31,7 +32,7 @@ from . import (
     travel,
 )
 from .documents import DOCUMENT_TYPES
-from .models import Dossier, SupportingDocument
+from .models import AdmissionDecision, Dossier, SupportingDocument
 
 STATUS_CHOICES = [("", "Tous"), *Dossier.Status.choices]
 
@@ -271,6 +272,7 @@ def _show(request, dossier):
             "travel_situations": dossier.travel_situations.all(),
             "may_move": travel.may_record(dossier, request.user),
             "journey_review_statuses": services.JOURNEY_REVIEW_STATUSES,
+            "decisions": dossier.decisions.select_related("issued_by", "codes_delivered_to"),
             **_special_context(request, dossier),
         },
     )
@@ -445,6 +447,49 @@ def dossier_print(request, pk):
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="dossier-{dossier.number}.pdf"'
     return response
+
+
+def admission_decision_download(request, pk):
+    """The « décision de prise en charge » as a PDF, for the dossier's agents and provider.
+    The first download of the latest version prints the trainee's one-time password (then
+    erased: `decisions.deliver`); the access log says when it did."""
+    decision = get_object_or_404(
+        AdmissionDecision.objects.for_tenant(request.tenant).select_related(
+            "dossier__region", "dossier__action__provider", "dossier__enrollment__trainee"
+        ),
+        pk=pk,
+    )
+    delivery = decisions.deliver(decision, request.user)
+    codes = " (codes d'accès remis)" if delivery.password else ""
+    access.record(
+        request,
+        access.Kind.DOSSIER_PRINTED,
+        f"Décision de prise en charge {decision.number}{codes} – {_label(decision.dossier)}",
+    )
+    pdf = decisions.render_pdf(decision, delivery, request.build_absolute_uri("/"))
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="decision-{decision.number}.pdf"'
+    response["Cache-Control"] = "no-store"  # it may hold a password
+    return response
+
+
+@require_POST
+def reissue_codes(request, pk):
+    """An agent issues new access codes for the trainee (a new version of the decision)."""
+    require_agent(request)
+    dossier = _dossier(request, pk)
+    try:
+        decision = decisions.reissue(dossier, request.user)
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+    else:
+        messages.success(
+            request,
+            f"Nouveaux codes d'accès émis : décision n° {decision.number}. Les anciens codes ne "
+            "fonctionnent plus. Le mot de passe provisoire n'est imprimé qu'au premier "
+            "téléchargement de la décision.",
+        )
+    return redirect("dossiers:detail", pk=pk)
 
 
 @require_POST

@@ -170,6 +170,10 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 PASSWORD_RESET_TIMEOUT = 3 * 24 * 3600  # an invitation link stays valid three days
+# Trainees log in with a generated identifier (« cvl-7k3m9qxa », printed on their admission
+# decision); their account's login is that identifier at this domain, which the login form
+# adds when the identifier is typed alone (remu.trainee_space.access).
+TRAINEE_LOGIN_DOMAIN = "stagiaires.remu.local"
 
 # Failed logins: locked for an hour after 5 failures on the same login (whatever the address:
 # changing address must not unlock an account) or on the same login and address. The login is
