@@ -214,6 +214,8 @@ def test_happy_path_links_the_trainee_then_logs_in_by_sub(op):
 
     # Logging out here sends the browser to the provider's end_session with id_token_hint.
     page = op["browser"].get(op["rp"] + reverse("accounts:account")).text
+    # The header's « Se déconnecter » of such a session posts there, not to accounts:logout.
+    assert f'action="{reverse("oidc:logout")}"' in page
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
     out = op["browser"].post(op["rp"] + reverse("oidc:logout"), {"csrfmiddlewaretoken": token})
     assert out.status_code == 302
@@ -449,7 +451,9 @@ def test_in_a_browser_the_button_leads_through_the_provider_and_back(op, monkeyp
         page.goto(op["rp"] + reverse("accounts:login"))
         assert_accessible(page)
         page.get_by_role("link", name="Se connecter avec FranceConnect").click()
-        page.wait_for_url(op["rp"] + reverse("home:home"))
+        # The home sends a trainee on to their own space.
+        page.wait_for_url(op["rp"] + reverse("trainee_space:home"))
+        assert_accessible(page)
         assert page.goto(op["rp"] + reverse("accounts:account")).status == 200
 
         page.goto(op["rp"] + reverse("oidc:callback") + "?code=x&state=forged")

@@ -5,4 +5,6 @@ def tenant(request):
         "tenant": tenant,
         "region": tenant.region if tenant is not None else None,
         "memberships": tenant.memberships if tenant is not None else (),
+        # A session opened through OpenID Connect also ends at the provider (oidc:logout).
+        "oidc_session": "oidc_id_token" in getattr(request, "session", {}),
     }
