@@ -120,6 +120,7 @@ OBJECT_URLS = {
     "overpayments:waiver_schedule": ("agent", "waiver"),
     "overpayments:waiver_decide": ("agent", "waiver"),
     "overpayments:benefit_period": ("agent", "enrollment"),
+    "overpayments:correction": ("agent", "admitted_dossier"),
     "dossiers:journey_review": ("agent", "rs2_dossier"),
     "payments:adjustment_add": ("agent", "enrollment"),
     "payments:adjustment_decide": ("agent", "adjustment"),

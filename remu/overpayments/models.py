@@ -22,7 +22,7 @@ class Overpayment(models.Model):
         ATTENDANCE_CORRECTION = "attendance_correction", "Présence corrigée après paiement"
         SCALE_CORRECTION = "scale_correction", "Barème corrigé après paiement"
         FRANCE_TRAVAIL_OVERLAP = "france_travail_overlap", "Double rémunération France Travail"
-        WRONG_INFORMATION = "wrong_information", "Information erronée du stagiaire"
+        WRONG_INFORMATION = "wrong_information", "Informations erronées du stagiaire"
 
     class Status(models.TextChoices):
         DETECTED = "detected", "Détecté"
@@ -349,3 +349,50 @@ class BenefitPeriod(models.Model):
 
     def __str__(self):
         return f"{self.get_source_display()} du {self.start} au {self.end}"
+
+
+class InformationCorrection(models.Model):
+    """A correction of the dossier after the trainee gave wrong information (issue 13 §1,
+    « informations erronées »): from `effective_from` (a month) the new value holds; the months
+    before it keep `old_value`. Recording it recomputes the months already paid through the
+    engine: what was paid beyond what is now due becomes an overpayment; what is now due beyond
+    what was paid is paid by the next run (a regularisation)."""
+
+    class Field(models.TextChoices):
+        CATEGORY = "category", "Catégorie de rémunération"
+        PRIOR_SALARY = "prior_monthly_salary", "Dernier salaire mensuel brut"
+        BIRTH_DATE = "birth_date", "Date de naissance"
+
+    region = models.ForeignKey("referential.Region", on_delete=models.PROTECT, related_name="+")
+    dossier = models.ForeignKey(
+        "dossiers.Dossier", on_delete=models.PROTECT, related_name="information_corrections"
+    )
+    field = models.CharField("information corrigée", max_length=25, choices=Field.choices)
+    # Values as text (ISO date, decimal, category code): shown through `old_label`/`new_label`.
+    old_value = models.CharField("valeur déclarée", max_length=40, blank=True)
+    new_value = models.CharField("valeur exacte", max_length=40)
+    effective_from = models.DateField("à compter du mois de")
+    why = models.TextField("motif")
+    overpayment = models.OneToOneField(
+        Overpayment,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="information_correction",
+    )
+    explanation = models.JSONField(default=list)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+
+    objects = scoped(agents_only=True).as_manager()
+
+    class Meta:
+        ordering = ["effective_from", "at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(effective_from__day=1), name="correction_first_of_month"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_field_display()} : {self.old_value} → {self.new_value}"

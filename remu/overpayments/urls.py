@@ -18,6 +18,11 @@ urlpatterns = [
         views.benefit_period,
         name="benefit_period",
     ),
+    path(
+        "region/dossiers/<int:pk>/correction-informations/",
+        views.correction,
+        name="correction",
+    ),
     path("region/remises/<int:pk>/commission/", views.waiver_schedule, name="waiver_schedule"),
     path("region/remises/<int:pk>/decision/", views.waiver_decide, name="waiver_decide"),
 ]

@@ -19,10 +19,11 @@ from remu.core.forms import add_errors
 from remu.core.tabular import french_dates, safe_append
 from remu.core.tenancy import require_agent
 from remu.core.views_generic import paginate
+from remu.dossiers.models import Dossier
 from remu.rules.money import euros
 from remu.trainees.models import Enrollment
 
-from . import forms, overlap, selectors, services
+from . import forms, overlap, selectors, services, wrong_information
 from .models import Instalment, Overpayment, WaiverRequest
 
 
@@ -370,5 +371,49 @@ def benefit_period(request, pk):
         request,
         "overpayments/benefit_period.html",
         {"form": form, "enrollment": enrollment},
+        status=400 if form.errors else 200,
+    )
+
+
+def correction(request, pk):
+    """Corrects the dossier after wrong information from the trainee (issue 13 §1): the form,
+    then the preview of what it claims and pays (nothing written), then the confirmation."""
+    require_agent(request)
+    dossier = get_object_or_404(
+        Dossier.objects.for_tenant(request.tenant).select_related(
+            "enrollment__trainee", "enrollment__action", "region"
+        ),
+        pk=pk,
+    )
+    form = forms.CorrectionForm(request.POST or None)
+    outcome = None
+    if request.method == "POST" and form.is_valid():
+        args = {
+            "field_name": form.cleaned_data["field"],
+            "value": form.value,
+            "effective_from": form.cleaned_data["effective_from"],
+            "why": form.cleaned_data["why"],
+            "user": request.user,
+        }
+        try:
+            if "confirm" in request.POST:
+                done, outcome = wrong_information.record(dossier, **args)
+            else:
+                outcome = wrong_information.preview(dossier, **args)
+        except ValidationError as exc:
+            add_errors(form, exc)
+        else:
+            if "confirm" in request.POST:
+                if done.overpayment_id:
+                    messages.success(
+                        request, f"Correction enregistrée : indu de {euros(outcome.amount)}."
+                    )
+                    return redirect("overpayments:detail", pk=done.overpayment_id)
+                messages.success(request, "Correction enregistrée.")
+                return redirect("home:trainee", pk=dossier.enrollment.trainee_id)
+    return render(
+        request,
+        "overpayments/correction.html",
+        {"form": form, "dossier": dossier, "outcome": outcome},
         status=400 if form.errors else 200,
     )

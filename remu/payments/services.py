@@ -33,7 +33,16 @@ from remu.rules.engine import CaseError, default_tax_rate
 from remu.rules.money import cents, euros
 from remu.scales.selectors import engine as engine_for
 
-from . import adjustments, bulk, complements, contributions, offsets, selectors, transport_costs
+from . import (
+    adjustments,
+    bulk,
+    complements,
+    contributions,
+    corrections,
+    offsets,
+    selectors,
+    transport_costs,
+)
 from .incomplete import incomplete_at_exit, incomplete_text
 from .models import OWN_LINE, TAXABLE, Component, PaymentRun
 
@@ -126,6 +135,7 @@ def compute_dues(
     complement_days = defaultdict(int)  # dossier -> sickness complement days of earlier months
     lines.sort(key=lambda line: (line.dossier_id, line.month))
     hours_changes = selectors.hours_changes(bounds)
+    earlier = corrections.earlier_values(bounds)  # dossier facts corrected from a month on
     closed = defaultdict(list)  # dossier -> (month, centre-closure days) of its validated lines
     for line in lines:
         closed[line.dossier_id].append(
@@ -135,6 +145,7 @@ def compute_dues(
         payable = by_dossier.get(line.dossier_id)
         if payable is None:
             continue
+        payable = corrections.as_of(payable, line.month, earlier.get(line.dossier_id))
         action = ctx.actions[payable.action_id]
         travel = in_force(travels.get(line.dossier_id, []), max(line.month, payable.entry_date))
         window = closures.window_months(rules.options(region.parameter_set, line.month))
