@@ -11,10 +11,11 @@ class OverpaymentsConfig(AppConfig):
         from remu.attendance import services as attendance
         from remu.payments import corrections, offsets
 
-        from . import claims, detection, wrong_information
+        from . import claims, detection, overlap, wrong_information
 
         attendance.exit_hooks.register(
             validated=detection.on_exit_validated, preview=detection.preview_for_withdrawal
         )
         offsets.register(claims.Claims())
         corrections.register(wrong_information.earlier_values)
+        corrections.register_periods(overlap.periods_of)

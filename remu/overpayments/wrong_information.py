@@ -124,7 +124,7 @@ def earlier_values(bounds) -> dict:
 # -- recompute ---------------------------------------------------------------------------------
 
 
-def _paid(enrollment) -> dict:
+def paid_net(enrollment) -> dict:
     """What was ordered per (month, component), net of what earlier claims took back."""
     paid: dict = defaultdict(lambda: ZERO)
     for month, component, amount in (
@@ -180,7 +180,7 @@ def _recompute(dossier, name, value, effective_from, why, user) -> tuple:
     """Inside a transaction: stores the correction, writes the value, compares."""
     _validate(dossier, name, value, effective_from)
     old = current_value(dossier, name)
-    paid = _paid(dossier.enrollment)
+    paid = paid_net(dossier.enrollment)
     correction = InformationCorrection.objects.create(
         region=dossier.region,
         dossier=dossier,
