@@ -139,6 +139,7 @@ PAGE_URLS = {
     "overpayments:list": "agent",
     "overpayments:export": "agent",
     "overpayments:agenda": "agent",
+    "overpayments:receipts": "agent",
     "accounts:account": "any",
     "accounts:password_change": "any",
     "accounts:two_factor_setup": "any",

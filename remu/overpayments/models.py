@@ -194,6 +194,12 @@ class Instalment(models.Model):
     def received(self):
         return sum((r.amount for r in self.recoveries.all()), start=type(self.amount)(0))
 
+    @property
+    def cashed(self) -> bool:
+        """Received in full, every part confirmed by the paymaster's return file."""
+        parts = list(self.recoveries.all())
+        return self.received >= self.amount and all(r.cashed_reference for r in parts)
+
     def is_late(self, today) -> bool:
         return self.due_on < today and self.received < self.amount
 
@@ -228,6 +234,9 @@ class Recovery(models.Model):
     )
     on = models.DateField("date", default=timezone.localdate)
     note = models.CharField(max_length=250, blank=True)
+    # Set when the paymaster's return file says the sum was cashed (« encaissé »): its
+    # reference there (a file imported twice records nothing twice).
+    cashed_reference = models.CharField("référence d'encaissement", max_length=60, blank=True)
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )

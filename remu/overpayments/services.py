@@ -179,7 +179,9 @@ def record_offsets(overpayment: Overpayment, takes: list[tuple[int, Decimal]]) -
     _settle_if_done(overpayment)
 
 
-def _receive(overpayment, kind, amount: Decimal, *, on, by, note="", instalment=None):
+def _receive(
+    overpayment, kind, amount: Decimal, *, on, by, note="", instalment=None, cashed_reference=""
+):
     if amount <= 0:
         raise ValidationError({"amount": "Le montant doit être positif."})
     if amount > overpayment.remaining:
@@ -194,6 +196,7 @@ def _receive(overpayment, kind, amount: Decimal, *, on, by, note="", instalment=
         by=by,
         note=note,
         instalment=instalment,
+        cashed_reference=cashed_reference,
     )
     overpayment.remaining -= amount
     overpayment.save(update_fields=["remaining"])
@@ -358,3 +361,31 @@ def equal_instalments(total: Decimal, count: int, first: dt.date) -> list[tuple[
         year, month = divmod(first.year * 12 + first.month - 1 + n, 12)
         days.append(dt.date(year, month + 1, min(first.day, 28)))
     return [(day, part) for day in days[:-1]] + [(days[-1], total - part * (count - 1))]
+
+
+def cash(overpayment: Overpayment, *, amount: Decimal, on: dt.date, reference: str, user):
+    """A sum the paymaster's return file says was cashed (« encaissé »), the overpayment row
+    locked by the caller: it pays the plan's instalments in date order (each part an
+    instalment receipt), what exceeds them is a payment outside the plan."""
+    left = amount
+    for instalment in overpayment.instalments.prefetch_related("recoveries"):
+        due = instalment.amount - instalment.received
+        part = min(due, left)
+        if part > 0:
+            _receive(
+                overpayment,
+                Recovery.Kind.INSTALMENT,
+                part,
+                on=on,
+                by=user,
+                instalment=instalment,
+                cashed_reference=reference,
+            )
+            left -= part
+    if left > 0:
+        _receive(
+            overpayment, Recovery.Kind.RECEIVED, left, on=on, by=user, cashed_reference=reference
+        )
+    if overpayment.remaining and overpayment.status != S.RECOVERING:
+        transition(overpayment, S.RECOVERING, by=user, why="Encaissement du payeur.")
+    _settle_if_done(overpayment, user)

@@ -7,6 +7,7 @@ urlpatterns = [
     path("region/indus/", views.overpayment_list, name="list"),
     path("region/indus/export.xlsx", views.overpayment_export, name="export"),
     path("region/indus/commission/", views.agenda, name="agenda"),
+    path("region/indus/encaissements/", views.receipts, name="receipts"),
     path("region/indus/<int:pk>/", views.overpayment_detail, name="detail"),
     path("region/indus/<int:pk>/notifier/", views.notify, name="notify"),
     path("region/indus/<int:pk>/ordre-de-reversement.pdf", views.notice, name="notice"),

@@ -20,10 +20,12 @@ from remu.core.tabular import french_dates, safe_append
 from remu.core.tenancy import require_agent
 from remu.core.views_generic import paginate
 from remu.dossiers.models import Dossier
+from remu.payments.forms import UploadForm
 from remu.rules.money import euros
 from remu.trainees.models import Enrollment
 
 from . import forms, overlap, selectors, services, wrong_information
+from . import receipts as receipts_file
 from .models import Instalment, Overpayment, WaiverRequest
 
 
@@ -337,7 +339,7 @@ def for_trainee(tenant, trainee):
     return (
         Overpayment.objects.for_tenant(tenant)
         .filter(Q(trainee=trainee))
-        .prefetch_related("recoveries__payment", "instalments")
+        .prefetch_related("recoveries__payment", "instalments", "transitions__by")
         .order_by("detected_at", "pk")
     )
 
@@ -416,4 +418,28 @@ def correction(request, pk):
         "overpayments/correction.html",
         {"form": form, "dossier": dossier, "outcome": outcome},
         status=400 if form.errors else 200,
+    )
+
+
+def receipts(request):
+    """Imports the paymaster's return file of sums cashed from trainees (all or nothing)."""
+    require_agent(request)
+    form = UploadForm(request.POST or None, request.FILES or None)
+    errors = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            count, errors = receipts_file.import_receipts(
+                request.tenant.region, form.cleaned_data["file"], request.user
+            )
+        except ValidationError as exc:
+            form.add_error("file", exc)
+        else:
+            if not errors:
+                messages.success(request, f"{count} encaissement(s) enregistré(s).")
+                return redirect("overpayments:list")
+    return render(
+        request,
+        "overpayments/receipts.html",
+        {"form": form, "errors": errors},
+        status=400 if errors or form.errors else 200,
     )
