@@ -14,7 +14,9 @@ class OverpaymentsConfig(AppConfig):
         from . import claims, detection, overlap, wrong_information
 
         attendance.exit_hooks.register(
-            validated=detection.on_exit_validated, preview=detection.preview_for_withdrawal
+            validated=detection.on_exit_validated,
+            preview=detection.preview_for_withdrawal,
+            validated_many=detection.on_exits_validated,
         )
         offsets.register(claims.Claims())
         corrections.register(wrong_information.earlier_values)

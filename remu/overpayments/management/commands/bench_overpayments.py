@@ -1,5 +1,6 @@
 """`make bench-overpayments`: after the 100,000-trainee monthly run of `bench_payments`, 5,000
-dropouts validated at once (each claim computed through the engine), then the next run, which
+dropouts validated at once (`attendance.services.validate_withdrawals`: the claims computed
+through the engine by batches of 500, a fixed number of queries each), then the next run, which
 deducts those claims and withholds 5,000 other claims from the April pay of other trainees.
 Prints the time of each step. Run it on PostgreSQL (DATABASE_URL); its data is deleted
 afterwards."""
@@ -63,9 +64,14 @@ class Command(BaseCommand):
                 .values_list("pk", flat=True)
             )
             leaving, paid_later = ids[:dropouts], ids[dropouts : 2 * dropouts]
+            declared = []
             self._timed(
-                f"{len(leaving)} abandons validés",
-                lambda: self._dropouts(region, agent, leaving),
+                f"{len(leaving)} abandons déclarés",
+                lambda: declared.extend(self._declare(agent, leaving)),
+            )
+            self._timed(
+                f"{len(leaving)} abandons validés ensemble (indus calculés par lots)",
+                lambda: attendance.validate_withdrawals(declared, user=agent),
             )
             self._april(region, agent, paid_later)
             self._timed(
@@ -89,12 +95,13 @@ class Command(BaseCommand):
         run = services.start_run(region, PaymentRun.Kind.MONTHLY, month, agent)
         services.execute_run(run.pk)
 
-    def _dropouts(self, region, agent, enrollment_ids):
-        for enrollment in Enrollment.objects.filter(pk__in=enrollment_ids):
-            withdrawal = attendance.declare_withdrawal(
+    def _declare(self, agent, enrollment_ids):
+        return [
+            attendance.declare_withdrawal(
                 enrollment, reason="job", exit_date=dt.date(2026, 3, 20), comment="", user=agent
             )
-            attendance.decide_withdrawal(withdrawal, accept=True, comment="", user=agent)
+            for enrollment in Enrollment.objects.filter(pk__in=enrollment_ids)
+        ]
 
     def _april(self, region, agent, enrollment_ids):
         """Other trainees owe 50 € (recorded claims) and have April validated: the run withholds
