@@ -42,8 +42,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("count", nargs="?", type=int, default=100_000)
         parser.add_argument("--dropouts", type=int, default=5_000)
+        parser.add_argument(
+            "--one-by-one", action="store_true", help="validate each dropout alone (to compare)"
+        )
 
-    def handle(self, *args, count, dropouts, **options):
+    def handle(self, *args, count, dropouts, one_by_one, **options):
         self.stdout.write(f"Base de données : {connection.vendor}")
         start = time.perf_counter()
         subprocess.run(
@@ -69,10 +72,19 @@ class Command(BaseCommand):
                 f"{len(leaving)} abandons déclarés",
                 lambda: declared.extend(self._declare(agent, leaving)),
             )
-            self._timed(
-                f"{len(leaving)} abandons validés ensemble (indus calculés par lots)",
-                lambda: attendance.validate_withdrawals(declared, user=agent),
-            )
+            if one_by_one:
+                self._timed(
+                    f"{len(leaving)} abandons validés un par un",
+                    lambda: [
+                        attendance.decide_withdrawal(w, accept=True, comment="", user=agent)
+                        for w in declared
+                    ],
+                )
+            else:
+                self._timed(
+                    f"{len(leaving)} abandons validés ensemble (indus calculés par lots)",
+                    lambda: attendance.validate_withdrawals(declared, user=agent),
+                )
             self._april(region, agent, paid_later)
             self._timed(
                 "Série d'avril (déductions et retenues)", lambda: self._run(region, agent, APRIL)
