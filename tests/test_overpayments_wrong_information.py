@@ -158,6 +158,7 @@ def test_the_page_previews_then_confirms(client, world):
     trainee = client.get(reverse("home:trainee", args=[world["enrollment"].trainee_id]))
     assert "Informations erronées : catégorie de rémunération" in text(trainee)
     assert url in trainee.content.decode()  # « Corriger une information erronée du stagiaire »
+    assert "catégorie de rémunération à compter de mars 2026 – Aucune activité" in text(trainee)
 
 
 def test_the_page_reports_bad_input_next_to_the_field(client, world):
