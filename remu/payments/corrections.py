@@ -88,7 +88,14 @@ def without_periods(compute, case_for, payable, month: dt.date, last: dt.date, p
     for a, b in spans:
         a, b = max(a, start), min(b, end)
         if a <= b:
-            parts.append(compute(case_for(a if a > start else payable.pay_start, b)))
+            parts.append(
+                compute(
+                    case_for(
+                        a if a > start else payable.pay_start,
+                        b if b < end else payable.exit_date,
+                    )
+                )
+            )
     total = {
         name: sum((getattr(p, name) for p in parts), type(full.remuneration)(0))
         for name in ("remuneration", "allowances", "complement")
