@@ -142,3 +142,47 @@ def test_a_period_covering_the_whole_pay_claims_all_of_it_but_the_entry_bonus(wo
     _, claim = record(world, dt.date(2026, 2, 1), dt.date(2026, 6, 30))
     assert claim.amount == Decimal("743.84")
     assert claim.explanation[0].startswith("Du 1er février 2026 au 30 juin 2026, ARE")
+
+
+def test_a_run_does_not_pay_the_days_of_a_period_recorded_before_it(world):
+    # Recorded before March is paid: nothing to claim, and the run pays only the days outside
+    # the period (the same 359.10 € as the worked example above): nothing is claimed back.
+    period, claim = record(world, dt.date(2026, 3, 16), dt.date(2026, 3, 31))
+    assert claim is None and period.overpayment is None
+    march_paid(world)
+    assert paid(world, "remuneration") == Decimal("359.10")
+    assert paid(world, "entry_bonus") == Decimal("200.00")
+    assert not Overpayment.objects.exists()
+    due = world["enrollment"].dues.get(month=MARCH, component="remuneration")
+    assert due.explanation[0].startswith("Période indemnisée par France Travail (du 16/03/2026")
+    again = services.execute_run(
+        services.start_run(world["region"], "monthly", MARCH, world["agent"]).pk
+    )
+    assert again.summary["lines"] == 0
+
+
+def test_a_month_wholly_covered_is_not_paid(world):
+    record(world, dt.date(2026, 2, 15), dt.date(2026, 4, 10))
+    march_paid(world)
+    assert paid(world, "remuneration") == 0
+    assert paid(world, "entry_bonus") == Decimal("200.00")  # never claimed, still paid
+
+
+def test_overlapping_periods_of_the_same_trainee_are_refused(client, world, provider, region):
+    record(world, dt.date(2026, 3, 16), dt.date(2026, 3, 31))
+    with pytest.raises(ValidationError) as exc:
+        record(world, dt.date(2026, 3, 31), dt.date(2026, 4, 15))
+    assert "chevauche celle déjà enregistrée du 16 au 31 mars 2026 (ARE)" in str(exc.value)
+    # Also across two enrollments of the same trainee.
+    action = f.TrainingActionFactory(region=region, provider=provider)
+    second = f.EnrollmentFactory(action=action, trainee=world["enrollment"].trainee)
+    with pytest.raises(ValidationError, match="chevauche"):
+        record_benefit_period(second, start=MARCH, end=dt.date(2026, 3, 20), source="ass")
+    # Next to the field on the form, and nothing written.
+    client.force_login(world["agent"])
+    url = reverse("overpayments:benefit_period", args=[world["enrollment"].pk])
+    response = client.post(url, {"start": "2026-03-01", "end": "2026-03-16", "source": "are"})
+    assert response.status_code == 400 and "chevauche" in text(response)
+    # Adjacent periods are fine.
+    record(world, dt.date(2026, 4, 1), dt.date(2026, 4, 15))
+    assert BenefitPeriod.objects.count() == 2

@@ -645,12 +645,14 @@ class ExitHooks:
     claim's computation in its `AppConfig.ready()`): this app calls it without importing it."""
 
     def __init__(self):
-        self.validated, self.preview = [], None
+        self.validated, self.preview, self.validated_many = [], None, None
 
-    def register(self, *, validated, preview=None) -> None:
+    def register(self, *, validated, preview=None, validated_many=None) -> None:
         if validated not in self.validated:
             self.validated.append(validated)
         self.preview = preview or self.preview
+        # many dropouts validated together: one call, claims computed by batches
+        self.validated_many = validated_many or self.validated_many
 
 
 exit_hooks = ExitHooks()
@@ -696,3 +698,43 @@ def decide_withdrawal(withdrawal: Withdrawal, *, accept: bool, comment: str, use
     enrollment.save(update_fields=["status", "exit_date", "updated_at"])
     if accept:
         on_exit_validated(withdrawal, user)
+
+
+@transaction.atomic
+def validate_withdrawals(withdrawals, *, user, comment: str = "") -> int:
+    """Validates many declared dropouts at once (locked and re-checked, as one by one): the
+    enrollments exit on their dates and the registered hook computes the claims together, with
+    a fixed number of queries per batch. Refused whole if one was decided meanwhile."""
+    if not user.is_agent:
+        raise PermissionDenied
+    locked = list(
+        Withdrawal.objects.select_for_update()
+        .filter(pk__in=[w.pk for w in withdrawals])
+        .order_by("pk")
+    )
+    decided = [w for w in locked if w.status != Withdrawal.Status.DECLARED]
+    if decided:
+        raise ValidationError(
+            f"{len(decided)} déclaration(s) d'abandon déjà décidée(s) entre-temps : rien n'a été "
+            "validé."
+        )
+    now = timezone.now()
+    for w in locked:
+        w.status, w.decided_by, w.decided_at = Withdrawal.Status.VALIDATED, user, now
+        w.decision_comment = comment
+    Withdrawal.objects.bulk_update(
+        locked, ["status", "decided_by", "decided_at", "decision_comment"], batch_size=1000
+    )
+    exits = {w.enrollment_id: w.exit_date for w in locked}
+    enrollments = list(Enrollment.objects.filter(pk__in=list(exits)))
+    for e in enrollments:
+        e.status, e.exit_date, e.updated_at = Enrollment.Status.EXITED, exits[e.pk], now
+    Enrollment.objects.bulk_update(
+        enrollments, ["status", "exit_date", "updated_at"], batch_size=1000
+    )
+    if exit_hooks.validated_many is not None:
+        exit_hooks.validated_many(locked, user)
+    else:
+        for w in locked:
+            on_exit_validated(w, user)
+    return len(locked)

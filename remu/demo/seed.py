@@ -297,6 +297,7 @@ def seed_demo() -> list[DemoLogin]:
     _seed_attendance(TrainingAction.objects.get(number="CVL-2026-005"))
     _seed_to_dos(User.objects.get(email="agent@cvl.remu.local"))
     seed_trainee_space(region, logins)
+    _seed_overpayments(User.objects.get(email="agent@cvl.remu.local"))
     return logins
 
 
@@ -535,3 +536,115 @@ def seed_trainee_space(region, logins) -> None:
             ],
         )
         overpayments.notify(claim, user=agent)
+
+
+def _seed_overpayments(agent):
+    """Overpayments in every state on trainees of finished trainings (paid before the platform:
+    no run of the demo reads their dossiers): detected, notified with a pending waiver request,
+    recovering on a plan with a late instalment, settled, written off under the threshold,
+    waived. Through the services, so each has its explanation, history and recoveries."""
+    from remu.overpayments import services as overpayments
+    from remu.overpayments.claims import explain_item
+    from remu.overpayments.models import Overpayment
+    from remu.rules.money import euros
+
+    region = agent.region
+    if Overpayment.objects.filter(region=region).exists():
+        return
+    enrollments = list(
+        Enrollment.objects.filter(
+            action__region=region, status=Enrollment.Status.COMPLETED, exit_date__isnull=False
+        )
+        .select_related("action")
+        .order_by("pk")[:6]
+    )
+    if len(enrollments) < 6:
+        return
+    today = date.today()
+
+    def claim(enrollment, source, why, rows):
+        last = enrollment.exit_date.replace(day=1)
+        months = [(last - timedelta(days=28 * n)).replace(day=1) for n in range(len(rows))]
+        items = [
+            overpayments.Item(
+                month, component, Decimal(paid), Decimal(due), Decimal(paid) - Decimal(due)
+            )
+            for month, (component, paid, due) in zip(months, rows, strict=True)
+        ]
+        explanation = [why] + [explain_item(i.month, i.component, i.paid, i.due) for i in items]
+        explanation.append(f"Total réclamé : {euros(sum((i.amount for i in items), Decimal(0)))}.")
+        return overpayments.detect(
+            region=region,
+            trainee_id=enrollment.trainee_id,
+            enrollment_id=enrollment.pk,
+            source=source,
+            label=f"Trop-perçu de fin de formation ({enrollment.action.number})",
+            items=items,
+            explanation=explanation,
+            by=agent,
+        )
+
+    S = Overpayment.Source
+    claim(
+        enrollments[0], S.DROPOUT,
+        "Abandon sans motif légitime : le dernier mois perçu et le mois de l'abandon sont "
+        "réclamés en totalité.",
+        [("remuneration", "743.84", "0.00")],
+    )  # fmt: skip
+    notified = claim(
+        enrollments[1], S.ATTENDANCE_CORRECTION,
+        "Le montant dû a été recalculé après paiement (présence corrigée).",
+        [("remuneration", "743.84", "359.10"), ("remuneration", "769.49", "641.24")],
+    )  # fmt: skip
+    overpayments.notify(notified, user=agent)
+    overpayments.request_waiver(
+        notified, received_on=today - timedelta(days=5), requested_amount=Decimal("200.00"),
+        reasons="Perte d'emploi du conjoint", situation="Revenus du foyer : 1 150 € par mois",
+        user=agent,
+    )  # fmt: skip
+    recovering = claim(
+        enrollments[2], S.FRANCE_TRAVAIL_OVERLAP,
+        "Du 1er au 30 du mois, ARE versée par France Travail : les jours payés aussi par la "
+        "Région sont réclamés.",
+        [("remuneration", "769.49", "0.00"), ("allowances", "98.79", "0.00")],
+    )  # fmt: skip
+    overpayments.notify(recovering, user=agent)
+    plan = overpayments.equal_instalments(recovering.remaining, 4, today - timedelta(days=45))
+    overpayments.set_plan(recovering, plan, user=agent)
+    first = recovering.instalments.order_by("due_on").first()
+    overpayments.receive_instalment(
+        first, amount=first.amount, on=first.due_on + timedelta(days=2), user=agent
+    )
+    settled = claim(
+        enrollments[3], S.WRONG_INFORMATION,
+        "Correction (catégorie de rémunération) : valeur déclarée travailleur non salarié, "
+        "valeur exacte demandeur d'emploi.",
+        [("remuneration", "708.59", "500.00")],
+    )  # fmt: skip
+    overpayments.notify(settled, user=agent)
+    overpayments.receive(
+        settled, amount=settled.remaining, on=today - timedelta(days=3), user=agent,
+        note="Virement du stagiaire",
+    )  # fmt: skip
+    claim(
+        enrollments[4], S.ATTENDANCE_CORRECTION,
+        "Le montant dû a été recalculé après paiement (absence injustifiée déclarée après "
+        "coup).",
+        [("remuneration", "743.84", "692.54")],
+    )  # fmt: skip
+    # (51,30 €: written off at once, under the 100 € threshold; still withheld from later pay)
+    waived = claim(
+        enrollments[5], S.DROPOUT,
+        "Seuls les jours payés après la date réelle de sortie sont réclamés.",
+        [("remuneration", "743.84", "384.74")],
+    )  # fmt: skip
+    overpayments.notify(waived, user=agent)
+    waiver = overpayments.request_waiver(
+        waived, received_on=today - timedelta(days=30), requested_amount=waived.amount,
+        reasons="Hospitalisation", situation="Sans ressources", user=agent,
+    )  # fmt: skip
+    overpayments.schedule_waiver(waiver, today - timedelta(days=10))
+    overpayments.decide_waiver(
+        waiver, decision="granted", granted_amount=None, decided_on=today - timedelta(days=10),
+        reference="Commission du mois", user=agent,
+    )  # fmt: skip

@@ -32,7 +32,7 @@ def trainee_detail(request, pk):
     dossiers = (
         Dossier.objects.for_tenant(request.tenant)
         .filter(enrollment__trainee=trainee)
-        .prefetch_related("transitions__by")
+        .prefetch_related("transitions__by", "information_corrections__by")
     )
     payments = (
         Payment.objects.for_tenant(request.tenant)

@@ -9,11 +9,15 @@ class OverpaymentsConfig(AppConfig):
         # Lower apps offer hooks rather than importing this one (docs/architecture.md, Layers):
         # the dropout decision and the payment run's offsets call what is registered here.
         from remu.attendance import services as attendance
-        from remu.payments import offsets
+        from remu.payments import corrections, offsets
 
-        from . import claims, detection
+        from . import claims, detection, overlap, wrong_information
 
         attendance.exit_hooks.register(
-            validated=detection.on_exit_validated, preview=detection.preview_for_withdrawal
+            validated=detection.on_exit_validated,
+            preview=detection.preview_for_withdrawal,
+            validated_many=detection.on_exits_validated,
         )
         offsets.register(claims.Claims())
+        corrections.register(wrong_information.earlier_values)
+        corrections.register_periods(overlap.periods_of)

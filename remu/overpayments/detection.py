@@ -28,10 +28,11 @@ from remu.payments import selectors as pay_selectors
 from remu.payments.models import Component, Payment
 from remu.payments.services import RunContext, compute_dues
 from remu.rules.money import euros
+from remu.trainees.models import Enrollment
 
 from .claims import Claims, explain_item
 from .models import Overpayment
-from .services import Item, detect, options
+from .services import Item, NewClaim, detect, detect_many, options
 
 ZERO = Decimal("0.00")
 NO_PENALTY = set(Withdrawal.LEGITIMATE) | {"other_training", "reorientation"}
@@ -103,6 +104,13 @@ def compute(withdrawal: Withdrawal) -> tuple[Claim, str]:
     enrollment = withdrawal.enrollment
     region = enrollment.action.region
     opts = options(region, withdrawal.exit_date)
+    if rule_for(withdrawal, opts) == "none":
+        return claim_for(withdrawal, opts, {}, {})
+    return claim_for(withdrawal, opts, *paid_and_due(enrollment, withdrawal.exit_date))
+
+
+def claim_for(withdrawal: Withdrawal, opts: dict, paid: dict, due: dict) -> tuple[Claim, str]:
+    """The claim from what was paid and what is due with the exit date, by the region's rule."""
     rule = rule_for(withdrawal, opts)
     claim = Claim()
     head = (
@@ -112,7 +120,7 @@ def compute(withdrawal: Withdrawal) -> tuple[Claim, str]:
     claim.explanation.append(head)
     if rule == "none":
         return claim, rule
-    paid, due = paid_and_due(enrollment, withdrawal.exit_date)
+    paid = dict(paid)
     exit_month = withdrawal.exit_date.replace(day=1)
     forfeited: set = set()
     if rule in ("everything", "last_month"):
@@ -184,3 +192,87 @@ def on_exit_validated(withdrawal: Withdrawal, user=None) -> Overpayment | None:
             withdrawal=withdrawal,
             by=user,
         )
+
+
+# -- many dropouts at once -------------------------------------------------------------------
+
+BATCH = 500  # withdrawals per batch: a fixed number of queries each
+
+
+def paid_and_due_many(region, withdrawals: list[Withdrawal]) -> dict[int, tuple[dict, dict]]:
+    """`paid_and_due` for many enrollments of a region at once (their ids in one range): one
+    `compute_dues` over the range, one query for what was ordered, one for the claims."""
+    exits = {w.enrollment_id: w.exit_date for w in withdrawals}
+    bounds = (min(exits), max(exits))
+    payables = [p for p in pay_selectors.payables(region, bounds) if p.enrollment_id in exits]
+    for payable in payables:
+        payable.exit_date = exits[payable.enrollment_id]
+    ctx = RunContext(region, max([timezone.localdate(), *exits.values()]).replace(day=1))
+    dues, _ = compute_dues(ctx, payables, bounds) if payables else ([], [])
+    found: dict[int, tuple[dict, dict]] = {e: ({}, {}) for e in exits}
+    for row in dues:
+        if row["enrollment_id"] in found:
+            found[row["enrollment_id"]][1][(row["month"], row["component"])] = row["amount"]
+    for enrollment, month, component, amount in (
+        Payment.objects.ordered()
+        .filter(enrollment_id__in=list(exits))
+        .values_list("enrollment_id", "month", "component", "amount")
+    ):
+        paid = found[enrollment][0]
+        paid[(month, component)] = paid.get((month, component), ZERO) + amount
+    for (enrollment, month, component), amount in Claims().deducted(bounds)[0].items():
+        if enrollment in found:
+            paid = found[enrollment][0]
+            paid[(month, component)] = paid.get((month, component), ZERO) - amount
+    return found
+
+
+def on_exits_validated(withdrawals: list[Withdrawal], user=None) -> int:
+    """Registered in `attendance.services.exit_hooks` for dropouts validated together: the
+    same claims as `on_exit_validated`, computed and written by batches of enrollments with a
+    fixed number of queries each. Returns the number of claims recorded."""
+    done = set(
+        Overpayment.objects.filter(withdrawal__in=[w.pk for w in withdrawals]).values_list(
+            "withdrawal_id", flat=True
+        )
+    )
+    todo = sorted((w for w in withdrawals if w.pk not in done), key=lambda w: w.enrollment_id)
+    enrollments = {
+        e.pk: e
+        for e in Enrollment.objects.filter(pk__in=[w.enrollment_id for w in todo]).select_related(
+            "action__region"
+        )
+    }
+    count = 0
+    for start in range(0, len(todo), BATCH):
+        batch = todo[start : start + BATCH]
+        by_region: dict = {}
+        for w in batch:
+            w.enrollment = enrollments[w.enrollment_id]
+            by_region.setdefault(w.enrollment.action.region, []).append(w)
+        claims = []
+        for region, theirs in by_region.items():
+            cached: dict = {}  # the options of each exit date (read once)
+            for w in theirs:
+                if w.exit_date not in cached:
+                    cached[w.exit_date] = options(region, w.exit_date)
+            opts = {w.pk: cached[w.exit_date] for w in theirs}
+            needed = [w for w in theirs if rule_for(w, opts[w.pk]) != "none"]
+            amounts = paid_and_due_many(region, needed) if needed else {}
+            for w in theirs:
+                claim, _ = claim_for(w, opts[w.pk], *amounts.get(w.enrollment_id, ({}, {})))
+                claims.append(
+                    NewClaim(
+                        region=region,
+                        trainee_id=w.enrollment.trainee_id,
+                        enrollment_id=w.enrollment_id,
+                        source=Overpayment.Source.DROPOUT,
+                        label=f"Abandon {month_of(w.exit_date)} ({w.get_reason_display()})",
+                        items=claim.items,
+                        explanation=claim.explanation,
+                        withdrawal=w,
+                    )
+                )
+        with transaction.atomic():
+            count += len(detect_many(claims, by=user))
+    return count

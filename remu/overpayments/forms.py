@@ -3,8 +3,9 @@ from decimal import Decimal
 from django import forms
 
 from remu.core.forms import DateInput, StyledForm
+from remu.rules.parameters import CATEGORIES
 
-from .models import BenefitPeriod, Overpayment, WaiverRequest
+from .models import BenefitPeriod, InformationCorrection, Overpayment, WaiverRequest
 
 AMOUNT = {"max_digits": 9, "decimal_places": 2, "min_value": Decimal("0.01")}
 
@@ -102,3 +103,52 @@ class BenefitPeriodForm(StyledForm):
         if data.get("start") and data.get("end") and data["end"] < data["start"]:
             self.add_error("end", "La fin de la période ne peut pas précéder son début.")
         return data
+
+
+class CorrectionForm(StyledForm):
+    """A correction of the dossier after wrong information from the trainee."""
+
+    field = forms.ChoiceField(
+        label="Information corrigée", choices=InformationCorrection.Field.choices
+    )
+    new_category = forms.ChoiceField(
+        label="Catégorie exacte",
+        required=False,
+        choices=[("", "—")] + [(code, label.capitalize()) for code, label in CATEGORIES.items()],
+    )
+    new_prior_monthly_salary = forms.DecimalField(
+        label="Dernier salaire mensuel brut exact (€)",
+        required=False,
+        max_digits=8,
+        decimal_places=2,
+        min_value=0,
+        max_value=Decimal("99999.99"),
+    )
+    new_birth_date = forms.DateField(
+        label="Date de naissance exacte", required=False, widget=DateInput()
+    )
+    effective_from = forms.DateField(
+        label="À compter du",
+        help_text="La correction vaut pour tout le mois de cette date et les suivants ; les mois "
+        "précédents gardent la valeur déclarée.",
+        widget=DateInput(),
+    )
+    why = forms.CharField(label="Motif", max_length=1000, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def clean(self):
+        data = super().clean()
+        name = data.get("field")
+        if name == InformationCorrection.Field.CATEGORY and not data.get("new_category"):
+            self.add_error("new_category", "Choisissez la catégorie exacte.")
+        if name == InformationCorrection.Field.BIRTH_DATE and not data.get("new_birth_date"):
+            self.add_error("new_birth_date", "Indiquez la date de naissance exacte.")
+        if (
+            name == InformationCorrection.Field.PRIOR_SALARY
+            and data.get("new_prior_monthly_salary") is None
+        ):
+            self.add_error("new_prior_monthly_salary", "Indiquez le salaire exact.")
+        return data
+
+    @property
+    def value(self):
+        return self.cleaned_data.get("new_" + self.cleaned_data["field"])

@@ -22,7 +22,7 @@ class Overpayment(models.Model):
         ATTENDANCE_CORRECTION = "attendance_correction", "Présence corrigée après paiement"
         SCALE_CORRECTION = "scale_correction", "Barème corrigé après paiement"
         FRANCE_TRAVAIL_OVERLAP = "france_travail_overlap", "Double rémunération France Travail"
-        WRONG_INFORMATION = "wrong_information", "Information erronée du stagiaire"
+        WRONG_INFORMATION = "wrong_information", "Informations erronées du stagiaire"
 
     class Status(models.TextChoices):
         DETECTED = "detected", "Détecté"
@@ -194,6 +194,12 @@ class Instalment(models.Model):
     def received(self):
         return sum((r.amount for r in self.recoveries.all()), start=type(self.amount)(0))
 
+    @property
+    def cashed(self) -> bool:
+        """Received in full, every part confirmed by the paymaster's return file."""
+        parts = list(self.recoveries.all())
+        return self.received >= self.amount and all(r.cashed_reference for r in parts)
+
     def is_late(self, today) -> bool:
         return self.due_on < today and self.received < self.amount
 
@@ -228,6 +234,9 @@ class Recovery(models.Model):
     )
     on = models.DateField("date", default=timezone.localdate)
     note = models.CharField(max_length=250, blank=True)
+    # Set when the paymaster's return file says the sum was cashed (« encaissé »): its
+    # reference there (a file imported twice records nothing twice).
+    cashed_reference = models.CharField("référence d'encaissement", max_length=60, blank=True)
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -349,3 +358,50 @@ class BenefitPeriod(models.Model):
 
     def __str__(self):
         return f"{self.get_source_display()} du {self.start} au {self.end}"
+
+
+class InformationCorrection(models.Model):
+    """A correction of the dossier after the trainee gave wrong information (issue 13 §1,
+    « informations erronées »): from `effective_from` (a month) the new value holds; the months
+    before it keep `old_value`. Recording it recomputes the months already paid through the
+    engine: what was paid beyond what is now due becomes an overpayment; what is now due beyond
+    what was paid is paid by the next run (a regularisation)."""
+
+    class Field(models.TextChoices):
+        CATEGORY = "category", "Catégorie de rémunération"
+        PRIOR_SALARY = "prior_monthly_salary", "Dernier salaire mensuel brut"
+        BIRTH_DATE = "birth_date", "Date de naissance"
+
+    region = models.ForeignKey("referential.Region", on_delete=models.PROTECT, related_name="+")
+    dossier = models.ForeignKey(
+        "dossiers.Dossier", on_delete=models.PROTECT, related_name="information_corrections"
+    )
+    field = models.CharField("information corrigée", max_length=25, choices=Field.choices)
+    # Values as text (ISO date, decimal, category code): shown through `old_label`/`new_label`.
+    old_value = models.CharField("valeur déclarée", max_length=40, blank=True)
+    new_value = models.CharField("valeur exacte", max_length=40)
+    effective_from = models.DateField("à compter du mois de")
+    why = models.TextField("motif")
+    overpayment = models.OneToOneField(
+        Overpayment,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="information_correction",
+    )
+    explanation = models.JSONField(default=list)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+
+    objects = scoped(agents_only=True).as_manager()
+
+    class Meta:
+        ordering = ["effective_from", "at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(effective_from__day=1), name="correction_first_of_month"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_field_display()} : {self.old_value} → {self.new_value}"

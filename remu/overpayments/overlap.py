@@ -3,12 +3,13 @@ France Travail paid the trainee an unemployment benefit (ARE, ASS, other); every
 Region also paid is claimed, always (no grace period, no reason to weigh; only the region's
 write-off threshold applies, in `services.detect`).
 
-What the Region paid for those days is found through the engine, as for a dropout: each month
-already ordered is recomputed with the benefit days unpaid, i.e. the days before the period
-(the exit date set to the day before it) plus the days after it (pay start set to the day after
-it), and the claim is what was paid minus that. Remuneration and allowances only: the entry
-bonus is not claimed. The claimed items are forfeited so that a later run does not pay those
-days again (the run itself does not know benefit periods)."""
+The run reads the recorded periods (`periods_of`, registered in `payments.corrections`): it
+computes each month touched by a period only for the days outside it (each free span as if the
+trainee were paid from its first day to its last), so a later run never pays those days. The
+claim is found through that same computation: once the period is stored, what was already
+ordered for the months of the period minus what a run now finds due. Remuneration and
+allowances only: the entry bonus is not claimed. Two periods of the same trainee may not
+overlap."""
 
 from __future__ import annotations
 
@@ -24,11 +25,13 @@ from remu.core.french import month_of, month_year
 from remu.payments import selectors as pay_selectors
 from remu.payments.services import RunContext, compute_dues
 from remu.rules.money import euros
+from remu.trainees.models import Trainee
 
 from .claims import LABELS
-from .detection import MONTHLY, paid_and_due
+from .detection import MONTHLY
 from .models import BenefitPeriod, Overpayment
 from .services import Item, detect
+from .wrong_information import paid_net
 
 ZERO = Decimal("0.00")
 ONE_DAY = dt.timedelta(days=1)
@@ -44,19 +47,6 @@ class Overlap:
         return sum((i.amount for i in self.items), ZERO)
 
 
-def _due_from(enrollment, pay_start: dt.date) -> dict:
-    """What is due per (month, component) when the Region pays only from `pay_start`."""
-    region = enrollment.action.region
-    bounds = (enrollment.pk, enrollment.pk)
-    payables = pay_selectors.payables(region, bounds)
-    for payable in payables:
-        if payable.pay_start is None or payable.pay_start < pay_start:
-            payable.pay_start = pay_start
-    ctx = RunContext(region, max(timezone.localdate(), pay_start).replace(day=1))
-    dues, _ = compute_dues(ctx, payables, bounds) if payables else ([], [])
-    return {(row["month"], row["component"]): row["amount"] for row in dues}
-
-
 def _day(day: dt.date) -> str:
     return "1er" if day.day == 1 else str(day.day)
 
@@ -68,10 +58,33 @@ def _period_text(start: dt.date, end: dt.date) -> str:
     return f"du {_day(start)} {month_year(start)} au {_day(end)} {month_year(end)}"
 
 
-def compute(enrollment, start: dt.date, end: dt.date, source_label: str, reference: str):
-    """The claim for this benefit period (nothing written)."""
-    paid, before = paid_and_due(enrollment, start - ONE_DAY)
-    after = _due_from(enrollment, end + ONE_DAY)
+def periods_of(bounds) -> dict:
+    """Registered in `payments.corrections`: the benefit periods of the chunk's enrollments,
+    whose days a run does not pay (one query)."""
+    found: dict = {}
+    for enrollment_id, start, end in (
+        BenefitPeriod.objects.filter(enrollment_id__gte=bounds[0], enrollment_id__lte=bounds[1])
+        .order_by("enrollment_id", "start")
+        .values_list("enrollment_id", "start", "end")
+    ):
+        found.setdefault(enrollment_id, []).append((start, end))
+    return found
+
+
+def _due(enrollment) -> dict:
+    """What is due per (month, component) as a run computes it now (benefit periods read)."""
+    region = enrollment.action.region
+    bounds = (enrollment.pk, enrollment.pk)
+    payables = pay_selectors.payables(region, bounds)
+    ctx = RunContext(region, timezone.localdate().replace(day=1))
+    dues, _ = compute_dues(ctx, payables, bounds) if payables else ([], [])
+    return {(row["month"], row["component"]): row["amount"] for row in dues}
+
+
+def compute(enrollment, start: dt.date, end: dt.date, source_label: str, reference: str, paid):
+    """The claim for this benefit period, once it is stored (in the caller's transaction):
+    what was paid (`paid`, read before) minus what a run now finds due."""
+    due = _due(enrollment)
     ref = f" (réf. {reference})" if reference else ""
     head = f"{_period_text(start, end).capitalize()}, {source_label} versée par France Travail{ref}"
     overlap = Overlap()
@@ -80,14 +93,15 @@ def compute(enrollment, start: dt.date, end: dt.date, source_label: str, referen
         month, component = key
         if component not in MONTHLY or not first <= month <= last or paid[key] <= 0:
             continue
-        due = before.get(key, ZERO) + after.get(key, ZERO)
-        if paid[key] <= due:
+        amount_due = due.get(key, ZERO)
+        if paid[key] <= amount_due:
             continue
-        amount = paid[key] - due
-        overlap.items.append(Item(month, component, paid[key], due, amount, True))
+        amount = paid[key] - amount_due
+        overlap.items.append(Item(month, component, paid[key], amount_due, amount))
         overlap.explanation.append(
             f"{head} : {LABELS[component]} {month_of(month)} : versé {euros(paid[key])}, "
-            f"dû pour les jours hors de cette période {euros(due)}, réclamé {euros(amount)}."
+            f"dû pour les jours hors de cette période {euros(amount_due)}, réclamé "
+            f"{euros(amount)}."
         )
     if overlap.items:
         overlap.explanation.append(f"Total réclamé : {euros(overlap.amount)}.")
@@ -98,12 +112,30 @@ def record_benefit_period(
     enrollment, *, start: dt.date, end: dt.date, source: str, reference: str = "", user=None
 ) -> tuple[BenefitPeriod, Overpayment | None]:
     """Stores the period and, in the same transaction, the claim of its overlap with what the
-    Region paid (None when nothing was paid for those days)."""
+    Region paid (None when nothing was paid for those days). Later runs do not pay its days.
+    Two periods of the same trainee may not overlap (checked with the trainee's row locked)."""
     if end < start:
         raise ValidationError({"end": "La fin de la période ne peut pas précéder son début."})
     region = enrollment.action.region
     label = BenefitPeriod.Source(source).label
     with transaction.atomic():
+        Trainee.objects.select_for_update().filter(pk=enrollment.trainee_id).get()
+        clash = (
+            BenefitPeriod.objects.filter(
+                enrollment__trainee_id=enrollment.trainee_id, start__lte=end, end__gte=start
+            )
+            .order_by("start")
+            .first()
+        )
+        if clash is not None:
+            raise ValidationError(
+                {
+                    "start": "Cette période chevauche celle déjà enregistrée "
+                    f"{_period_text(clash.start, clash.end)} ({clash.get_source_display()}) : "
+                    "modifiez les dates."
+                }
+            )
+        paid = paid_net(enrollment)
         period = BenefitPeriod.objects.create(
             region=region,
             enrollment=enrollment,
@@ -113,7 +145,7 @@ def record_benefit_period(
             reference=reference,
             recorded_by=user,
         )
-        overlap = compute(enrollment, start, end, label, reference)
+        overlap = compute(enrollment, start, end, label, reference, paid)
         overpayment = detect(
             region=region,
             trainee_id=enrollment.trainee_id,

@@ -140,6 +140,99 @@ def detect(
     return overpayment
 
 
+@dataclass
+class NewClaim:
+    """A claim to record with `detect_many` (the arguments of `detect`)."""
+
+    region: object
+    trainee_id: int
+    enrollment_id: int
+    source: str
+    label: str
+    items: list
+    explanation: list
+    withdrawal: object = None
+    run: object = None
+
+    @property
+    def amount(self) -> Decimal:
+        return sum((i.amount for i in self.items), ZERO)
+
+
+def detect_many(claims: list[NewClaim], *, by=None, today=None) -> list[Overpayment]:
+    """`detect` for many claims with a fixed number of queries: the overpayments, their items,
+    their transitions and the write-offs under each region's threshold, each in one insert."""
+    today = today or timezone.localdate()
+    claims = [c for c in claims if c.amount > 0]
+    thresholds = {}
+    for c in claims:
+        if c.region.pk not in thresholds:
+            thresholds[c.region.pk] = write_off_threshold(c.region, today)
+    now = timezone.now()
+    rows = []
+    for c in claims:
+        small = c.amount < thresholds[c.region.pk]
+        rows.append(
+            Overpayment(
+                region=c.region,
+                trainee_id=c.trainee_id,
+                enrollment_id=c.enrollment_id,
+                source=c.source,
+                amount=c.amount,
+                remaining=ZERO if small else c.amount,
+                written_off=c.amount if small else ZERO,
+                status=S.WRITTEN_OFF if small else S.DETECTED,
+                label=c.label,
+                explanation=c.explanation,
+                run=c.run,
+                withdrawal=c.withdrawal,
+                detected_at=now,
+            )
+        )
+    created = Overpayment.objects.bulk_create(rows, batch_size=1000)
+    items, transitions, write_offs = [], [], []
+    for o, c in zip(created, claims, strict=True):
+        items += [
+            OverpaymentItem(
+                overpayment=o,
+                enrollment_id=c.enrollment_id,
+                month=i.month,
+                component=i.component,
+                paid=i.paid,
+                due=i.due,
+                amount=i.amount,
+                forfeit=i.forfeit,
+            )
+            for i in c.items
+        ]
+        transitions.append(
+            OverpaymentTransition(
+                overpayment=o, to_status=S.DETECTED, by=by, why=f"Indu de {euros(o.amount)}", at=now
+            )
+        )
+        if o.status == S.WRITTEN_OFF:
+            why = (
+                f"Montant inférieur au seuil de {euros(thresholds[c.region.pk])} : admis en "
+                "non-valeur automatiquement ; il reste retenu sur une rémunération ultérieure."
+            )
+            write_offs.append(
+                Recovery(
+                    overpayment=o, kind=Recovery.Kind.WRITE_OFF, amount=o.amount, on=today,
+                    note=why, created_at=now,
+                )
+            )  # fmt: skip
+            transitions.append(
+                OverpaymentTransition(
+                    overpayment=o, from_status=S.DETECTED, to_status=S.WRITTEN_OFF, why=why,
+                    at=now,
+                )
+            )  # fmt: skip
+    OverpaymentItem.objects.bulk_create(items, batch_size=2000)
+    OverpaymentTransition.objects.bulk_create(transitions, batch_size=2000)
+    Recovery.objects.bulk_create(write_offs, batch_size=2000)
+    return created
+
+
 def _lock(overpayment: Overpayment) -> Overpayment:
     return Overpayment.objects.select_for_update().get(pk=overpayment.pk)
 
@@ -179,7 +272,9 @@ def record_offsets(overpayment: Overpayment, takes: list[tuple[int, Decimal]]) -
     _settle_if_done(overpayment)
 
 
-def _receive(overpayment, kind, amount: Decimal, *, on, by, note="", instalment=None):
+def _receive(
+    overpayment, kind, amount: Decimal, *, on, by, note="", instalment=None, cashed_reference=""
+):
     if amount <= 0:
         raise ValidationError({"amount": "Le montant doit être positif."})
     if amount > overpayment.remaining:
@@ -194,6 +289,7 @@ def _receive(overpayment, kind, amount: Decimal, *, on, by, note="", instalment=
         by=by,
         note=note,
         instalment=instalment,
+        cashed_reference=cashed_reference,
     )
     overpayment.remaining -= amount
     overpayment.save(update_fields=["remaining"])
@@ -365,3 +461,31 @@ def equal_instalments(total: Decimal, count: int, first: dt.date) -> list[tuple[
         year, month = divmod(first.year * 12 + first.month - 1 + n, 12)
         days.append(dt.date(year, month + 1, min(first.day, 28)))
     return [(day, part) for day in days[:-1]] + [(days[-1], total - part * (count - 1))]
+
+
+def cash(overpayment: Overpayment, *, amount: Decimal, on: dt.date, reference: str, user):
+    """A sum the paymaster's return file says was cashed (« encaissé »), the overpayment row
+    locked by the caller: it pays the plan's instalments in date order (each part an
+    instalment receipt), what exceeds them is a payment outside the plan."""
+    left = amount
+    for instalment in overpayment.instalments.prefetch_related("recoveries"):
+        due = instalment.amount - instalment.received
+        part = min(due, left)
+        if part > 0:
+            _receive(
+                overpayment,
+                Recovery.Kind.INSTALMENT,
+                part,
+                on=on,
+                by=user,
+                instalment=instalment,
+                cashed_reference=reference,
+            )
+            left -= part
+    if left > 0:
+        _receive(
+            overpayment, Recovery.Kind.RECEIVED, left, on=on, by=user, cashed_reference=reference
+        )
+    if overpayment.remaining and overpayment.status != S.RECOVERING:
+        transition(overpayment, S.RECOVERING, by=user, why="Encaissement du payeur.")
+    _settle_if_done(overpayment, user)

@@ -19,10 +19,13 @@ from remu.core.forms import add_errors
 from remu.core.tabular import french_dates, safe_append
 from remu.core.tenancy import require_agent
 from remu.core.views_generic import paginate
+from remu.dossiers.models import Dossier
+from remu.payments.forms import UploadForm
 from remu.rules.money import euros
 from remu.trainees.models import Enrollment
 
-from . import forms, overlap, selectors, services
+from . import forms, overlap, selectors, services, wrong_information
+from . import receipts as receipts_file
 from .models import Instalment, Overpayment, WaiverRequest
 
 
@@ -336,7 +339,7 @@ def for_trainee(tenant, trainee):
     return (
         Overpayment.objects.for_tenant(tenant)
         .filter(Q(trainee=trainee))
-        .prefetch_related("recoveries__payment", "instalments")
+        .prefetch_related("recoveries__payment", "instalments", "transitions__by")
         .order_by("detected_at", "pk")
     )
 
@@ -371,4 +374,72 @@ def benefit_period(request, pk):
         "overpayments/benefit_period.html",
         {"form": form, "enrollment": enrollment},
         status=400 if form.errors else 200,
+    )
+
+
+def correction(request, pk):
+    """Corrects the dossier after wrong information from the trainee (issue 13 §1): the form,
+    then the preview of what it claims and pays (nothing written), then the confirmation."""
+    require_agent(request)
+    dossier = get_object_or_404(
+        Dossier.objects.for_tenant(request.tenant).select_related(
+            "enrollment__trainee", "enrollment__action", "region"
+        ),
+        pk=pk,
+    )
+    form = forms.CorrectionForm(request.POST or None)
+    outcome = None
+    if request.method == "POST" and form.is_valid():
+        args = {
+            "field_name": form.cleaned_data["field"],
+            "value": form.value,
+            "effective_from": form.cleaned_data["effective_from"],
+            "why": form.cleaned_data["why"],
+            "user": request.user,
+        }
+        try:
+            if "confirm" in request.POST:
+                done, outcome = wrong_information.record(dossier, **args)
+            else:
+                outcome = wrong_information.preview(dossier, **args)
+        except ValidationError as exc:
+            add_errors(form, exc)
+        else:
+            if "confirm" in request.POST:
+                if done.overpayment_id:
+                    messages.success(
+                        request, f"Correction enregistrée : indu de {euros(outcome.amount)}."
+                    )
+                    return redirect("overpayments:detail", pk=done.overpayment_id)
+                messages.success(request, "Correction enregistrée.")
+                return redirect("home:trainee", pk=dossier.enrollment.trainee_id)
+    return render(
+        request,
+        "overpayments/correction.html",
+        {"form": form, "dossier": dossier, "outcome": outcome},
+        status=400 if form.errors else 200,
+    )
+
+
+def receipts(request):
+    """Imports the paymaster's return file of sums cashed from trainees (all or nothing)."""
+    require_agent(request)
+    form = UploadForm(request.POST or None, request.FILES or None)
+    errors = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            count, errors = receipts_file.import_receipts(
+                request.tenant.region, form.cleaned_data["file"], request.user
+            )
+        except ValidationError as exc:
+            form.add_error("file", exc)
+        else:
+            if not errors:
+                messages.success(request, f"{count} encaissement(s) enregistré(s).")
+                return redirect("overpayments:list")
+    return render(
+        request,
+        "overpayments/receipts.html",
+        {"form": form, "errors": errors},
+        status=400 if errors or form.errors else 200,
     )

@@ -33,7 +33,16 @@ from remu.rules.engine import CaseError, default_tax_rate
 from remu.rules.money import cents, euros
 from remu.scales.selectors import engine as engine_for
 
-from . import adjustments, bulk, complements, contributions, offsets, selectors, transport_costs
+from . import (
+    adjustments,
+    bulk,
+    complements,
+    contributions,
+    corrections,
+    offsets,
+    selectors,
+    transport_costs,
+)
 from .incomplete import incomplete_at_exit, incomplete_text
 from .models import OWN_LINE, TAXABLE, Component, PaymentRun
 
@@ -126,6 +135,8 @@ def compute_dues(
     complement_days = defaultdict(int)  # dossier -> sickness complement days of earlier months
     lines.sort(key=lambda line: (line.dossier_id, line.month))
     hours_changes = selectors.hours_changes(bounds)
+    earlier = corrections.earlier_values(bounds)  # dossier facts corrected from a month on
+    periods = corrections.benefit_periods(bounds)  # paid by France Travail: not by the run
     closed = defaultdict(list)  # dossier -> (month, centre-closure days) of its validated lines
     for line in lines:
         closed[line.dossier_id].append(
@@ -135,45 +146,70 @@ def compute_dues(
         payable = by_dossier.get(line.dossier_id)
         if payable is None:
             continue
+        payable = corrections.as_of(payable, line.month, earlier.get(line.dossier_id))
         action = ctx.actions[payable.action_id]
         travel = in_force(travels.get(line.dossier_id, []), max(line.month, payable.entry_date))
         window = closures.window_months(rules.options(region.parameter_set, line.month))
-        case = build_case(
-            line_id=line.id,
-            month=line.month,
-            full_time=line.full_time,
-            presence=line.presence,
-            period=line.period,
-            weekly_hours_present=line.weekly_hours_present,
-            declared_absences=line.absences,
-            parameter_set=region.parameter_set,
-            category=payable.category,
-            birth_date=payable.birth_date,
-            entry_date=payable.entry_date,
-            exit_date=payable.exit_date,
-            weekly_hours=payable.weekly_hours or action.weekly_hours,
-            prior_monthly_salary=payable.prior_monthly_salary,
-            training_total_hours=action.total_hours,
-            pay_start=payable.pay_start,
-            distance_km=travel.distance_km if travel else None,
-            housing=travel.housing if travel else False,
-            prior_closure_days_paid=closures.prior_days(
-                payable.entry_date, line.month, window, closed[line.dossier_id]
-            ),
-            sick_leaves=leaves.get(payable.enrollment_id, ()),
-            prior_complement_days=complement_days[line.dossier_id],
-            resigned_contract_end=special.resigned_contract_end(
-                region.parameter_set, payable.entry_date, payable.resignation, payable.contract_end
-            ),
-            permit_end=payable.permit_end,
-            hours_changes=hours_changes.get(line.dossier_id, ()),
-            # never for a trainee admitted on ARE (seed 001 §3.5: « ni des aides connexes »)
-            entry_bonus_granted=action.entry_bonus and payable.pay_start is None,
-            entry_bonus_paid=bonus_month[payable.enrollment_id] != line.month,
-            distance_learning=action.distance_learning,
-        )
+
+        def case_for(  # the loop's values bound as defaults
+            pay_start,
+            exit_date,
+            payable=payable,
+            line=line,
+            action=action,
+            travel=travel,
+            window=window,
+        ):
+            return build_case(
+                line_id=line.id,
+                month=line.month,
+                full_time=line.full_time,
+                presence=line.presence,
+                period=line.period,
+                weekly_hours_present=line.weekly_hours_present,
+                declared_absences=line.absences,
+                parameter_set=region.parameter_set,
+                category=payable.category,
+                birth_date=payable.birth_date,
+                entry_date=payable.entry_date,
+                exit_date=exit_date,
+                weekly_hours=payable.weekly_hours or action.weekly_hours,
+                prior_monthly_salary=payable.prior_monthly_salary,
+                training_total_hours=action.total_hours,
+                pay_start=pay_start,
+                distance_km=travel.distance_km if travel else None,
+                housing=travel.housing if travel else False,
+                prior_closure_days_paid=closures.prior_days(
+                    payable.entry_date, line.month, window, closed[line.dossier_id]
+                ),
+                sick_leaves=leaves.get(payable.enrollment_id, ()),
+                prior_complement_days=complement_days[line.dossier_id],
+                resigned_contract_end=special.resigned_contract_end(
+                    region.parameter_set,
+                    payable.entry_date,
+                    payable.resignation,
+                    payable.contract_end,
+                ),
+                permit_end=payable.permit_end,
+                hours_changes=hours_changes.get(line.dossier_id, ()),
+                # never for a trainee admitted on ARE (seed 001 §3.5: « ni des aides connexes »)
+                entry_bonus_granted=action.entry_bonus and payable.pay_start is None,
+                entry_bonus_paid=bonus_month[payable.enrollment_id] != line.month,
+                distance_learning=action.distance_learning,
+            )
+
         try:
-            result = rules.compute(case)
+            result = rules.compute(case_for(payable.pay_start, payable.exit_date))
+            # the days of a France Travail benefit period are not paid (issue 13)
+            result = corrections.without_periods(
+                rules.compute,
+                case_for,
+                payable,
+                line.month,
+                month_bounds(line.month.year, line.month.month)[1],
+                periods.get(payable.enrollment_id),
+                result,
+            )
             complement_days[line.dossier_id] += result.complement_days
         except CaseError as exc:
             anomalies.append(

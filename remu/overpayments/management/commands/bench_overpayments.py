@@ -1,5 +1,6 @@
 """`make bench-overpayments`: after the 100,000-trainee monthly run of `bench_payments`, 5,000
-dropouts validated at once (each claim computed through the engine), then the next run, which
+dropouts validated at once (`attendance.services.validate_withdrawals`: the claims computed
+through the engine by batches of 500, a fixed number of queries each), then the next run, which
 deducts those claims and withholds 5,000 other claims from the April pay of other trainees.
 Prints the time of each step. Run it on PostgreSQL (DATABASE_URL); its data is deleted
 afterwards."""
@@ -41,8 +42,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("count", nargs="?", type=int, default=100_000)
         parser.add_argument("--dropouts", type=int, default=5_000)
+        parser.add_argument(
+            "--one-by-one", action="store_true", help="validate each dropout alone (to compare)"
+        )
 
-    def handle(self, *args, count, dropouts, **options):
+    def handle(self, *args, count, dropouts, one_by_one, **options):
         self.stdout.write(f"Base de données : {connection.vendor}")
         start = time.perf_counter()
         subprocess.run(
@@ -63,10 +67,24 @@ class Command(BaseCommand):
                 .values_list("pk", flat=True)
             )
             leaving, paid_later = ids[:dropouts], ids[dropouts : 2 * dropouts]
+            declared = []
             self._timed(
-                f"{len(leaving)} abandons validés",
-                lambda: self._dropouts(region, agent, leaving),
+                f"{len(leaving)} abandons déclarés",
+                lambda: declared.extend(self._declare(agent, leaving)),
             )
+            if one_by_one:
+                self._timed(
+                    f"{len(leaving)} abandons validés un par un",
+                    lambda: [
+                        attendance.decide_withdrawal(w, accept=True, comment="", user=agent)
+                        for w in declared
+                    ],
+                )
+            else:
+                self._timed(
+                    f"{len(leaving)} abandons validés ensemble (indus calculés par lots)",
+                    lambda: attendance.validate_withdrawals(declared, user=agent),
+                )
             self._april(region, agent, paid_later)
             self._timed(
                 "Série d'avril (déductions et retenues)", lambda: self._run(region, agent, APRIL)
@@ -89,12 +107,13 @@ class Command(BaseCommand):
         run = services.start_run(region, PaymentRun.Kind.MONTHLY, month, agent)
         services.execute_run(run.pk)
 
-    def _dropouts(self, region, agent, enrollment_ids):
-        for enrollment in Enrollment.objects.filter(pk__in=enrollment_ids):
-            withdrawal = attendance.declare_withdrawal(
+    def _declare(self, agent, enrollment_ids):
+        return [
+            attendance.declare_withdrawal(
                 enrollment, reason="job", exit_date=dt.date(2026, 3, 20), comment="", user=agent
             )
-            attendance.decide_withdrawal(withdrawal, accept=True, comment="", user=agent)
+            for enrollment in Enrollment.objects.filter(pk__in=enrollment_ids)
+        ]
 
     def _april(self, region, agent, enrollment_ids):
         """Other trainees owe 50 € (recorded claims) and have April validated: the run withholds
