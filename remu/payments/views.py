@@ -14,7 +14,7 @@ from remu.core.views_generic import paginate
 from remu.dossiers.selectors import dossiers_for
 from remu.rules.money import euros
 
-from . import forms, offsets, operations, selectors, services
+from . import forms, offsets, operations, selectors, sepa, services
 from .models import DueAmount, Payment, PaymentRun, SepaFile
 from .tasks import execute_payment_run
 
@@ -83,21 +83,23 @@ def run_progress(request, pk):
 def sepa_export(request, pk):
     run = _run(request, pk)
     try:
-        sepa = operations.export_sepa(run, request.user)
+        files = sepa.export_run(run, request.user)
     except ValidationError as exc:
         for message in exc.messages:
             messages.error(request, message)
         return redirect("payments:run", pk=run.pk)
-    messages.success(request, f"Fichier SEPA créé : {sepa.count} virement(s), {euros(sepa.total)}.")
+    count, total = sum(f.count for f in files), sum(f.total for f in files)
+    created = "Fichier SEPA créé" if len(files) == 1 else f"{len(files)} fichiers SEPA créés"
+    messages.success(request, f"{created} : {count} virement(s), {euros(total)}.")
     return redirect("payments:run", pk=run.pk)
 
 
 def sepa_download(request, pk):
     require_agent(request)
-    sepa = get_object_or_404(SepaFile.objects.for_tenant(request.tenant), pk=pk)
-    access.record(request, access.Kind.SEPA, f"Fichier SEPA {sepa.message_id} ({sepa.count} IBAN)")
-    response = HttpResponse(bytes(sepa.content), content_type="application/xml")
-    response["Content-Disposition"] = f'attachment; filename="sepa-{sepa.message_id}.xml"'
+    file = get_object_or_404(SepaFile.objects.for_tenant(request.tenant), pk=pk)
+    access.record(request, access.Kind.SEPA, f"Fichier SEPA {file.message_id} ({file.count} IBAN)")
+    response = HttpResponse(bytes(file.content), content_type="application/xml")
+    response["Content-Disposition"] = f'attachment; filename="sepa-{file.message_id}.xml"'
     return response
 
 
@@ -121,7 +123,7 @@ def returns(request):
     return _upload_page(
         request,
         "payments/returns.html",
-        operations.import_returns,
+        lambda region, upload: operations.import_returns(region, upload, request.user),
         "{count} ligne(s) mise(s) à jour.",
     )
 
