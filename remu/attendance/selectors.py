@@ -1,10 +1,12 @@
 import datetime as dt
+import functools
 from collections import defaultdict
 
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
 from remu.actions.models import TrainingAction
+from remu.dossiers.models import Dossier
 from remu.rules.engine import default_engine
 
 from .models import AttendanceStatement
@@ -61,12 +63,15 @@ def statements_to_enter(tenant, today: dt.date | None = None) -> list[dict]:
 def _unfinished_months(tenant, today: dt.date, keep) -> list[dict]:
     """Begun months of actions with admitted trainees whose statement is missing or has lines
     to validate, among those whose due date `keep` accepts."""
+    # A semi-join (EXISTS) on the dossiers' (action, status) index, never a DISTINCT over
+    # every admitted dossier of the region.
+    admitted = Dossier.objects.filter(action=OuterRef("pk"), status="admitted", kind="RS1")
     actions = (
         TrainingAction.objects.for_tenant(tenant)
-        .filter(dossiers__status="admitted", dossiers__kind="RS1")
-        .distinct()
+        .filter(Exists(admitted))
         .select_related("provider", "region")
     )
+    due_date_of = functools.cache(due_date)  # per region and month, not per action
     state = {
         (s["action_id"], s["month"]): s["drafts"]
         for s in AttendanceStatement.objects.filter(action__in=actions)
@@ -78,7 +83,7 @@ def _unfinished_months(tenant, today: dt.date, keep) -> list[dict]:
         month = first_month(action)
         while month <= action.end_date and month <= today:
             drafts = state.get((action.pk, month))
-            if (drafts is None or drafts) and keep(due := due_date(action.region, month)):
+            if (drafts is None or drafts) and keep(due := due_date_of(action.region, month)):
                 rows.append(
                     {
                         "action": action,

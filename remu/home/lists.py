@@ -14,12 +14,18 @@ def statements(request):
     """The provider's attendance statements to enter before their deadline, and the late ones."""
     require_provider(request)
     today = timezone.localdate()
+    to_enter, to_enter_query = paginate(
+        request, statements_to_enter(request.tenant, today), 50, param="a_saisir"
+    )
+    late, late_query = paginate(request, late_statements(request.tenant, today), 50, param="retard")
     return render(
         request,
         "home/statements.html",
         {
-            "to_enter": statements_to_enter(request.tenant, today),
-            "late": late_statements(request.tenant, today),
+            "to_enter": to_enter,
+            "to_enter_query": to_enter_query,
+            "late": late,
+            "late_query": late_query,
         },
     )
 

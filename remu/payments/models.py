@@ -148,7 +148,10 @@ class Payment(models.Model):
         REISSUED = "reissued", "Rejeté puis réémis"
 
     region = models.ForeignKey("referential.Region", on_delete=models.PROTECT, related_name="+")
-    run = models.ForeignKey(PaymentRun, on_delete=models.PROTECT, related_name="payments")
+    # indexed by the (run, …) indexes below, which begin with it
+    run = models.ForeignKey(
+        PaymentRun, on_delete=models.PROTECT, related_name="payments", db_index=False
+    )
     enrollment = models.ForeignKey(
         "trainees.Enrollment", on_delete=models.PROTECT, related_name="payments"
     )
@@ -177,6 +180,14 @@ class Payment(models.Model):
 
     class Meta:
         ordering = ["-month", "component", "created_at"]
+        indexes = [
+            # a run's page: its lines in the run's order, 50 at a time (no sort of the run)
+            models.Index(
+                fields=["run", "enrollment", "month", "component", "id"], name="payment_run_order"
+            ),
+            # a run's pending lines (its page's count, the SEPA export)
+            models.Index(fields=["run", "status"], name="payment_run_status"),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
             models.CheckConstraint(

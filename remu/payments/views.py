@@ -49,11 +49,20 @@ def _run(request, pk) -> PaymentRun:
 
 
 def run_detail(request, pk):
+    """A run, its lines 50 a page in the order of the run (an index: never a sort of the whole
+    run), counted from its summary once it is over; the amounts owed it recorded, paginated."""
     run = _run(request, pk)
     payments = run.payments.select_related("enrollment__trainee").order_by(
-        "enrollment__trainee__birth_name", "month", "component"
+        "enrollment_id", "month", "component", "pk"
     )
-    page, query = paginate(request, payments, per_page=50)
+    known = run.summary.get("lines") if run.status == PaymentRun.Status.DONE else None
+    page, query = paginate(request, payments, per_page=50, count=known)
+    debts, debts_query = paginate(
+        request,
+        offsets.claims().of_run(run).select_related("enrollment__trainee").order_by("pk"),
+        per_page=50,
+        param="dettes",
+    )
     return render(
         request,
         "payments/run.html",
@@ -61,8 +70,9 @@ def run_detail(request, pk):
             "run": run,
             "page": page,
             "query": query,
-            "debts": offsets.claims().of_run(run).select_related("enrollment__trainee"),
-            "sepa_files": run.sepa_files.all(),
+            "debts": debts,
+            "debts_query": debts_query,
+            "sepa_files": run.sepa_files.defer("content"),
             "pending": run.payments.filter(status="pending").count(),
             "anomalies": services.shown_anomalies(run.summary),
         },

@@ -43,10 +43,28 @@ class Command(BaseCommand):
             "--chunk", type=int, default=services.CHUNK, help="enrollments per transaction"
         )
         parser.add_argument("--build-only", action="store_true", help=argparse.SUPPRESS)
+        parser.add_argument(
+            "--keep", action="store_true", help="keep the data afterwards (for --export-only)"
+        )
+        parser.add_argument(
+            "--export-only",
+            action="store_true",
+            help="on kept data: the last run's lines pending again, then only the SEPA export",
+        )
 
-    def handle(self, *args, count, chunk, build_only, **options):
+    def handle(self, *args, count, chunk, build_only, keep, export_only, **options):
         if build_only:
             self._build(count)
+            return
+        if export_only:
+            region = Region.objects.get(code="bench-payments")
+            run = PaymentRun.objects.filter(region=region).first()
+            SepaFile.objects.filter(run=run).delete()
+            PaymentTransition.objects.filter(payment__run=run).delete()
+            run.payments.update(status="pending", sent_at=None, paid_on=None, mandate_number="")
+            User.objects.filter(email="bench-payments-2@example.org").delete()
+            self.stdout.write(f"{os.cpu_count()} cœurs")
+            self._export(run, region)
             return
         self.stdout.write(f"Base de données : {connection.vendor} ; {os.cpu_count()} cœurs")
         start = time.perf_counter()
@@ -82,7 +100,8 @@ class Command(BaseCommand):
             )
             self._export(run, region)
         finally:
-            self._clean(region)
+            if not keep:
+                self._clean(region)
 
     def _export(self, run, region):
         """The run's SEPA file, written and validated as a stream, by a second agent."""
