@@ -132,7 +132,8 @@ def months_to_prepare(tenant) -> list[dt.date]:
     for row in validated:
         month = row["statement__month"]
         paid = max((at for m, at in runs if m >= month and at), default=None)
-        if paid is None or row["last"] > paid:
+        # (a line validated before `validated_at` was recorded: paid by any later run)
+        if paid is None or (row["last"] is not None and row["last"] > paid):
             months.append(month)
     return sorted(months)
 

@@ -37,9 +37,8 @@ def runs(request):
             if not preview:
                 messages.success(request, "La série est lancée.")
             return redirect("payments:run", pk=run.pk)
-    page, query = paginate(
-        request, PaymentRun.objects.for_tenant(request.tenant).filter(is_preview=False)
-    )
+    runs = PaymentRun.objects.for_tenant(request.tenant).filter(is_preview=False)
+    page, query = paginate(request, runs.select_related("created_by"))
     return render(request, "payments/runs.html", {"form": form, "page": page, "query": query})
 
 

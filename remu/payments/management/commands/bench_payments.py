@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from django.core.management.base import BaseCommand
 from django.db import connection, transaction
+from django.utils import timezone
 
 from remu.accounts.models import User
 from remu.actions.models import TrainingAction
@@ -223,6 +224,7 @@ class Command(BaseCommand):
                         dossier=d,
                         full_time=True,
                         status="validated",
+                        validated_at=timezone.now(),
                         presence="full_month",
                         amount=Decimal(0),
                     )
