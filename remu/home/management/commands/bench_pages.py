@@ -98,6 +98,7 @@ class Command(BaseCommand):
         )
         try:
             self._wait(host)
+            self._one_user(host, bench)
             with tempfile.TemporaryDirectory() as tmp:
                 locust = Path(sys.executable).with_name("locust")
                 subprocess.run(
@@ -133,6 +134,33 @@ class Command(BaseCommand):
 
                 reader.delete()
                 Payments()._clean(region)
+
+    def _one_user(self, host, bench):
+        """Each page alone, five times (the median): what a page costs without the crowd."""
+        urls = bench["urls"]
+        pages = [
+            ("provider home", "provider", urls["provider_home"]),
+            ("statements to enter", "provider", urls["statements"]),
+            ("dossiers (provider)", "provider", urls["dossiers"]),
+            ("agent dashboard", "agent", urls["agent_dashboard"]),
+            ("action list", "agent", urls["actions"]),
+            ("dossiers (agent)", "agent", urls["dossiers"] + "?status=admitted"),
+            ("runs", "agent", urls["runs"]),
+            ("run detail", "agent", urls["run"] + "?page=50"),
+            ("trainee detail", "agent", urls["trainees"][0]),
+        ]
+        self.stdout.write("Un seul utilisateur (médiane de 5 requêtes, en millisecondes) :")
+        for name, role, url in pages:
+            request = urllib.request.Request(
+                host + url, headers={"Cookie": f"{bench['cookie']}={bench['sessions'][role]}"}
+            )
+            times = []
+            for _ in range(5):
+                start = time.perf_counter()
+                with urllib.request.urlopen(request, timeout=120) as response:
+                    response.read()
+                times.append((time.perf_counter() - start) * 1000)
+            self.stdout.write(f"  {name:<26} {sorted(times)[2]:>7.0f}")
 
     def _wait(self, host):
         for _ in range(120):
