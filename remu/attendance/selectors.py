@@ -9,7 +9,7 @@ from remu.actions.models import TrainingAction
 from remu.dossiers.models import Dossier
 from remu.rules.engine import default_engine
 
-from .models import AttendanceStatement
+from .models import AttendanceLine, AttendanceStatement
 from .services import first_month, next_month
 
 
@@ -72,11 +72,17 @@ def _unfinished_months(tenant, today: dt.date, keep) -> list[dict]:
         .select_related("provider", "region")
     )
     due_date_of = functools.cache(due_date)  # per region and month, not per action
+    # the statements, then their draft lines only (a partial index): never every line
+    statements = AttendanceStatement.objects.filter(action__in=actions)
+    drafts = dict(
+        AttendanceLine.objects.filter(statement__in=statements, status="draft")
+        .values("statement_id")
+        .annotate(n=Count("pk"))
+        .values_list("statement_id", "n")
+    )
     state = {
-        (s["action_id"], s["month"]): s["drafts"]
-        for s in AttendanceStatement.objects.filter(action__in=actions)
-        .values("action_id", "month")
-        .annotate(drafts=Count("lines", filter=Q(lines__status="draft")))
+        (action_id, month): drafts.get(pk, 0)
+        for pk, action_id, month in statements.values_list("pk", "action_id", "month")
     }
     rows = []
     for action in actions:
