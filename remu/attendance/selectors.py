@@ -2,7 +2,8 @@ import datetime as dt
 import functools
 from collections import defaultdict
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from remu.actions.models import TrainingAction
@@ -60,6 +61,13 @@ def statements_to_enter(tenant, today: dt.date | None = None) -> list[dict]:
     return _unfinished_months(tenant, today, lambda due: due > today)
 
 
+def statements_to_enter_and_late(tenant, today: dt.date | None = None):
+    """Both lists at once (the provider's home and statements page): one reading."""
+    today = today or timezone.localdate()
+    rows = _unfinished_months(tenant, today, lambda due: True)
+    return [r for r in rows if r["due"] > today], [r for r in rows if r["due"] <= today]
+
+
 def _unfinished_months(tenant, today: dt.date, keep) -> list[dict]:
     """Begun months of actions with admitted trainees whose statement is missing or has lines
     to validate, among those whose due date `keep` accepts."""
@@ -72,17 +80,19 @@ def _unfinished_months(tenant, today: dt.date, keep) -> list[dict]:
         .select_related("provider", "region")
     )
     due_date_of = functools.cache(due_date)  # per region and month, not per action
-    # the statements, then their draft lines only (a partial index): never every line
-    statements = AttendanceStatement.objects.filter(action__in=actions)
-    drafts = dict(
-        AttendanceLine.objects.filter(statement__in=statements, status="draft")
-        .values("statement_id")
+    # each statement's draft lines counted through a partial index: never every line
+    drafts = (
+        AttendanceLine.objects.filter(statement=OuterRef("pk"), status="draft")
+        .order_by()
+        .values("statement")
         .annotate(n=Count("pk"))
-        .values_list("statement_id", "n")
+        .values("n")
     )
     state = {
-        (action_id, month): drafts.get(pk, 0)
-        for pk, action_id, month in statements.values_list("pk", "action_id", "month")
+        (action_id, month): n
+        for action_id, month, n in AttendanceStatement.objects.filter(action__in=actions)
+        .annotate(drafts=Coalesce(Subquery(drafts), 0))
+        .values_list("action_id", "month", "drafts")
     }
     rows = []
     for action in actions:

@@ -9,7 +9,10 @@ from django.urls import reverse
 from django.utils.formats import date_format
 
 from remu.attendance.models import AttendanceLine, Withdrawal
-from remu.attendance.selectors import late_statements, statements_to_enter
+from remu.attendance.selectors import (
+    late_statements,
+    statements_to_enter_and_late,
+)
 from remu.dossiers import selectors as dossier_selectors
 from remu.dossiers.models import Dossier
 from remu.overpayments.models import Overpayment
@@ -83,8 +86,7 @@ def agent_items(tenant, today: dt.date) -> list[Item]:
 
 def provider_items(tenant, today: dt.date) -> list[Item]:
     dossiers = Dossier.objects.for_tenant(tenant)
-    to_enter = statements_to_enter(tenant, today)
-    late = late_statements(tenant, today)
+    to_enter, late = statements_to_enter_and_late(tenant, today)
     requests = dossier_selectors.open_document_requests(tenant).count()
     first_due = min((row["due"] for row in to_enter), default=None)
     return [
