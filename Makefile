@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test system-deps system-deps-test quality fmt venv migrate demo worker vendor bench-rules bench-import bench-payments bench-overpayments clean
+.PHONY: run test system-deps system-deps-test quality fmt venv migrate demo worker vendor bench-rules bench-import bench-payments bench-pages bench-overpayments clean
 
 $(STAMP): requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -71,6 +71,11 @@ bench-import: migrate
 ## Meant for PostgreSQL: DATABASE_URL=postgres://... make bench-payments
 bench-payments: migrate
 	$(PY) manage.py bench_payments $(BENCH_COUNT)
+
+## The pages at 50 concurrent users (Locust, headless, its own process) on the bench-payments
+## data: p50/p95/p99 per page and requests per second. DATABASE_URL=postgres://... make bench-pages
+bench-pages: migrate
+	$(PY) manage.py bench_pages $(BENCH_COUNT)
 
 ## After the same 100,000-trainee run: 5,000 dropouts validated, then the next run's offsets.
 bench-overpayments: migrate

@@ -434,3 +434,32 @@ def test_creation_checks_the_birth_date_and_the_entry_date(provider_client, off_
     assert response.url == reverse("dossiers:detail", args=[dossier.pk])
     assert dossier.enrollment.entry_date == dt.date(2026, 9, 8)
     assert dossier.real_start == dt.date(2026, 9, 8)
+
+
+def test_the_action_is_searched_as_you_type(provider_client, off_market, region, provider):
+    """A big provider's campaign has thousands of actions: the form's search offers the
+    first matching ones (number or title), never the whole list."""
+    from remu.dossiers.forms import ACTION_OPTIONS
+
+    campaign = off_market.campaign
+    for n in range(ACTION_OPTIONS + 3):
+        f.TrainingActionFactory(
+            region=region,
+            provider=provider,
+            kind="off_market",
+            campaign=campaign,
+            number=f"ZZ-{n:03d}",
+            title="Soudure" if n == 7 else "Bureautique",
+        )
+    url = reverse("dossiers:action_options")
+    page = provider_client.get(url, {"campaign": campaign.pk}).content.decode()
+    assert page.count('<option value="') == ACTION_OPTIONS + 2  # the blank and « more »
+    assert "précisez la recherche" in page
+    page = text(provider_client.get(url, {"campaign": campaign.pk, "action_search": "soud"}))
+    assert "ZZ-007 – Soudure" in page and "ZZ-008" not in page
+    page = text(provider_client.get(url, {"campaign": campaign.pk, "action_search": "xyz"}))
+    assert "Aucune action hors marché ne correspond à « xyz »" in page
+    odd = provider_client.get(url, {"campaign": campaign.pk, "action_search": "x\x00" * 200})
+    assert odd.status_code == 400
+    form = text(provider_client.get(reverse("dossiers:create")))
+    assert "Rechercher l'action (numéro ou intitulé)" in form

@@ -109,9 +109,16 @@ def test_preview_then_run_then_sepa_then_returns(client, agent_in):
         {"account_holder": "Léa Martin", "iban": "FR7630006000011234567890189"},
     )
     start(client, kind="complementary")
-    assert (
-        Payment.objects.exclude(status="rejected").filter(component=rejected.component).count() == 1
-    )
+    assert Payment.objects.ordered().filter(component=rejected.component).count() == 1
+    # the returned line is « reissued », its history logged from the export on
+    rejected.refresh_from_db()
+    assert rejected.status == "reissued"
+    assert [(t.from_status, t.to_status) for t in rejected.transitions.all()] == [
+        ("pending", "sent"),
+        ("sent", "rejected"),
+        ("rejected", "reissued"),
+    ]
+    assert paid.transitions.last().reason == "retour du payeur du 18/04/2026, mandat n° M-2026-0001"
 
 
 def test_personalised_tax_rates(client, agent_in):

@@ -20,7 +20,7 @@ from remu.dossiers import services as dossier_services
 from remu.dossiers.models import DocumentRequest, SupportingDocument
 from remu.overpayments import services as overpayment_services
 from remu.overpayments.models import Overpayment, WaiverRequest
-from remu.payments import operations
+from remu.payments import sepa
 from remu.payments import services as payments
 from remu.payments.models import Payment
 from remu.trainee_space import selectors, services
@@ -60,7 +60,7 @@ def space(pay_world, settings, tmp_path):
 
 def pay(run, agent2):
     """Export the run (by a second agent) and mark its lines paid."""
-    operations.export_sepa(run, agent2)
+    sepa.export_run(run, agent2)
     Payment.objects.filter(run=run).update(
         status="paid", paid_on=dt.date(2026, 4, 18), mandate_number="M-42"
     )
@@ -303,7 +303,7 @@ def test_notifications_are_sent_and_can_be_turned_off(
 ):
     agent2 = f.AgentFactory(region=space["region"])
     with django_capture_on_commit_callbacks(execute=True):
-        operations.export_sepa(space["run"], agent2)
+        sepa.export_run(space["run"], agent2)
     assert [m.to for m in mail.outbox] == [["lea@example.org"]]
     assert "a transmis au payeur" in mail.outbox[0].body
     services.save_preferences(

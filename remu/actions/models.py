@@ -2,6 +2,7 @@ from decimal import Decimal
 
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Coalesce
 
 from remu.core.models import TimestampedModel, scoped
 
@@ -10,12 +11,21 @@ class TrainingActionQuerySet(scoped(provider_lookup="provider")):
     """Provider users see their current provider's actions; agents their region's."""
 
     def with_trainee_counts(self):
-        return self.annotate(
-            enrolled_count=models.Count("enrollments", distinct=True),
-            active_count=models.Count(
-                "enrollments", filter=Q(enrollments__status="active"), distinct=True
-            ),
-        )
+        """Enrolled and active trainees of each action, as correlated subqueries (no GROUP BY):
+        a paginated list counts its rows without them and computes them for its page only."""
+        enrollments = self.model._meta.get_field("enrollments").related_model.objects
+
+        def count(**lookups):
+            rows = (
+                enrollments.filter(action=models.OuterRef("pk"), **lookups)
+                .order_by()
+                .values("action")
+                .annotate(n=models.Count("pk"))
+                .values("n")
+            )
+            return Coalesce(models.Subquery(rows), 0)
+
+        return self.annotate(enrolled_count=count(), active_count=count(status="active"))
 
 
 class TrainingAction(TimestampedModel):

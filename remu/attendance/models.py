@@ -98,6 +98,12 @@ class AttendanceLine(models.Model):
 
     class Meta:
         ordering = ["enrollment__trainee__birth_name", "enrollment__trainee__first_names"]
+        indexes = [
+            # the lines left to validate (late and to-enter statements): a few among many
+            models.Index(
+                fields=["statement"], condition=Q(status="draft"), name="line_draft_by_statement"
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["statement", "enrollment"], name="one_line_per_trainee_and_month"

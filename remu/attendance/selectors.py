@@ -1,13 +1,16 @@
 import datetime as dt
+import functools
 from collections import defaultdict
 
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from remu.actions.models import TrainingAction
+from remu.dossiers.models import Dossier
 from remu.rules.engine import default_engine
 
-from .models import AttendanceStatement
+from .models import AttendanceLine, AttendanceStatement
 from .services import first_month, next_month
 
 
@@ -58,27 +61,45 @@ def statements_to_enter(tenant, today: dt.date | None = None) -> list[dict]:
     return _unfinished_months(tenant, today, lambda due: due > today)
 
 
+def statements_to_enter_and_late(tenant, today: dt.date | None = None):
+    """Both lists at once (the provider's home and statements page): one reading."""
+    today = today or timezone.localdate()
+    rows = _unfinished_months(tenant, today, lambda due: True)
+    return [r for r in rows if r["due"] > today], [r for r in rows if r["due"] <= today]
+
+
 def _unfinished_months(tenant, today: dt.date, keep) -> list[dict]:
     """Begun months of actions with admitted trainees whose statement is missing or has lines
     to validate, among those whose due date `keep` accepts."""
+    # A semi-join (EXISTS) on the dossiers' (action, status) index, never a DISTINCT over
+    # every admitted dossier of the region.
+    admitted = Dossier.objects.filter(action=OuterRef("pk"), status="admitted", kind="RS1")
     actions = (
         TrainingAction.objects.for_tenant(tenant)
-        .filter(dossiers__status="admitted", dossiers__kind="RS1")
-        .distinct()
+        .filter(Exists(admitted))
         .select_related("provider", "region")
     )
+    due_date_of = functools.cache(due_date)  # per region and month, not per action
+    # each statement's draft lines counted through a partial index: never every line
+    drafts = (
+        AttendanceLine.objects.filter(statement=OuterRef("pk"), status="draft")
+        .order_by()
+        .values("statement")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     state = {
-        (s["action_id"], s["month"]): s["drafts"]
-        for s in AttendanceStatement.objects.filter(action__in=actions)
-        .values("action_id", "month")
-        .annotate(drafts=Count("lines", filter=Q(lines__status="draft")))
+        (action_id, month): n
+        for action_id, month, n in AttendanceStatement.objects.filter(action__in=actions)
+        .annotate(drafts=Coalesce(Subquery(drafts), 0))
+        .values_list("action_id", "month", "drafts")
     }
     rows = []
     for action in actions:
         month = first_month(action)
         while month <= action.end_date and month <= today:
             drafts = state.get((action.pk, month))
-            if (drafts is None or drafts) and keep(due := due_date(action.region, month)):
+            if (drafts is None or drafts) and keep(due := due_date_of(action.region, month)):
                 rows.append(
                     {
                         "action": action,

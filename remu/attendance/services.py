@@ -563,10 +563,28 @@ def validate_lines(lines, user) -> list[AttendanceLine]:
         line.explanation = result.explanation
         line.status = AttendanceLine.Status.VALIDATED
         line.validated_by, line.validated_at = user, timezone.now()
-        line.save()
-        LineEvent.objects.create(line=line, action="validated", by=user)
         done.append(line)
+    # written at once: one UPDATE and one INSERT for the statement, not two queries a line
+    now = timezone.now()
+    for line in done:
+        line.updated_at = now
+    AttendanceLine.objects.bulk_update(done, VALIDATED_FIELDS, batch_size=500)
+    LineEvent.objects.bulk_create(
+        [LineEvent(line=line, action="validated", by=user) for line in done]
+    )
     return done
+
+
+VALIDATED_FIELDS = [
+    "paid_thirtieths",
+    "paid_hours",
+    "amount",
+    "explanation",
+    "status",
+    "validated_by",
+    "validated_at",
+    "updated_at",
+]
 
 
 @transaction.atomic

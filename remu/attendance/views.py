@@ -327,7 +327,9 @@ def validate(request, pk):
     statement = _statement(request, pk)
     ids = [n for n in map(id_or_none, request.POST.getlist("lines")) if n is not None]
     lines = list(
-        statement.lines.filter(pk__in=ids).select_related("enrollment__trainee", "dossier__region")
+        statement.lines.filter(pk__in=ids)
+        .select_related("enrollment__trainee", "dossier__region")
+        .prefetch_related("absences")
     )
     if not lines:
         messages.error(request, "Cochez les stagiaires à valider.")

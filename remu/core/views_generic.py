@@ -62,9 +62,27 @@ class ScopedUpdateView(AgentRequiredMixin, ScopedQuerysetMixin, FormPageMixin, g
     pass
 
 
-def paginate(request, queryset, per_page=PAGE_SIZE):
-    """A page of results, and the query string without `page` for the page links."""
-    page = Paginator(queryset, per_page).get_page(request.GET.get("page"))
+class KnownCountPaginator(Paginator):
+    """A paginator told its count (a run's summary knows its lines): no COUNT query."""
+
+    def __init__(self, object_list, per_page, *, count: int):
+        super().__init__(object_list, per_page)
+        self.known = count
+
+    @property
+    def count(self):
+        return self.known
+
+
+def paginate(request, queryset, per_page=PAGE_SIZE, *, param="page", count=None):
+    """A page of results, and the query string without `param` (the page number's name: two
+    lists of one page have their own) for the page links. `count`, when the caller knows it,
+    spares the COUNT query."""
+    if count is None:
+        paginator = Paginator(queryset, per_page)
+    else:
+        paginator = KnownCountPaginator(queryset, per_page, count=count)
+    page = paginator.get_page(request.GET.get(param))
     params = request.GET.copy()
-    params.pop("page", None)
+    params.pop(param, None)
     return page, params.urlencode()

@@ -472,7 +472,7 @@ def seed_trainee_space(region, logins) -> None:
     run."""
     from remu.overpayments import services as overpayments
     from remu.overpayments.models import Overpayment
-    from remu.payments import operations
+    from remu.payments import sepa
     from remu.payments import services as payments
     from remu.payments.models import Payment
 
@@ -506,7 +506,7 @@ def seed_trainee_space(region, logins) -> None:
         run = payments.start_run(region, "monthly", month, agent)
         run = payments.execute_run(run.pk)
         if run.payments.exists():
-            operations.export_sepa(run, second)
+            sepa.export_run(run, second)
             for n, payment in enumerate(run.payments.filter(status="sent").order_by("pk")):
                 payment.status = "paid"
                 payment.paid_on = min(today, (payment.month + timedelta(days=32)).replace(day=18))

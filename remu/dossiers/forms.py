@@ -47,10 +47,21 @@ AFFILIATION_CENTRES = [
 ]
 
 
+ACTION_OPTIONS = 50  # actions offered at once by the search of the blank dossier form
+
+
 class BlankDossierForm(StyledForm):
     """« Pré-saisie des dossiers / Nouveau dossier » (seed 000): campaign, then action."""
 
     campaign = forms.ModelChoiceField(label="Campagne", queryset=Campaign.objects.none())
+    # Search as you type (htmx): a big provider has thousands of actions in a campaign; the
+    # list shows the first ones matching the number or the title.
+    action_search = forms.CharField(
+        label="Rechercher l'action (numéro ou intitulé)",
+        required=False,
+        max_length=100,
+        help_text=f"Les {ACTION_OPTIONS} premières actions trouvées sont proposées.",
+    )
     action = forms.ModelChoiceField(
         label="Action de formation (hors marché)", queryset=TrainingAction.objects.none()
     )
@@ -93,6 +104,17 @@ class BlankDossierForm(StyledForm):
                 "hx-get": reverse("dossiers:action_options"),
                 "hx-target": "#id_action",
                 "hx-trigger": "change",
+                "hx-include": "#id_action_search",
+            }
+        )
+        self.fields["action_search"].widget.attrs.update(
+            {
+                "type": "search",
+                "autocomplete": "off",
+                "hx-get": reverse("dossiers:action_options"),
+                "hx-target": "#id_action",
+                "hx-trigger": "input changed delay:300ms, search",
+                "hx-include": "#id_campaign",
             }
         )
 

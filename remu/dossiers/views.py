@@ -4,6 +4,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -130,14 +131,27 @@ def dossier_create(request):
 
 
 def action_options(request):
-    """htmx: the off-market actions of the chosen campaign."""
+    """htmx: the off-market actions of the chosen campaign matching the search (number or
+    title), the first `ACTION_OPTIONS` of them."""
     require_provider(request)
+    search = request.GET.get("action_search", "").replace("\x00", "").strip()[:100]
     actions = TrainingAction.objects.filter(
         provider=request.tenant.provider,
         kind=TrainingAction.Kind.OFF_MARKET,
         campaign_id=id_or_none(request.GET.get("campaign", "")),
     ).order_by("number")
-    return render(request, "dossiers/action_options.html", {"actions": actions})
+    if search:
+        actions = actions.filter(Q(number__icontains=search) | Q(title__icontains=search))
+    shown = list(actions[: forms.ACTION_OPTIONS + 1])
+    return render(
+        request,
+        "dossiers/action_options.html",
+        {
+            "actions": shown[: forms.ACTION_OPTIONS],
+            "more": len(shown) > forms.ACTION_OPTIONS,
+            "search": search,
+        },
+    )
 
 
 def _forms(dossier, data=None):

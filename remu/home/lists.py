@@ -3,7 +3,7 @@
 from django.shortcuts import render
 from django.utils import timezone
 
-from remu.attendance.selectors import late_statements, statements_to_enter
+from remu.attendance.selectors import statements_to_enter_and_late
 from remu.core.tenancy import require_agent, require_provider
 from remu.core.views_generic import paginate
 
@@ -14,12 +14,17 @@ def statements(request):
     """The provider's attendance statements to enter before their deadline, and the late ones."""
     require_provider(request)
     today = timezone.localdate()
+    to_enter, late = statements_to_enter_and_late(request.tenant, today)
+    to_enter, to_enter_query = paginate(request, to_enter, 50, param="a_saisir")
+    late, late_query = paginate(request, late, 50, param="retard")
     return render(
         request,
         "home/statements.html",
         {
-            "to_enter": statements_to_enter(request.tenant, today),
-            "late": late_statements(request.tenant, today),
+            "to_enter": to_enter,
+            "to_enter_query": to_enter_query,
+            "late": late,
+            "late_query": late_query,
         },
     )
 

@@ -9,7 +9,10 @@ from django.urls import reverse
 from django.utils.formats import date_format
 
 from remu.attendance.models import AttendanceLine, Withdrawal
-from remu.attendance.selectors import late_statements, statements_to_enter
+from remu.attendance.selectors import (
+    late_statements,
+    statements_to_enter_and_late,
+)
 from remu.dossiers import selectors as dossier_selectors
 from remu.dossiers.models import Dossier
 from remu.overpayments.models import Overpayment
@@ -89,8 +92,7 @@ def agent_items(tenant, today: dt.date) -> list[Item]:
 
 def provider_items(tenant, today: dt.date) -> list[Item]:
     dossiers = Dossier.objects.for_tenant(tenant)
-    to_enter = statements_to_enter(tenant, today)
-    late = late_statements(tenant, today)
+    to_enter, late = statements_to_enter_and_late(tenant, today)
     requests = dossier_selectors.open_document_requests(tenant).count()
     first_due = min((row["due"] for row in to_enter), default=None)
     return [
@@ -138,7 +140,8 @@ def months_to_prepare(tenant) -> list[dt.date]:
     for row in validated:
         month = row["statement__month"]
         paid = max((at for m, at in runs if m >= month and at), default=None)
-        if paid is None or row["last"] > paid:
+        # (a line validated before `validated_at` was recorded: paid by any later run)
+        if paid is None or (row["last"] is not None and row["last"] > paid):
             months.append(month)
     return sorted(months)
 

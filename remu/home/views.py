@@ -1,10 +1,11 @@
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from remu.actions.models import TrainingAction
 from remu.actions.selectors import actions_for
 from remu.core.tenancy import require_agent, require_provider
+from remu.core.views_generic import paginate
 from remu.referential.models import Campaign, Programme, Provider
 from remu.referential.selectors import documents_for
 from remu.trainees.models import Enrollment
@@ -29,24 +30,24 @@ def provider_home(request):
     require_provider(request)
     tenant = request.tenant
     actions = actions_for(tenant).with_trainee_counts().order_by("planned_start", "number")
+    own = TrainingAction.objects.filter(provider=tenant.provider)
     campaigns = list(
-        Campaign.objects.filter(actions__provider=tenant.provider)
-        .distinct()
-        .order_by("-start_date")
+        Campaign.objects.filter(Exists(own.filter(campaign=OuterRef("pk")))).order_by("-start_date")
     )
     campaign = _chosen(campaigns, request.GET.get("campaign")) or (
         campaigns[0] if campaigns else None
     )
     programmes = list(
-        Programme.objects.filter(actions__provider=tenant.provider, actions__campaign=campaign)
-        .distinct()
-        .order_by("name")
+        Programme.objects.filter(
+            Exists(own.filter(campaign=campaign, programme=OuterRef("pk")))
+        ).order_by("name")
     )
     programme = _chosen(programmes, request.GET.get("programme"))
     actions = actions.filter(campaign=campaign)
     if programme:
         actions = actions.filter(programme=programme)
     documents = documents_for(tenant).filter(campaign=campaign) if campaign else []
+    page, query = paginate(request, actions.select_related("programme"))
     return render(
         request,
         "home/provider_home.html",
@@ -55,7 +56,8 @@ def provider_home(request):
             "campaign": campaign,
             "programmes": programmes,
             "programme": programme,
-            "actions": actions,
+            "page": page,
+            "query": query,
             "documents": documents,
             "items": todo.provider_items(tenant, timezone.localdate()),
         },

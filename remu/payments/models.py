@@ -131,19 +131,27 @@ class PaymentRun(models.Model):
 
 class PaymentQuerySet(scoped(provider_lookup="enrollment__action__provider")):
     def ordered(self):
-        """Lines that count as ordered: every one but the rejected."""
-        return self.exclude(status=Payment.Status.REJECTED)
+        """Lines that count as ordered: every one but the returned (rejected or reissued)."""
+        return self.exclude(status__in=RETURNED)
 
 
 class Payment(models.Model):
+    """A payment line. Its life (each change logged in `PaymentTransition`): ordered by a run
+    (`pending`) → exported in a SEPA file (`sent`) → `paid`, or returned by the paymaster
+    (`rejected`) → `reissued` once a later run orders its amount again on a new line."""
+
     class Status(models.TextChoices):
         PENDING = "pending", "En attente de traitement"
         SENT = "sent", "Transmis au payeur"
         PAID = "paid", "Payé"
         REJECTED = "rejected", "Rejeté"
+        REISSUED = "reissued", "Rejeté puis réémis"
 
     region = models.ForeignKey("referential.Region", on_delete=models.PROTECT, related_name="+")
-    run = models.ForeignKey(PaymentRun, on_delete=models.PROTECT, related_name="payments")
+    # indexed by the (run, …) indexes below, which begin with it
+    run = models.ForeignKey(
+        PaymentRun, on_delete=models.PROTECT, related_name="payments", db_index=False
+    )
     enrollment = models.ForeignKey(
         "trainees.Enrollment", on_delete=models.PROTECT, related_name="payments"
     )
@@ -172,6 +180,14 @@ class Payment(models.Model):
 
     class Meta:
         ordering = ["-month", "component", "created_at"]
+        indexes = [
+            # a run's page: its lines in the run's order, 50 at a time (no sort of the run)
+            models.Index(
+                fields=["run", "enrollment", "month", "component", "id"], name="payment_run_order"
+            ),
+            # a run's pending lines (its page's count, the SEPA export)
+            models.Index(fields=["run", "status"], name="payment_run_status"),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
             models.CheckConstraint(
@@ -180,7 +196,7 @@ class Payment(models.Model):
             ),
             models.UniqueConstraint(
                 fields=["enrollment"],
-                condition=Q(component="entry_bonus") & ~Q(status="rejected"),
+                condition=Q(component="entry_bonus") & ~Q(status__in=["rejected", "reissued"]),
                 name="one_entry_bonus_ordered_per_enrollment",
             ),
             models.CheckConstraint(
@@ -198,7 +214,31 @@ class Payment(models.Model):
             "sent": self.sent_at.date() if self.sent_at else None,
             "paid": self.paid_on,
             "rejected": self.rejected_on,
+            "reissued": self.rejected_on,
         }[self.status]
+
+
+RETURNED = (Payment.Status.REJECTED, Payment.Status.REISSUED)
+
+
+class PaymentTransition(models.Model):
+    """The history of a payment line: who, when, from, to, why (its creation by the run is
+    the line's own `created_at` and `run`)."""
+
+    payment = models.ForeignKey(Payment, on_delete=models.CASCADE, related_name="transitions")
+    from_status = models.CharField(max_length=10, blank=True)
+    to_status = models.CharField(max_length=10)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+    at = models.DateTimeField(default=timezone.now)
+    reason = models.CharField(max_length=250, blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self):
+        return f"{self.from_status} → {self.to_status}"
 
 
 class TaxRate(models.Model):

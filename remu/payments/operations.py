@@ -1,94 +1,27 @@
-"""What happens to ordered lines afterwards: SEPA credit-transfer files (marking lines sent),
-the paymaster's return file (paid / rejected), personalised tax rates, bank details."""
+"""What happens to ordered lines afterwards (the SEPA files: `sepa.py`): the paymaster's
+return file (paid / rejected, each change logged), personalised tax rates, bank details."""
 
 from __future__ import annotations
 
-import datetime as dt
-import uuid
-from decimal import Decimal
-
-from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
-from sepaxml import SepaTransfer
 from stdnum.fr import nir as stdnum_nir
 
 from remu.core.tabular import RowError, parse_date, parse_decimal, read_rows
 
-from .duties import check_sepa_export
-from .models import Payment, PaymentRun, SepaFile, TaxRate
+from .models import Payment, PaymentTransition, TaxRate
 
 PAID_WORDS = {"PAYE", "PAYÉ", "PAID", "P"}
 REJECTED_WORDS = {"REJETE", "REJETÉ", "REJECTED", "R"}
 
 
-# Called after commit with the ids of the lines a SEPA export sent (or settled): a higher
-# layer registers what it does then (the trainee's space e-mails each trainee).
+# Called after commit with the run and the time of a SEPA export (the lines it sent carry that
+# `sent_at`): a higher layer registers what it does then (the trainee's space queues the
+# e-mails to trainees, so a 100,000-line export does not send them in the request).
 sent_hooks: list = []
 
 
 @transaction.atomic
-def export_sepa(run, user) -> SepaFile:
-    """A pain.001.001.03 file (validated against its schema) of the run's pending lines, which
-    become « sent »; lines whose net is nil (offset in full) are settled without a transfer."""
-    region = run.region
-    if not (region.sepa_debtor_name and region.sepa_debtor_iban):
-        raise ValidationError("Renseignez le compte payeur de la Région (titulaire et IBAN).")
-    check_sepa_export(run, user)
-    # The run's row is locked: of two simultaneous exports, the second sees the first's file.
-    PaymentRun.objects.select_for_update().filter(pk=run.pk).first()
-    pending = list(run.payments.select_for_update().filter(status=Payment.Status.PENDING))
-    transfers = [p for p in pending if p.net > 0]
-    if not transfers and (done := run.sepa_files.select_related("created_by").first()):
-        raise ValidationError(
-            f"Le fichier SEPA de cette série a déjà été créé par {done.created_by} le "
-            f"{timezone.localtime(done.created_at):%d/%m/%Y à %H:%M}."
-        )
-    if not transfers:
-        raise ValidationError("Aucune ligne en attente à transmettre pour cette série.")
-    config = {
-        "name": region.sepa_debtor_name,
-        "IBAN": region.sepa_debtor_iban,
-        "currency": "EUR",
-        "batch": True,
-    }
-    if region.sepa_debtor_bic:
-        config["BIC"] = region.sepa_debtor_bic
-    sepa = SepaTransfer(config, schema="pain.001.001.03", clean=True)
-    execution = timezone.localdate() + dt.timedelta(days=1)
-    for payment in transfers:
-        entry = {
-            "name": payment.account_holder[:70],
-            "IBAN": payment.iban,
-            "amount": int(payment.net * 100),
-            "execution_date": execution,
-            "description": payment.label[:140],
-            "endtoend_id": payment.reference,
-        }
-        if payment.bic:
-            entry["BIC"] = payment.bic
-        sepa.add_payment(entry)
-    xml = sepa.export(validate=True)
-    now = timezone.now()
-    run.payments.filter(pk__in=[p.pk for p in transfers]).update(status="sent", sent_at=now)
-    sent_ids = [p.pk for p in pending]
-    for hook in sent_hooks:  # e.g. the trainees' e-mails (trainee_space), once committed
-        transaction.on_commit(lambda hook=hook: hook(sent_ids))
-    run.payments.filter(pk__in=[p.pk for p in pending if p.net == 0]).update(
-        status="paid", sent_at=now, paid_on=timezone.localdate(), mandate_number="COMPENSATION"
-    )
-    return SepaFile.objects.create(
-        run=run,
-        created_by=user,
-        message_id=uuid.uuid4().hex[:35],
-        content=xml,
-        count=len(transfers),
-        total=sum((p.net for p in transfers), Decimal(0)),
-    )
-
-
-@transaction.atomic
-def import_returns(region, upload) -> tuple[int, list[RowError]]:
+def import_returns(region, upload, user=None) -> tuple[int, list[RowError]]:
     """The paymaster's return file: reference; status; date; mandate. All or nothing. The
     lines are locked before their status is checked: the same file imported twice at once
     updates them once."""
@@ -140,7 +73,18 @@ def import_returns(region, upload) -> tuple[int, list[RowError]]:
     if errors:
         return 0, errors
     with transaction.atomic():
+        log = []
         for payment, paid, day, mandate in updates:
+            log.append(
+                PaymentTransition(
+                    payment=payment,
+                    from_status=payment.status,
+                    to_status="paid" if paid else "rejected",
+                    by=user,
+                    reason=f"retour du payeur du {day:%d/%m/%Y}"
+                    + (f", mandat n° {mandate}" if paid else ""),
+                )
+            )
             if paid:
                 payment.status, payment.paid_on, payment.mandate_number = "paid", day, mandate
             else:
@@ -148,6 +92,7 @@ def import_returns(region, upload) -> tuple[int, list[RowError]]:
                 payment.dossier.bank_details_rejected = True
                 payment.dossier.save(update_fields=["bank_details_rejected", "updated_at"])
             payment.save(update_fields=["status", "paid_on", "rejected_on", "mandate_number"])
+        PaymentTransition.objects.bulk_create(log)
     return len(updates), []
 
 

@@ -44,7 +44,7 @@ from . import (
     transport_costs,
 )
 from .incomplete import incomplete_at_exit, incomplete_text
-from .models import OWN_LINE, TAXABLE, Component, PaymentRun
+from .models import OWN_LINE, TAXABLE, Component, Payment, PaymentRun, PaymentTransition
 
 CHUNK = 2000  # enrollments per transaction: a crash loses at most one chunk's work
 ZERO = Decimal("0.00")
@@ -515,6 +515,32 @@ def _order_chunk(ctx: RunContext, run, bounds, dossiers, *, write=True, social=N
     bulk.upsert_dues(dues)
     contributions.upsert(social)
     bulk.insert_payments(new_payments)
+    mark_reissued(run, bounds, new_payments)
     offsets.claims().record(run, new_claims, open_claims)
     adjustments.mark_taken(taken, run)
     return new_payments, anomalies
+
+
+def mark_reissued(run, bounds, new_payments) -> None:
+    """The returned lines (rejected by the paymaster) whose amount this run orders again on a
+    new line become « reissued », each change logged."""
+    keys = {(p["enrollment_id"], p["month"], p["component"]) for p in new_payments}
+    if not keys:
+        return
+    returned = Payment.objects.filter(
+        **selectors.enrollments_in(bounds), status=Payment.Status.REJECTED
+    ).values_list("pk", "enrollment_id", "month", "component")
+    ids = [pk for pk, *key in returned if tuple(key) in keys]
+    if not ids:
+        return
+    Payment.objects.filter(pk__in=ids).update(status=Payment.Status.REISSUED)
+    PaymentTransition.objects.bulk_create(
+        PaymentTransition(
+            payment_id=pk,
+            from_status=Payment.Status.REJECTED,
+            to_status=Payment.Status.REISSUED,
+            by_id=run.created_by_id,
+            reason=f"réémis par la série n° {run.pk}",
+        )
+        for pk in ids
+    )

@@ -14,7 +14,7 @@ from remu.core.views_generic import paginate
 from remu.dossiers.selectors import dossiers_for
 from remu.rules.money import euros
 
-from . import forms, offsets, operations, selectors, services
+from . import forms, offsets, operations, selectors, sepa, services
 from .models import DueAmount, Payment, PaymentRun, SepaFile
 from .tasks import execute_payment_run
 
@@ -37,9 +37,8 @@ def runs(request):
             if not preview:
                 messages.success(request, "La série est lancée.")
             return redirect("payments:run", pk=run.pk)
-    page, query = paginate(
-        request, PaymentRun.objects.for_tenant(request.tenant).filter(is_preview=False)
-    )
+    runs = PaymentRun.objects.for_tenant(request.tenant).filter(is_preview=False)
+    page, query = paginate(request, runs.select_related("created_by"))
     return render(request, "payments/runs.html", {"form": form, "page": page, "query": query})
 
 
@@ -49,11 +48,20 @@ def _run(request, pk) -> PaymentRun:
 
 
 def run_detail(request, pk):
+    """A run, its lines 50 a page in the order of the run (an index: never a sort of the whole
+    run), counted from its summary once it is over; the amounts owed it recorded, paginated."""
     run = _run(request, pk)
     payments = run.payments.select_related("enrollment__trainee").order_by(
-        "enrollment__trainee__birth_name", "month", "component"
+        "enrollment_id", "month", "component", "pk"
     )
-    page, query = paginate(request, payments, per_page=50)
+    known = run.summary.get("lines") if run.status == PaymentRun.Status.DONE else None
+    page, query = paginate(request, payments, per_page=50, count=known)
+    debts, debts_query = paginate(
+        request,
+        offsets.claims().of_run(run).select_related("enrollment__trainee").order_by("pk"),
+        per_page=50,
+        param="dettes",
+    )
     return render(
         request,
         "payments/run.html",
@@ -61,8 +69,9 @@ def run_detail(request, pk):
             "run": run,
             "page": page,
             "query": query,
-            "debts": offsets.claims().of_run(run).select_related("enrollment__trainee"),
-            "sepa_files": run.sepa_files.all(),
+            "debts": debts,
+            "debts_query": debts_query,
+            "sepa_files": run.sepa_files.defer("content"),
             "pending": run.payments.filter(status="pending").count(),
             "anomalies": services.shown_anomalies(run.summary),
         },
@@ -83,21 +92,23 @@ def run_progress(request, pk):
 def sepa_export(request, pk):
     run = _run(request, pk)
     try:
-        sepa = operations.export_sepa(run, request.user)
+        files = sepa.export_run(run, request.user)
     except ValidationError as exc:
         for message in exc.messages:
             messages.error(request, message)
         return redirect("payments:run", pk=run.pk)
-    messages.success(request, f"Fichier SEPA créé : {sepa.count} virement(s), {euros(sepa.total)}.")
+    count, total = sum(f.count for f in files), sum(f.total for f in files)
+    created = "Fichier SEPA créé" if len(files) == 1 else f"{len(files)} fichiers SEPA créés"
+    messages.success(request, f"{created} : {count} virement(s), {euros(total)}.")
     return redirect("payments:run", pk=run.pk)
 
 
 def sepa_download(request, pk):
     require_agent(request)
-    sepa = get_object_or_404(SepaFile.objects.for_tenant(request.tenant), pk=pk)
-    access.record(request, access.Kind.SEPA, f"Fichier SEPA {sepa.message_id} ({sepa.count} IBAN)")
-    response = HttpResponse(bytes(sepa.content), content_type="application/xml")
-    response["Content-Disposition"] = f'attachment; filename="sepa-{sepa.message_id}.xml"'
+    file = get_object_or_404(SepaFile.objects.for_tenant(request.tenant), pk=pk)
+    access.record(request, access.Kind.SEPA, f"Fichier SEPA {file.message_id} ({file.count} IBAN)")
+    response = HttpResponse(bytes(file.content), content_type="application/xml")
+    response["Content-Disposition"] = f'attachment; filename="sepa-{file.message_id}.xml"'
     return response
 
 
@@ -121,7 +132,7 @@ def returns(request):
     return _upload_page(
         request,
         "payments/returns.html",
-        operations.import_returns,
+        lambda region, upload: operations.import_returns(region, upload, request.user),
         "{count} ligne(s) mise(s) à jour.",
     )
 

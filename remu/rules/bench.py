@@ -7,6 +7,7 @@ process's peak memory. Usage: python -m remu.rules.bench [N]
 from __future__ import annotations
 
 import datetime as dt
+import os
 import random
 import resource
 import sys
@@ -94,7 +95,8 @@ def main(argv=None) -> int:
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
         f"{done} trainee-months in {elapsed:.2f} s of computation: "
-        f"{done / elapsed:,.0f} trainee-months per second on one core"
+        f"{done / elapsed:,.0f} trainee-months per second on one core "
+        f"(machine: {os.cpu_count()} cores)"
     )
     print(f"peak memory: {peak_mib:.0f} MiB; checksum of net pay: {checksum}")
     return 0

@@ -331,6 +331,13 @@ def _validate_options(opts: dict, where: str) -> None:
         )
     if opts.get("sepa_export_by_another_agent") not in (None, True, False):
         raise ParameterError(f"{where}.sepa_export_by_another_agent: true ou false attendu")
+    per_file = opts.get("sepa_max_transactions_per_file")
+    if per_file is not None and not (
+        isinstance(per_file, int) and not isinstance(per_file, bool) and per_file > 0
+    ):
+        raise ParameterError(
+            f"{where}.sepa_max_transactions_per_file: un nombre de virements positif est attendu"
+        )
     months = opts.get("access_log_months")
     if months is not None and not (isinstance(months, int) and months > 0):
         raise ParameterError(f"{where}.access_log_months: un nombre de mois positif est attendu")

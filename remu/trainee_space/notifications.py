@@ -49,12 +49,18 @@ def _send(trainee: Trainee, what: str, subject: str, template: str, context: dic
     return True
 
 
-def payments_sent(payment_ids: list[int]) -> int:
+def queue_payments_sent(run_id: int, sent_at) -> None:
+    from .tasks import notify_payments_sent
+
+    notify_payments_sent.enqueue(run_id, sent_at.isoformat())
+
+
+def payments_sent(run_id: int, sent_at) -> int:
     """After a SEPA export: one e-mail per trainee with the lines sent to the paymaster (not
     those settled without a transfer, their net offset in full)."""
     by_trainee: dict[int, list[Payment]] = {}
     for payment in (
-        Payment.objects.filter(pk__in=payment_ids, status=Payment.Status.SENT)
+        Payment.objects.filter(run_id=run_id, sent_at=sent_at, status=Payment.Status.SENT)
         .select_related("enrollment__trainee__region", "enrollment__trainee__user")
         .order_by("month", "pk")
     ):
@@ -103,7 +109,7 @@ def register() -> None:
     from remu.payments import operations
 
     for hooks, hook in (
-        (operations.sent_hooks, payments_sent),
+        (operations.sent_hooks, queue_payments_sent),
         (dossiers.document_request_hooks, documents_requested),
         (overpayments.notified_hooks, overpayment_notified),
     ):

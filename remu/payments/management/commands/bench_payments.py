@@ -4,6 +4,7 @@ run timed end to end (dues by the engine, ledger, lines). Run it on PostgreSQL
 
 import argparse
 import datetime as dt
+import os
 import resource
 import subprocess
 import sys
@@ -12,13 +13,21 @@ from decimal import Decimal
 
 from django.core.management.base import BaseCommand
 from django.db import connection, transaction
+from django.utils import timezone
 
 from remu.accounts.models import User
 from remu.actions.models import TrainingAction
 from remu.attendance.models import AttendanceLine, AttendanceStatement
 from remu.dossiers.models import Dossier, DossierTransition
-from remu.payments import services
-from remu.payments.models import DueAmount, Payment, PaymentRun, SocialContribution
+from remu.payments import sepa, services
+from remu.payments.models import (
+    DueAmount,
+    Payment,
+    PaymentRun,
+    PaymentTransition,
+    SepaFile,
+    SocialContribution,
+)
 from remu.referential.models import Campaign, Programme, Provider, Region
 from remu.trainees.models import Enrollment, Trainee
 
@@ -35,12 +44,30 @@ class Command(BaseCommand):
             "--chunk", type=int, default=services.CHUNK, help="enrollments per transaction"
         )
         parser.add_argument("--build-only", action="store_true", help=argparse.SUPPRESS)
+        parser.add_argument(
+            "--keep", action="store_true", help="keep the data afterwards (for --export-only)"
+        )
+        parser.add_argument(
+            "--export-only",
+            action="store_true",
+            help="on kept data: the last run's lines pending again, then only the SEPA export",
+        )
 
-    def handle(self, *args, count, chunk, build_only, **options):
+    def handle(self, *args, count, chunk, build_only, keep, export_only, **options):
         if build_only:
             self._build(count)
             return
-        self.stdout.write(f"Base de données : {connection.vendor}")
+        if export_only:
+            region = Region.objects.get(code="bench-payments")
+            run = PaymentRun.objects.filter(region=region).first()
+            SepaFile.objects.filter(run=run).delete()
+            PaymentTransition.objects.filter(payment__run=run).delete()
+            run.payments.update(status="pending", sent_at=None, paid_on=None, mandate_number="")
+            User.objects.filter(email="bench-payments-2@example.org").delete()
+            self.stdout.write(f"{os.cpu_count()} cœurs")
+            self._export(run, region)
+            return
+        self.stdout.write(f"Base de données : {connection.vendor} ; {os.cpu_count()} cœurs")
         start = time.perf_counter()
         # The data is made by another process, so that the run is measured (time and peak
         # memory) as a worker would run it.
@@ -72,8 +99,63 @@ class Command(BaseCommand):
                 f"({count / elapsed:,.0f} stagiaires-mois par seconde ; objectif : 100 000 en "
                 f"moins de 60 s) ; mémoire maximale {peak:.0f} Mio"
             )
+            floor = self._floor(region)
+            self.stdout.write(
+                f"Plancher : PostgreSQL copie les mêmes lignes (dû, paiements, cotisations) dans "
+                f"des tables sans index en {floor:.1f} s ; la série en fait {elapsed / floor:.1f}× "
+                f"(objectif : 10 s au plus et 3× le plancher ; {os.cpu_count()} cœurs)"
+            )
+            self._export(run, region)
         finally:
-            self._clean(region)
+            if not keep:
+                self._clean(region)
+
+    def _floor(self, region) -> float:
+        """The floor, measured in the same conditions: COPY of the rows the run wrote into
+        tables of the same columns with no index, constraint nor foreign key (the data is read
+        first, untimed)."""
+        if connection.vendor != "postgresql":
+            return float("nan")
+        elapsed = 0.0
+        with connection.cursor() as cursor:
+            for model in (DueAmount, Payment, SocialContribution):
+                table = model._meta.db_table
+                data = bytearray()
+                query = f"COPY (SELECT * FROM {table} WHERE region_id = {int(region.pk)}) TO STDOUT"
+                with cursor.cursor.copy(query) as copy:
+                    for block in copy:
+                        data += block
+                with transaction.atomic():
+                    cursor.execute(f"CREATE TEMP TABLE floor_{table} (LIKE {table})")
+                    start = time.perf_counter()
+                    with cursor.cursor.copy(f"COPY floor_{table} FROM STDIN") as copy:
+                        copy.write(bytes(data))
+                    elapsed += time.perf_counter() - start
+                    cursor.execute(f"DROP TABLE floor_{table}")
+        return elapsed
+
+    def _export(self, run, region):
+        """The run's SEPA file, written and validated as a stream, by a second agent."""
+        region.sepa_debtor_name = "Région Bench"
+        region.sepa_debtor_iban = "FR7610011000201234567890188"
+        region.save()
+        other = User.objects.create_user(
+            "bench-payments-2@example.org", role=User.Role.AGENT, region=region
+        )
+        start = time.perf_counter()
+        timings = {}
+        files = sepa.export_run(run, other, timings=timings)
+        elapsed = time.perf_counter() - start
+        lines = sum(f.count for f in files)
+        size = sum(len(f.content) for f in files) / 1e6
+        self.stdout.write(
+            f"SEPA export: {lines} lines in {elapsed:.1f} s ({len(files)} fichier(s), "
+            f"{size:.0f} Mo, validé(s) ; objectif : 100 000 lignes en 5 s au plus ; "
+            f"{os.cpu_count()} cœurs)"
+        )
+        self.stdout.write(
+            "  dont " + ", ".join(f"{step} {seconds:.1f} s" for step, seconds in timings.items())
+        )
 
     def _build(self, count):
         with transaction.atomic():
@@ -172,6 +254,7 @@ class Command(BaseCommand):
                         dossier=d,
                         full_time=True,
                         status="validated",
+                        validated_at=timezone.now(),
                         presence="full_month",
                         amount=Decimal(0),
                     )
@@ -188,6 +271,8 @@ class Command(BaseCommand):
 
     def _clean(self, region):
         with transaction.atomic():
+            SepaFile.objects.filter(run__region=region).delete()
+            PaymentTransition.objects.filter(payment__region=region).delete()
             Payment.objects.filter(region=region).delete()
             SocialContribution.objects.filter(region=region).delete()
             PaymentRun.objects.filter(region=region).delete()

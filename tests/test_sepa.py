@@ -1,0 +1,115 @@
+"""SEPA files of any size (remu/payments/sepa.py): streamed, validated against the XSD as a
+stream, split where the region's bank caps the transactions per file, all or nothing."""
+
+import datetime as dt
+import io
+from decimal import Decimal
+
+import pytest
+import xmlschema
+from django.core.exceptions import ValidationError
+from lxml import etree
+
+from remu.payments import sepa, services
+from remu.payments.models import PaymentRun, PaymentTransition
+from remu.rules.parameters import ParameterError, _validate_options
+
+from . import factories as f
+
+
+def transfers(count):
+    for i in range(count):
+        yield sepa.Transfer(
+            reference=f"REMU{i:020d}",
+            holder="Léa Ørsted-Müller & fils",
+            iban="FR7630006000011234567890189",
+            bic="BNPAFRPP" if i % 2 else "",
+            net=Decimal("743.84"),
+            label="Rémunération de mars 2026 — « stage »",
+        )
+
+
+def written(count, announced=None) -> bytes:
+    out = io.BytesIO()
+    sepa.write(
+        out,
+        message_id="M1",
+        debtor=sepa.Debtor("Région Centre-Val de Loire", "FR7610011000201234567890188", ""),
+        execution=dt.date(2026, 4, 2),
+        items=transfers(count),
+        count=count if announced is None else announced,
+        total=Decimal("743.84") * count,
+        created=dt.datetime(2026, 4, 1, 10, 0),
+    )
+    return out.getvalue()
+
+
+def test_a_streamed_file_is_valid_and_its_sums_hold():
+    content = written(3000)
+    sepa.validate(content)  # the streaming validation
+    # and the reference validator of the library the project used before agrees
+    xmlschema.XMLSchema(str(sepa.XSD)).validate(content.decode())
+    root = etree.fromstring(content)
+    ns = {"p": sepa.NAMESPACE}
+    assert root.findtext("p:CstmrCdtTrfInitn/p:GrpHdr/p:NbOfTxs", namespaces=ns) == "3000"
+    assert root.findtext("p:CstmrCdtTrfInitn/p:GrpHdr/p:CtrlSum", namespaces=ns) == "2231520.00"
+    assert len(root.findall(".//p:CdtTrfTxInf", namespaces=ns)) == 3000
+    # names and labels in the SEPA character set
+    assert root.findtext(".//p:Cdtr/p:Nm", namespaces=ns) == "Lea Orsted-Muller   fils"
+    assert b"\xc3" not in content
+
+
+def test_a_file_whose_header_would_lie_is_never_written():
+    with pytest.raises(ValueError):
+        written(3, announced=4)  # announced 4, given 3
+
+
+def test_an_invalid_file_is_refused_in_french():
+    content = written(2).replace(b"FR7630006000011234567890189", b"pas un IBAN", 1)
+    with pytest.raises(ValidationError, match="ne respecte pas le schéma pain.001.001.03"):
+        sepa.validate(content)
+
+
+def test_the_option_of_transactions_per_file_is_checked():
+    with pytest.raises(ParameterError, match="sepa_max_transactions_per_file"):
+        _validate_options({"sepa_max_transactions_per_file": 0}, "x")
+    _validate_options({"sepa_max_transactions_per_file": 5000}, "x")
+
+
+@pytest.fixture
+def ordered_run(pay_world):
+    region = pay_world["region"]
+    region.sepa_debtor_name = "Région Centre-Val de Loire"
+    region.sepa_debtor_iban = "FR7610011000201234567890188"
+    region.save()
+    run = services.start_run(
+        region, PaymentRun.Kind.MONTHLY, dt.date(2026, 3, 1), pay_world["agent"]
+    )
+    run = services.execute_run(run.pk)
+    assert run.payments.count() == 2
+    return run, f.AgentFactory(region=region)
+
+
+def test_the_export_splits_files_at_the_banks_limit(ordered_run, monkeypatch):
+    run, agent = ordered_run
+    monkeypatch.setattr(sepa, "max_per_file", lambda region: 1)
+    files = sepa.export_run(run, agent)
+    assert [f.count for f in files] == [1, 1]
+    assert sum(f.total for f in files) == Decimal("943.84")
+    assert len({f.message_id for f in files}) == 2
+    for file in files:
+        sepa.validate(bytes(file.content))
+    assert set(run.payments.values_list("status", flat=True)) == {"sent"}
+    assert all(p.transitions.get().by == agent for p in run.payments.all())
+    with pytest.raises(ValidationError, match="déjà été créé par"):
+        sepa.export_run(run, agent)
+
+
+def test_an_invalid_file_changes_nothing(ordered_run):
+    run, agent = ordered_run
+    run.payments.update(iban="XX00 pas un iban")
+    with pytest.raises(ValidationError, match="schéma"):
+        sepa.export_run(run, agent)
+    assert set(run.payments.values_list("status", flat=True)) == {"pending"}
+    assert not run.sepa_files.exists()
+    assert not PaymentTransition.objects.exists()
