@@ -385,3 +385,51 @@ def test_tax_profile_needs_rate_or_exemption(provider):
     with pytest.raises(IntegrityError), transaction.atomic():
         ProviderTaxProfile.objects.create(provider=provider)
     assert Dossier  # imported for the fixtures
+
+
+def test_facturx_pdf_embeds_valid_en16931_xml(world):
+    """The Factur-X PDF carries the CII XML, valid against the EN 16931 schema."""
+    from facturx import get_xml_from_pdf, xml_check_xsd
+
+    from remu.invoicing import facturx
+
+    action, user = world["action"], world["user"]
+    ProviderTaxProfile.objects.create(provider=action.provider, vat_rate=D("20.00"))
+    sub = Subcontractor.objects.create(action=action, name="CEVENNES-GESTION")
+    services.confirm_subcontract(services.add_subcontract(sub, D("100.00"), user))
+    march = _confirm(world, MARCH)
+    invoice = services.confirm_invoice(services.generate_invoice(action, [march.pk], user), user)
+    xml = facturx.cii_xml(invoice)
+    assert xml_check_xsd(xml, flavor="factur-x", level="en16931")
+    pdf = facturx.facturx_pdf(invoice)
+    name, embedded = get_xml_from_pdf(pdf, check_xsd=True)
+    assert name == "factur-x.xml" and b"F-000001" in embedded
+    assert b"<ram:GrandTotalAmount>2467.20</ram:GrandTotalAmount>" in embedded  # (2156-100)×1.2
+
+
+def test_facturx_credit_note_exempt(world):
+    from facturx import xml_check_xsd
+
+    from remu.invoicing import facturx
+
+    action, user = world["action"], world["user"]
+    for m in (MARCH, APRIL, MAY):
+        _confirm(world, m)
+    _close(world)
+    Invoice.objects.create(
+        provider=action.provider,
+        action=action,
+        created_by=user,
+        status="validated",
+        sequence=99,
+        number="F-000099",
+        lines_total=D("99999.00"),
+        total_ht=D("99999.00"),
+        total_ttc=D("99999.00"),
+    )
+    credit = services.confirm_invoice(
+        services.generate_balance(action, user, dt.date(2026, 6, 10)), user
+    )
+    xml = facturx.cii_xml(credit)
+    assert xml_check_xsd(xml, flavor="factur-x", level="en16931")
+    assert b"<ram:TypeCode>381</ram:TypeCode>" in xml and b"ExemptionReason" in xml
