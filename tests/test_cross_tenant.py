@@ -22,6 +22,7 @@ from remu.attendance.models import (
     Withdrawal,
 )
 from remu.dossiers.models import Dossier, Journey, SupportingDocument
+from remu.invoicing.models import Invoice, SubcontractInvoice, Subcontractor
 from remu.overpayments.models import Overpayment, WaiverRequest
 from remu.payments.models import Adjustment, Payment, PaymentRun, SepaFile, SocialContribution
 from remu.referential.models import CampaignDocument
@@ -126,6 +127,19 @@ OBJECT_URLS = {
     "payments:adjustment_document": ("agent", "adjustment"),
     "attendance:sick_leaves": ("agent", "enrollment"),
     "attendance:sick_leave_delete": ("agent", "sick_leave"),
+    "invoicing:declarations": ("any", "action"),
+    "invoicing:correction": ("provider", "enrollment"),
+    "invoicing:billing": ("any", "action"),
+    "invoicing:subcontract_add": ("provider", "action"),
+    "invoicing:balance": ("provider", "action"),
+    "invoicing:terms": ("agent", "action"),
+    "invoicing:subcontract_confirm": ("provider", "subcontract"),
+    "invoicing:invoice": ("any", "invoice"),
+    "invoicing:invoice_confirm": ("provider", "invoice"),
+    "invoicing:invoice_delete": ("provider", "invoice"),
+    "invoicing:invoice_pdf": ("any", "invoice"),
+    "invoicing:invoice_decide": ("agent", "invoice"),
+    "invoicing:invoice_paid": ("agent", "invoice"),
 }
 
 # URL name -> area, for pages without parameters (lists, dashboards, forms, own account).
@@ -170,6 +184,10 @@ PAGE_URLS = {
     "scales:create": "rules_admin",
     "scales:revaluation": "rules_admin",
     "payments:adjustments": "agent",
+    "invoicing:invoices": "any",
+    "invoicing:late": "agent",
+    "invoicing:dashboard": "agent",
+    "invoicing:dashboard_xlsx": "agent",
 }
 
 
@@ -356,7 +374,26 @@ def world(db, region, other_region):
         daily_allowance=20,
         created_by=adjustment.created_by,
     )
+    invoice = Invoice.objects.create(
+        provider=victim_provider,
+        action=action,
+        status="confirmed",
+        sequence=1,
+        number="F-000001",
+        lines_total=100,
+        total_ht=100,
+        total_ttc=100,
+        vat_exemption="Exonération",
+        created_by=victim_user,
+    )
+    subcontract = SubcontractInvoice.objects.create(
+        subcontractor=Subcontractor.objects.create(action=action, name="Sous-traitant Victime"),
+        amount_ht=10,
+        created_by=victim_user,
+    )
     objects = {
+        "invoice": invoice,
+        "subcontract": subcontract,
         "overpayment": overpayment,
         "waiver": waiver,
         "rs2_dossier": rs2,

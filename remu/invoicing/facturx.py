@@ -55,6 +55,9 @@ def items(invoice: Invoice) -> list[tuple[str, Decimal, Decimal, Decimal]]:
             result.append(
                 (f"Heures en entreprise {month}", company, line.unit_cost_company, amount)
             )
+    if not result:  # an instalment without hours: one item of its amount
+        name = f"Acompte de l'action {invoice.action.number}"
+        result.append((name, Decimal(1), invoice.lines_total, invoice.lines_total))
     return result
 
 

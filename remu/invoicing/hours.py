@@ -70,6 +70,14 @@ class Hours:
         return self.centre + self.company
 
     @property
+    def justified(self) -> Decimal:
+        return self.centre_justified + self.company_justified
+
+    @property
+    def unjustified(self) -> Decimal:
+        return self.centre_unjustified + self.company_unjustified
+
+    @property
     def payable_centre(self) -> Decimal:
         return self.centre_realised + self.centre_justified
 
