@@ -56,6 +56,9 @@ API_URLS = {
     "api:get_statement": ("statement", "get"),
     "api:declare": ("statement", "post"),
     "api:validate": ("statement", "post"),
+    "api:invoicing_hours": ("action", "get"),
+    "api:confirm_declaration": ("action", "post"),
+    "api:list_invoices": (None, "get"),
 }
 
 # URL name -> (area, the victim's object whose pk goes in the URL). Areas: "agent" (regional
@@ -591,7 +594,11 @@ def test_the_api_answers_404_with_another_providers_token(client, world, other_r
     _, victim_token = ApiToken.issue(
         provider=objects["action"].provider, name="Victime", user=owners["provider"]
     )
-    bodies = {"api:declare": [], "api:validate": {"lines": []}}
+    bodies = {
+        "api:declare": [],
+        "api:validate": {"lines": []},
+        "api:confirm_declaration": {"month": "2026-03-01"},
+    }
     for name, (key, method) in API_URLS.items():
         url = reverse(name, args=[objects[key].pk] if key else [])
         call = getattr(client, method)
@@ -602,6 +609,7 @@ def test_the_api_answers_404_with_another_providers_token(client, world, other_r
         response = call(url, HTTP_AUTHORIZATION=f"Bearer {neighbour_token}", **kwargs)
         if key is None:
             assert "VICTIM-ACT-001" not in response.content.decode()
+            assert "F-000001" not in response.content.decode()
         else:
             assert response.status_code == 404, f"{name} with another provider's token"
         if method == "get":
