@@ -433,3 +433,34 @@ def test_facturx_credit_note_exempt(world):
     xml = facturx.cii_xml(credit)
     assert xml_check_xsd(xml, flavor="factur-x", level="en16931")
     assert b"<ram:TypeCode>381</ram:TypeCode>" in xml and b"ExemptionReason" in xml
+
+
+def test_batch_matches_the_interactive_path(world, region, provider):
+    """The batch (benchmark) confirms and invoices as the pages would."""
+    action, user = world["action"], world["user"]
+    InvoicingTerms.objects.create(action=action, frequency="quarterly")
+    other = f.TrainingActionFactory(
+        region=region,
+        provider=provider,
+        planned_start=action.planned_start,
+        planned_end=action.planned_end,
+        unit_cost_centre=D("7.00"),
+        unit_cost_company=D("1.00"),
+    )
+    InvoicingTerms.objects.create(action=other, frequency="quarterly")
+    ActionPeriod.objects.create(
+        action=other, place="company", start_date=dt.date(2026, 4, 6), end_date=dt.date(2026, 4, 10)
+    )
+    f.EnrollmentFactory(action=other)
+    f.EnrollmentFactory(action=other)
+    declared, invoiced = services.batch_confirm_and_invoice([action], user, dt.date(2026, 6, 10))
+    assert (declared, invoiced) == (3, 1)
+    batch = Invoice.objects.get(action=action)
+    assert batch.number == "F-000001" and batch.status == "confirmed"
+    for m in (MARCH, APRIL, MAY):
+        _confirm(world | {"action": other}, m, dt.date(2026, 6, 10))
+    ids = list(other.declarations.values_list("pk", flat=True))
+    manual = services.confirm_invoice(services.generate_invoice(other, ids, user), user)
+    assert manual.number == "F-000002"
+    assert (batch.lines_total, batch.total_ttc) == (manual.lines_total, manual.total_ttc)
+    assert services.batch_confirm_and_invoice([action], user, dt.date(2026, 6, 10)) == (0, 0)

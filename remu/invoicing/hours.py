@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from remu.rules.calendar import month_bounds
+from remu.rules.parameters import ABSENCE_REASONS
 
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
@@ -93,6 +94,11 @@ class AbsenceFact:
     reason: str
     place: str  # centre | company
     hours: Decimal | None = None
+
+    @property
+    def label(self) -> str:
+        place = "en entreprise" if self.place == "company" else "en centre"
+        return f"{ABSENCE_REASONS.get(self.reason, self.reason).capitalize()} {place}"
 
 
 @dataclass

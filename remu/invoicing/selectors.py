@@ -12,11 +12,13 @@ from decimal import Decimal
 from django.db.models import Prefetch, Sum
 from django.utils import timezone
 
-from remu.actions.models import TrainingAction
-from remu.attendance.models import AttendanceLine, Withdrawal
+from remu.actions.models import ActionPeriod, TrainingAction
+from remu.attendance.models import Absence, AttendanceLine, Withdrawal
 from remu.attendance.services import first_month, next_month, weeks_of_month
+from remu.dossiers.models import Dossier
 from remu.rules.calendar import month_bounds
 from remu.rules.engine import default_engine
+from remu.trainees.models import Enrollment
 
 from . import hours as h
 from .models import (
@@ -106,37 +108,97 @@ class Row:
 
 
 class ActionHours:
-    """Every month of one action, loaded in a fixed number of queries."""
+    """Every month of one action, loaded in a fixed number of queries (`many`: of many
+    actions at once, for batches)."""
 
-    def __init__(self, action):
+    def __init__(self, action, _loaded: bool = False):
         self.action = action
-        self.periods = [(p.place, p.start_date, p.end_date) for p in action.periods.all()]
-        self.enrollments = list(
-            action.enrollments.select_related("trainee__birth_commune").order_by(
-                "trainee__birth_name", "trainee__first_names", "pk"
-            )
-        )
-        lines = (
-            AttendanceLine.objects.filter(statement__action=action)
+        self._rows: dict = {}
+        if not _loaded:
+            self._fill(self.many_data([action]), action.pk)
+
+    @classmethod
+    def many(cls, actions) -> dict[int, ActionHours]:
+        actions = list(actions)
+        data = cls.many_data(actions)
+        result = {}
+        for action in actions:
+            hours = cls(action, _loaded=True)
+            hours._fill(data, action.pk)
+            result[action.pk] = hours
+        return result
+
+    @staticmethod
+    def many_data(actions) -> dict:
+        ids = [a.pk for a in actions]
+        data = defaultdict(lambda: defaultdict(list))
+        for p in ActionPeriod.objects.filter(action__in=ids):
+            data["periods"][p.action_id].append((p.place, p.start_date, p.end_date))
+        for e in (
+            Enrollment.objects.filter(action__in=ids)
+            .select_related("trainee__birth_commune")
+            .order_by("trainee__birth_name", "trainee__first_names", "pk")
+        ):
+            data["enrollments"][e.action_id].append(e)
+        for line in (
+            AttendanceLine.objects.filter(statement__action__in=ids)
             .select_related("statement", "dossier")
-            .prefetch_related("absences")
-        )
-        self.lines = {(ln.enrollment_id, ln.statement.month): ln for ln in lines}
-        reasons = set(options(action).get("invoicing_admissible_exit_reasons") or [])
-        self.withdrawals = {}
+            .only(
+                "enrollment_id",
+                "status",
+                "full_time",
+                "presence",
+                "period_start",
+                "period_end",
+                "weekly_hours_present",
+                "statement__month",
+                "statement__action_id",
+                "dossier__weekly_hours",
+            )
+        ):
+            data["lines"][line.statement.action_id].append(line)
+        for a in Absence.objects.filter(line__statement__action__in=ids).values_list(
+            "line_id", "start", "end", "reason", "place", "hours"
+        ):
+            data["absences"][a[0]].append(h.AbsenceFact(*a[1:]))
         for w in Withdrawal.objects.filter(
-            enrollment__action=action, status=Withdrawal.Status.VALIDATED
+            enrollment__action__in=ids, status=Withdrawal.Status.VALIDATED
+        ).select_related("enrollment"):
+            data["withdrawals"][w.enrollment.action_id].append(w)
+        for c in HoursCorrection.objects.filter(enrollment__action__in=ids).select_related(
+            "by", "enrollment"
         ):
-            self.withdrawals[w.enrollment_id] = (w, w.reason in reasons)
+            data["corrections"][c.enrollment.action_id].append(c)
+        for d in Declaration.objects.filter(action__in=ids):
+            data["declarations"][d.action_id].append(d)
+        for line in DeclarationLine.objects.filter(declaration__action__in=ids).select_related(
+            "correction__by", "declaration"
+        ):
+            data["frozen"][line.declaration.action_id].append(line)
+        for action_id, enrollment_id in Dossier.objects.filter(
+            action__in=ids, kind=Dossier.Kind.RS1, status=Dossier.Status.ADMITTED
+        ).values_list("action_id", "enrollment_id"):
+            data["paid"][action_id].append(enrollment_id)
+        return data
+
+    def _fill(self, data, pk) -> None:
+        action = self.action
+        self.periods = data["periods"][pk]
+        self.enrollments = data["enrollments"][pk]
+        self.lines = {(ln.enrollment_id, ln.statement.month): ln for ln in data["lines"][pk]}
+        reasons = set(options(action).get("invoicing_admissible_exit_reasons") or [])
+        self.withdrawals = {
+            w.enrollment_id: (w, w.reason in reasons) for w in data["withdrawals"][pk]
+        }
         self.corrections = {}
-        for c in HoursCorrection.objects.filter(enrollment__action=action).select_related("by"):
+        for c in data["corrections"][pk]:
             self.corrections.setdefault((c.enrollment_id, c.month), c)  # latest first
-        self.declarations = {d.month: d for d in action.declarations.all()}
+        self.declarations = {d.month: d for d in data["declarations"][pk]}
         self.frozen = defaultdict(dict)
-        for line in DeclarationLine.objects.filter(declaration__action=action).select_related(
-            "correction__by"
-        ):
+        for line in data["frozen"][pk]:
             self.frozen[line.declaration_id][line.enrollment_id] = line
+        self.paid = set(data["paid"][pk])
+        self.absences = data["absences"]
 
     def _present(self, enrollment, month) -> bool:
         first, last = month_bounds(month.year, month.month)
@@ -151,7 +213,11 @@ class ActionHours:
         declaration = self.declarations.get(month)
         if declaration is not None and declaration.status == Declaration.Status.CONFIRMED:
             return self._frozen_rows(declaration)
-        return [self.row(e, month) for e in self.enrollments if self._present(e, month)]
+        if month not in self._rows:
+            self._rows[month] = [
+                self.row(e, month) for e in self.enrollments if self._present(e, month)
+            ]
+        return self._rows[month]
 
     def _frozen_rows(self, declaration) -> list[Row]:
         frozen = self.frozen.get(declaration.pk, {})
@@ -205,10 +271,7 @@ class ActionHours:
             tm.period_start, tm.period_end = line.period_start, line.period_end
             tm.weekly_hours_present = line.weekly_hours_present
             tm.weeks = weeks_of_month(month) if not line.full_time else []
-            tm.absences = [
-                h.AbsenceFact(a.start, a.end, a.reason, a.place, a.hours)
-                for a in line.absences.all()
-            ]
+            tm.absences = self.absences.get(line.pk, [])
         else:
             source = "schedule"
         return tm, source, (line.status if line is not None else "")

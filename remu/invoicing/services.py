@@ -15,7 +15,6 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from remu.attendance.services import next_month
-from remu.dossiers.models import Dossier
 
 from . import hours as h
 from . import selectors
@@ -96,12 +95,7 @@ def confirmation_errors(action, month: dt.date, today: dt.date, data=None) -> li
             f"{len(drafts)} ligne(s) de l'état de présence de {month_label(month)} ne sont pas "
             "validées."
         )
-    paid = set(
-        Dossier.objects.filter(
-            action=action, kind=Dossier.Kind.RS1, status=Dossier.Status.ADMITTED
-        ).values_list("enrollment_id", flat=True)
-    )
-    missing = [r for r in rows if r.source == "schedule" and r.enrollment.pk in paid]
+    missing = [r for r in rows if r.source == "schedule" and r.enrollment.pk in data.paid]
     if missing:
         errors.append(
             f"L'état de présence de {month_label(month)} ne compte pas encore "
@@ -110,38 +104,48 @@ def confirmation_errors(action, month: dt.date, today: dt.date, data=None) -> li
     return errors
 
 
-@transaction.atomic
 def confirm_declaration(action, month: dt.date, user, today: dt.date | None = None):
     """Confirms month M: its lines are frozen (computed and applied values) and it may be
     invoiced; the next month may then be declared."""
+    return confirm_months(action, [month], user, today)[0]
+
+
+@transaction.atomic
+def confirm_months(action, months, user, today: dt.date | None = None) -> list[Declaration]:
+    """Confirms several months in order (one loading of the action's hours; the benchmark and
+    the API use it): each as `confirm_declaration`, all or nothing."""
     today = today or timezone.localdate()
-    declaration = _lock_declaration(action, month)
-    if declaration.status == Declaration.Status.CONFIRMED:
-        raise ValidationError(
-            f"La déclaration de {month_label(month)} a déjà été confirmée par "
-            f"{declaration.confirmed_by} le {_when(declaration.confirmed_at)}."
-        )
     data = selectors.ActionHours(action)
-    errors = confirmation_errors(action, month, today, data)
-    if errors:
-        raise ValidationError(errors)
-    DeclarationLine.objects.filter(declaration=declaration).delete()
-    DeclarationLine.objects.bulk_create(
-        DeclarationLine(
-            declaration=declaration,
-            enrollment=row.enrollment,
-            computed={k: str(v) for k, v in row.computed.as_dict().items()},
-            source=row.source,
-            correction=row.correction,
-            **row.hours.as_dict(),
+    done = []
+    for month in months:
+        declaration = _lock_declaration(action, month)
+        if declaration.status == Declaration.Status.CONFIRMED:
+            raise ValidationError(
+                f"La déclaration de {month_label(month)} a déjà été confirmée par "
+                f"{declaration.confirmed_by} le {_when(declaration.confirmed_at)}."
+            )
+        data.declarations[month] = declaration
+        errors = confirmation_errors(action, month, today, data)
+        if errors:
+            raise ValidationError(errors)
+        DeclarationLine.objects.filter(declaration=declaration).delete()
+        DeclarationLine.objects.bulk_create(
+            DeclarationLine(
+                declaration=declaration,
+                enrollment=row.enrollment,
+                computed={k: str(v) for k, v in row.computed.as_dict().items()},
+                source=row.source,
+                correction=row.correction,
+                **row.hours.as_dict(),
+            )
+            for row in data.rows(month)
         )
-        for row in data.rows(month)
-    )
-    declaration.status = Declaration.Status.CONFIRMED
-    declaration.confirmed_by, declaration.confirmed_at = user, timezone.now()
-    declaration.confirmed_late = today > selectors.declaration_due(action, month)
-    declaration.save()
-    return declaration
+        declaration.status = Declaration.Status.CONFIRMED
+        declaration.confirmed_by, declaration.confirmed_at = user, timezone.now()
+        declaration.confirmed_late = today > selectors.declaration_due(action, month)
+        declaration.save()
+        done.append(declaration)
+    return done
 
 
 @transaction.atomic
@@ -425,6 +429,141 @@ def generate_balance(action, user, today: dt.date | None = None) -> Invoice:
     _totals(invoice, realised_value - validated)
     invoice.save()
     return invoice
+
+
+# -- batches -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def batch_confirm_and_invoice(actions, user, today: dt.date) -> tuple[int, int]:
+    """The same operations as the pages, for many actions in a few queries (the benchmark; a
+    provider's software could use it): every ended month not yet declared is confirmed in
+    order while `confirmation_errors` accepts it, then the confirmed months are invoiced by
+    whole periods of the action's frequency (monthly, quarterly; three instalments and actions
+    with a subcontractor's invoice to deduct are left to the interactive path) and the
+    invoices confirmed, numbered from the providers' locked counters. Returns (declarations,
+    invoices)."""
+    actions = list(actions)
+    data = selectors.ActionHours.many(actions)
+    with_subcontracts = set(
+        SubcontractInvoice.objects.filter(
+            subcontractor__action__in=actions,
+            status=SubcontractInvoice.Status.CONFIRMED,
+            deducted_in__isnull=True,
+        ).values_list("subcontractor__action_id", flat=True)
+    )
+    now = timezone.now()
+    new_declarations, new_lines, to_invoice = [], [], []
+    for action in actions:
+        hours = data[action.pk]
+        confirmed = []
+        for month in selectors.months_of(action):
+            if month in hours.declarations:
+                continue
+            if confirmation_errors(action, month, today, hours):
+                break
+            rows = hours.rows(month)
+            declaration = Declaration(
+                action=action,
+                month=month,
+                status=Declaration.Status.CONFIRMED,
+                confirmed_by=user,
+                confirmed_at=now,
+                confirmed_late=today > selectors.declaration_due(action, month),
+            )
+            hours.declarations[month] = declaration
+            new_declarations.append(declaration)
+            confirmed.append((declaration, rows))
+            for row in rows:
+                new_lines.append(
+                    DeclarationLine(
+                        declaration=declaration,
+                        enrollment=row.enrollment,
+                        computed={k: str(v) for k, v in row.computed.as_dict().items()},
+                        source=row.source,
+                        correction=row.correction,
+                        **row.hours.as_dict(),
+                    )
+                )
+        terms = selectors.terms_of(action)
+        if action.pk in with_subcontracts or terms.frequency == terms.Frequency.THREE_INSTALMENTS:
+            continue
+        if terms.frequency == terms.Frequency.MONTHLY:
+            groups = [[item] for item in confirmed]
+        else:
+            by_quarter: dict[int, list] = {}
+            for item in confirmed:
+                by_quarter.setdefault(_quarter(action, item[0].month), []).append(item)
+            months = selectors.months_of(action)
+            groups = [
+                items
+                for q, items in by_quarter.items()
+                if len(items) == len([m for m in months if _quarter(action, m) == q])
+            ]
+        to_invoice.extend((action, terms.frequency, group) for group in groups)
+    Declaration.objects.bulk_create(new_declarations, batch_size=2000)
+    DeclarationLine.objects.bulk_create(new_lines, batch_size=5000)
+    providers = {action.provider_id for action, _, _ in to_invoice}
+    InvoiceSequence.objects.bulk_create(
+        [InvoiceSequence(provider_id=p) for p in providers], ignore_conflicts=True
+    )
+    sequences = {
+        s.provider_id: s
+        for s in InvoiceSequence.objects.select_for_update().filter(provider_id__in=providers)
+    }
+    invoices, lines, attached = [], [], []
+    for action, frequency, group in to_invoice:
+        sequence = sequences[action.provider_id]
+        sequence.last += 1
+        invoice = Invoice(
+            provider=action.provider,
+            action=action,
+            kind=Invoice.Kind.INSTALMENT,
+            frequency=frequency,
+            status=Invoice.Status.CONFIRMED,
+            sequence=sequence.last,
+            number=f"F-{sequence.last:06d}",
+            issued_on=today,
+            created_by=user,
+        )
+        centre_cost, company_cost = selectors.unit_costs(action)
+        total = ZERO
+        for declaration, rows in group:
+            summed = sum((r.hours for r in rows), h.Hours())
+            amount = h.line_total(summed, centre_cost, company_cost)
+            total += amount
+            lines.append(
+                InvoiceLine(
+                    invoice=invoice,
+                    declaration=declaration,
+                    month=declaration.month,
+                    trainees=sum(1 for r in rows if r.hours.total),
+                    centre_realised=summed.centre_realised,
+                    centre_justified=summed.centre_justified,
+                    unit_cost_centre=centre_cost,
+                    company_realised=summed.company_realised,
+                    company_justified=summed.company_justified,
+                    unit_cost_company=company_cost,
+                    total=amount,
+                )
+            )
+            declaration.invoice = invoice
+            attached.append(declaration)
+        invoice.lines_total = total
+        _totals(invoice, total)
+        invoices.append(invoice)
+    Invoice.objects.bulk_create(invoices, batch_size=2000)
+    InvoiceLine.objects.bulk_create(lines, batch_size=5000)
+    Declaration.objects.bulk_update(attached, ["invoice"], batch_size=2000)
+    InvoiceTransition.objects.bulk_create(
+        [
+            InvoiceTransition(invoice=i, from_status="draft", to_status="confirmed", by=user)
+            for i in invoices
+        ],
+        batch_size=5000,
+    )
+    InvoiceSequence.objects.bulk_update(list(sequences.values()), ["last"])
+    return len(new_declarations), len(invoices)
 
 
 def _lock_invoice(invoice: Invoice, expected: str) -> Invoice:

@@ -223,7 +223,14 @@ def invoice_detail(request, pk):
         evidence.append(
             {
                 "declaration": declaration,
-                "rows": [(r, lines.get(r.enrollment.pk)) for r in rows],
+                "rows": [
+                    (
+                        r,
+                        lines.get(r.enrollment.pk),
+                        data.absences.get(getattr(lines.get(r.enrollment.pk), "pk", None), []),
+                    )
+                    for r in rows
+                ],
             }
         )
     return render(
