@@ -125,3 +125,23 @@ def test_main_pages_query_counts(client, journey, django_assert_max_num_queries)
     _login(client, journey["agent"])
     with django_assert_max_num_queries(20):
         client.get(reverse("invoicing:dashboard"))
+
+
+def test_demo_provider_has_declarations_and_an_invoice(db):
+    from remu.actions.models import TrainingAction
+    from remu.demo.seed import seed_demo
+    from remu.invoicing import selectors
+
+    seed_demo()
+    action = TrainingAction.objects.get(number="CVL-2026-005")
+    ended = [
+        m
+        for m in selectors.months_of(action)
+        if services.next_month(m) <= dt.date.today().replace(day=1)
+    ]
+    if len(ended) >= 2:
+        assert action.declarations.filter(status="confirmed").exists()
+        invoice = action.invoices.get()
+        assert invoice.status == "confirmed" and invoice.total_ht > 0
+    seed_demo()  # idempotent
+    assert action.invoices.count() <= 1
