@@ -319,8 +319,9 @@ def _seed_attendance(action):
 
 
 def _seed_invoicing(action):
-    """The same action's declarations of hours realised: its ended months confirmed but the
-    last one (left for the demo), the first one invoiced and sent to the region."""
+    """The same action's declarations of hours realised: its ended months confirmed up to the
+    last one the provider may still confirm today (left for the demo), the first one invoiced
+    and sent to the region."""
     from django.core.exceptions import ValidationError
 
     from remu.invoicing import selectors as invoicing_selectors
@@ -337,7 +338,16 @@ def _seed_invoicing(action):
         for m in invoicing_selectors.months_of(action)
         if invoicing.next_month(m) <= today.replace(day=1)
     ]
-    for month in ended[:-1]:
+    timely = [
+        m
+        for m in ended
+        if today <= invoicing_selectors.declaration_due(action, m)
+        or today >= invoicing.next_month(invoicing.next_month(m))
+    ]
+    left = timely[-1] if timely else None
+    for month in ended:
+        if month == left:
+            break
         try:
             invoicing.confirm_declaration(action, month, provider_user, today)
         except ValidationError:

@@ -6,6 +6,7 @@ invoiced and confirmed, timed, in one worker process per core. Run it on Postgre
 import argparse
 import datetime as dt
 import os
+import resource
 import subprocess
 import sys
 import time
@@ -72,6 +73,7 @@ class Command(BaseCommand):
         )
         try:
             start = time.perf_counter()
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
             processes = [
                 subprocess.Popen(
                     [sys.executable, "manage.py", "bench_invoicing", f"--worker={i}/{workers}"]
@@ -81,13 +83,17 @@ class Command(BaseCommand):
             if any(p.wait() for p in processes):
                 raise SystemExit("Un processus de calcul a échoué.")
             elapsed = time.perf_counter() - start
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
             region = Region.objects.get(code=CODE)
             lines = DeclarationLine.objects.filter(declaration__action__region=region).count()
             invoices = Invoice.objects.filter(action__region=region, status="confirmed")
             self.stdout.write(
                 f"Réalisé et facturation : {lines} stagiaires-mois calculés et confirmés, "
                 f"{invoices.count()} factures trimestrielles confirmées en {elapsed:.1f} s "
-                f"avec {workers} processus sur {os.cpu_count()} cœurs (objectif : moins de 30 s)"
+                f"avec {workers} processus sur {os.cpu_count()} cœurs (objectif : moins de 30 s) ; "
+                f"temps processeur des processus de calcul : {cpu:.1f} s ; charge de la machine : "
+                f"{os.getloadavg()[0]:.1f}"
             )
         finally:
             self._clean()
