@@ -145,3 +145,28 @@ def test_demo_provider_has_declarations_and_an_invoice(db):
         assert invoice.status == "confirmed" and invoice.total_ht > 0
     seed_demo()  # idempotent
     assert action.invoices.count() <= 1
+
+
+def test_agent_sets_terms_and_vat(client, journey):
+    action = journey["action"]
+    _login(client, journey["agent"])
+    url = reverse("invoicing:terms", args=[action.pk])
+    assert client.get(url).status_code == 200
+    data = {
+        "frequency": "quarterly",
+        "unit_cost_centre": "8,50",
+        "unit_cost_company": "",
+        "planned_hours": "",
+        "price": "",
+        "tva-vat_rate": "",
+        "tva-exemption_reference": "",
+        "tva-vat_number": "",
+    }
+    response = client.post(url, data)
+    assert response.status_code == 200 and "mention d&#x27;exonération" in response.content.decode()
+    response = client.post(url, data | {"tva-exemption_reference": "Art. 261-4-4° CGI"})
+    assert response.status_code == 302
+    action.refresh_from_db()
+    assert action.invoicing_terms.frequency == "quarterly"
+    assert action.invoicing_terms.unit_cost_centre == D("8.50")
+    assert action.provider.tax_profile.exemption_reference == "Art. 261-4-4° CGI"

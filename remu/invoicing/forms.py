@@ -4,7 +4,7 @@ from django import forms
 
 from remu.core.forms import DateInput, StyledForm, StyledModelForm
 
-from .models import COLUMN_LABELS, COLUMNS, InvoicingTerms
+from .models import COLUMN_LABELS, COLUMNS, InvoicingTerms, ProviderTaxProfile
 
 
 def _hours(label):
@@ -63,3 +63,22 @@ class TermsForm(StyledModelForm):
     class Meta:
         model = InvoicingTerms
         fields = ["frequency", "unit_cost_centre", "unit_cost_company", "planned_hours", "price"]
+
+
+class TaxProfileForm(StyledModelForm):
+    """The provider's VAT: a rate, or the reference of its exemption."""
+
+    class Meta:
+        model = ProviderTaxProfile
+        fields = ["vat_rate", "exemption_reference", "vat_number"]
+
+    def clean(self):
+        data = super().clean()
+        rate, exemption = data.get("vat_rate"), (data.get("exemption_reference") or "").strip()
+        if rate is None and not exemption:
+            self.add_error(
+                "exemption_reference", "Indiquez un taux de TVA ou la mention d'exonération."
+            )
+        if rate is not None and not 0 <= rate <= 100:
+            self.add_error("vat_rate", "Un taux entre 0 et 100 % est attendu.")
+        return data

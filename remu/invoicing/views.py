@@ -9,6 +9,7 @@ import datetime as dt
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -22,7 +23,7 @@ from remu.core.views_generic import paginate
 from remu.trainees.models import Enrollment
 
 from . import dashboard, facturx, forms, selectors, services
-from .models import Invoice, InvoicingTerms, SubcontractInvoice, Subcontractor
+from .models import Invoice, InvoicingTerms, ProviderTaxProfile, SubcontractInvoice, Subcontractor
 
 
 def _errors(request, exc: ValidationError) -> None:
@@ -363,15 +364,24 @@ def late(request):
 
 
 def terms(request, pk):
+    """Agents: the action's invoicing terms and its provider's VAT."""
     require_agent(request)
-    action = get_object_or_404(actions_for(request.tenant), pk=pk)
+    action = get_object_or_404(actions_for(request.tenant).select_related("provider"), pk=pk)
     instance = InvoicingTerms.objects.filter(action=action).first() or InvoicingTerms(action=action)
-    form = forms.TermsForm(request.POST or None, instance=instance)
-    if request.method == "POST" and form.is_valid():
-        form.save()
+    tax = ProviderTaxProfile.objects.filter(provider=action.provider).first()
+    tax = tax or ProviderTaxProfile(provider=action.provider)
+    data = request.POST if request.method == "POST" else None
+    form = forms.TermsForm(data, instance=instance)
+    tax_form = forms.TaxProfileForm(data, instance=tax, prefix="tva")
+    if request.method == "POST" and form.is_valid() and tax_form.is_valid():
+        with transaction.atomic():
+            form.save()
+            tax_form.save()
         messages.success(request, "Modalités de facturation enregistrées.")
         return redirect("invoicing:billing", pk=action.pk)
-    return render(request, "invoicing/terms.html", {"action": action, "form": form})
+    return render(
+        request, "invoicing/terms.html", {"action": action, "form": form, "tax_form": tax_form}
+    )
 
 
 def dashboard_page(request):
