@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test system-deps system-deps-test quality fmt venv migrate demo worker vendor bench-rules bench-import bench-payments bench-pages bench-overpayments clean
+.PHONY: run test system-deps system-deps-test quality fmt venv migrate demo worker vendor bench-rules bench-import bench-payments bench-pages bench-overpayments bench-invoicing clean
 
 $(STAMP): requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -87,3 +87,8 @@ vendor: venv
 
 clean:
 	rm -rf $(VENV) var
+
+## 1,000 actions × 20 trainees × 12 months: declarations computed and confirmed, quarters
+## invoiced, timed with one process per core. Meant for PostgreSQL: DATABASE_URL=postgres://...
+bench-invoicing: migrate
+	$(PY) manage.py bench_invoicing $(BENCH_ACTIONS)

@@ -28,6 +28,7 @@ from remu.dossiers.models import (
     Journey,
     SupportingDocument,
 )
+from remu.invoicing.models import Invoice, SubcontractInvoice, Subcontractor
 from remu.overpayments.models import Overpayment, WaiverRequest
 from remu.payments.models import Adjustment, Payment, PaymentRun, SepaFile, SocialContribution
 from remu.referential.models import CampaignDocument
@@ -66,6 +67,9 @@ API_URLS = {
     "api:get_statement": ("statement", "get"),
     "api:declare": ("statement", "post"),
     "api:validate": ("statement", "post"),
+    "api:invoicing_hours": ("action", "get"),
+    "api:confirm_declaration": ("action", "post"),
+    "api:list_invoices": (None, "get"),
 }
 
 # URL name -> (area, the victim's object whose pk goes in the URL). Areas: "agent" (regional
@@ -147,6 +151,19 @@ OBJECT_URLS = {
     "trainee_space:overpayment": ("trainee", "overpayment"),
     "trainee_space:agent_bank_change": ("agent", "bank_change"),
     "trainee_space:agent_bank_change_document": ("agent", "bank_change"),
+    "invoicing:declarations": ("any", "action"),
+    "invoicing:correction": ("provider", "enrollment"),
+    "invoicing:billing": ("any", "action"),
+    "invoicing:subcontract_add": ("provider", "action"),
+    "invoicing:balance": ("provider", "action"),
+    "invoicing:terms": ("agent", "action"),
+    "invoicing:subcontract_confirm": ("provider", "subcontract"),
+    "invoicing:invoice": ("any", "invoice"),
+    "invoicing:invoice_confirm": ("provider", "invoice"),
+    "invoicing:invoice_delete": ("provider", "invoice"),
+    "invoicing:invoice_pdf": ("any", "invoice"),
+    "invoicing:invoice_decide": ("agent", "invoice"),
+    "invoicing:invoice_paid": ("agent", "invoice"),
 }
 
 # URL name -> area, for pages without parameters (lists, dashboards, forms, own account).
@@ -198,6 +215,10 @@ PAGE_URLS = {
     "trainee_space:rights": "trainee",
     "trainee_space:notifications": "trainee",
     "trainee_space:agent_bank_changes": "agent",
+    "invoicing:invoices": "any",
+    "invoicing:late": "agent",
+    "invoicing:dashboard": "agent",
+    "invoicing:dashboard_xlsx": "agent",
 }
 
 # Area "trainee": the logged-in trainee's own space (the victim trainee's objects; another
@@ -422,10 +443,29 @@ def world(db, region, other_region):
     admission_decision = AdmissionDecision.objects.create(
         dossier=admitted, version=1, number="VICTIME-DOSSIER-3-D1", issued_by=victim_user
     )
+    invoice = Invoice.objects.create(
+        provider=victim_provider,
+        action=action,
+        status="confirmed",
+        sequence=1,
+        number="F-000001",
+        lines_total=100,
+        total_ht=100,
+        total_ttc=100,
+        vat_exemption="Exonération",
+        created_by=victim_user,
+    )
+    subcontract = SubcontractInvoice.objects.create(
+        subcontractor=Subcontractor.objects.create(action=action, name="Sous-traitant Victime"),
+        amount_ht=10,
+        created_by=victim_user,
+    )
     objects = {
         "admission_decision": admission_decision,
         "document_request": document_request,
         "bank_change": bank_change,
+        "invoice": invoice,
+        "subcontract": subcontract,
         "overpayment": overpayment,
         "waiver": waiver,
         "rs2_dossier": rs2,
@@ -630,7 +670,11 @@ def test_the_api_answers_404_with_another_providers_token(client, world, other_r
     _, victim_token = ApiToken.issue(
         provider=objects["action"].provider, name="Victime", user=owners["provider"]
     )
-    bodies = {"api:declare": [], "api:validate": {"lines": []}}
+    bodies = {
+        "api:declare": [],
+        "api:validate": {"lines": []},
+        "api:confirm_declaration": {"month": "2026-03-01"},
+    }
     for name, (key, method) in API_URLS.items():
         url = reverse(name, args=[objects[key].pk] if key else [])
         call = getattr(client, method)
@@ -641,6 +685,7 @@ def test_the_api_answers_404_with_another_providers_token(client, world, other_r
         response = call(url, HTTP_AUTHORIZATION=f"Bearer {neighbour_token}", **kwargs)
         if key is None:
             assert "VICTIM-ACT-001" not in response.content.decode()
+            assert "F-000001" not in response.content.decode()
         else:
             assert response.status_code == 404, f"{name} with another provider's token"
         if method == "get":

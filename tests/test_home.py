@@ -13,6 +13,7 @@ from remu.attendance.selectors import late_statements
 from remu.core.tenancy import Tenant
 from remu.dossiers.models import DocumentRequest, Dossier, DossierTransition
 from remu.home import todo
+from remu.invoicing.selectors import late_declarations
 from remu.overpayments.models import Overpayment
 from remu.payments.models import Adjustment, Payment, PaymentRun
 
@@ -122,6 +123,8 @@ def test_agent_home_counts_link_to_exactly_their_items(client, pay_world, other_
         "Indus à suivre": 1,
         "Ajustements à approuver (par un second agent)": 1,
         "Changements de RIB à valider": 0,
+        "Déclarations de réalisé en retard (organismes)": len(late_declarations(_tenant(world))),
+        "Factures d'organismes à valider": 0,
     }
     listing = text(client.get(items["Ajustements à approuver (par un second agent)"][1]))
     assert "À approuver" in listing and listing.count("Approuver<span") == 1
@@ -173,7 +176,7 @@ def test_months_to_prepare_follow_validation_and_runs(pay_world):
 def test_agent_home_query_count(client, pay_world, other_region, django_assert_max_num_queries):
     world = agent_world(pay_world, other_region)
     client.force_login(world["agent"])
-    with django_assert_max_num_queries(21):  # one count per to-do item
+    with django_assert_max_num_queries(24):  # one count per to-do item
         assert client.get(reverse("home:agent_dashboard")).status_code == 200
 
 
@@ -213,6 +216,7 @@ def test_provider_home_counts_link_to_exactly_their_items(
         "États de présence en retard": 0,
         "Dossiers avec des pièces demandées par la Région": 1,
         "Dossiers en brouillon": 1,
+        "Factures rejetées par la Région": 0,
     }
     start = world["start"]
     due = (start + dt.timedelta(days=32)).replace(day=5)

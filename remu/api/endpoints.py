@@ -145,3 +145,8 @@ def validate(request, statement_id: int, body: schemas.ValidateIn):
     except (ValidationError, PermissionDenied) as exc:
         return Status(422, {"detail": " ".join(getattr(exc, "messages", [str(exc)]))})
     return Status(200, {"validated": [line.pk for line in done]})
+
+
+from .invoicing_endpoints import router as invoicing_router  # noqa: E402  (needs `api`)
+
+api.add_router("/", invoicing_router)

@@ -295,6 +295,7 @@ def seed_demo() -> list[DemoLogin]:
     ensure_market_drafts(actions)  # market actions: a draft dossier per enrolled trainee
     _seed_admissions(actions, User.objects.get(email="agent@cvl.remu.local"))
     _seed_attendance(TrainingAction.objects.get(number="CVL-2026-005"))
+    _seed_invoicing(TrainingAction.objects.get(number="CVL-2026-005"))
     _seed_to_dos(User.objects.get(email="agent@cvl.remu.local"))
     seed_trainee_space(region, logins)
     _seed_overpayments(User.objects.get(email="agent@cvl.remu.local"))
@@ -317,6 +318,46 @@ def _seed_attendance(action):
         lines = list(statement.lines.all())
         attendance.declare_presence([ln for ln in lines if ln.full_time], "full_month")
         attendance.validate_lines(lines, provider_user)
+
+
+def _seed_invoicing(action):
+    """The same action's declarations of hours realised: its ended months confirmed up to the
+    last one the provider may still confirm today (left for the demo), the first one invoiced
+    and sent to the region."""
+    from django.core.exceptions import ValidationError
+
+    from remu.invoicing import selectors as invoicing_selectors
+    from remu.invoicing import services as invoicing
+    from remu.invoicing.models import InvoicingTerms
+
+    if action.declarations.exists():
+        return
+    InvoicingTerms.objects.get_or_create(action=action)
+    provider_user = action.provider.memberships.first().user
+    today = date.today()
+    ended = [
+        m
+        for m in invoicing_selectors.months_of(action)
+        if invoicing.next_month(m) <= today.replace(day=1)
+    ]
+    timely = [
+        m
+        for m in ended
+        if today <= invoicing_selectors.declaration_due(action, m)
+        or today >= invoicing.next_month(invoicing.next_month(m))
+    ]
+    left = timely[-1] if timely else None
+    for month in ended:
+        if month == left:
+            break
+        try:
+            invoicing.confirm_declaration(action, month, provider_user, today)
+        except ValidationError:
+            break
+    first = action.declarations.filter(status="confirmed").order_by("month").first()
+    if first is not None:
+        invoice = invoicing.generate_invoice(action, [first.pk], provider_user)
+        invoicing.confirm_invoice(invoice, provider_user, today)
 
 
 DEMO_IBAN = "FR7630006000011234567890189"

@@ -15,6 +15,8 @@ from remu.attendance.selectors import (
 )
 from remu.dossiers import selectors as dossier_selectors
 from remu.dossiers.models import Dossier
+from remu.invoicing import selectors as invoicing
+from remu.invoicing.models import Invoice
 from remu.overpayments.models import Overpayment
 from remu.overpayments.selectors import to_follow
 from remu.payments.models import Adjustment, Payment, PaymentRun
@@ -53,6 +55,16 @@ def agent_items(tenant, today: dt.date) -> list[Item]:
             "États de présence en retard",
             len(late_statements(tenant, today)),
             reverse("attendance:late"),
+        ),
+        Item(
+            "Déclarations de réalisé en retard (organismes)",
+            len(invoicing.late_declarations(tenant, today)),
+            reverse("invoicing:late"),
+        ),
+        Item(
+            "Factures d'organismes à valider",
+            Invoice.objects.for_tenant(tenant).filter(status=Invoice.Status.CONFIRMED).count(),
+            reverse("invoicing:invoices"),
         ),
         Item(
             "Mois à payer (série à préparer)",
@@ -113,6 +125,11 @@ def provider_items(tenant, today: dt.date) -> list[Item]:
             dossier_selectors.with_open_requests(dossiers).count(),
             reverse("dossiers:list") + "?todo=requested",
             f"{requests} pièce{'s' if requests > 1 else ''} à envoyer" if requests else "",
+        ),
+        Item(
+            "Factures rejetées par la Région",
+            Invoice.objects.for_tenant(tenant).filter(status=Invoice.Status.REJECTED).count(),
+            reverse("invoicing:invoices") + "?etat=rejetees",
         ),
         Item(
             "Dossiers en brouillon",
