@@ -216,7 +216,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='hourscorrection',
-            constraint=models.CheckConstraint(condition=models.Q(('month__day', 1)), name='correction_first_of_month'),
+            constraint=models.CheckConstraint(condition=models.Q(('month__day', 1)), name='hours_correction_first_of_month'),
         ),
         migrations.AddConstraint(
             model_name='declarationline',
