@@ -22,6 +22,7 @@ from remu.attendance.models import (
     Withdrawal,
 )
 from remu.dossiers.models import Dossier, Journey, SupportingDocument
+from remu.execution.models import Trainer
 from remu.overpayments.models import Overpayment, WaiverRequest
 from remu.payments.models import Adjustment, Payment, PaymentRun, SepaFile, SocialContribution
 from remu.referential.models import CampaignDocument
@@ -126,6 +127,25 @@ OBJECT_URLS = {
     "payments:adjustment_document": ("agent", "adjustment"),
     "attendance:sick_leaves": ("agent", "enrollment"),
     "attendance:sick_leave_delete": ("agent", "sick_leave"),
+    "execution:action": ("any", "action"),
+    "execution:dates": ("any", "action"),
+    "execution:report_request": ("any", "action"),
+    "execution:registrations": ("any", "action"),
+    "execution:register": ("provider", "action"),
+    "execution:import": ("provider", "action"),
+    "execution:trainers": ("any", "action"),
+    "execution:opening": ("provider", "action"),
+    "execution:closure": ("provider", "action"),
+    "execution:surveys": ("any", "action"),
+    "execution:editions": ("any", "action"),
+    "execution:edition": ("any", "action"),
+    "execution:blank_document": ("any", "action"),
+    "execution:reopen": ("agent", "action"),
+    "execution:registration": ("provider", "enrollment"),
+    "execution:unregister": ("provider", "enrollment"),
+    "execution:exit": ("provider", "enrollment"),
+    "execution:survey": ("provider", "enrollment"),
+    "execution:trainer_remove": ("provider", "trainer"),
 }
 
 # URL name -> area, for pages without parameters (lists, dashboards, forms, own account).
@@ -170,6 +190,10 @@ PAGE_URLS = {
     "scales:create": "rules_admin",
     "scales:revaluation": "rules_admin",
     "payments:adjustments": "agent",
+    "execution:actions": "provider",
+    "execution:surveys_due": "provider",
+    "execution:import_template": "provider",
+    "execution:agent_list": "agent",
 }
 
 
@@ -356,7 +380,16 @@ def world(db, region, other_region):
         daily_allowance=20,
         created_by=adjustment.created_by,
     )
+    trainer = Trainer.objects.create(
+        action=action,
+        last_name="Formateur",
+        first_name="Victime",
+        field="gestion",
+        status="cdd",
+        background="VICTIME-REF",
+    )
     objects = {
+        "trainer": trainer,
         "overpayment": overpayment,
         "waiver": waiver,
         "rs2_dossier": rs2,

@@ -7,6 +7,21 @@ from remu.referential.models import Campaign, Programme, Provider
 
 from .models import ActionPeriod, TrainingAction
 
+# The action's summary (seed 003 §3 « résumé de l'action »): agents enter and correct them.
+SUMMARY_FIELDS = [
+    "organisation",
+    "call_for_projects",
+    "decision_body",
+    "vote_date",
+    "total_price",
+    "price_centre",
+    "price_company",
+    "subcontractor_count",
+    "contract_number",
+    "market_number",
+    "sector",
+]
+
 
 class TrainingActionForm(TenantFormMixin, AddressFormMixin, StyledModelForm):
     address_pairs = (("training_postal_code", "training_commune"),)
@@ -44,9 +59,11 @@ class TrainingActionForm(TenantFormMixin, AddressFormMixin, StyledModelForm):
             "distance_learning",
             "fse_cofunded",
             "fse_information",
+            *SUMMARY_FIELDS,
         ]
         widgets = {
-            name: DateInput() for name in ("planned_start", "planned_end", "real_start", "real_end")
+            name: DateInput()
+            for name in ("planned_start", "planned_end", "real_start", "real_end", "vote_date")
         }
         help_texts = {
             "weekly_hours": "30 heures et plus : temps plein ; en dessous : temps partiel.",
