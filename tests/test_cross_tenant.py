@@ -56,6 +56,7 @@ API_URLS = {
     "api:get_statement": ("statement", "get"),
     "api:declare": ("statement", "post"),
     "api:validate": ("statement", "post"),
+    "api:register_trainees": ("action", "post"),
 }
 
 # URL name -> (area, the victim's object whose pk goes in the URL). Areas: "agent" (regional
@@ -587,7 +588,7 @@ def test_the_api_answers_404_with_another_providers_token(client, world, other_r
     _, victim_token = ApiToken.issue(
         provider=objects["action"].provider, name="Victime", user=owners["provider"]
     )
-    bodies = {"api:declare": [], "api:validate": {"lines": []}}
+    bodies = {"api:declare": [], "api:validate": {"lines": []}, "api:register_trainees": []}
     for name, (key, method) in API_URLS.items():
         url = reverse(name, args=[objects[key].pk] if key else [])
         call = getattr(client, method)

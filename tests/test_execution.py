@@ -397,3 +397,51 @@ def test_agent_list_filters_by_state(agent_client, market, region, django_assert
         reverse("execution:reopen", args=[market.pk]), {"what": "dates", "reason": "x"}
     )
     assert "ne sont pas verrouillées" in response.content.decode()
+
+
+def test_the_api_registers_trainees_all_or_nothing(client, market, provider_user):
+    from remu.api.models import ApiToken
+
+    _, token = ApiToken.issue(provider=market.provider, name="Logiciel", user=provider_user)
+    row = {
+        "civilite": "MME",
+        "sexe": "F",
+        "nom_naissance": "KOURNIKOVA",
+        "prenoms": "Anna",
+        "date_naissance": "1981-06-07",
+        "adresse": "1 allée du Tennis",
+        "code_postal": "45000",
+        "date_entree": "2026-03-02",
+        "remuneration": "region",
+        "niveau": "4",
+        "duree_chomage": "none",
+        "prescripteur": "self",
+    }
+    url = reverse("api:register_trainees", args=[market.pk])
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {token}", "content_type": "application/json"}
+    bad = client.post(url, [row, row | {"niveau": "99"}], **auth)
+    assert bad.status_code == 422
+    assert bad.json()["errors"] == [
+        {"ligne": 2, "colonne": "niveau", "erreur": bad.json()["errors"][0]["erreur"]}
+    ]
+    assert not market.enrollments.exists()
+    good = client.post(url, [row], **auth)
+    assert good.status_code == 201 and good.json() == {"registered": 1}
+    assert market.enrollments.get().dossiers.get().kind == "RS1"
+
+
+def test_due_surveys_on_the_home_and_in_the_reminders(
+    provider_client, market, provider_user, mailoutbox
+):
+    from django.core.management import call_command
+
+    [enrollment] = _register(market, provider_user)
+    exit_day = timezone.localdate() - dt.timedelta(days=190)
+    Enrollment.objects.filter(pk=enrollment.pk).update(exit_date=exit_day, status="completed")
+    home = provider_client.get(reverse("home:provider_home")).content.decode()
+    assert "Enquêtes de suivi des stagiaires à renseigner" in home
+    page = provider_client.get(reverse("execution:surveys_due")).content.decode()
+    assert page.count("Renseigner") == 2  # at exit and at 6 months; not yet at 1 year
+    call_command("send_survey_reminders", stdout=io.StringIO())
+    assert len(mailoutbox) == 1 and market.number in mailoutbox[0].body
+    assert "MARTIN" not in mailoutbox[0].body

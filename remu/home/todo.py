@@ -12,6 +12,7 @@ from remu.attendance.models import AttendanceLine, Withdrawal
 from remu.attendance.selectors import late_statements, statements_to_enter
 from remu.dossiers import selectors as dossier_selectors
 from remu.dossiers.models import Dossier
+from remu.execution.selectors import surveys_due
 from remu.overpayments.models import Overpayment
 from remu.overpayments.selectors import to_follow
 from remu.payments.models import Adjustment, Payment, PaymentRun
@@ -110,6 +111,11 @@ def provider_items(tenant, today: dt.date) -> list[Item]:
             "Dossiers en brouillon",
             dossiers.filter(status=Dossier.Status.DRAFT).count(),
             reverse("dossiers:list") + "?status=draft",
+        ),
+        Item(
+            "Enquêtes de suivi des stagiaires à renseigner",
+            len(surveys_due(tenant, today)),
+            reverse("execution:surveys_due"),
         ),
     ]
 
