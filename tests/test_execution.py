@@ -445,3 +445,55 @@ def test_due_surveys_on_the_home_and_in_the_reminders(
     call_command("send_survey_reminders", stdout=io.StringIO())
     assert len(mailoutbox) == 1 and market.number in mailoutbox[0].body
     assert "MARTIN" not in mailoutbox[0].body
+
+
+def test_every_execution_page_renders_with_data_and_keeps_the_csp(
+    client, market, provider_user, agent
+):
+    from .test_csp import assert_protected
+
+    action = _opened(market, provider_user)
+    services.add_trainer(
+        action,
+        Trainer(
+            last_name="Rocher", first_name="Yves", field="gestion", status="cdd", background="x"
+        ),
+        provider_user,
+    )
+    first, second = action.enrollments.order_by("pk")
+    exit_day = START + dt.timedelta(days=10)
+    Enrollment.objects.filter(pk__in=[first.pk, second.pk]).update(
+        exit_date=exit_day, status="completed"
+    )
+    services.save_survey(first, "exit", "sector_job", "cdi", provider_user)
+    services.save_survey(second, "exit", "other", "", provider_user)
+    action_pages = [
+        "action",
+        "dates",
+        "registrations",
+        "trainers",
+        "surveys",
+        "editions",
+    ]
+    for user, extra in (
+        (provider_user, ["opening", "closure", "register", "import"]),
+        (agent, ["reopen"]),
+    ):
+        client.force_login(user)
+        for name in action_pages + extra:
+            response = client.get(reverse(f"execution:{name}", args=[action.pk]))
+            assert response.status_code == 200, name
+            assert_protected(response, name)
+    client.force_login(provider_user)
+    for name in ("registration", "exit", "survey"):
+        response = client.get(reverse(f"execution:{name}", args=[first.pk]))
+        assert response.status_code == 200, name
+        assert_protected(response, name)
+    for name in ("actions", "surveys_due"):
+        assert_protected(client.get(reverse(f"execution:{name}")), name)
+    body = client.get(reverse("execution:surveys", args=[action.pk])).content.decode()
+    assert "50 %" in body and "<svg" in body
+    opening = client.get(reverse("execution:opening", args=[action.pk])).content.decode()
+    assert "Mensuel" in opening or "mensuel" in opening
+    client.force_login(agent)
+    assert_protected(client.get(reverse("execution:agent_list")), "agent_list")
