@@ -212,6 +212,7 @@ def test_provider_home_counts_link_to_exactly_their_items(
         "États de présence en retard": 0,
         "Dossiers avec des pièces demandées par la Région": 1,
         "Dossiers en brouillon": 1,
+        "Enquêtes de suivi des stagiaires à renseigner": 0,
     }
     start = world["start"]
     due = (start + dt.timedelta(days=32)).replace(day=5)
