@@ -178,7 +178,7 @@ class RegistrationForm(NoNulMixin, AddressFormMixin, StyledModelForm):
 
 
 class PeriodForm(StyledForm):
-    place = forms.ChoiceField(label="Lieu", choices=ActionPeriod.Place.choices)
+    place = forms.ChoiceField(label="Lieu", choices=[("", "—"), *ActionPeriod.Place.choices])
     start_date = forms.DateField(label="Début", widget=DateInput())
     end_date = forms.DateField(label="Fin", widget=DateInput())
 
