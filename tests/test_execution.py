@@ -497,3 +497,14 @@ def test_every_execution_page_renders_with_data_and_keeps_the_csp(
     assert "Mensuel" in opening or "mensuel" in opening
     client.force_login(agent)
     assert_protected(client.get(reverse("execution:agent_list")), "agent_list")
+
+
+def test_agents_correct_the_summary_on_the_action_form(agent_client, market):
+    body = agent_client.get(reverse("actions:update", args=[market.pk])).content.decode()
+    for label in ("Appel à projets", "Instance décisionnaire", "Numéro de marché", "Organisation"):
+        assert label in body
+    TrainingAction.objects.filter(pk=market.pk).update(
+        call_for_projects="PRQ 2026", total_price="44590.00"
+    )
+    page = agent_client.get(reverse("execution:action", args=[market.pk])).content.decode()
+    assert "PRQ 2026" in page and "44\xa0590,00 €" in page

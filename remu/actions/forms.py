@@ -76,7 +76,22 @@ class TrainingActionForm(TenantFormMixin, AddressFormMixin, StyledModelForm):
         self.fields["campaign"].queryset = Campaign.objects.for_tenant(tenant)
         self.fields["programme"].queryset = Programme.objects.for_tenant(tenant)
         self.fields["provider"].queryset = Provider.objects.for_tenant(tenant)
+        # Summary fields with a default: a form posted without them keeps the default.
+        self.fields["organisation"].required = False
+        self.fields["subcontractor_count"].required = False
         self.setup_address()
+
+    def summary_fields(self):
+        return [self[name] for name in SUMMARY_FIELDS]
+
+    def clean_organisation(self):
+        return self.cleaned_data.get("organisation") or TrainingAction.Organisation.COLLECTIVE
+
+    def clean_subcontractor_count(self):
+        count = self.cleaned_data.get("subcontractor_count")
+        if count is not None and count > 999:
+            raise forms.ValidationError("999 au plus.")
+        return count or 0
 
     def clean(self):
         cleaned = super().clean()
@@ -96,6 +111,10 @@ class TrainingActionForm(TenantFormMixin, AddressFormMixin, StyledModelForm):
             self.add_error(
                 "weekly_hours", "La durée hebdomadaire doit être comprise entre 0 et 60 h."
             )
+        for name in ("total_price", "price_centre", "price_company"):
+            price = cleaned.get(name)
+            if price is not None and not 0 <= price < 10**10:
+                self.add_error(name, "Un montant positif est attendu.")
         if cleaned.get("fse_cofunded") is False and cleaned.get("fse_information"):
             self.add_error("fse_information", "Sans cofinancement FSE, laissez ce champ vide.")
         return cleaned
