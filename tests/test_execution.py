@@ -508,3 +508,38 @@ def test_agents_correct_the_summary_on_the_action_form(agent_client, market):
     )
     page = agent_client.get(reverse("execution:action", args=[market.pk])).content.decode()
     assert "PRQ 2026" in page and "44\xa0590,00 €" in page
+
+
+def test_registration_and_survey_pages_do_not_grow_with_trainees(
+    provider_client, market, provider_user, django_assert_max_num_queries
+):
+    TrainingAction.objects.filter(pk=market.pk).update(max_trainees=12, max_paid_trainees=12)
+    market.refresh_from_db()
+    _register(market, provider_user, 2)
+    for name in ("registrations", "surveys", "action"):
+        url = reverse(f"execution:{name}", args=[market.pk])
+        with django_assert_max_num_queries(22):
+            assert provider_client.get(url).status_code == 200
+    _register(market, provider_user, 8)
+    for name in ("registrations", "surveys", "action"):
+        url = reverse(f"execution:{name}", args=[market.pk])
+        with django_assert_max_num_queries(22):
+            assert provider_client.get(url).status_code == 200
+
+
+def test_forms_refuse_nul_bytes_and_overlong_text(provider_client, market):
+    response = provider_client.post(
+        reverse("execution:trainers", args=[market.pk]),
+        {
+            "last_name": "Ro\x00cher",
+            "first_name": "Yves",
+            "field": "x",
+            "hours": "1e999",
+            "status": "cdd",
+            "background": "x" * 3000,
+        },
+    )
+    assert response.status_code == 200
+    assert not Trainer.objects.exists()
+    response = provider_client.get(reverse("execution:survey", args=[1]) + "?enquete=zz")
+    assert response.status_code == 404

@@ -10,12 +10,6 @@ from .models import ActionExecution, RegistrationRecord, Survey, Trainer
 MAX_TEXT = 2000
 
 
-def _no_nul(value):
-    if isinstance(value, str) and "\x00" in value:
-        raise forms.ValidationError("Caractère non autorisé.")
-    return value
-
-
 class NoNulMixin:
     def clean(self):
         cleaned = super().clean()
@@ -157,7 +151,12 @@ class RegistrationForm(NoNulMixin, AddressFormMixin, StyledModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        for name in ("general_modules", "vocational_modules", "company_objectives"):
+        for name in (
+            "general_modules",
+            "vocational_modules",
+            "company_objectives",
+            "training_objectives",
+        ):
             if len(cleaned.get(name) or "") > MAX_TEXT:
                 self.add_error(name, f"{MAX_TEXT} caractères au plus.")
         start, end = cleaned.get("path_start"), cleaned.get("path_end")

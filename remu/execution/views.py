@@ -151,6 +151,7 @@ def registration_list(request, pk):
     today = timezone.localdate()
     page, query = paginate(request, selectors.registrations_of(action))
     for enrollment in page:
+        enrollment.action = action  # the row's action is this one: no query per row
         enrollment.editable = services.record_editable(enrollment, execution, today)
     return render(
         request,
