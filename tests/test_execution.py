@@ -543,3 +543,25 @@ def test_forms_refuse_nul_bytes_and_overlong_text(provider_client, market):
     assert not Trainer.objects.exists()
     response = provider_client.get(reverse("execution:survey", args=[1]) + "?enquete=zz")
     assert response.status_code == 404
+
+
+def test_every_page_of_an_edition_names_the_action_and_the_provider(
+    provider_client, market, provider_user
+):
+    from pypdf import PdfReader
+
+    for i in range(60):
+        Trainer.objects.create(
+            action=market,
+            last_name=f"F{i}",
+            first_name="A",
+            field="x",
+            status="cdd",
+            background="b",
+        )
+    response = provider_client.get(reverse("execution:edition", args=[market.pk]))
+    pages = PdfReader(io.BytesIO(response.content)).pages
+    assert len(pages) > 1
+    for page in pages:
+        text = page.extract_text()
+        assert market.number in text and market.provider.name in text

@@ -218,6 +218,7 @@ def register(request, pk):
 def registration_edit(request, pk):
     require_provider(request)
     enrollment = _enrollment(request, pk)
+    access.record(request, "trainee", f"Fiche d'entrée de l'inscription {enrollment.pk}")
     return _registration_page(request, enrollment.action, enrollment)
 
 
