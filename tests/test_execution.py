@@ -565,3 +565,47 @@ def test_every_page_of_an_edition_names_the_action_and_the_provider(
     for page in pages:
         text = page.extract_text()
         assert market.number in text and market.provider.name in text
+
+
+def test_individualised_action_records_the_individual_path(provider_client, market):
+    TrainingAction.objects.filter(pk=market.pk).update(organisation="individualised")
+    url = reverse("execution:register", args=[market.pk])
+    assert "Définition de parcours" in provider_client.get(url).content.decode()
+    data = {
+        "identity-civility": "MME",
+        "identity-birth_name": "Parker",
+        "identity-first_names": "Jessica",
+        "identity-birth_date": "1990-01-02",
+        "identity-nationality": "FR",
+        "identity-address_line1": "1 rue",
+        "identity-postal_code": "45000",
+        "identity-commune": Commune.objects.get(insee_code="45234").pk,
+        "record-entry_date": "2026-03-02",
+        "record-sex": "F",
+        "record-paying_body": "region",
+        "record-level_at_entry": "4",
+        "record-unemployment_duration": "none",
+        "record-prescriber": "self",
+        "record-planned_job": "Costumière",
+        "record-path_hours_centre": "400",
+        "record-path_hours_company": "140",
+        "record-path_start": "2026-03-02",
+        "record-path_end": "2026-07-31",
+        "record-vae_considered": "false",
+        "path-TOTAL_FORMS": "2",
+        "path-INITIAL_FORMS": "0",
+        "path-0-place": "centre",
+        "path-0-start_date": "2026-03-02",
+        "path-0-end_date": "2026-05-29",
+        "path-1-place": "centre",
+        "path-1-start_date": "2026-05-01",
+        "path-1-end_date": "2026-06-30",
+    }
+    response = provider_client.post(url, data)
+    assert "se chevauchent" in response.content.decode()
+    assert not market.enrollments.exists()
+    data |= {"path-1-place": "company", "path-1-start_date": "2026-06-01"}
+    assert provider_client.post(url, data).status_code == 302
+    record = market.enrollments.get().registration
+    assert record.planned_job == "Costumière" and record.vae_considered is False
+    assert [p.place for p in record.periods.all()] == ["centre", "company"]

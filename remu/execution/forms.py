@@ -183,6 +183,16 @@ class PeriodForm(StyledForm):
 
 
 PeriodFormSet = forms.formset_factory(PeriodForm, extra=2, can_delete=True, max_num=60)
+PathPeriodFormSet = forms.formset_factory(PeriodForm, extra=2, can_delete=True, max_num=20)
+
+
+def periods_of(formset) -> list:
+    """The (place, start, end) of a valid period formset's filled rows."""
+    return [
+        (f.cleaned_data["place"], f.cleaned_data["start_date"], f.cleaned_data["end_date"])
+        for f in formset.forms
+        if f.cleaned_data and not f.cleaned_data.get("DELETE")
+    ]
 
 
 class ReasonForm(NoNulMixin, StyledForm):

@@ -231,6 +231,31 @@ class RegistrationRecord(models.Model):
         return self.paying_body == self.PayingBody.REGION
 
 
+class PathPeriod(models.Model):
+    """A centre or company period of one trainee's individual path (seed 003 §3.2, tab 2)."""
+
+    record = models.ForeignKey(RegistrationRecord, on_delete=models.CASCADE, related_name="periods")
+    place = models.CharField(
+        "lieu", max_length=10, choices=[("centre", "En centre"), ("company", "En entreprise")]
+    )
+    start_date = models.DateField("début")
+    end_date = models.DateField("fin")
+
+    class Meta:
+        ordering = ["start_date", "place"]
+        verbose_name = "période du parcours"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__gte=F("start_date")), name="path_period_dates"
+            )
+        ]
+
+    def __str__(self):
+        return (
+            f"{self.get_place_display()} du {self.start_date:%d/%m/%Y} au {self.end_date:%d/%m/%Y}"
+        )
+
+
 class Trainer(models.Model):
     """A trainer of the action (seed 003 §3.3); removing keeps the row (the history)."""
 

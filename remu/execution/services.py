@@ -19,7 +19,14 @@ from remu.dossiers.services import ensure_market_drafts
 from remu.scales.selectors import engine
 from remu.trainees.models import Enrollment, Trainee
 
-from .models import ActionExecution, ExecutionEvent, RegistrationRecord, Survey, Trainer
+from .models import (
+    ActionExecution,
+    ExecutionEvent,
+    PathPeriod,
+    RegistrationRecord,
+    Survey,
+    Trainer,
+)
 
 E = ExecutionEvent.Kind
 DEFAULT_THRESHOLDS = [30, 60, 80]
@@ -207,13 +214,17 @@ def _check_entry(action, entry_date: dt.date) -> None:
 
 
 @transaction.atomic
-def register(action, trainee: Trainee, record: RegistrationRecord, entry_date, user) -> Enrollment:
+def register(
+    action, trainee: Trainee, record: RegistrationRecord, entry_date, user, path_periods=None
+) -> Enrollment:
     """Registers a new trainee on the action (headcounts checked under the action's lock);
     a market action's trainee gets the pre-filled draft RS1 at once (seed 000)."""
     action, execution = _lock(action)
     if action.status == TrainingAction.Status.CLOSED:
         raise ValidationError("L'action est clôturée : aucune inscription n'est possible.")
     _check_entry(action, entry_date)
+    if path_periods:
+        check_periods(action, path_periods)
     _check_headcount(action, paid=record.is_paid)
     trainee.region = action.region
     trainee.full_clean(exclude=["region", "nir"])
@@ -234,13 +245,16 @@ def register(action, trainee: Trainee, record: RegistrationRecord, entry_date, u
             record.save()
     except IntegrityError:  # the database's own headcount check
         raise ValidationError("L'effectif de l'action est atteint.") from None
+    _save_path_periods(record, path_periods)
     log(action, E.REGISTERED, user, to_state=str(enrollment.pk))
     ensure_market_drafts([action])
     return enrollment
 
 
 @transaction.atomic
-def update_registration(enrollment, trainee: Trainee, record, entry_date, user) -> None:
+def update_registration(
+    enrollment, trainee: Trainee, record, entry_date, user, path_periods=None
+) -> None:
     """Saves a trainee's record; after the opening and the trainee's entry, only once an
     agent has reopened the records (§3.2)."""
     action, execution = _lock(enrollment.action)
@@ -250,6 +264,8 @@ def update_registration(enrollment, trainee: Trainee, record, entry_date, user) 
             "être modifiée sans une réouverture par la Région."
         )
     _check_entry(action, entry_date)
+    if path_periods:
+        check_periods(action, path_periods)
     was_paid = (
         RegistrationRecord.objects.filter(pk=record.pk, paying_body="region").exists()
         if record.pk
@@ -282,6 +298,19 @@ def update_registration(enrollment, trainee: Trainee, record, entry_date, user) 
             record.save()
     except IntegrityError:
         raise ValidationError("L'effectif rémunéré de l'action est atteint.") from None
+    if path_periods is not None:
+        _save_path_periods(record, path_periods)
+
+
+def _save_path_periods(record, periods) -> None:
+    """The individual path's own periods (individualised actions), replaced as a whole."""
+    if periods is None:
+        return
+    record.periods.all().delete()
+    PathPeriod.objects.bulk_create(
+        PathPeriod(record=record, place=place, start_date=first, end_date=last)
+        for place, first, last in periods
+    )
 
 
 @transaction.atomic

@@ -106,11 +106,7 @@ def dates(request, pk):
     if request.method == "POST":
         require_provider(request)
         if formset.is_valid():
-            periods = [
-                (f.cleaned_data["place"], f.cleaned_data["start_date"], f.cleaned_data["end_date"])
-                for f in formset.forms
-                if f.cleaned_data and not f.cleaned_data.get("DELETE")
-            ]
+            periods = forms.periods_of(formset)
             try:
                 services.confirm_dates(action, periods, request.user)
             except ValidationError as exc:
@@ -181,12 +177,23 @@ def _registration_page(request, action, enrollment=None):
         prefix="record",
         individualised=action.is_individualised,
     )
-    if data is not None and identity.is_valid() and form.is_valid():
+    path = None
+    if action.is_individualised:
+        initial_periods = [
+            {"place": p.place, "start_date": p.start_date, "end_date": p.end_date}
+            for p in (record.periods.all() if record else [])
+        ]
+        path = forms.PathPeriodFormSet(data, initial=initial_periods, prefix="path")
+    valid = [identity.is_valid(), form.is_valid(), path is None or path.is_valid()]
+    if data is not None and all(valid):
         trainee, record = identity.save(commit=False), form.save(commit=False)
         entry_date = form.cleaned_data["entry_date"]
+        periods = forms.periods_of(path) if path is not None else None
         try:
             if enrollment is None:
-                enrollment = services.register(action, trainee, record, entry_date, request.user)
+                enrollment = services.register(
+                    action, trainee, record, entry_date, request.user, path_periods=periods
+                )
                 messages.success(
                     request,
                     "Le stagiaire est inscrit."
@@ -197,7 +204,9 @@ def _registration_page(request, action, enrollment=None):
                     ),
                 )
             else:
-                services.update_registration(enrollment, trainee, record, entry_date, request.user)
+                services.update_registration(
+                    enrollment, trainee, record, entry_date, request.user, path_periods=periods
+                )
                 messages.success(request, "La fiche d'entrée est enregistrée.")
         except ValidationError as exc:
             add_errors(form, exc)
@@ -206,7 +215,7 @@ def _registration_page(request, action, enrollment=None):
     return render(
         request,
         "execution/registration_form.html",
-        _context(request, action, identity=identity, form=form, enrollment=enrollment),
+        _context(request, action, identity=identity, form=form, enrollment=enrollment, path=path),
     )
 
 
