@@ -609,3 +609,12 @@ def test_individualised_action_records_the_individual_path(provider_client, mark
     record = market.enrollments.get().registration
     assert record.planned_job == "Costumière" and record.vae_considered is False
     assert [p.place for p in record.periods.all()] == ["centre", "company"]
+
+
+def test_instalment_thresholds_are_a_checked_dated_option():
+    from remu.rules.parameters import ParameterError, _validate_options
+
+    _validate_options({"instalment_thresholds": [30, 60, 80]}, "test")
+    for wrong in ([60, 30, 80], [30, 60], [0, 50, 80], [30, 60, 101], "30"):
+        with pytest.raises(ParameterError, match="instalment_thresholds"):
+            _validate_options({"instalment_thresholds": wrong}, "test")
