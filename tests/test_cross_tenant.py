@@ -28,6 +28,7 @@ from remu.dossiers.models import (
     Journey,
     SupportingDocument,
 )
+from remu.execution.models import Trainer
 from remu.invoicing.models import Invoice, SubcontractInvoice, Subcontractor
 from remu.overpayments.models import Overpayment, WaiverRequest
 from remu.payments.models import Adjustment, Payment, PaymentRun, SepaFile, SocialContribution
@@ -70,6 +71,7 @@ API_URLS = {
     "api:invoicing_hours": ("action", "get"),
     "api:confirm_declaration": ("action", "post"),
     "api:list_invoices": (None, "get"),
+    "api:register_trainees": ("action", "post"),
 }
 
 # URL name -> (area, the victim's object whose pk goes in the URL). Areas: "agent" (regional
@@ -164,6 +166,25 @@ OBJECT_URLS = {
     "invoicing:invoice_pdf": ("any", "invoice"),
     "invoicing:invoice_decide": ("agent", "invoice"),
     "invoicing:invoice_paid": ("agent", "invoice"),
+    "execution:action": ("any", "action"),
+    "execution:dates": ("any", "action"),
+    "execution:report_request": ("any", "action"),
+    "execution:registrations": ("any", "action"),
+    "execution:register": ("provider", "action"),
+    "execution:import": ("provider", "action"),
+    "execution:trainers": ("any", "action"),
+    "execution:opening": ("provider", "action"),
+    "execution:closure": ("provider", "action"),
+    "execution:surveys": ("any", "action"),
+    "execution:editions": ("any", "action"),
+    "execution:edition": ("any", "action"),
+    "execution:blank_document": ("any", "action"),
+    "execution:reopen": ("agent", "action"),
+    "execution:registration": ("provider", "enrollment"),
+    "execution:unregister": ("provider", "enrollment"),
+    "execution:exit": ("provider", "enrollment"),
+    "execution:survey": ("provider", "enrollment"),
+    "execution:trainer_remove": ("provider", "trainer"),
 }
 
 # URL name -> area, for pages without parameters (lists, dashboards, forms, own account).
@@ -219,6 +240,10 @@ PAGE_URLS = {
     "invoicing:late": "agent",
     "invoicing:dashboard": "agent",
     "invoicing:dashboard_xlsx": "agent",
+    "execution:actions": "provider",
+    "execution:surveys_due": "provider",
+    "execution:import_template": "provider",
+    "execution:agent_list": "agent",
 }
 
 # Area "trainee": the logged-in trainee's own space (the victim trainee's objects; another
@@ -460,12 +485,21 @@ def world(db, region, other_region):
         amount_ht=10,
         created_by=victim_user,
     )
+    trainer = Trainer.objects.create(
+        action=action,
+        last_name="Formateur",
+        first_name="Victime",
+        field="gestion",
+        status="cdd",
+        background="VICTIME-REF",
+    )
     objects = {
         "admission_decision": admission_decision,
         "document_request": document_request,
         "bank_change": bank_change,
         "invoice": invoice,
         "subcontract": subcontract,
+        "trainer": trainer,
         "overpayment": overpayment,
         "waiver": waiver,
         "rs2_dossier": rs2,
@@ -674,6 +708,7 @@ def test_the_api_answers_404_with_another_providers_token(client, world, other_r
         "api:declare": [],
         "api:validate": {"lines": []},
         "api:confirm_declaration": {"month": "2026-03-01"},
+        "api:register_trainees": [],
     }
     for name, (key, method) in API_URLS.items():
         url = reverse(name, args=[objects[key].pk] if key else [])

@@ -217,6 +217,7 @@ def test_provider_home_counts_link_to_exactly_their_items(
         "Dossiers avec des pièces demandées par la Région": 1,
         "Dossiers en brouillon": 1,
         "Factures rejetées par la Région": 0,
+        "Enquêtes de suivi des stagiaires à renseigner": 0,
     }
     start = world["start"]
     due = (start + dt.timedelta(days=32)).replace(day=5)

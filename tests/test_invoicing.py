@@ -8,10 +8,11 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from remu.actions.models import ActionPeriod
+from remu.actions.models import ActionPeriod, TrainingAction
 from remu.attendance import services as attendance
 from remu.attendance.models import Withdrawal
 from remu.dossiers.models import Dossier
+from remu.execution.models import Survey
 from remu.invoicing import hours as h
 from remu.invoicing import selectors, services
 from remu.invoicing.models import (
@@ -309,10 +310,21 @@ def test_subcontractor_deducted_from_next_own_invoice(world):
 
 
 def _close(world):
+    """Every trainee exits, the action is closed and the exit surveys are in (the balance's
+    conditions: execution.selectors.bilan_complete)."""
     for enrollment in world["enrollments"]:
         enrollment.exit_date = world["action"].planned_end
         enrollment.status = "completed"
         enrollment.save()
+    action = world["action"]
+    action.status = TrainingAction.Status.CLOSED
+    action.save(update_fields=["status"])
+    with pytest.raises(ValidationError, match="enquêtes de sortie"):
+        services.generate_balance(action, world["user"], dt.date(2026, 6, 10))
+    for enrollment in world["enrollments"]:
+        Survey.objects.create(
+            enrollment=enrollment, kind="exit", outcome="other", filled_by=world["user"]
+        )
 
 
 def test_balance_and_credit_note(world):
@@ -322,7 +334,7 @@ def test_balance_and_credit_note(world):
         invoice = services.confirm_invoice(services.generate_invoice(action, [d.pk], user), user)
         services.decide(invoice, agent, accept=True)
     _confirm(world, MAY)
-    with pytest.raises(ValidationError, match="sortis"):
+    with pytest.raises(ValidationError, match="clôturée"):
         services.generate_balance(action, user, dt.date(2026, 6, 10))
     _close(world)
     balance = services.generate_balance(action, user, dt.date(2026, 6, 10))

@@ -7,6 +7,21 @@ from remu.referential.models import Campaign, Programme, Provider
 
 from .models import ActionPeriod, TrainingAction
 
+# The action's summary (seed 003 §3 « résumé de l'action »): agents enter and correct them.
+SUMMARY_FIELDS = [
+    "organisation",
+    "call_for_projects",
+    "decision_body",
+    "vote_date",
+    "total_price",
+    "price_centre",
+    "price_company",
+    "subcontractor_count",
+    "contract_number",
+    "market_number",
+    "sector",
+]
+
 
 class TrainingActionForm(TenantFormMixin, AddressFormMixin, StyledModelForm):
     address_pairs = (("training_postal_code", "training_commune"),)
@@ -44,9 +59,11 @@ class TrainingActionForm(TenantFormMixin, AddressFormMixin, StyledModelForm):
             "distance_learning",
             "fse_cofunded",
             "fse_information",
+            *SUMMARY_FIELDS,
         ]
         widgets = {
-            name: DateInput() for name in ("planned_start", "planned_end", "real_start", "real_end")
+            name: DateInput()
+            for name in ("planned_start", "planned_end", "real_start", "real_end", "vote_date")
         }
         help_texts = {
             "weekly_hours": "30 heures et plus : temps plein ; en dessous : temps partiel.",
@@ -59,7 +76,22 @@ class TrainingActionForm(TenantFormMixin, AddressFormMixin, StyledModelForm):
         self.fields["campaign"].queryset = Campaign.objects.for_tenant(tenant)
         self.fields["programme"].queryset = Programme.objects.for_tenant(tenant)
         self.fields["provider"].queryset = Provider.objects.for_tenant(tenant)
+        # Summary fields with a default: a form posted without them keeps the default.
+        self.fields["organisation"].required = False
+        self.fields["subcontractor_count"].required = False
         self.setup_address()
+
+    def summary_fields(self):
+        return [self[name] for name in SUMMARY_FIELDS]
+
+    def clean_organisation(self):
+        return self.cleaned_data.get("organisation") or TrainingAction.Organisation.COLLECTIVE
+
+    def clean_subcontractor_count(self):
+        count = self.cleaned_data.get("subcontractor_count")
+        if count is not None and count > 999:
+            raise forms.ValidationError("999 au plus.")
+        return count or 0
 
     def clean(self):
         cleaned = super().clean()
@@ -79,6 +111,10 @@ class TrainingActionForm(TenantFormMixin, AddressFormMixin, StyledModelForm):
             self.add_error(
                 "weekly_hours", "La durée hebdomadaire doit être comprise entre 0 et 60 h."
             )
+        for name in ("total_price", "price_centre", "price_company"):
+            price = cleaned.get(name)
+            if price is not None and not 0 <= price < 10**10:
+                self.add_error(name, "Un montant positif est attendu.")
         if cleaned.get("fse_cofunded") is False and cleaned.get("fse_information"):
             self.add_error("fse_information", "Sans cofinancement FSE, laissez ce champ vide.")
         return cleaned

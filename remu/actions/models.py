@@ -40,6 +40,10 @@ class TrainingAction(TimestampedModel):
         OPEN = "open", "Ouverte"
         CLOSED = "closed", "Clôturée"
 
+    class Organisation(models.TextChoices):
+        COLLECTIVE = "collective", "Collective"
+        INDIVIDUALISED = "individualised", "Individualisée"
+
     region = models.ForeignKey(
         "referential.Region", on_delete=models.PROTECT, related_name="actions"
     )
@@ -98,6 +102,26 @@ class TrainingAction(TimestampedModel):
     unit_cost_company = models.DecimalField(
         "coût horaire en entreprise (€)", max_digits=8, decimal_places=2, default=Decimal("0.00")
     )
+    # The action's summary (seed 003 §3 « résumé de l'action »), entered by agents.
+    organisation = models.CharField(
+        "organisation", max_length=15, choices=Organisation.choices, default="collective"
+    )
+    call_for_projects = models.CharField("appel à projets", max_length=200, blank=True)
+    decision_body = models.CharField("instance décisionnaire", max_length=200, blank=True)
+    vote_date = models.DateField("date de vote", null=True, blank=True)
+    total_price = models.DecimalField(
+        "prix total (€)", max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    price_centre = models.DecimalField(
+        "prix total en centre (€)", max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    price_company = models.DecimalField(
+        "prix total en entreprise (€)", max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    subcontractor_count = models.PositiveSmallIntegerField("nombre de sous-traitants", default=0)
+    contract_number = models.CharField("numéro de contrat", max_length=40, blank=True)
+    market_number = models.CharField("numéro de marché", max_length=40, blank=True)
+    sector = models.CharField("secteur d'activité", max_length=200, blank=True)
 
     objects = TrainingActionQuerySet.as_manager()
 
@@ -131,6 +155,12 @@ class TrainingAction(TimestampedModel):
                 condition=Q(unit_cost_centre__gte=0, unit_cost_company__gte=0),
                 name="action_unit_costs_non_negative",
             ),
+            models.CheckConstraint(
+                condition=(Q(total_price__isnull=True) | Q(total_price__gte=0))
+                & (Q(price_centre__isnull=True) | Q(price_centre__gte=0))
+                & (Q(price_company__isnull=True) | Q(price_company__gte=0)),
+                name="action_prices_non_negative",
+            ),
         ]
 
     def __str__(self):
@@ -155,6 +185,10 @@ class TrainingAction(TimestampedModel):
     @property
     def total_hours(self) -> int:
         return self.hours_in_centre + self.hours_in_company
+
+    @property
+    def is_individualised(self) -> bool:
+        return self.organisation == self.Organisation.INDIVIDUALISED
 
 
 class ActionPeriod(models.Model):

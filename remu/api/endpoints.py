@@ -11,6 +11,7 @@ from ninja.security import HttpBearer
 from remu.actions.selectors import actions_for
 from remu.attendance import declarations, selectors, services
 from remu.core.tenancy import Tenant
+from remu.execution import registrations
 
 from . import errors, schemas
 from .models import ApiToken, hash_token
@@ -145,6 +146,29 @@ def validate(request, statement_id: int, body: schemas.ValidateIn):
     except (ValidationError, PermissionDenied) as exc:
         return Status(422, {"detail": " ".join(getattr(exc, "messages", [str(exc)]))})
     return Status(200, {"validated": [line.pk for line in done]})
+
+
+@api.post(
+    "/actions/{action_id}/registrations",
+    response={201: schemas.RegistrationsResult, 422: schemas.ErrorsOut},
+    summary="Inscrire des stagiaires sur une action (tout ou rien)",
+)
+def register_trainees(request, action_id: int, rows: list[schemas.Registration]):
+    """Registers the trainees (the « fiche d'entrée »); a market action's trainees get their
+    pre-filled draft RS1. The action's headcounts are checked."""
+    action = get_object_or_404(actions_for(request.tenant), pk=action_id)
+    done, errors = registrations.apply_rows(
+        action, [row.dict() for row in rows], request.auth.created_by, first_row=1
+    )
+    if errors:
+        return Status(
+            422,
+            {
+                "detail": "Personne n'a été inscrit : des lignes sont en erreur.",
+                "errors": [e.as_dict() for e in errors],
+            },
+        )
+    return Status(201, {"registered": done})
 
 
 from .invoicing_endpoints import router as invoicing_router  # noqa: E402  (needs `api`)

@@ -93,3 +93,34 @@ class ValidateIn(Schema):
 
 class ValidateOut(Schema):
     validated: list[int]
+
+
+class Registration(Schema):
+    """One trainee to register, the same columns as the registration import file (see its
+    template): codes as documented there, dates JJ/MM/AAAA or AAAA-MM-JJ."""
+
+    civilite: str
+    sexe: str
+    nom_naissance: str
+    nom_usage: str = ""
+    prenoms: str
+    date_naissance: str
+    nationalite: str = "FR"
+    adresse: str
+    complement: str = ""
+    code_postal: str
+    commune: str = ""
+    courriel: str = ""
+    telephone: str = ""
+    date_entree: str
+    remuneration: str
+    niveau: str
+    duree_chomage: str
+    prescripteur: str
+    categorie: str = ""
+    rsa: str = ""
+    travailleur_handicape: str = ""
+
+
+class RegistrationsResult(Schema):
+    registered: int

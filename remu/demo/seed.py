@@ -299,7 +299,74 @@ def seed_demo() -> list[DemoLogin]:
     _seed_to_dos(User.objects.get(email="agent@cvl.remu.local"))
     seed_trainee_space(region, logins)
     _seed_overpayments(User.objects.get(email="agent@cvl.remu.local"))
+    seed_execution(TrainingAction.objects.get(number="CVL-2026-007"))
     return logins
+
+
+def seed_execution(action):
+    """The demo provider's action in execution (issue 16): its summary, dates and periods
+    confirmed, opened monthly, a « fiche d'entrée » per trainee and two trainers. Idempotent."""
+    from remu.execution.models import (
+        ActionExecution,
+        ExecutionEvent,
+        RegistrationRecord,
+        Trainer,
+    )
+
+    TrainingAction.objects.filter(pk=action.pk).update(
+        call_for_projects="Programme régional de formation 2026",
+        decision_body="Commission permanente du Conseil régional",
+        vote_date=date(2025, 12, 12),
+        total_price=Decimal("96600.00"),
+        price_centre=Decimal("88200.00"),
+        price_company=Decimal("8400.00"),
+        contract_number="2026QCA0007",
+        market_number="26S00007",
+        sector="Bâtiment – Travaux publics",
+    )
+    execution, created = ActionExecution.objects.get_or_create(
+        action=action,
+        defaults={
+            "dates_locked": True,
+            "opening": ActionExecution.Opening.OPENED,
+            "payment_frequency": ActionExecution.Frequency.MONTHLY,
+            "opened_at": timezone.now(),
+        },
+    )
+    if not created:
+        return
+    enrollments = list(action.enrollments.order_by("pk"))
+    seats = max(action.max_trainees, len(enrollments))
+    paid_seats = max(action.max_paid_trainees, len(enrollments))
+    for seat, enrollment in enumerate(enrollments, start=1):
+        RegistrationRecord.objects.create(
+            enrollment=enrollment,
+            action=action,
+            seat=seat,
+            seats=seats,
+            paid_seat=seat,
+            paid_seats=paid_seats,
+            sex="F" if enrollment.trainee.civility == "MME" else "M",
+            paying_body="region",
+            level_at_entry="3",
+            unemployment_duration="6_12",
+            prescriber="france_travail",
+        )
+    for last, first, field, status, hours in [
+        ("Rocher", "Yves", "Maçonnerie, voirie et réseaux divers", "cdi", 320),
+        ("Meunier", "Jacques", "Sécurité sur les chantiers", "vacataire", 42),
+    ]:
+        Trainer.objects.create(
+            action=action,
+            last_name=last,
+            first_name=first,
+            field=field,
+            status=status,
+            hours=hours,
+            background="Dix ans de chantier, titre professionnel de formateur",
+        )
+    for kind in ("dates_locked", "opened"):
+        ExecutionEvent.objects.create(action=action, kind=kind)
 
 
 def _seed_attendance(action):

@@ -15,6 +15,7 @@ from remu.attendance.selectors import (
 )
 from remu.dossiers import selectors as dossier_selectors
 from remu.dossiers.models import Dossier
+from remu.execution.selectors import surveys_due
 from remu.invoicing import selectors as invoicing
 from remu.invoicing.models import Invoice
 from remu.overpayments.models import Overpayment
@@ -135,6 +136,11 @@ def provider_items(tenant, today: dt.date) -> list[Item]:
             "Dossiers en brouillon",
             dossiers.filter(status=Dossier.Status.DRAFT).count(),
             reverse("dossiers:list") + "?status=draft",
+        ),
+        Item(
+            "Enquêtes de suivi des stagiaires à renseigner",
+            len(surveys_due(tenant, today)),
+            reverse("execution:surveys_due"),
         ),
     ]
 

@@ -264,7 +264,9 @@ class HoursCorrection(models.Model):
                 & Q(company_unjustified__gte=0),
                 name="hours_correction_non_negative",
             ),
-            models.CheckConstraint(condition=Q(month__day=1), name="hours_correction_first_of_month"),
+            models.CheckConstraint(
+                condition=Q(month__day=1), name="hours_correction_first_of_month"
+            ),
         ]
 
     def __str__(self):

@@ -14,7 +14,9 @@ from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.formats import date_format
 
+from remu.actions.models import TrainingAction
 from remu.attendance.services import next_month
+from remu.execution import selectors as execution
 
 from . import hours as h
 from . import selectors
@@ -46,15 +48,13 @@ def _when(moment) -> str:
 
 
 def action_closed_for_balance(action, today: dt.date | None = None) -> tuple[bool, str]:
-    """Whether the balance may be invoiced (seed 003 §3.7.1–§3.7.3: closure, every trainee
-    exited, the exit surveys in). Until `remu.execution` offers its closure and surveys
-    (`execution.bilan_complete`, to be wired by the lead), it reads what exists: the action's
-    end date has passed and every enrollment has an exit date."""
-    today = today or timezone.localdate()
-    if action.end_date >= today:
-        return False, f"L'action se termine le {date_format(action.end_date, 'j F Y')}."
-    if action.enrollments.filter(exit_date__isnull=True).exists():
-        return False, "Tous les stagiaires doivent être sortis de formation."
+    """Whether the balance may be invoiced (seed 003 §3.7.1–§3.7.3): the action is closed in
+    its execution and its pedagogical summary is complete (every exited trainee's exit
+    survey), as `execution.selectors.bilan_complete` says."""
+    if action.status != TrainingAction.Status.CLOSED:
+        return False, "L'action doit d'abord être clôturée (Exécution, « Clôture »)."
+    if not execution.bilan_complete(action):
+        return False, "Les enquêtes de sortie de tous les stagiaires doivent être renseignées."
     return True, ""
 
 

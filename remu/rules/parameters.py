@@ -346,6 +346,16 @@ def _validate_options(opts: dict, where: str) -> None:
         isinstance(years, int) and not isinstance(years, bool) and years > 0
     ):
         raise ParameterError(f"{where}.retention_years: un nombre d'années positif est attendu")
+    thresholds = opts.get("instalment_thresholds")
+    if thresholds is not None and not (
+        isinstance(thresholds, list)
+        and len(thresholds) == 3
+        and all(isinstance(t, int) and not isinstance(t, bool) for t in thresholds)
+        and 0 < thresholds[0] < thresholds[1] < thresholds[2] <= 100
+    ):
+        raise ParameterError(
+            f"{where}.instalment_thresholds: trois pourcentages croissants entre 1 et 100 attendus"
+        )
     if opts.get("entry_bonus") is not None:
         _decimal(opts["entry_bonus"].get("amount"), f"{where}.entry_bonus.amount")
     for name in ("sickness_complement", "maternity_complement"):
