@@ -143,18 +143,21 @@ def to_plain(value):
     return _back(crypto.decrypt(data), value) if crypto.is_token(data) else value
 
 
-def rewrite_column(connection, table, column, transform, *, batch=1000, hash_column=None) -> int:
-    """Applies `transform` to every non-blank value of a column (by primary key, `batch` rows
-    a statement); with `hash_column`, also stores the NIR hash of the (plain) value read.
+def rewrite_column(
+    connection, table, column, transform, *, batch=1000, hash_column=None, pk="id"
+) -> int:
+    """Applies `transform` to every non-blank value of a column (by primary key `pk`, `batch`
+    rows a statement); with `hash_column`, also stores the NIR hash of the (plain) value read.
     Returns the number of rows rewritten."""
     quote = connection.ops.quote_name
-    t, c = quote(table), quote(column)
+    t, c, k = quote(table), quote(column), quote(pk)
     sets = f"{c} = %s" + (f", {quote(hash_column)} = %s" if hash_column else "")
     last, done = 0, 0
     while True:
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT id, {c} FROM {t} WHERE id > %s AND {c} IS NOT NULL ORDER BY id LIMIT %s",
+                f"SELECT {k}, {c} FROM {t} WHERE {k} > %s AND {c} IS NOT NULL "
+                f"ORDER BY {k} LIMIT %s",
                 [last, batch],
             )
             rows = cursor.fetchall()
@@ -169,7 +172,7 @@ def rewrite_column(connection, table, column, transform, *, batch=1000, hash_col
                 extra = [crypto.nir_hash(value)] if hash_column else []
                 updates.append([new, *extra, pk])
             if updates:
-                cursor.executemany(f"UPDATE {t} SET {sets} WHERE id = %s", updates)
+                cursor.executemany(f"UPDATE {t} SET {sets} WHERE {k} = %s", updates)
             done += len(updates)
 
 

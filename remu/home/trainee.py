@@ -4,10 +4,13 @@ from django.shortcuts import get_object_or_404, render
 
 from remu.attendance.models import AttendanceLine, SickLeave
 from remu.audit import services as access
+from remu.core.views_generic import paginate
 from remu.dossiers.models import Dossier
 from remu.overpayments.views import for_trainee
 from remu.payments.models import Adjustment, DueAmount, Payment, SocialContribution
 from remu.trainees.models import Enrollment, Trainee
+
+from .history import trainee_changes
 
 
 def trainee_detail(request, pk):
@@ -52,6 +55,10 @@ def trainee_detail(request, pk):
         .select_related("created_by", "decided_by", "run")
     )
     sick_leaves = SickLeave.objects.for_tenant(request.tenant).filter(enrollment__trainee=trainee)
+    # The change history (identity, bank details, dossiers): rules administrators only.
+    history, query = None, ""
+    if request.tenant.is_agent and request.user.is_rules_admin:
+        history, query = paginate(request, trainee_changes(request.tenant, trainee), per_page=20)
     return render(
         request,
         "home/trainee_detail.html",
@@ -66,5 +73,7 @@ def trainee_detail(request, pk):
             "overpayments": for_trainee(request.tenant, trainee),
             "adjustments": adjustments,
             "sick_leaves": sick_leaves,
+            "history": history,
+            "query": query,
         },
     )
