@@ -223,3 +223,13 @@ def test_production_refuses_to_start_without_the_keys():
     assert result.returncode != 0 and "FIELD_ENCRYPTION_KEYS est obligatoire" in result.stderr
     result = run_manage("check", **base, FIELD_ENCRYPTION_KEYS=FIRST_KEY, NIR_HASH_KEY="")
     assert result.returncode != 0 and "NIR_HASH_KEY doit compter" in result.stderr
+
+
+def test_the_sepa_file_is_decrypted_on_download_and_the_download_logged(client, sent):
+    from remu.audit.models import AccessEvent
+
+    client.force_login(sent["agent"])
+    response = client.get(reverse("payments:sepa_download", args=[sent["sepa"].pk]))
+    assert response.status_code == 200
+    assert response.content.startswith(b"<?xml") and IBAN.encode() in response.content
+    assert AccessEvent.objects.filter(kind="sepa", user=sent["agent"]).exists()
