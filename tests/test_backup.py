@@ -80,6 +80,9 @@ def test_round_trip(client, pay_world, tmp_path, capsys):
     for document in documents:
         response = client.get(reverse("dossiers:document", args=[document.pk]))
         assert b"".join(response.streaming_content) == PDF + document.doc_type.encode()
+        path = Path(document.file.path)  # restored as uploaded: never readable by others
+        assert path.stat().st_mode & 0o777 == 0o600
+        assert path.parent.stat().st_mode & 0o777 == 0o700
     assert f.AgentFactory(region=region).pk  # the sequences follow: new rows still insert
 
 

@@ -40,7 +40,7 @@ def test_matching_identity_joins_the_known_person(provider_client, off_market, k
     assert response.status_code == 302
     dossier.refresh_from_db()
     assert dossier.trainee == known
-    assert Trainee.objects.filter(nir=known.nir).count() == 1
+    assert Trainee.objects.filter(nir_hash=known.nir_hash).count() == 1
     assert Trainee.objects.count() == 1  # the placeholder of the new dossier is gone
     page = text(provider_client.get(url))
     assert "06 99 99 99 99" not in page and "12 rue secrète" not in page

@@ -11,6 +11,7 @@ from decimal import Decimal
 import pytest
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.urls import reverse
 
 from remu.accounts.models import User
@@ -231,6 +232,13 @@ def test_a_new_rib_is_used_only_once_an_agent_validates_it(client, space, agent,
     assert response.status_code == 302
     change = BankDetailsChange.objects.get()
     assert change.status == "pending" and change.transitions.count() == 1
+    # Encrypted at rest like every IBAN (docs/architecture.md, « Data protection »).
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT iban FROM trainee_space_bankdetailschange WHERE id = %s", [change.pk]
+        )
+        stored = cursor.fetchone()[0]
+    assert NEW_IBAN.replace(" ", "") not in stored.replace(" ", "") and change.iban == NEW_IBAN
     space["dossier"].refresh_from_db()
     assert space["dossier"].iban == "FR7630006000011234567890189"  # not applied
     assert "attend la validation de la Région" in client.get(url).content.decode()

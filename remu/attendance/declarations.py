@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from remu.core import crypto
 from remu.core.tabular import RowError, parse_date, parse_decimal, safe_append
 from remu.rules.engine import default_engine
 from remu.rules.parameters import ABSENCE_REASONS
@@ -107,8 +108,8 @@ def _lines_by_key(statement):
     for line in lines:
         if line.dossier.number:
             by_dossier[line.dossier.number.upper()] = line
-        if line.enrollment.trainee.nir:
-            by_nir[line.enrollment.trainee.nir] = line
+        if line.enrollment.trainee.nir_hash:  # the NIR is encrypted: matched by its hash
+            by_nir[line.enrollment.trainee.nir_hash] = line
     return by_dossier, by_nir
 
 
@@ -140,7 +141,7 @@ def _find_line(row, by_dossier, by_nir) -> AttendanceLine | None:
             row.error("dossier", f"aucun stagiaire admis de cet état n'a le dossier « {number} »")
         return line
     if nir:
-        line = by_nir.get(nir)
+        line = by_nir.get(crypto.nir_hash(nir))
         if line is None:
             row.error("nir", "aucun stagiaire admis de cet état n'a ce numéro")
         return line

@@ -182,6 +182,16 @@ def _restore_database(kind: str, path: Path) -> None:
         raise BackupError(f"Type de sauvegarde inconnu : {kind}")
 
 
+def _private_folders(root: Path, folder: Path) -> None:
+    """Creates the folders under MEDIA_ROOT as uploads do (FILE_UPLOAD_DIRECTORY_PERMISSIONS):
+    0700, never listable by other system users."""
+    for part in [*reversed(folder.relative_to(root).parents), folder.relative_to(root)]:
+        path = root / part
+        if not path.exists():
+            path.mkdir(mode=0o700)
+            os.chmod(path, 0o700)  # whatever the umask
+
+
 def restore(archive: Path) -> dict:
     """Checks the archive, then restores the database and the files; returns the manifest."""
     with tempfile.TemporaryDirectory(prefix="remu-restore-") as tmp:
@@ -194,7 +204,7 @@ def restore(archive: Path) -> dict:
         if source.exists():
             for path in sorted(p for p in source.rglob("*") if p.is_file()):
                 target = media_root / path.relative_to(source)
-                target.parent.mkdir(parents=True, exist_ok=True)
+                _private_folders(media_root, target.parent)
                 shutil.copyfile(path, target)
                 os.chmod(target, 0o600)
     return manifest

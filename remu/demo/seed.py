@@ -21,6 +21,7 @@ from remu.actions.models import ActionPeriod, TrainingAction
 from remu.attendance.models import Withdrawal
 from remu.attendance.services import declare_withdrawal
 from remu.communes.models import Commune
+from remu.core import crypto
 from remu.dossiers import nir
 from remu.dossiers.models import DocumentRequest, Dossier
 from remu.dossiers.services import assign_number, ensure_market_drafts, receive, transition
@@ -538,8 +539,9 @@ def _seed_trainees(region, actions, rng):
         nir_number = nir_for("M" if sex == 1 else "MME", birth, birth_commune, 1 + n)
         trainee, _ = Trainee.objects.get_or_create(
             region=region,
-            nir=nir_number,
+            nir_hash=crypto.nir_hash(nir_number),  # the NIR is encrypted: found by its hash
             defaults=dict(
+                nir=nir_number,
                 civility="M" if sex == 1 else "MME",
                 birth_name=last,
                 first_names=first,

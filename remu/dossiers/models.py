@@ -6,7 +6,9 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from simple_history import register
 
+from remu.core.fields import EncryptedCharField
 from remu.core.models import scoped
 from remu.rules.parameters import CATEGORIES
 
@@ -126,7 +128,7 @@ class Dossier(models.Model):
 
     # Payment: bank transfer only; bank details entered by agents at reception
     account_holder = models.CharField("titulaire du compte", max_length=120, blank=True)
-    iban = models.CharField("IBAN", max_length=34, blank=True)
+    iban = EncryptedCharField("IBAN", max_length=34, blank=True)  # encrypted at rest
     bic = models.CharField("BIC", max_length=11, blank=True)
     # Set when the paymaster rejects a transfer: no new order until an agent fixes the details.
     bank_details_rejected = models.BooleanField("coordonnées bancaires rejetées", default=False)
@@ -217,6 +219,38 @@ class Dossier(models.Model):
     @property
     def is_editable_by_provider(self) -> bool:
         return self.status == self.Status.DRAFT
+
+
+# The change history of a dossier's key fields (django-simple-history): who changed the status,
+# the bank details (the IBAN stays encrypted there), the category, the dates. Shown to the
+# rules administrators (remu.audit); erased with the trainee at the end of retention.
+HISTORY_FIELDS = {
+    "region",
+    "enrollment",
+    "kind",
+    "status",
+    "number",
+    "real_start",
+    "real_end",
+    "weekly_hours",
+    "france_travail_benefit",
+    "are_end_date",
+    "account_holder",
+    "iban",
+    "bic",
+    "bank_details_rejected",
+    "rate_category",
+    "decision_reason",
+    "provisional",
+    "pay_start",
+}
+register(
+    Dossier,
+    app="remu.dossiers",
+    excluded_fields=[
+        f.name for f in Dossier._meta.fields if f.name not in HISTORY_FIELDS and not f.primary_key
+    ],
+)
 
 
 class DossierNumberSequence(models.Model):

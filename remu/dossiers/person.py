@@ -13,6 +13,7 @@ import unicodedata
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from remu.core import crypto
 from remu.trainees.models import Trainee
 
 MISMATCH = "Ce numéro de sécurité sociale ne correspond pas à l'identité saisie."
@@ -43,8 +44,8 @@ def save_trainee(dossier, trainee: Trainee) -> Trainee:
     Returns the trainee the dossier now belongs to."""
     other = (
         Trainee.objects.select_for_update()
-        .filter(region_id=trainee.region_id, nir=trainee.nir)
-        .exclude(nir="")
+        .filter(region_id=trainee.region_id, nir_hash=crypto.nir_hash(trainee.nir or ""))
+        .exclude(nir_hash="")
         .exclude(pk=trainee.pk)
         .first()
     )

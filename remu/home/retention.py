@@ -99,6 +99,10 @@ def anonymise(trainee_pk: int, limit: dt.date) -> bool:
         trainee.address_line1, trainee.address_line2 = "", ""
         trainee.postal_code, trainee.commune = "", None
         trainee.anonymised_at = timezone.now()
+        # The change history held the identity and bank details too: erased with them (the
+        # anonymised state saved below becomes the only version).
+        trainee.history.all().delete()
+        Dossier.history.filter(enrollment__trainee_id=trainee.pk).delete()
         trainee.save()
         Dossier.objects.filter(enrollment__trainee=trainee).update(
             account_holder="", iban="", bic=""

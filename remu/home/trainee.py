@@ -5,11 +5,14 @@ from django.shortcuts import get_object_or_404, render
 from remu.attendance.models import AttendanceLine, SickLeave
 from remu.audit import services as access
 from remu.audit.models import AccessEvent
+from remu.core.views_generic import paginate
 from remu.dossiers.models import Dossier
 from remu.overpayments.views import for_trainee
 from remu.payments.models import Adjustment, DueAmount, Payment, SocialContribution
 from remu.trainee_space.models import BankDetailsChange
 from remu.trainees.models import Enrollment, Trainee
+
+from .history import trainee_changes
 
 ACCESSES_SHOWN = 20
 
@@ -68,6 +71,10 @@ def trainee_detail(request, pk):
         .filter(label__in=labels)
         .select_related("user")[:ACCESSES_SHOWN]
     )
+    # The change history (identity, bank details, dossiers): rules administrators only.
+    history, query = None, ""
+    if request.tenant.is_agent and request.user.is_rules_admin:
+        history, query = paginate(request, trainee_changes(request.tenant, trainee), per_page=20)
     return render(
         request,
         "home/trainee_detail.html",
@@ -84,5 +91,7 @@ def trainee_detail(request, pk):
             "sick_leaves": sick_leaves,
             "accesses": accesses,
             "bank_changes": bank_changes,
+            "history": history,
+            "query": query,
         },
     )

@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from remu.core.fields import EncryptedBinaryField, EncryptedCharField, LookupHashField
 from remu.core.models import scoped
 
 
@@ -165,7 +166,7 @@ class Payment(models.Model):
     offset = models.DecimalField("retenue sur somme due", max_digits=9, decimal_places=2, default=0)
     net = models.DecimalField(max_digits=9, decimal_places=2)
     tax_rate = models.DecimalField(max_digits=5, decimal_places=2, default=0)
-    iban = models.CharField(max_length=34)
+    iban = EncryptedCharField(max_length=34)  # encrypted at rest (a copy of the dossier's token)
     bic = models.CharField(max_length=11, blank=True)
     account_holder = models.CharField(max_length=120)
     reference = models.CharField(max_length=35, unique=True)
@@ -245,7 +246,8 @@ class TaxRate(models.Model):
     """A personalised withholding rate sent by the tax administration, from a date."""
 
     region = models.ForeignKey("referential.Region", on_delete=models.PROTECT, related_name="+")
-    nir = models.CharField(max_length=15, db_index=True)
+    nir = EncryptedCharField(max_length=15)  # encrypted at rest; found by its hash
+    nir_hash = LookupHashField(source="nir")
     rate = models.DecimalField(max_digits=5, decimal_places=2)
     valid_from = models.DateField()
     imported_at = models.DateTimeField(default=timezone.now)
@@ -253,10 +255,10 @@ class TaxRate(models.Model):
     objects = scoped(agents_only=True).as_manager()
 
     class Meta:
-        ordering = ["nir", "-valid_from"]
+        ordering = ["nir_hash", "-valid_from"]
         constraints = [
             models.UniqueConstraint(
-                fields=["region", "nir", "valid_from"], name="one_rate_per_nir_and_date"
+                fields=["region", "nir_hash", "valid_from"], name="one_rate_per_nir_and_date"
             ),
             models.CheckConstraint(
                 condition=Q(rate__gte=0, rate__lte=100), name="tax_rate_percent"
@@ -274,7 +276,7 @@ class SepaFile(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
     message_id = models.CharField(max_length=35)
-    content = models.BinaryField()
+    content = EncryptedBinaryField()  # encrypted at rest, decrypted on download
     count = models.PositiveIntegerField()
     total = models.DecimalField(max_digits=12, decimal_places=2)
 

@@ -126,8 +126,8 @@ def import_tax_rates(region, upload) -> tuple[int, list[RowError]]:
     TaxRate.objects.bulk_create(
         rates,
         update_conflicts=True,
-        unique_fields=["region", "nir", "valid_from"],
-        update_fields=["rate", "imported_at"],
+        unique_fields=["region", "nir_hash", "valid_from"],
+        update_fields=["nir", "rate", "imported_at"],
     )
     return len(rates), []
 

@@ -16,6 +16,7 @@ from django.utils import timezone
 from remu.actions.models import TrainingAction
 from remu.attendance.models import Absence, AttendanceLine, SickLeave
 from remu.attendance.services import engine_absence
+from remu.core.fields import raw
 from remu.dossiers.models import (
     Dossier,
     DossierTransition,
@@ -67,7 +68,7 @@ class Payable:
     entry_date: dt.date
     exit_date: dt.date | None
     birth_date: dt.date
-    nir: str
+    nir_hash: str  # the NIR is encrypted; its keyed hash finds the personalised tax rate
     name: str
     pay_start: dt.date | None = None  # a relay after France Travail's ARE: paid from this day
     # Special publics and the dossier deadline at the exit (remu.dossiers.special, deadlines)
@@ -139,14 +140,16 @@ def payables(region, bounds: Bounds) -> list[Payable]:
             "rate_category",
             "weekly_hours",
             "last_monthly_salary",
-            "iban",
+            # The IBAN's token, undecrypted: the run only tests it is there and copies it to
+            # the payment lines (fields.Ciphertext); the SEPA export decrypts it.
+            raw("iban"),
             "bic",
             "account_holder",
             "bank_details_rejected",
             "enrollment__entry_date",
             "enrollment__exit_date",
             "enrollment__trainee__birth_date",
-            "enrollment__trainee__nir",
+            "enrollment__trainee__nir_hash",
             "enrollment__trainee__birth_name",
             "enrollment__trainee__usage_name",
             "enrollment__trainee__first_names",
@@ -274,14 +277,14 @@ def ledger(bounds: Bounds, upto: dt.date):
 
 def tax_rates(region, day: dt.date) -> dict[str, Decimal]:
     """The personalised withholding rate of each NIR on a day (the latest valid), read once a
-    run."""
+    run; keyed by the NIR's hash (nothing decrypted)."""
     rates = {}
-    for nir, rate in (
+    for nir_hash, rate in (
         TaxRate.objects.filter(region=region, valid_from__lte=day)
-        .order_by("nir", "-valid_from")
-        .values_list("nir", "rate")
+        .order_by("nir_hash", "-valid_from")
+        .values_list("nir_hash", "rate")
     ):
-        rates.setdefault(nir, rate)
+        rates.setdefault(nir_hash, rate)
     return rates
 
 

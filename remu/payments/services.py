@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from remu.attendance import closures
 from remu.attendance.services import build_case
+from remu.core.fields import Ciphertext
 from remu.core.french import month_of, month_year
 from remu.dossiers import special
 from remu.dossiers.travel import in_force
@@ -472,7 +473,7 @@ def _order_chunk(ctx: RunContext, run, bounds, dossiers, *, write=True, social=N
             )
             continue
         if component in TAXABLE:
-            rate = ctx.rates.get(dossier.nir) if dossier.nir else None
+            rate = ctx.rates.get(dossier.nir_hash) if dossier.nir_hash else None
             if rate is None:
                 # the month's taxable amount, as the engine's base: remuneration + bonus
                 monthly_taxable = sum(due.get((enrollment_id, month, c), ZERO) for c in TAXABLE)
@@ -503,7 +504,7 @@ def _order_chunk(ctx: RunContext, run, bounds, dossiers, *, write=True, social=N
                 "offset": offset,
                 "net": difference - withholding - offset,
                 "tax_rate": rate,
-                "iban": dossier.iban,
+                "iban": Ciphertext(dossier.iban),  # the dossier's token, copied as it is
                 "bic": dossier.bic,
                 "account_holder": dossier.account_holder or dossier.name,
                 "reference": reference,

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "django_tasks",
     "django_tasks_db",
+    "simple_history",
     "remu.core",
     "remu.communes",
     "remu.referential",
@@ -75,6 +76,7 @@ MIDDLEWARE = [
     "remu.core.middleware.RejectNulBytesMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -197,6 +199,13 @@ AXES_VERBOSE = False
 TWO_FACTOR_LOGIN = env.bool("TWO_FACTOR_LOGIN", default=True)
 OTP_TOTP_ISSUER = "Remu"
 OTP_TOTP_THROTTLE_FACTOR = 1  # each failure doubles the wait before the next try
+
+# Field-level encryption of NIRs, IBANs and SEPA files (remu.core.crypto; docs/architecture.md
+# « Data protection »): Fernet keys, comma-separated, the first encrypts, all decrypt (rotation:
+# `manage.py rotate_encryption_key`); NIR_HASH_KEY keys the hash NIRs are looked up by. The
+# development and test settings set fixed keys; production refuses to start without them.
+FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
+NIR_HASH_KEY = env.str("NIR_HASH_KEY", default="")
 
 LANGUAGE_CODE = "fr-fr"
 LANGUAGES = [("fr", "Français")]

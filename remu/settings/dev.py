@@ -3,6 +3,9 @@
 import os
 
 os.environ.setdefault("DEBUG", "true")
+# Fixed keys for the demo's data only: production sets its own (remu/settings/production.py).
+os.environ.setdefault("FIELD_ENCRYPTION_KEYS", "M8Bk961dHksp13ZWEgS902jZfaRrZqkkRhfP_Kt9Xlw=")
+os.environ.setdefault("NIR_HASH_KEY", "dev-only-nir-hash-key-never-use-in-production")
 
 from .base import *  # noqa: E402,F403
 from .base import env  # noqa: E402

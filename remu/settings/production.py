@@ -18,6 +18,14 @@ SECURE_HSTS_PRELOAD = True
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 
+if not FIELD_ENCRYPTION_KEYS:  # noqa: F405
+    raise ImproperlyConfigured(
+        "FIELD_ENCRYPTION_KEYS est obligatoire en production (clés Fernet, séparées par des "
+        "virgules)."
+    )
+if len(NIR_HASH_KEY) < 32:  # noqa: F405
+    raise ImproperlyConfigured("NIR_HASH_KEY doit compter au moins 32 caractères en production.")
+
 if not TWO_FACTOR_LOGIN:  # noqa: F405
     raise ImproperlyConfigured("La double authentification des agents est obligatoire.")
 

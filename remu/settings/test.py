@@ -4,6 +4,9 @@ import os
 import tempfile
 
 os.environ.setdefault("SECRET_KEY", "test-secret-key-" + "x" * 50)
+# Fixed keys, for tests only (never for real data).
+os.environ.setdefault("FIELD_ENCRYPTION_KEYS", "HHTfLczG7N-GHm9JhLRhXI1BnTTWGKKUv0Imm9yqOWA=")
+os.environ.setdefault("NIR_HASH_KEY", "test-nir-hash-key-" + "h" * 32)
 
 from .base import *  # noqa: E402,F403
 

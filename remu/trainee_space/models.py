@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from remu.core.fields import EncryptedCharField
 from remu.core.models import scoped
 
 
@@ -31,7 +32,7 @@ class BankDetailsChange(models.Model):
         "trainees.Trainee", on_delete=models.PROTECT, related_name="bank_changes"
     )
     account_holder = models.CharField("titulaire du compte", max_length=120)
-    iban = models.CharField("IBAN", max_length=34)
+    iban = EncryptedCharField("IBAN", max_length=34)  # encrypted at rest (docs: Data protection)
     bic = models.CharField("BIC", max_length=11, blank=True)
     document = models.FileField(upload_to=rib_path)
     document_name = models.CharField(max_length=255)

@@ -1,7 +1,9 @@
 from django.db import models
 from django.db.models import F, Q
+from simple_history.models import HistoricalRecords
 
 from remu.communes.models import AddressFields
+from remu.core.fields import EncryptedCharField, LookupHashField
 from remu.core.models import TimestampedModel, scoped
 
 from .validators import validate_nir
@@ -36,9 +38,11 @@ class Trainee(AddressFields, TimestampedModel):
     birth_place = models.CharField("lieu de naissance (à l'étranger)", max_length=120, blank=True)
     birth_country = models.CharField("pays de naissance", max_length=2, default="FR")
     nationality = models.CharField("nationalité", max_length=2, default="FR")
-    nir = models.CharField(
+    # Encrypted at rest (remu.core.fields); found and kept unique by its keyed hash.
+    nir = EncryptedCharField(
         "numéro de sécurité sociale", max_length=15, blank=True, validators=[validate_nir]
     )
+    nir_hash = LookupHashField(source="nir")
     email = models.EmailField("courriel", blank=True)
     # The trainee's own login (issue 15, « Mon espace »): set when access codes are issued.
     user = models.OneToOneField(
@@ -55,13 +59,19 @@ class Trainee(AddressFields, TimestampedModel):
     anonymised_at = models.DateTimeField("anonymisé le", null=True, blank=True, editable=False)
 
     objects = TraineeQuerySet.as_manager()
+    # Who changed the identity, when, from what (the NIR stays encrypted in the history).
+    history = HistoricalRecords(
+        excluded_fields=["created_at", "updated_at", "anonymised_at", "user"]
+    )
 
     class Meta:
         ordering = ["birth_name", "first_names"]
         verbose_name = "stagiaire"
         constraints = [
             models.UniqueConstraint(
-                fields=["region", "nir"], condition=~Q(nir=""), name="unique_trainee_nir"
+                fields=["region", "nir_hash"],
+                condition=~Q(nir_hash=""),
+                name="unique_trainee_nir",
             ),
         ]
 
