@@ -15,7 +15,8 @@ from django.urls import reverse
 from remu.core import crypto
 from remu.dossiers.models import Dossier
 from remu.home.retention import anonymise_expired
-from remu.payments import operations, services
+from remu.payments import sepa as sepa_files
+from remu.payments import services
 from remu.payments.models import Payment, SepaFile, TaxRate
 from remu.trainees.models import Enrollment, Trainee
 
@@ -43,7 +44,7 @@ def sent(pay_world):
     region.save()
     run = services.start_run(region, "monthly", MARCH, pay_world["agent"])
     services.execute_run(run.pk)
-    sepa = operations.export_sepa(run, f.AgentFactory(region=region))
+    (sepa,) = sepa_files.export_run(run, f.AgentFactory(region=region))
     return {**pay_world, "run": run, "sepa": sepa}
 
 
