@@ -108,15 +108,9 @@ def test_compute_many_raises_what_compute_raises():
 
 def test_the_explanation_on_demand_is_the_single_case_one():
     engine = Engine()
-    cases = [
-        c
-        for c, r in zip(
-            population := repeated_population(random.Random(3), 60),
-            per_case(engine, population),
-            strict=True,
-        )
-        if not isinstance(r, str)
-    ]
+    population = repeated_population(random.Random(3), 60)
+    results = per_case(engine, population)
+    cases = [c for c, r in zip(population, results, strict=True) if not isinstance(r, str)]
     batch = engine.compute_many(cases)
     for case, result in zip(cases, batch, strict=True):
         explained = engine.compute(case)
