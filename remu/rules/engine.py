@@ -38,8 +38,8 @@ UNPAID_RULE = {"paid": False}  # a reason the set does not list
 HOLIDAY_REASONS = ("PUBLIC_HOLIDAY", "LOCAL_DAY")
 # Said once for the month, not per part.
 PART_SKIP = ("Barème", "Prélèvement", "Net :", "Brut :", "Cotisations sociales")
-MAX_HOLIDAY_SPAN_DAYS = 31
-MEMO_LIMIT = 2_000_000  # situations kept by compute_many (a few hundred bytes each)  # a longer "holiday" is refused without looking day by day
+MAX_HOLIDAY_SPAN_DAYS = 31  # a longer "holiday" is refused without looking day by day
+MEMO_LIMIT = 2_000_000  # situations kept by compute_many (a few hundred bytes each)
 
 
 class CaseError(ValueError):
