@@ -9,7 +9,6 @@ is small: the batch path (explain=False) skips building the French text.
 from __future__ import annotations
 
 import datetime as dt
-import gc
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import lru_cache
@@ -39,7 +38,6 @@ HOLIDAY_REASONS = ("PUBLIC_HOLIDAY", "LOCAL_DAY")
 # Said once for the month, not per part.
 PART_SKIP = ("Barème", "Prélèvement", "Net :", "Brut :", "Cotisations sociales")
 MAX_HOLIDAY_SPAN_DAYS = 31  # a longer "holiday" is refused without looking day by day
-MEMO_LIMIT = 2_000_000  # situations kept by compute_many (a few hundred bytes each)
 
 
 class CaseError(ValueError):
@@ -208,8 +206,6 @@ class Engine:
         self._social: dict = {}  # (base, weekly hours, paid thirtieths) -> (hours, amount)
         self._bonuses: dict = {}  # (set, year, month, category, distance learning) -> bonus
         self._bands: dict = {}  # id of an option's band list -> its bands as Decimals
-        self._memo: dict = {}  # compute_many: a situation -> its result (no explanation)
-        self._age_classes: dict = {}  # (set, year, month, category) -> age -> its class
 
     # -- what a month and a version share ------------------------------------------------
 
@@ -686,109 +682,15 @@ class Engine:
     # -- many months at once ---------------------------------------------------------------
 
     def compute_many(self, cases) -> list[Result]:
-        """The batch path: each case's result without explanation, in the cases' order, each
-        distinct situation computed once. Most trainee-months are a month paid in thirtieths
-        without absence nor allowance: such a situation is what the computation reads of the
-        case, nothing else — the month and set, the category, the age at entry reduced to its
-        class (the age bands and the minors' limit that can apply), the paid span's first and
-        last day, the weekly hours, the prior salary, the training's hours, the tax rate and,
-        when an entry bonus is due, the entry's month. Other cases (absences, hours declared,
-        distances, a paid span given by facts, sick leaves, changing weekly hours) are nearly
-        all distinct and are computed one by one, as `compute` does. The results are
-        shared between equal situations: read-only, and without the case's id (its position
-        says which case it is). The explanation is computed on demand by `compute(case)`."""
-        # No cycle is made here: the cyclic collector, which would walk every result kept so
-        # far at each of its passes, is paused for the batch.
-        collecting = gc.isenabled()
-        gc.disable()
-        try:
-            return self._compute_many(cases)
-        finally:
-            if collecting:
-                gc.enable()
-
-    def _compute_many(self, cases) -> list[Result]:
-        memo = self._memo
+        """The batch path: each case's result without explanation, in the cases' order (the
+        explanation is computed on demand by `compute(case)`). Computing each distinct
+        situation once was tried and measured (issue 18 §4): building a key of what the
+        computation reads (the age at entry reduced to its class, the paid span, the hours...)
+        costs about as much as the computation itself (about 3.5 µs for a full month without
+        absence), so it gained nothing, even on a population where 9 trainee-months in 10
+        repeat one; it is not done."""
         compute = self.compute
-        months = self._months
-        classes = self._age_classes
-        out = []
-        append = out.append
-        for case in cases:
-            if (
-                case.absences
-                or case.hours_present is not None
-                or case.distance_km is not None
-                or case.weekly_hours_periods
-                or case.sick_leaves
-                or case.pay_start is not None
-                or case.pay_from is not None
-                or case.pay_until is not None
-                or case.resigned_contract_end is not None
-                or case.benefit_end is not None
-                or case.permit_end is not None
-            ):
-                append(compute(case, False))
-                continue
-            region, year, month, category = case.region, case.year, case.month, case.category
-            ctx = months.get((region, year, month))
-            entry, exit_date = case.entry_date, case.exit_date
-            if ctx is None or entry > ctx[2] or (exit_date is not None and exit_date < ctx[1]):
-                append(compute(case, False))  # computes the month, or says what is wrong
-                continue
-            first, last = ctx[1], ctx[2]
-            start = entry if entry > first else first
-            end = exit_date if exit_date is not None and exit_date < last else last
-            if start > end:
-                append(compute(case, False))
-                continue
-            birth = case.birth_date
-            age = entry.year - birth.year - ((entry.month, entry.day) < (birth.month, birth.day))
-            table = classes.get((region, year, month, category))
-            if table is None:
-                table = self._age_class_table(region, ctx, category)
-            if 0 <= age < 201:
-                age = table[age]
-            key = (
-                region,
-                year,
-                month,
-                category,
-                age,
-                start,
-                end,
-                case.weekly_hours,
-                case.prior_monthly_salary,
-                case.training_total_hours,
-                case.tax_rate,
-                (entry.year, entry.month, case.distance_learning)
-                if case.entry_bonus_granted and not case.entry_bonus_paid
-                else None,
-            )
-            result = memo.get(key)
-            if result is None:
-                result = compute(case, False)
-                result.id = ""
-                if len(memo) < MEMO_LIMIT:
-                    memo[key] = result
-            append(result)
-        return out
-
-    def _age_class_table(self, region, ctx, category) -> tuple[int, ...]:
-        """For ages 0..200 at entry: the largest age of its class, the ages that the scale
-        (its age segments) and the allowances (the minors' limit) cannot tell apart."""
-        pset, first, options = ctx[0], ctx[1], ctx[4]
-        self._scale(pset, first, category, 0, options)  # raises for an unknown category
-        bounds = {max_age for max_age, _ in self._scales[(pset.code, first, category)]}
-        minors = (options.get("allowances") or {}).get("minors")
-        if minors:
-            bounds.add(int(minors["max_age"]))
-        classes: list[int] = []
-        for bound in sorted(b for b in bounds | {200} if b >= 0):
-            classes.extend([bound] * (bound + 1 - len(classes)))
-        table = tuple(classes[:201])
-        self._age_classes[(region, first.year, first.month, category)] = table
-        return table
+        return [compute(case, False) for case in cases]
 
     def _periods(self, case: Case, explain: bool) -> Result:
         """A month of a training whose weekly hours change (seed 001 §1.6: REMU FP cannot
