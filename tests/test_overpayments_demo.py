@@ -6,6 +6,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from remu.accounts.models import User
+from remu.demo.seed import DEMO_CLAIM_LABEL
 from remu.overpayments.models import Overpayment
 
 from .utils import text
@@ -14,7 +15,7 @@ from .utils import text
 def test_the_demo_has_overpayments_in_every_state(client, db):
     call_command("seed_demo", stdout=io.StringIO())
     call_command("seed_demo", stdout=io.StringIO())  # idempotent
-    claims = Overpayment.objects.all()
+    claims = Overpayment.objects.filter(label__startswith=DEMO_CLAIM_LABEL)
     assert claims.count() == 6
     assert {o.status for o in claims} == {
         "detected", "notified", "recovering", "settled", "written_off", "waived",

@@ -69,7 +69,7 @@ def test_run_and_trainee_pages(client, big, django_assert_max_num_queries):
     with django_assert_max_num_queries(13):
         assert client.get(reverse("payments:run", args=[big["run"].pk])).status_code == 200
     trainee = big["enrollment"].trainee
-    with django_assert_max_num_queries(24):
+    with django_assert_max_num_queries(25):
         assert client.get(reverse("home:trainee", args=[trainee.pk])).status_code == 200
 
 

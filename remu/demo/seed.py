@@ -648,6 +648,9 @@ def seed_trainee_space(region, logins) -> None:
         overpayments.notify(claim, user=agent)
 
 
+DEMO_CLAIM_LABEL = "Trop-perçu de fin de formation"
+
+
 def _seed_overpayments(agent):
     """Overpayments in every state on trainees of finished trainings (paid before the platform:
     no run of the demo reads their dossiers): detected, notified with a pending waiver request,
@@ -659,7 +662,8 @@ def _seed_overpayments(agent):
     from remu.rules.money import euros
 
     region = agent.region
-    if Overpayment.objects.filter(region=region).exists():
+    # Idempotent: the trainee space's demo claim (seed_trainee_space) is not one of these.
+    if Overpayment.objects.filter(region=region, label__startswith=DEMO_CLAIM_LABEL).exists():
         return
     enrollments = list(
         Enrollment.objects.filter(
@@ -688,7 +692,7 @@ def _seed_overpayments(agent):
             trainee_id=enrollment.trainee_id,
             enrollment_id=enrollment.pk,
             source=source,
-            label=f"Trop-perçu de fin de formation ({enrollment.action.number})",
+            label=f"{DEMO_CLAIM_LABEL} ({enrollment.action.number})",
             items=items,
             explanation=explanation,
             by=agent,
