@@ -81,12 +81,15 @@ def enrolled_days(month: dt.date, entry: dt.date, exit_: dt.date | None) -> int:
     return max((end - start).days + 1, 0)
 
 
-def check_part_time(line, weeks, weekly_hours: list[Decimal], days_present: int) -> PartTimeCheck:
-    """Every problem of a part-time declaration, by form field (week_<i>, days_present)."""
+def check_part_time(
+    line, weeks, weekly_hours: list[Decimal], days_present: int, rules=None
+) -> PartTimeCheck:
+    """Every problem of a part-time declaration, by form field (week_<i>, days_present);
+    `rules` is the region's engine when the caller has it already (a statement's validation)."""
     enrollment, region = line.enrollment, line.statement.action.region
     entry, exit_ = enrollment.entry_date, enrollment.exit_date
     enrolled_weekly = line.dossier.weekly_hours or line.statement.action.weekly_hours
-    rules = engine(region)
+    rules = rules or engine(region)
     check = PartTimeCheck()
     if len(weekly_hours) != len(weeks):
         check.refuse("__all__", f"Le mois compte {len(weeks)} semaines : une valeur par semaine.")

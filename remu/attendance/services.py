@@ -4,19 +4,23 @@ validation through the rules engine, reopening, and dropouts. All-or-nothing."""
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import prefetch_related_objects
 from django.utils import timezone
 
 from remu.dossiers import hours as dated_hours
 from remu.dossiers import special
-from remu.dossiers.models import Dossier
-from remu.dossiers.travel import in_force, situations_of
+from remu.dossiers.models import Dossier, TravelSituation
+from remu.dossiers.models import WeeklyHoursChange as HoursChange
+from remu.dossiers.travel import Travel, in_force
 from remu.rules.calendar import fr, month_bounds
 from remu.rules.engine import Absence as EngineAbsence
 from remu.rules.engine import Case, CaseError, HoursPeriod, default_engine
+from remu.rules.engine import SickLeave as EngineSickLeave
 from remu.rules.money import cents
 from remu.scales.selectors import engine
 from remu.trainees.models import Enrollment
@@ -27,6 +31,7 @@ from .models import (
     AttendanceLine,
     AttendanceStatement,
     LineEvent,
+    SickLeave,
     Withdrawal,
     hours_sum,
 )
@@ -254,13 +259,13 @@ def save_part_time(
     line.save(update_fields=["weekly_hours_present", "days_present", "updated_at"])
 
 
-def saved_hours_errors(line: AttendanceLine) -> list[str]:
+def saved_hours_errors(line: AttendanceLine, rules=None) -> list[str]:
     """What the line's saved hours hold that cannot be paid (e.g. the entry date moved since)."""
     hours = [Decimal(h or 0) for h in line.weekly_hours_present]
     weeks = weeks_of_month(line.statement.month)
     if len(hours) != len(weeks):
         return []
-    check = hours_bounds.check_part_time(line, weeks, hours, line.days_present or 0)
+    check = hours_bounds.check_part_time(line, weeks, hours, line.days_present or 0, rules=rules)
     return [m for messages in check.errors.values() for m in messages]
 
 
@@ -275,17 +280,92 @@ def weeks_of_month(month: dt.date) -> list[tuple[dt.date, dt.date]]:
     return weeks
 
 
-def case_for(line: AttendanceLine, prior_complement_days: int | None = None) -> Case:
+class CaseInputs:
+    """What `case_for` reads beyond the line, read at once for many lines (a statement's):
+    the lines' objects, the enrollments' sick leaves and validated lines (with their
+    absences: the entry bonus, the closure days and the earlier sickness complement days),
+    the dossiers' travel situations and dated weekly hours, and one engine per region. A
+    fixed number of queries, whatever the number of lines."""
+
+    def __init__(self, lines):
+        lines = list(lines)
+        prefetch_related_objects(
+            lines,
+            "statement__action__region",
+            "enrollment__trainee",
+            "dossier__region",
+            "dossier__enrollment",  # special.case_facts reads the dossier's entry date
+            "absences",
+        )
+        enrollment_ids = {line.enrollment_id for line in lines}
+        self.leaves: dict[int, list] = defaultdict(list)
+        for row in SickLeave.objects.filter(enrollment_id__in=enrollment_ids).values_list(
+            "enrollment_id", "start", "end", "daily_allowance", "kind"
+        ):
+            self.leaves[row[0]].append(EngineSickLeave(*row[1:]))
+        self.validated: dict[int, list[AttendanceLine]] = defaultdict(list)
+        for line in (
+            AttendanceLine.objects.filter(
+                enrollment_id__in=enrollment_ids, status=AttendanceLine.Status.VALIDATED
+            )
+            .select_related(
+                "statement__action", "dossier__region", "dossier__enrollment", "enrollment__trainee"
+            )
+            .prefetch_related("absences")
+            .order_by("statement__month", "pk")
+        ):
+            self.validated[line.enrollment_id].append(line)
+        dossier_ids = {line.dossier_id for line in lines} | {
+            line.dossier_id for earlier in self.validated.values() for line in earlier
+        }
+        self.travel: dict[int, list] = defaultdict(list)
+        for dossier_id, *row in (
+            TravelSituation.objects.filter(dossier_id__in=dossier_ids)
+            .order_by("valid_from", "pk")
+            .values_list("dossier_id", "valid_from", "distance_km", "housing")
+        ):
+            self.travel[dossier_id].append(Travel(*row))
+        self.hours: dict[int, list] = defaultdict(list)
+        for dossier_id, *row in (
+            HoursChange.objects.filter(dossier_id__in=dossier_ids)
+            .order_by("valid_from", "pk")
+            .values_list("dossier_id", "valid_from", "weekly_hours")
+        ):
+            self.hours[dossier_id].append(tuple(row))
+        self._engines: dict[int, object] = {}
+
+    def engine(self, region):
+        if region.pk not in self._engines:
+            self._engines[region.pk] = engine(region)
+        return self._engines[region.pk]
+
+    def earlier(self, line: AttendanceLine) -> list[AttendanceLine]:
+        """The enrollment's validated lines before the line's month, in month order."""
+        month = line.statement.month
+        return [e for e in self.validated[line.enrollment_id] if e.statement.month < month]
+
+
+def case_for(
+    line: AttendanceLine, prior_complement_days: int | None = None, inputs: CaseInputs | None = None
+) -> Case:
     """The rules engine's input for one line: the declaration, the dossier (with its travel
-    situation), the enrollment, its sick leaves, and the closure days of its earlier months."""
+    situation), the enrollment, its sick leaves, and the closure days of its earlier months.
+    `inputs` holds what is read for many lines at once (validation of a statement)."""
+    if inputs is None:
+        inputs = CaseInputs([line])
     dossier, enrollment, action = line.dossier, line.enrollment, line.statement.action
     month = line.statement.month
-    leaves = sick_leaves.engine_leaves(enrollment.pk)
+    leaves = tuple(inputs.leaves[enrollment.pk])
+    earlier = inputs.earlier(line)
     if prior_complement_days is None:
         prior_complement_days = sick_leaves.prior_complement_days(
-            line, leaves, case_for, engine(dossier.region).compute
+            line,
+            leaves,
+            lambda before, prior_complement_days: case_for(before, prior_complement_days, inputs),
+            inputs.engine(dossier.region).compute,
+            earlier=earlier,
         )
-    travel = in_force(situations_of(dossier), max(month, enrollment.entry_date))
+    travel = in_force(inputs.travel[dossier.pk], max(month, enrollment.entry_date))
     return build_case(
         line_id=line.pk,
         month=line.statement.month,
@@ -308,47 +388,44 @@ def case_for(line: AttendanceLine, prior_complement_days: int | None = None) -> 
         pay_start=dossier.pay_start,
         distance_km=travel.distance_km if travel else None,
         housing=travel.housing if travel else False,
-        prior_closure_days_paid=_prior_closure_days(line, dossier.region.parameter_set),
+        prior_closure_days_paid=_prior_closure_days(line, dossier.region.parameter_set, earlier),
         sick_leaves=leaves,
         prior_complement_days=prior_complement_days,
-        hours_changes=dated_hours.changes_of(dossier),
+        hours_changes=list(inputs.hours[dossier.pk]),
         **special.case_facts(dossier),
         # never for a trainee admitted on ARE (seed 001 §3.5: « ni des aides connexes »)
         entry_bonus_granted=action.entry_bonus and dossier.pay_start is None,
-        entry_bonus_paid=_bonus_month_before(line),
+        # The entry bonus is due with the enrollment's first validated month (the runs apply
+        # the same rule, docs « Payments »): a line after a validated one does not carry it.
+        entry_bonus_paid=bool(earlier),
         distance_learning=action.distance_learning,
     )
 
 
-def _bonus_month_before(line: AttendanceLine) -> bool:
-    """The entry bonus is due with the enrollment's first validated month (the runs apply the
-    same rule, docs « Payments »): a line after a validated one does not carry it."""
-    return AttendanceLine.objects.filter(
-        enrollment_id=line.enrollment_id,
-        status=AttendanceLine.Status.VALIDATED,
-        statement__month__lt=line.statement.month,
-    ).exists()
-
-
-def _prior_closure_days(line: AttendanceLine, parameter_set: str) -> int:
+def _prior_closure_days(line: AttendanceLine, parameter_set: str, earlier) -> int:
     """The closure days of the trainee's earlier validated months in the closure period."""
     month, entry = line.statement.month, line.enrollment.entry_date
     # Options come from the parameter files alone (stored versions add amounts): no query.
     months = closures.window_months(default_engine().options(parameter_set, month))
     if months is None:
         return 0
-    earlier = Absence.objects.filter(
-        line__enrollment_id=line.enrollment_id,
-        line__status=AttendanceLine.Status.VALIDATED,
-        line__statement__month__gte=closures.window_start(entry, month, months),
-        line__statement__month__lt=month,
-        reason="CENTRE_CLOSURE",
-    ).values_list("line__statement__month", "start", "end", "reason")
+    start = closures.window_start(entry, month, months)
     return closures.prior_days(
         entry,
         month,
         months,
-        [(m, closures.closure_days(m, [EngineAbsence(a, b, r)])) for m, a, b, r in earlier],
+        [
+            (
+                before.statement.month,
+                closures.closure_days(
+                    before.statement.month, [EngineAbsence(a.start, a.end, a.reason)]
+                ),
+            )
+            for before in earlier
+            if before.statement.month >= start
+            for a in before.absences.all()
+            if a.reason == "CENTRE_CLOSURE"
+        ],
     )
 
 
@@ -511,8 +588,11 @@ def hours_from(weekly_hours_present: list, month: dt.date, day: dt.date) -> Deci
     return cents(total)
 
 
-def compute(line: AttendanceLine, explain: bool = True):
-    return engine(line.dossier.region).compute(case_for(line), explain=explain)
+def compute(line: AttendanceLine, explain: bool = True, inputs: CaseInputs | None = None):
+    inputs = inputs or CaseInputs([line])
+    return inputs.engine(line.dossier.region).compute(
+        case_for(line, inputs=inputs), explain=explain
+    )
 
 
 def line_problems(line: AttendanceLine) -> list[str]:
@@ -543,18 +623,19 @@ def validate_lines(lines, user) -> list[AttendanceLine]:
     ]
     if meanwhile:  # validated by someone else since the page was read: nothing is written
         raise ValidationError([_line_done_meanwhile(line, "validated") for line in meanwhile])
+    inputs = CaseInputs([line for line in lines if line.status == AttendanceLine.Status.DRAFT])
     for line in lines:
         if line.status != AttendanceLine.Status.DRAFT:
             continue
         problems = line_problems(line)
         if not problems and not line.full_time:
-            unpaid = saved_hours_errors(line)
+            unpaid = saved_hours_errors(line, rules=inputs.engine(line.statement.action.region))
             if unpaid:
                 raise ValidationError([f"{line.enrollment.trainee} : {e}" for e in unpaid])
         if problems:
             raise ValidationError(f"{line.enrollment.trainee} : {', '.join(problems)}.")
         try:
-            result = compute(line)
+            result = compute(line, inputs=inputs)
         except CaseError as exc:
             raise ValidationError(f"{line.enrollment.trainee} : {exc.message}") from exc
         line.paid_thirtieths = result.paid_thirtieths

@@ -26,23 +26,28 @@ def engine_leaves(enrollment_id: int) -> tuple[EngineSickLeave, ...]:
     )
 
 
-def prior_complement_days(line: AttendanceLine, leaves, case_of, compute) -> int:
+def prior_complement_days(line: AttendanceLine, leaves, case_of, compute, earlier=None) -> int:
     """The sickness complement days of the enrollment's earlier validated months, each computed
-    in month order with the days of the months before it (as a run does)."""
+    in month order with the days of the months before it (as a run does). `earlier`: the
+    enrollment's validated lines before the line's month in month order, when already read."""
     month = line.statement.month
     sickness = [leave for leave in leaves if leave.kind == "SICKNESS" and leave.start < month]
     if not sickness:
         return 0
-    earlier = (
-        AttendanceLine.objects.filter(
-            enrollment_id=line.enrollment_id,
-            status=AttendanceLine.Status.VALIDATED,
-            statement__month__lt=month,
-            statement__month__gte=min(leave.start for leave in sickness).replace(day=1),
+    since = min(leave.start for leave in sickness).replace(day=1)
+    if earlier is not None:
+        earlier = [before for before in earlier if before.statement.month >= since]
+    else:
+        earlier = (
+            AttendanceLine.objects.filter(
+                enrollment_id=line.enrollment_id,
+                status=AttendanceLine.Status.VALIDATED,
+                statement__month__lt=month,
+                statement__month__gte=since,
+            )
+            .select_related("statement__action", "dossier__region", "enrollment__trainee")
+            .order_by("statement__month")
         )
-        .select_related("statement__action", "dossier__region", "enrollment__trainee")
-        .order_by("statement__month")
-    )
     used = 0
     for before in earlier:
         try:
