@@ -120,3 +120,21 @@ def test_the_agents_trainee_page_lists_every_access_to_the_trainees_data(
     assert str(provider_user) in section and str(agent) in section
     assert f"Fiche stagiaire consultée (Stagiaire n° {trainee.pk})" in section
     assert neighbour.number not in section
+
+
+def test_the_demo_trainees_have_their_decision_and_keep_the_demo_password(db):
+    from django.core.management import call_command
+
+    from remu.demo.seed import DEMO_PASSWORD, DEMO_TRAINEES
+    from remu.dossiers import decisions
+
+    call_command("seed_demo", stdout=io.StringIO())
+    for email, _what in DEMO_TRAINEES:
+        user = User.objects.get(email=email)
+        decision = decisions.latest_for_trainee(user.trainee)
+        assert decision is not None and decision.login == email
+        assert decision.sealed_password == ""  # nothing to print: the account is in use
+        assert user.check_password(DEMO_PASSWORD) and not user.must_change_password
+        client = Client()
+        client.force_login(user)
+        assert "Télécharger ma décision" in text(client.get(reverse("trainee_space:home")))
