@@ -103,7 +103,8 @@ def test_the_agents_trainee_page_lists_every_access_to_the_trainees_data(
     agent_client.get(reverse("dossiers:detail", args=[neighbour.pk]))
 
     agent_client.get(reverse("dossiers:admission_decision", args=[decision.pk]))  # the codes
-    agent_client.get(reverse("dossiers:document", args=[document.pk])).close()
+    streamed = agent_client.get(reverse("dossiers:document", args=[document.pk]))
+    assert b"".join(streamed.streaming_content) == b"%PDF-1.4 id"
     provider = Client()
     provider.force_login(provider_user)
     provider.get(reverse("dossiers:detail", args=[dossier.pk]))

@@ -27,13 +27,13 @@ def _dossier_labels(dossier) -> list[str]:
     return labels
 
 
-def accesses_of(trainee, dossiers, enrollments, bank_changes) -> Q:
+def accesses_of(trainee, dossiers, enrollment_ids, bank_changes) -> Q:
     """The access-log entries about this trainee's data. The views name what was seen in the
     label: the trainee's page, each dossier alone (viewed, printed) or after what of it was
     taken (« Pièce – Dossier … », « Décision de prise en charge … (codes d'accès remis) –
     Dossier … »), the provider's entry form of an enrollment, a RIB change and its document."""
     exact = [f"Stagiaire n° {trainee.pk}"]
-    exact += [f"Fiche d'entrée de l'inscription {e.pk}" for e in enrollments]
+    exact += [f"Fiche d'entrée de l'inscription {pk}" for pk in sorted(enrollment_ids)]
     for change in bank_changes:
         exact += [f"Changement de RIB n° {change.pk}", f"RIB du changement n° {change.pk}"]
     query = Q(label__in=exact)
@@ -91,7 +91,7 @@ def trainee_detail(request, pk):
     )
     accesses = (
         AccessEvent.objects.for_tenant(request.tenant)
-        .filter(accesses_of(trainee, dossiers, enrollments, bank_changes))
+        .filter(accesses_of(trainee, dossiers, {d.enrollment_id for d in dossiers}, bank_changes))
         .select_related("user")[:ACCESSES_SHOWN]
     )
     # The change history (identity, bank details, dossiers): rules administrators only.
