@@ -149,6 +149,7 @@ OBJECT_URLS = {
     # The trainee's own space (issue 15): the victim trainee's objects.
     "trainee_space:month": ("trainee", "line"),
     "trainee_space:advice": ("trainee", "paid_payment"),
+    "trainee_space:decision": ("trainee", "admission_decision"),
     "trainee_space:upload": ("trainee", "document_request"),
     "trainee_space:overpayment": ("trainee", "overpayment"),
     "trainee_space:agent_bank_change": ("agent", "bank_change"),

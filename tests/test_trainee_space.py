@@ -368,7 +368,7 @@ def test_home_and_month_query_counts(client, paid, django_assert_max_num_queries
     )
     client.force_login(paid["user"])
     client.get(reverse("trainee_space:home"))  # warm the engine's cache
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(17):  # the 17th: the link to the latest decision
         assert client.get(reverse("trainee_space:home")).status_code == 200
     url = reverse("trainee_space:month", args=[paid["line"].pk])
     client.get(url)

@@ -580,6 +580,7 @@ def seed_trainee_space(region, logins) -> None:
     return), the last month validated and not yet paid; the first has a document requested,
     the second an overpayment notified. The months' run leaves last month to the demo's own
     run."""
+    from remu.dossiers import decisions
     from remu.overpayments import services as overpayments
     from remu.overpayments.models import Overpayment
     from remu.payments import sepa
@@ -608,6 +609,14 @@ def seed_trainee_space(region, logins) -> None:
         if trainee.user_id is None:
             trainee.user = user
             trainee.save(update_fields=["user"])
+        # The « décision de prise en charge » of the admitted RS1 dossier, through the
+        # decisions service: the account is in use (the demo password), so the trainee's
+        # space keeps it and the decision prints no one-time password.
+        dossier = enrollment.dossiers.filter(
+            kind=Dossier.Kind.RS1, status=Dossier.Status.ADMITTED
+        ).first()
+        if dossier is not None and not dossier.decisions.exists():
+            decisions.issue_on_admission(dossier, agent)
     if len(enrollments) < len(DEMO_TRAINEES):
         return
     today = date.today()

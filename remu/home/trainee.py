@@ -1,5 +1,6 @@
 """The trainee's page: it gathers dossiers, attendance and payments, so it lives above them."""
 
+from django.db.models import Q
 from django.shortcuts import get_object_or_404, render
 
 from remu.attendance.models import AttendanceLine, SickLeave
@@ -15,6 +16,31 @@ from remu.trainees.models import Enrollment, Trainee
 from .history import trainee_changes
 
 ACCESSES_SHOWN = 20
+
+
+def _dossier_labels(dossier) -> list[str]:
+    """How the access log names a dossier (remu.dossiers.views._label): by its number, and
+    by its draft name before the number was given."""
+    labels = [f"Dossier n° {dossier.pk} (brouillon)"]
+    if dossier.number:
+        labels.append(f"Dossier {dossier.number}")
+    return labels
+
+
+def accesses_of(trainee, dossiers, enrollment_ids, bank_changes) -> Q:
+    """The access-log entries about this trainee's data. The views name what was seen in the
+    label: the trainee's page, each dossier alone (viewed, printed) or after what of it was
+    taken (« Pièce – Dossier … », « Décision de prise en charge … (codes d'accès remis) –
+    Dossier … »), the provider's entry form of an enrollment, a RIB change and its document."""
+    exact = [f"Stagiaire n° {trainee.pk}"]
+    exact += [f"Fiche d'entrée de l'inscription {pk}" for pk in sorted(enrollment_ids)]
+    for change in bank_changes:
+        exact += [f"Changement de RIB n° {change.pk}", f"RIB du changement n° {change.pk}"]
+    query = Q(label__in=exact)
+    for dossier in dossiers:
+        for label in _dossier_labels(dossier):
+            query |= Q(label=label) | Q(label__endswith=f" – {label}")
+    return query
 
 
 def trainee_detail(request, pk):
@@ -60,15 +86,12 @@ def trainee_detail(request, pk):
     )
     sick_leaves = SickLeave.objects.for_tenant(request.tenant).filter(enrollment__trainee=trainee)
     # Who saw this trainee's data (agents only: the access log is agents_only).
-    labels = [f"Stagiaire n° {trainee.pk}"]
-    labels += [d.number for d in dossiers if d.number]
     bank_changes = list(
         BankDetailsChange.objects.for_tenant(request.tenant).filter(trainee=trainee)
     )
-    labels += [f"Changement de RIB n° {c.pk}" for c in bank_changes]
     accesses = (
         AccessEvent.objects.for_tenant(request.tenant)
-        .filter(label__in=labels)
+        .filter(accesses_of(trainee, dossiers, {d.enrollment_id for d in dossiers}, bank_changes))
         .select_related("user")[:ACCESSES_SHOWN]
     )
     # The change history (identity, bank details, dossiers): rules administrators only.

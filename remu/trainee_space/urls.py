@@ -9,6 +9,7 @@ urlpatterns = [
     path("mon-espace/paiements/", views.payments, name="payments"),
     path("mon-espace/mois/<int:pk>/", views.month, name="month"),
     path("mon-espace/paiements/<int:pk>/avis.pdf", views.advice, name="advice"),
+    path("mon-espace/decisions/<int:pk>/decision.pdf", views.decision, name="decision"),
     path("mon-espace/pieces-demandees/<int:pk>/", views.upload, name="upload"),
     path("mon-espace/indus/<int:pk>/", views.overpayment, name="overpayment"),
     path("mon-espace/coordonnees-bancaires/", views.bank_details, name="bank_details"),

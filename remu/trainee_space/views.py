@@ -6,12 +6,14 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from remu.core.forms import add_errors
 from remu.core.views_generic import paginate
+from remu.dossiers import decisions
+from remu.dossiers.models import AdmissionDecision
 from remu.overpayments.models import Overpayment, WaiverRequest
 from remu.payments.models import Payment
 from remu.payments.views import advice_response
@@ -46,6 +48,7 @@ def home(request):
             "lines": list(selectors.lines(trainee)[:12]),
             "overpayments": [o for o in selectors.overpayments(trainee) if o.remaining > 0],
             "pending_change": selectors.bank_changes(trainee).filter(status="pending").first(),
+            "decision": decisions.latest_for_trainee(trainee),
         },
     )
 
@@ -86,6 +89,24 @@ def advice(request, pk):
     response = advice_response(request, payment)
     # On a phone the advice is kept as a file (a viewer in the page would hide the space).
     response["Content-Disposition"] = f'attachment; filename="avis-{payment.reference}.pdf"'
+    return response
+
+
+def decision(request, pk):
+    """The trainee's copy of one of their « décisions de prise en charge » (PDF): never the
+    one-time password (`decisions.trainee_copy`)."""
+    trainee = selectors.trainee_of(request)
+    found = (
+        AdmissionDecision.objects.filter(dossier__enrollment__trainee=trainee, pk=pk)
+        .select_related("dossier__region", "dossier__action__provider", "dossier__enrollment")
+        .first()
+    )
+    if found is None:
+        raise Http404("Décision introuvable.")
+    pdf = decisions.trainee_copy(found, request.build_absolute_uri("/"))
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="decision-{found.number}.pdf"'
+    response["Cache-Control"] = "no-store"
     return response
 
 
