@@ -9,7 +9,10 @@ Running the same run twice orders nothing the second time.
 
 Exactly once: at most one active run per region (a partial unique constraint), each chunk of
 enrollments in its own transaction (a crash loses nothing committed and orders nothing twice:
-the next run computes the remaining differences), a heartbeat to recognise a dead worker.
+the next run computes the remaining differences), a heartbeat to recognise a dead worker. A
+run's chunks are rows (`RunChunk`) that any number of workers claim with `SELECT … FOR UPDATE
+SKIP LOCKED` in the transaction writing the chunk's orders: a chunk is done once, the chunk of
+a worker that dies comes back, and the run is completed once, its row locked.
 """
 
 from __future__ import annotations
