@@ -326,8 +326,14 @@ def execute_run(
                     RunChunk(run=run, number=number, first_id=first, last_id=last, size=size)
                     for number, (size, (first, last)) in enumerate(chunk_sizes(ids, chunk))
                 )
-        elif run.status != PaymentRun.Status.RUNNING or run.is_preview:
-            return run  # it is over, or it is a preview another worker has
+        elif (
+            run.status != PaymentRun.Status.RUNNING
+            or run.is_preview
+            or not run.chunks.filter(status=RunChunk.Status.PENDING).exists()
+        ):
+            # over; or a preview another worker has; or nothing left to claim (a run started
+            # before its chunks were rows: its own worker completes it)
+            return run
     if run.is_preview:
         return _preview(run, ids, chunk, after_chunk)
     return work_chunks(run, worker or worker_id(), after_chunk=after_chunk)
