@@ -132,7 +132,12 @@ class PaymentRun(models.Model):
     @property
     def workers(self) -> list[dict]:
         """The chunks each worker ordered (a run shared by several `db_worker` processes), and
-        how many wait: one row per worker, then the pending ones (worker « »)."""
+        how many wait (worker « »): counted while the run works, kept in its summary after."""
+        if not self.at_work:
+            return (self.summary or {}).get("workers", [])
+        return self.chunk_workers()
+
+    def chunk_workers(self) -> list[dict]:
         return list(
             self.chunks.values("worker")
             .annotate(count=models.Count("pk"), enrollments=models.Sum("size"))

@@ -451,6 +451,7 @@ def run_summary(run: PaymentRun) -> dict:
         "debts": offsets.claims().of_run(run).count(),
         "anomalies": kept_anomalies(anomalies),
         "anomaly_count": count,
+        "workers": run.chunk_workers(),
     }
 
 
