@@ -129,6 +129,58 @@ class PaymentRun(models.Model):
     def percent(self) -> int:
         return int(100 * self.done / self.total) if self.total else (100 if self.finished_at else 0)
 
+    @property
+    def workers(self) -> list[dict]:
+        """The chunks each worker ordered (a run shared by several `db_worker` processes), and
+        how many wait (worker « »): counted while the run works, kept in its summary after."""
+        if not self.at_work:
+            return (self.summary or {}).get("workers", [])
+        return self.chunk_workers()
+
+    def chunk_workers(self) -> list[dict]:
+        return list(
+            self.chunks.values("worker")
+            .annotate(count=models.Count("pk"), enrollments=models.Sum("size"))
+            .order_by("worker")
+        )
+
+
+class RunChunk(models.Model):
+    """A slice of a run's enrollments (a range of ids), ordered by whichever worker claims it
+    (`SELECT … FOR UPDATE SKIP LOCKED`) in the transaction that writes its orders: done exactly
+    once; a worker that dies rolls back and leaves its chunk pending for another."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "À traiter"
+        DONE = "done", "Traité"
+
+    run = models.ForeignKey(PaymentRun, on_delete=models.CASCADE, related_name="chunks")
+    number = models.PositiveIntegerField()
+    first_id = models.BigIntegerField()  # enrollment ids, inclusive
+    last_id = models.BigIntegerField()
+    size = models.PositiveIntegerField()  # enrollments in the range when the run started
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    worker = models.CharField(max_length=100, blank=True)  # host:pid of the one that did it
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+    # the chunk's share of the run's summary, gathered when the last chunk is done
+    lines = models.PositiveIntegerField(default=0)
+    totals = models.JSONField(default=dict, blank=True)
+    anomalies = models.JSONField(default=list, blank=True)
+    anomaly_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["run", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "number"], name="one_chunk_number_per_run"),
+            models.CheckConstraint(
+                condition=Q(first_id__lte=models.F("last_id")), name="chunk_range_ordered"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.run_id}/{self.number}"
+
 
 class PaymentQuerySet(scoped(provider_lookup="enrollment__action__provider")):
     def ordered(self):

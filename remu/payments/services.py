@@ -9,18 +9,26 @@ Running the same run twice orders nothing the second time.
 
 Exactly once: at most one active run per region (a partial unique constraint), each chunk of
 enrollments in its own transaction (a crash loses nothing committed and orders nothing twice:
-the next run computes the remaining differences), a heartbeat to recognise a dead worker.
+the next run computes the remaining differences), a heartbeat to recognise a dead worker. A
+run's chunks are rows (`RunChunk`) that any number of workers claim with `SELECT … FOR UPDATE
+SKIP LOCKED` in the transaction writing the chunk's orders: a chunk is done once, the chunk of
+a worker that dies comes back, and the run is completed once, its row locked.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
+import socket
+import time
 import uuid
 from collections import defaultdict
 from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from remu.attendance import closures
@@ -45,7 +53,15 @@ from . import (
     transport_costs,
 )
 from .incomplete import incomplete_at_exit, incomplete_text
-from .models import OWN_LINE, TAXABLE, Component, Payment, PaymentRun, PaymentTransition
+from .models import (
+    OWN_LINE,
+    TAXABLE,
+    Component,
+    Payment,
+    PaymentRun,
+    PaymentTransition,
+    RunChunk,
+)
 
 CHUNK = 2000  # enrollments per transaction: a crash loses at most one chunk's work
 ZERO = Decimal("0.00")
@@ -280,26 +296,174 @@ def start_run(region, kind, month: dt.date, user, *, preview: bool = False) -> P
             raise RunError("Une série de paiement est déjà en cours pour la région.") from exc
 
 
-def execute_run(run_id: int, *, chunk: int = CHUNK, after_chunk=None) -> PaymentRun:
-    """Works a queued run (or preview) through, chunk by chunk, each in its own transaction."""
+def worker_id() -> str:
+    """Who works a chunk, shown on the run's page: the machine and the process."""
+    return f"{socket.gethostname()}:{os.getpid()}"[:100]
+
+
+def execute_run(
+    run_id: int, *, chunk: int = CHUNK, after_chunk=None, worker: str | None = None
+) -> PaymentRun:
+    """Works a queued run (or preview) through, chunk by chunk, each in its own transaction.
+
+    A run's chunks are rows (`RunChunk`), written by the first worker that takes the run; any
+    number of workers (`db_worker` processes, one task each) then share them, each claiming
+    the next pending chunk with `SELECT … FOR UPDATE SKIP LOCKED` in the transaction that
+    writes its orders: every chunk is ordered exactly once, and the chunk of a worker that dies
+    is rolled back and claimable again. The run is completed (summary, status) once, by the
+    worker that sees its last chunk done with the run's row locked. A preview orders nothing
+    and keeps its figures in memory: one worker works it through."""
     with transaction.atomic():
         run = PaymentRun.objects.select_for_update().get(pk=run_id)
-        if run.status != PaymentRun.Status.QUEUED:
-            return run  # another worker has it, or it is over
-        run.status = PaymentRun.Status.RUNNING
-        run.started_at = run.heartbeat_at = timezone.now()
-        ids = selectors.payable_enrollments(run.region)
-        run.total = len(ids)
-        run.save()
-    work = (Preview if run.is_preview else Orders)(RunContext(run.region, run.month), run)
+        if run.status == PaymentRun.Status.QUEUED:
+            run.status = PaymentRun.Status.RUNNING
+            run.started_at = run.heartbeat_at = timezone.now()
+            ids = selectors.payable_enrollments(run.region)
+            run.total = len(ids)
+            run.save()
+            if not run.is_preview:
+                RunChunk.objects.bulk_create(
+                    RunChunk(run=run, number=number, first_id=first, last_id=last, size=size)
+                    for number, (size, (first, last)) in enumerate(chunk_sizes(ids, chunk))
+                )
+        elif (
+            run.status != PaymentRun.Status.RUNNING
+            or run.is_preview
+            or not run.chunks.filter(status=RunChunk.Status.PENDING).exists()
+        ):
+            # over; or a preview another worker has; or nothing left to claim (a run started
+            # before its chunks were rows: its own worker completes it)
+            return run
+    if run.is_preview:
+        return _preview(run, ids, chunk, after_chunk)
+    return work_chunks(run, worker or worker_id(), after_chunk=after_chunk)
+
+
+def chunk_sizes(ids: list[int], size: int):
+    """(its number of enrollments, its range of enrollment ids) for each chunk of a run."""
+    previous = 0
+    for done, bounds in chunks(ids, size):
+        yield done - previous, bounds
+        previous = done
+
+
+def work_chunks(run: PaymentRun, worker: str, *, after_chunk=None, pause: float = 0.2):
+    """Claims and orders the run's pending chunks until none is left, then completes the run
+    if its last chunk is done (or returns, the run being over). A chunk another worker holds
+    is waited for (its worker may die: the chunk comes back), as long as the run's heartbeat
+    is fresh."""
+    ctx = RunContext(run.region, run.month)
+    while True:
+        while claim_and_order(ctx, run, worker):
+            done = _progress(run)
+            if after_chunk:
+                after_chunk(done)
+        over = _complete(run, ctx)
+        if over is not None:
+            return over
+        run.refresh_from_db(fields=["heartbeat_at", "status"])
+        if run.status != PaymentRun.Status.RUNNING:
+            return run
+        if run.heartbeat_at and run.heartbeat_at < timezone.now() - stale_after():
+            return run  # nobody is at work on it: the next run orders what it left
+        time.sleep(pause)
+
+
+def claim_and_order(ctx: RunContext, run: PaymentRun, worker: str) -> bool:
+    """Claims the next pending chunk of a running run (one no other worker holds) and orders
+    it, in one transaction; False when there is none to claim."""
+    with transaction.atomic():
+        claimed = (
+            RunChunk.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(run=run, status=RunChunk.Status.PENDING, run__status=PaymentRun.Status.RUNNING)
+            .order_by("number")
+            .first()
+        )
+        if claimed is None:
+            return False
+        claimed.claimed_at = timezone.now()
+        bounds = (claimed.first_id, claimed.last_id)
+        dossiers = selectors.payables(ctx.region, bounds)
+        created, anomalies = _order_chunk(ctx, run, bounds, dossiers)
+        totals = defaultdict(Decimal)
+        for payment in created:
+            totals[payment["component"]] += payment["amount"]
+        claimed.totals = {k: str(v) for k, v in totals.items()}
+        claimed.lines = len(created)
+        claimed.anomalies = anomalies[:ANOMALIES_KEPT]
+        claimed.anomaly_count = len(anomalies)
+        claimed.status = RunChunk.Status.DONE
+        claimed.worker = worker
+        claimed.done_at = timezone.now()
+        claimed.save()
+    return True
+
+
+def _progress(run: PaymentRun) -> int:
+    """The run's count of enrollments done and its heartbeat, after a chunk (a short statement
+    of its own: the chunks' transactions never wait for one another on the run's row)."""
+    done = (
+        RunChunk.objects.filter(run=run, status=RunChunk.Status.DONE)
+        .values("run")
+        .annotate(total=Sum("size"))
+        .values("total")
+    )
+    PaymentRun.objects.filter(pk=run.pk).update(
+        done=Coalesce(Subquery(done), 0), heartbeat_at=timezone.now()
+    )
+    return PaymentRun.objects.values_list("done", flat=True).get(pk=run.pk)
+
+
+def _complete(run: PaymentRun, ctx: RunContext) -> PaymentRun | None:
+    """Completes the run once its chunks are all done, exactly once (its row locked); the run
+    when it is over, None while chunks remain."""
+    with transaction.atomic():
+        locked = PaymentRun.objects.select_for_update().get(pk=run.pk)
+        if locked.status != PaymentRun.Status.RUNNING:
+            return locked
+        if locked.chunks.exclude(status=RunChunk.Status.DONE).exists():
+            return None
+        # P2S-only trainees have no attendance line: their schedule counts
+        contributions.record_p2s_only(locked.region, ctx.rules, locked.month)
+        locked.status = PaymentRun.Status.DONE
+        locked.finished_at = timezone.now()
+        locked.done = locked.total
+        locked.summary = run_summary(locked)
+        locked.save()
+        return locked
+
+
+def run_summary(run: PaymentRun) -> dict:
+    """A run's summary, gathered from its chunks in their order: what it ordered, per
+    component, its lines, the amounts owed it recorded and the first anomalies."""
+    totals = defaultdict(Decimal)
+    lines, anomalies, count = 0, [], 0
+    for part in run.chunks.order_by("number"):
+        for component, amount in part.totals.items():
+            totals[component] += Decimal(amount)
+        lines += part.lines
+        count += part.anomaly_count
+        if len(anomalies) < ANOMALIES_KEPT:
+            anomalies.extend(part.anomalies)
+    return {
+        "totals": {k: str(v) for k, v in totals.items()},
+        "lines": lines,
+        "debts": offsets.claims().of_run(run).count(),
+        "anomalies": kept_anomalies(anomalies),
+        "anomaly_count": count,
+        "workers": run.chunk_workers(),
+    }
+
+
+def _preview(run: PaymentRun, ids: list[int], chunk: int, after_chunk) -> PaymentRun:
+    """A preview, by one worker: what each chunk would order, its figures kept in memory."""
+    work = Preview(RunContext(run.region, run.month), run)
     for done, bounds in chunks(ids, chunk):
         with transaction.atomic():
             work.chunk(bounds)
             PaymentRun.objects.filter(pk=run.pk).update(done=done, heartbeat_at=timezone.now())
         if after_chunk:
             after_chunk(done)
-    if not run.is_preview:  # P2S-only trainees have no attendance line: their schedule counts
-        contributions.record_p2s_only(run.region, work.ctx.rules, run.month)
     run.refresh_from_db()
     run.status = PaymentRun.Status.DONE
     run.finished_at = timezone.now()
@@ -307,33 +471,6 @@ def execute_run(run_id: int, *, chunk: int = CHUNK, after_chunk=None) -> Payment
     run.summary = work.summary()
     run.save()
     return run
-
-
-class Orders:
-    """A run's work: orders each chunk's differences; its summary counts what it ordered."""
-
-    def __init__(self, ctx: RunContext, run: PaymentRun):
-        self.ctx, self.run = ctx, run
-        self.totals = defaultdict(Decimal)
-        self.lines = 0
-        self.anomalies = []
-
-    def chunk(self, bounds) -> None:
-        dossiers = selectors.payables(self.ctx.region, bounds)
-        created, anomalies = _order_chunk(self.ctx, self.run, bounds, dossiers)
-        for payment in created:
-            self.totals[payment["component"]] += payment["amount"]
-        self.lines += len(created)
-        self.anomalies.extend(anomalies)
-
-    def summary(self) -> dict:
-        return {
-            "totals": {k: str(v) for k, v in self.totals.items()},
-            "lines": self.lines,
-            "debts": offsets.claims().of_run(self.run).count(),
-            "anomalies": kept_anomalies(self.anomalies),
-            "anomaly_count": len(self.anomalies),
-        }
 
 
 class Preview:

@@ -16,7 +16,7 @@ from remu.rules.money import euros
 
 from . import forms, offsets, operations, selectors, sepa, services
 from .models import DueAmount, Payment, PaymentRun, SepaFile
-from .tasks import execute_payment_run
+from .tasks import enqueue_run
 
 
 def runs(request):
@@ -33,7 +33,7 @@ def runs(request):
         except services.RunError as exc:
             messages.error(request, str(exc))
         else:
-            execute_payment_run.enqueue(run.pk)
+            enqueue_run(run)
             if not preview:
                 messages.success(request, "La série est lancée.")
             return redirect("payments:run", pk=run.pk)

@@ -240,6 +240,9 @@ TASKS = {
     }
 }
 
+# A payment run is queued as this many tasks: as many `db_worker` processes share its chunks.
+PAYMENT_RUN_WORKERS = env.int("PAYMENT_RUN_WORKERS", default=1)
+
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 8 * 3600
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -44,6 +44,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--chunk", type=int, default=services.CHUNK, help="enrollments per transaction"
         )
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=1,
+            help="then the same run again, its chunks shared by this many worker processes",
+        )
         parser.add_argument("--build-only", action="store_true", help=argparse.SUPPRESS)
         parser.add_argument(
             "--keep", action="store_true", help="keep the data afterwards (for --export-only)"
@@ -54,7 +60,7 @@ class Command(BaseCommand):
             help="on kept data: the last run's lines pending again, then only the SEPA export",
         )
 
-    def handle(self, *args, count, chunk, build_only, keep, export_only, **options):
+    def handle(self, *args, count, chunk, workers, build_only, keep, export_only, **options):
         if build_only:
             self._build(count)
             return
@@ -106,10 +112,57 @@ class Command(BaseCommand):
                 f"des tables sans index en {floor:.1f} s ; la série en fait {elapsed / floor:.1f}× "
                 f"(objectif : 10 s au plus et 3× le plancher ; {os.cpu_count()} cœurs)"
             )
+            if workers > 1:
+                run = self._workers(region, agent, count, chunk, workers, elapsed)
             self._export(run, region)
         finally:
             if not keep:
                 self._clean(region)
+
+    def _workers(self, region, agent, count, chunk, workers, alone) -> PaymentRun:
+        """The same run on a fresh ledger, its chunks shared by `workers` processes (each what
+        a `db_worker` does with the run's task), timed from the queueing to the last one's end
+        (their start-up included)."""
+        self._reset_ledger(region)
+        run = services.start_run(region, PaymentRun.Kind.MONTHLY, MONTH, agent)
+        start = time.perf_counter()
+        processes = [
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "manage.py",
+                    "execute_payment_run",
+                    str(run.pk),
+                    "--chunk",
+                    str(chunk),
+                ],
+                stdout=subprocess.DEVNULL,
+            )
+            for _ in range(workers)
+        ]
+        failed = [p.args for p in processes if p.wait() != 0]
+        elapsed = time.perf_counter() - start
+        if failed:
+            raise RuntimeError(f"a worker failed: {failed}")
+        run.refresh_from_db()
+        lines = Payment.objects.filter(run=run).count()
+        per_worker = ", ".join(f"{row['count']} tranches" for row in run.workers if row["worker"])
+        self.stdout.write(
+            f"Série mensuelle à {workers} processus : {count} stagiaires, {lines} lignes en "
+            f"{elapsed:.1f} s (démarrage des processus compris ; "
+            f"{(run.finished_at - run.started_at).total_seconds():.1f} s sans lui ; "
+            f"{per_worker}) contre "
+            f"{alone:.1f} s à un seul : {alone / elapsed:.2f}× ({os.cpu_count()} cœurs)"
+        )
+        return run
+
+    def _reset_ledger(self, region):
+        """What the run wrote, deleted: the next run starts from the same empty ledger."""
+        with transaction.atomic(), override_settings(SIMPLE_HISTORY_ENABLED=False):
+            Payment.objects.filter(region=region).delete()
+            SocialContribution.objects.filter(region=region).delete()
+            PaymentRun.objects.filter(region=region).delete()
+            DueAmount.objects.filter(region=region).delete()
 
     def _floor(self, region) -> float:
         """The floor, measured in the same conditions: COPY of the rows the run wrote into

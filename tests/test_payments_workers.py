@@ -1,0 +1,167 @@
+"""Several workers share a run's chunks (issue 18 §2): each chunk ordered exactly once, the
+chunk of a worker that dies claimable again, the run completed once, its page showing the
+chunks of each worker."""
+
+import datetime as dt
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.db import connection
+from django.urls import reverse
+
+from remu.payments import services, tasks
+from remu.payments.models import Payment, PaymentRun, RunChunk
+
+from .test_payments_exactly_once import assert_exactly_once, build
+from .test_payments_ledger import second_trainee
+from .utils import text
+
+ROOT = Path(__file__).resolve().parent.parent
+MARCH = dt.date(2026, 3, 1)
+
+postgresql_only = pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="needs PostgreSQL (set DATABASE_URL): worker processes share the test database",
+)
+
+
+def test_a_chunk_rolled_back_is_claimed_again_and_ordered_once(pay_world, monkeypatch):
+    world = pay_world
+    second_trainee(world)
+    run = services.start_run(world["region"], "monthly", MARCH, world["agent"])
+    real = services._order_chunk
+    calls = []
+
+    def dies_on_the_second_chunk(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("the worker dies")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(services, "_order_chunk", dies_on_the_second_chunk)
+    with pytest.raises(RuntimeError):
+        services.execute_run(run.pk, chunk=1, worker="first")
+    run.refresh_from_db()
+    assert run.status == PaymentRun.Status.RUNNING
+    assert list(run.chunks.values_list("status", "worker")) == [("done", "first"), ("pending", "")]
+    # another worker joins the running run and orders the chunk left
+    run = services.execute_run(run.pk, worker="second")
+    assert run.status == PaymentRun.Status.DONE
+    assert list(run.chunks.values_list("worker", flat=True)) == ["first", "second"]
+    assert run.summary["lines"] == Payment.objects.filter(run=run).count() == 4
+    assert run.done == run.total == 2
+    assert_exactly_once()
+    # a third worker, late, finds the run over and orders nothing
+    assert services.execute_run(run.pk, worker="third").summary == run.summary
+    assert Payment.objects.count() == 4
+
+
+def test_the_summary_gathered_from_chunks_is_the_one_of_a_single_chunk(pay_world):
+    world = pay_world
+    second_trainee(world)
+    run = services.start_run(world["region"], "monthly", MARCH, world["agent"])
+    run = services.execute_run(run.pk, chunk=1)
+    assert run.chunks.count() == 2
+    totals = {}
+    for p in Payment.objects.filter(run=run):
+        totals[p.component] = totals.get(p.component, 0) + p.amount
+    assert run.summary["totals"] == {k: str(v) for k, v in totals.items()}
+    assert run.summary["lines"] == 4
+
+
+def test_a_run_is_queued_as_one_task_per_worker(pay_world, settings):
+    settings.PAYMENT_RUN_WORKERS = 3
+    world = pay_world
+    run = services.start_run(world["region"], "monthly", MARCH, world["agent"])
+    tasks.enqueue_run(run)  # the test backend runs each task at once: the first does it all
+    run.refresh_from_db()
+    assert run.status == PaymentRun.Status.DONE
+    assert Payment.objects.filter(run=run, component="remuneration").count() == 1
+
+
+def test_the_progress_shows_the_chunks_of_each_worker(pay_world, client):
+    world = pay_world
+    second_trainee(world)
+    run = services.start_run(world["region"], "monthly", MARCH, world["agent"])
+    services.execute_run(run.pk, chunk=1, worker="machine-a:101")
+    client.force_login(world["agent"])
+    page = text(client.get(reverse("payments:progress", args=[run.pk])))
+    assert "Tranches de la série par processus de traitement" in page
+    assert "machine-a:101" in page
+
+
+def _env():
+    db = connection.settings_dict
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "remu.settings.test",
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+    }
+
+
+def _worker(run, pause):
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "manage.py",
+            "execute_payment_run",
+            str(run.pk),
+            "--chunk",
+            "1",
+            "--pause",
+            str(pause),
+        ],
+        cwd=ROOT,
+        env=_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_two_worker_processes_one_killed_mid_run():
+    count = 24
+    region, agent = build(count=count)
+    run = services.start_run(region, "monthly", MARCH, agent)
+    first = _worker(run, 0.05)
+    time.sleep(0.5)  # the first one creates the chunks; the second joins the running run
+    second = _worker(run, 0.05)
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            run.refresh_from_db()
+            workers = RunChunk.objects.filter(run=run).exclude(worker="")
+            if run.done >= 4 and workers.values("worker").distinct().count() == 2:
+                break
+            time.sleep(0.02)
+        assert run.done >= 4, first.stderr.read1().decode() if first.poll() else "no progress"
+        assert run.status == PaymentRun.Status.RUNNING
+        first.send_signal(signal.SIGKILL)  # one worker dies in the middle of the run
+        first.wait(timeout=10)
+        assert second.wait(timeout=120) == 0, second.stderr.read().decode()
+    finally:
+        for worker in (first, second):
+            if worker.poll() is None:
+                worker.kill()
+                worker.wait()
+            worker.stderr.close()
+    run.refresh_from_db()
+    assert run.status == PaymentRun.Status.DONE
+    assert not run.chunks.exclude(status=RunChunk.Status.DONE).exists()
+    assert run.chunks.count() == count
+    assert len(set(run.chunks.values_list("worker", flat=True))) == 2  # both did some
+    # no duplicate, no missing order
+    assert Payment.objects.filter(component="remuneration").count() == count
+    assert (
+        Payment.objects.filter(component="remuneration").values("enrollment").distinct().count()
+        == count
+    )
+    assert run.summary["lines"] == Payment.objects.filter(run=run).count()
+    assert run.done == run.total == count
+    assert_exactly_once()
