@@ -3,16 +3,17 @@ told who won and when; the history has one decision."""
 
 import io
 
-import pytest
 from django.urls import reverse
 
 from remu.dossiers.models import Dossier
 from remu.trainee_space.models import BankDetailsChange, BankDetailsChangeTransition
 
 from . import factories as f
+from . import test_concurrency
 from .test_concurrency import logged_in, post, race
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# As tests/test_concurrency.py: real concurrent requests need PostgreSQL (CI runs them there).
+pytestmark = test_concurrency.pytestmark
 
 NEW_IBAN = "FR1420041010050500013M02606"
 
