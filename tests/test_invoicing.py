@@ -476,3 +476,16 @@ def test_batch_matches_the_interactive_path(world, region, provider):
     assert manual.number == "F-000002"
     assert (batch.lines_total, batch.total_ttc) == (manual.lines_total, manual.total_ttc)
     assert services.batch_confirm_and_invoice([action], user, dt.date(2026, 6, 10)) == (0, 0)
+
+
+def test_the_invoicing_options_are_checked_dated_options():
+    """A region's parameter file with a wrong due day or reason list is refused at load."""
+    from remu.rules.parameters import ParameterError, _validate_options
+
+    _validate_options({"declaration_due_day": 15, "invoicing_admissible_exit_reasons": []}, "t")
+    for wrong in (0, 29, "15", True):
+        with pytest.raises(ParameterError, match="declaration_due_day"):
+            _validate_options({"declaration_due_day": wrong}, "t")
+    for wrong in ("illness", [""], [3]):
+        with pytest.raises(ParameterError, match="invoicing_admissible_exit_reasons"):
+            _validate_options({"invoicing_admissible_exit_reasons": wrong}, "t")

@@ -255,9 +255,7 @@ def frequency_errors(action, declarations: list[Declaration]) -> tuple[list[str]
         return [], {"frequency": freq}
     # Three instalments at thresholds of planned hours realised; the seed's fallback to a
     # quarterly payment when three months pass without reaching the next threshold.
-    thresholds = [
-        Decimal(str(t)) for t in selectors.options(action).get("invoicing_instalment_thresholds")
-    ]
+    thresholds = [Decimal(str(t)) for t in selectors.options(action).get("instalment_thresholds")]
     issued = action.invoices.filter(
         instalment_rank__isnull=False,
         status__in=[Invoice.Status.CONFIRMED, Invoice.Status.VALIDATED, Invoice.Status.PAID],

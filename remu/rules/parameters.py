@@ -356,6 +356,18 @@ def _validate_options(opts: dict, where: str) -> None:
         raise ParameterError(
             f"{where}.instalment_thresholds: trois pourcentages croissants entre 1 et 100 attendus"
         )
+    due_day = opts.get("declaration_due_day")
+    if due_day is not None and not (
+        isinstance(due_day, int) and not isinstance(due_day, bool) and 1 <= due_day <= 28
+    ):
+        raise ParameterError(f"{where}.declaration_due_day: un jour entre le 1 et le 28 attendu")
+    reasons = opts.get("invoicing_admissible_exit_reasons")
+    if reasons is not None and not (
+        isinstance(reasons, list) and all(isinstance(r, str) and r for r in reasons)
+    ):
+        raise ParameterError(
+            f"{where}.invoicing_admissible_exit_reasons: une liste de codes de motifs attendue"
+        )
     if opts.get("entry_bonus") is not None:
         _decimal(opts["entry_bonus"].get("amount"), f"{where}.entry_bonus.amount")
     for name in ("sickness_complement", "maternity_complement"):
