@@ -29,7 +29,6 @@ from .models import (
 )
 
 E = ExecutionEvent.Kind
-DEFAULT_THRESHOLDS = [30, 60, 80]
 # Seed 003 §3.4: a collective action opens on its planned start, or the provider calls the
 # region first (§3.1, « demande de report »).
 START_DIFFERS = (
@@ -422,9 +421,9 @@ def remove_trainer(trainer: Trainer, user) -> None:
 
 
 def instalment_thresholds(action, day: dt.date) -> list[int]:
-    """The region's dated option `instalment_thresholds` (30 / 60 / 80 % by default)."""
+    """The region's dated option `instalment_thresholds` (national.yaml: 30 / 60 / 80 %)."""
     options = engine(action.region).options(action.region.parameter_set, day)
-    return list(options.get("instalment_thresholds") or DEFAULT_THRESHOLDS)
+    return list(options["instalment_thresholds"])
 
 
 @transaction.atomic

@@ -18,7 +18,6 @@ from remu.scales.selectors import engine
 from remu.trainee_space.models import BankDetailsChange
 from remu.trainees.models import Enrollment, Trainee
 
-DEFAULT_YEARS = 10
 ERASED = "ANONYMISÉ"
 ERASED_DOCUMENT = "pièce supprimée (durée de conservation échue)"
 
@@ -32,7 +31,7 @@ class Outcome:
 def retention_years(region: Region, day: dt.date) -> int:
     """The region's dated option `retention_years`."""
     options = engine(region).options(region.parameter_set, day)
-    return options.get("retention_years") or DEFAULT_YEARS
+    return options["retention_years"]  # a dated option of every set (national.yaml)
 
 
 def limit_day(region: Region, day: dt.date) -> dt.date:

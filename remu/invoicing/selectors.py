@@ -315,8 +315,8 @@ class ActionHours:
 
 
 def declaration_due(action, month: dt.date) -> dt.date:
-    """The last day to confirm month M's declaration: the region's day of M+1 (15)."""
-    day = options(action, month).get("declaration_due_day") or 15
+    """The last day to confirm month M's declaration: the region's dated option of M+1."""
+    day = options(action, month)["declaration_due_day"]
     return next_month(month).replace(day=day)
 
 

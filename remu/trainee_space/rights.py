@@ -132,7 +132,7 @@ def sections(options: dict) -> list[dict]:
         for kind, days in (options.get("legal_leave_days") or {}).items()
     ]
     due_day = options.get("attendance_due_day", 5)
-    window = options.get("payment_days") or {"from": 15, "to": 20}
+    window = options["payment_days"]  # a dated option of every set (national.yaml)
     obligations = [
         "Suivre la formation avec assiduité, aux horaires prévus, en centre comme en entreprise.",
         "Justifier toute absence auprès de votre organisme de formation, avec un document.",

@@ -155,8 +155,8 @@ def long_date(day: dt.date) -> str:
 def payment_window(region, month: dt.date) -> tuple[dt.date, dt.date]:
     """When the pay of `month` is expected: the region's `payment_days` of the next month."""
     following = _following(month)
-    days = engine(region).options(region.parameter_set, following).get("payment_days") or {}
-    return following.replace(day=days.get("from", 15)), following.replace(day=days.get("to", 20))
+    days = engine(region).options(region.parameter_set, following)["payment_days"]
+    return following.replace(day=days["from"]), following.replace(day=days["to"])
 
 
 @dataclass
