@@ -24,7 +24,7 @@ from django.utils import timezone
 from remu.core.french import month_of, month_year
 from remu.payments import selectors as pay_selectors
 from remu.payments.services import RunContext, compute_dues
-from remu.rules.money import euros
+from remu.rules.money import ZERO, euros
 from remu.trainees.models import Trainee
 
 from .claims import LABELS
@@ -33,7 +33,6 @@ from .models import BenefitPeriod, Overpayment
 from .services import Item, detect
 from .wrong_information import paid_net
 
-ZERO = Decimal("0.00")
 ONE_DAY = dt.timedelta(days=1)
 
 

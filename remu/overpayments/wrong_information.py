@@ -26,7 +26,7 @@ from remu.dossiers.models import Dossier
 from remu.payments import selectors as pay_selectors
 from remu.payments.models import Payment
 from remu.payments.services import RunContext, compute_dues
-from remu.rules.money import euros
+from remu.rules.money import ZERO, euros
 from remu.rules.parameters import CATEGORIES
 from remu.trainees.models import Trainee
 
@@ -34,7 +34,6 @@ from .claims import LABELS, Claims, explain_item
 from .models import InformationCorrection, Overpayment
 from .services import Item, detect
 
-ZERO = Decimal("0.00")
 F = InformationCorrection.Field
 
 
