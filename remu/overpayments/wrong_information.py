@@ -138,9 +138,9 @@ def paid_net(enrollment) -> dict:
     return dict(paid)
 
 
-def _due(dossier: Dossier) -> dict:
-    region = dossier.region
-    bounds = (dossier.enrollment_id, dossier.enrollment_id)
+def due_now(region, enrollment_id: int) -> dict:
+    """What a run computes due now per (month, component) for one enrollment."""
+    bounds = (enrollment_id, enrollment_id)
     payables = pay_selectors.payables(region, bounds)
     ctx = RunContext(region, timezone.localdate().replace(day=1))
     dues, _ = compute_dues(ctx, payables, bounds) if payables else ([], [])
@@ -191,7 +191,7 @@ def _recompute(dossier, name, value, effective_from, why, user) -> tuple:
         by=user,
     )
     _write(dossier, name, value)
-    due = _due(dossier)
+    due = due_now(dossier.region, dossier.enrollment_id)
     outcome = Outcome()
     outcome.explanation.append(
         f"Correction ({F(name).label.lower()}) à compter {month_of(effective_from)} : valeur "
