@@ -33,6 +33,7 @@ from remu.trainees.models import Enrollment
 from .claims import Claims, explain_item
 from .models import Overpayment
 from .services import Item, NewClaim, detect, detect_many, options
+from .wrong_information import paid_net
 
 ZERO = Decimal("0.00")
 NO_PENALTY = set(Withdrawal.LEGITIMATE) | {"other_training", "reorientation"}
@@ -61,16 +62,7 @@ def paid_and_due(enrollment, exit_date: dt.date):
     ctx = RunContext(region, max(today, exit_date).replace(day=1))
     dues, _ = compute_dues(ctx, payables, bounds) if payables else ([], [])
     due = {(row["month"], row["component"]): row["amount"] for row in dues}
-    paid: dict = {}
-    for month, component, amount in (
-        Payment.objects.ordered()
-        .filter(enrollment=enrollment)
-        .values_list("month", "component", "amount")
-    ):
-        paid[(month, component)] = paid.get((month, component), ZERO) + amount
-    for (_, month, component), amount in Claims().deducted(bounds)[0].items():
-        paid[(month, component)] = paid.get((month, component), ZERO) - amount
-    return paid, due
+    return paid_net(enrollment), due
 
 
 def rule_for(withdrawal: Withdrawal, opts: dict) -> str:

@@ -19,21 +19,17 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 
 from remu.core.french import month_of, month_year
-from remu.payments import selectors as pay_selectors
-from remu.payments.services import RunContext, compute_dues
-from remu.rules.money import euros
+from remu.rules.money import ZERO, euros
 from remu.trainees.models import Trainee
 
 from .claims import LABELS
 from .detection import MONTHLY
 from .models import BenefitPeriod, Overpayment
 from .services import Item, detect
-from .wrong_information import paid_net
+from .wrong_information import due_now, paid_net
 
-ZERO = Decimal("0.00")
 ONE_DAY = dt.timedelta(days=1)
 
 
@@ -71,20 +67,10 @@ def periods_of(bounds) -> dict:
     return found
 
 
-def _due(enrollment) -> dict:
-    """What is due per (month, component) as a run computes it now (benefit periods read)."""
-    region = enrollment.action.region
-    bounds = (enrollment.pk, enrollment.pk)
-    payables = pay_selectors.payables(region, bounds)
-    ctx = RunContext(region, timezone.localdate().replace(day=1))
-    dues, _ = compute_dues(ctx, payables, bounds) if payables else ([], [])
-    return {(row["month"], row["component"]): row["amount"] for row in dues}
-
-
 def compute(enrollment, start: dt.date, end: dt.date, source_label: str, reference: str, paid):
     """The claim for this benefit period, once it is stored (in the caller's transaction):
     what was paid (`paid`, read before) minus what a run now finds due."""
-    due = _due(enrollment)
+    due = due_now(enrollment.action.region, enrollment.pk)
     ref = f" (réf. {reference})" if reference else ""
     head = f"{_period_text(start, end).capitalize()}, {source_label} versée par France Travail{ref}"
     overlap = Overlap()

@@ -66,12 +66,11 @@ def import_receipts(region, upload, user) -> tuple[int, list[RowError]]:
             )
             continue
         try:
-            amount = parse_decimal(row.get("montant", ""), min_value=Decimal("0.01"))
+            amount = parse_decimal(
+                row.get("montant", ""), min_value=Decimal("0.01"), decimal_places=2
+            )
         except ValueError as exc:
             errors.append(RowError(number, "montant", str(exc)))
-            continue
-        if amount != amount.quantize(Decimal("0.01")):
-            errors.append(RowError(number, "montant", "deux décimales au plus"))
             continue
         day = parse_date(row.get("date", ""))
         if day is None:

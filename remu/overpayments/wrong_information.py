@@ -26,7 +26,7 @@ from remu.dossiers.models import Dossier
 from remu.payments import selectors as pay_selectors
 from remu.payments.models import Payment
 from remu.payments.services import RunContext, compute_dues
-from remu.rules.money import euros
+from remu.rules.money import ZERO, euros
 from remu.rules.parameters import CATEGORIES
 from remu.trainees.models import Trainee
 
@@ -34,7 +34,6 @@ from .claims import LABELS, Claims, explain_item
 from .models import InformationCorrection, Overpayment
 from .services import Item, detect
 
-ZERO = Decimal("0.00")
 F = InformationCorrection.Field
 
 
@@ -139,9 +138,9 @@ def paid_net(enrollment) -> dict:
     return dict(paid)
 
 
-def _due(dossier: Dossier) -> dict:
-    region = dossier.region
-    bounds = (dossier.enrollment_id, dossier.enrollment_id)
+def due_now(region, enrollment_id: int) -> dict:
+    """What a run computes due now per (month, component) for one enrollment."""
+    bounds = (enrollment_id, enrollment_id)
     payables = pay_selectors.payables(region, bounds)
     ctx = RunContext(region, timezone.localdate().replace(day=1))
     dues, _ = compute_dues(ctx, payables, bounds) if payables else ([], [])
@@ -192,7 +191,7 @@ def _recompute(dossier, name, value, effective_from, why, user) -> tuple:
         by=user,
     )
     _write(dossier, name, value)
-    due = _due(dossier)
+    due = due_now(dossier.region, dossier.enrollment_id)
     outcome = Outcome()
     outcome.explanation.append(
         f"Correction ({F(name).label.lower()}) à compter {month_of(effective_from)} : valeur "
