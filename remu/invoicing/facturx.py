@@ -9,6 +9,8 @@ from decimal import Decimal
 from django.template.loader import render_to_string
 from lxml import etree
 
+from remu.rules.money import cents
+
 from . import selectors
 from .models import Invoice
 
@@ -48,10 +50,10 @@ def items(invoice: Invoice) -> list[tuple[str, Decimal, Decimal, Decimal]]:
         centre = line.centre_realised + line.centre_justified
         company = line.company_realised + line.company_justified
         if centre:
-            amount = (centre * line.unit_cost_centre).quantize(Decimal("0.01"))
+            amount = cents(centre * line.unit_cost_centre)
             result.append((f"Heures en centre {month}", centre, line.unit_cost_centre, amount))
         if company:
-            amount = (company * line.unit_cost_company).quantize(Decimal("0.01"))
+            amount = cents(company * line.unit_cost_company)
             result.append(
                 (f"Heures en entreprise {month}", company, line.unit_cost_company, amount)
             )
