@@ -339,7 +339,9 @@ def _validate_options(opts: dict, where: str) -> None:
             f"{where}.sepa_max_transactions_per_file: un nombre de virements positif est attendu"
         )
     months = opts.get("access_log_months")
-    if months is not None and not (isinstance(months, int) and months > 0):
+    if months is not None and not (
+        isinstance(months, int) and not isinstance(months, bool) and months > 0
+    ):
         raise ParameterError(f"{where}.access_log_months: un nombre de mois positif est attendu")
     years = opts.get("retention_years")
     if years is not None and not (
