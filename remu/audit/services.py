@@ -11,8 +11,6 @@ from remu.scales.selectors import engine
 
 from .models import AccessEvent
 
-DEFAULT_MONTHS = 12
-
 Kind = AccessEvent.Kind
 
 
@@ -27,7 +25,7 @@ def record(request, kind: str, label: str) -> None:
 def kept_months(region, day: dt.date) -> int:
     """The region's dated option `access_log_months`."""
     options = engine(region).options(region.parameter_set, day)
-    return options.get("access_log_months") or DEFAULT_MONTHS
+    return options["access_log_months"]  # a dated option of every set (national.yaml)
 
 
 def purge(region, today: dt.date | None = None) -> int:
