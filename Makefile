@@ -81,7 +81,7 @@ bench-pages: migrate
 bench-overpayments: migrate
 	$(PY) manage.py bench_overpayments $(BENCH_COUNT)
 
-## Re-vendor Bootstrap, htmx and axe-core, and rebuild the communes file (needs npm).
+## Re-vendor Bootstrap, htmx, Chart.js and axe-core, and rebuild the communes file (needs npm).
 vendor: venv
 	PYTHON=$(PY) bash scripts/vendor_assets.sh
 

@@ -1,6 +1,8 @@
 """Invoicing pages: a provider goes from the month's attendance to a validated invoice."""
 
 import datetime as dt
+import json
+import re
 from decimal import Decimal
 
 import pytest
@@ -10,6 +12,7 @@ from remu.invoicing import services
 from remu.invoicing.models import Declaration, Invoice, ProviderTaxProfile
 
 from . import factories as f
+from .test_csp import assert_protected
 
 D = Decimal
 
@@ -89,8 +92,26 @@ def test_from_attendance_to_validated_invoice(client, journey):
     assert again.total_ht == D("1078.00")  # 147 + 7 justified
     client.post(reverse("invoicing:invoice_paid", args=[again.pk]), {"paid_on": "2026-04-20"})
     assert Invoice.objects.get(pk=again.pk).status == "paid"
-    dashboard = client.get(reverse("invoicing:dashboard") + "?annee=2026").content.decode()
-    assert "1\u00a0078,00 €" in dashboard and "<svg" in dashboard
+    response = client.get(reverse("invoicing:dashboard") + "?annee=2026")
+    dashboard = response.content.decode()
+    assert "1\u00a0078,00 €" in dashboard
+    # The chart: its data in a json_script block, drawn by the vendored Chart.js and a static
+    # script (no inline script under the CSP); the table keeps the same amounts.
+    data = json.loads(
+        re.search(
+            r'<script id="invoicing-chart-data" type="application/json">(.*?)</script>',
+            dashboard,
+            re.S,
+        ).group(1)
+    )
+    march = data["labels"].index("mars 2026")
+    invoiced = next(s for s in data["series"] if s["label"] == "Facturé")
+    assert invoiced["values"][march] == "1078.00"
+    assert '<canvas id="invoicing-chart"' in dashboard
+    assert 'src="/static/vendor/chartjs/chart.umd.min.js"' in dashboard
+    assert 'src="/static/remu/invoicing-chart.js"' in dashboard
+    assert "<td>mars 2026</td>" in dashboard and "<svg" not in dashboard
+    assert_protected(response, "invoicing:dashboard")
     xlsx = client.get(reverse("invoicing:dashboard_xlsx") + "?annee=2026")
     assert xlsx.status_code == 200
 

@@ -154,7 +154,10 @@ def test_a_run_does_not_pay_the_days_of_a_period_recorded_before_it(world):
     assert paid(world, "entry_bonus") == Decimal("200.00")
     assert not Overpayment.objects.exists()
     due = world["enrollment"].dues.get(month=MARCH, component="remuneration")
-    assert due.explanation[0].startswith("Période indemnisée par France Travail (du 16/03/2026")
+    assert due.explanation[0] == (
+        "Période indemnisée par France Travail (du 16 mars 2026 au 31 mars 2026) : ses jours ne "
+        "sont pas payés par la Région."
+    )
     again = services.execute_run(
         services.start_run(world["region"], "monthly", MARCH, world["agent"]).pk
     )

@@ -177,6 +177,8 @@ def test_the_trainee_uploads_a_requested_document_from_the_phone(client, space, 
     url = reverse("trainee_space:upload", args=[asked.pk])
     refused = client.post(url, {"file": SimpleUploadedFile("piece.pdf", b"MZ not a pdf")})
     assert "Seuls les fichiers PDF, JPEG ou PNG sont acceptés" in refused.content.decode()
+    # The refusal is shown next to the file field (remu.core.forms.add_errors).
+    assert "Seuls les fichiers PDF" in refused.context["form"].errors["file"][0]
     assert not SupportingDocument.objects.filter(dossier=space["dossier"]).exists()
     response = client.post(url, {"file": SimpleUploadedFile("piece.pdf", PDF)})
     assert response.status_code == 302

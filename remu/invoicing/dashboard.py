@@ -1,7 +1,7 @@
 """The agents' invoicing dashboard: per programme and per provider for a year (the actions
 starting that year), committed (the actions' prices), invoiced, validated, paid and what
-remains to pay; invoiced against planned per month (an SVG chart drawn on the server, with its
-table); the Excel export."""
+remains to pay; invoiced against planned per month (a Chart.js chart drawn in the browser from
+the page's json_script data, with the same data as a table); the Excel export."""
 
 from __future__ import annotations
 
@@ -97,31 +97,19 @@ def figures(tenant, year: int) -> dict:
 
 
 def _chart(year, planned, invoiced) -> dict:
-    """Bars per month of the year (planned, invoiced) as SVG coordinates, and the same data
-    as a table for screen readers."""
+    """Planned and invoiced amounts per month of the year: `rows` for the table (the accessible
+    alternative, exact amounts) and `data` for the chart the page draws with Chart.js (through
+    `json_script`; amounts as strings, never floats)."""
     months = sorted({m for m in list(planned) + list(invoiced) if m.year == year})
     rows = [(m, h.q(planned.get(m, ZERO)), h.q(invoiced.get(m, ZERO))) for m in months]
-    top = max([max(p, i) for _, p, i in rows] or [ZERO]) or Decimal(1)
-    height, bar = 160, 14
-    bars = []
-    for index, (month, p, i) in enumerate(rows):
-        x = 40 + index * 50
-        ph = int(p * height / top)
-        ih = int(i * height / top)
-        bars.append(
-            {
-                "label": MONTHS[month.month - 1],
-                "x": x,
-                "px": x,
-                "ix": x + bar + 2,
-                "py": 10 + height - ph,
-                "iy": 10 + height - ih,
-                "ph": ph,
-                "ih": ih,
-                "ly": height + 26,
-            }
-        )
-    return {"rows": rows, "bars": bars, "width": 60 + 50 * len(rows), "bar": bar}
+    data = {
+        "labels": [f"{MONTHS[m.month - 1]} {m.year}" for m, _, _ in rows],
+        "series": [
+            {"label": "Prévu", "color": "#9aa5b1", "values": [str(p) for _, p, _ in rows]},
+            {"label": "Facturé", "color": "#1d4f91", "values": [str(i) for _, _, i in rows]},
+        ],
+    }
+    return {"rows": rows, "data": data}
 
 
 def workbook(tenant, year: int) -> bytes:

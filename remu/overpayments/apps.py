@@ -19,5 +19,6 @@ class OverpaymentsConfig(AppConfig):
             validated_many=detection.on_exits_validated,
         )
         offsets.register(claims.Claims())
-        corrections.register(wrong_information.earlier_values)
-        corrections.register_periods(overlap.periods_of)
+        corrections.register(
+            earlier_values=wrong_information.earlier_values, benefit_periods=overlap.periods_of
+        )

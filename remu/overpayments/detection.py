@@ -33,7 +33,6 @@ from remu.trainees.models import Enrollment
 from .claims import Claims, explain_item
 from .models import Overpayment
 from .services import Item, NewClaim, detect, detect_many, options
-from .wrong_information import paid_net
 
 ZERO = Decimal("0.00")
 NO_PENALTY = set(Withdrawal.LEGITIMATE) | {"other_training", "reorientation"}
@@ -52,17 +51,10 @@ class Claim:
 
 def paid_and_due(enrollment, exit_date: dt.date):
     """What was ordered (net of earlier claims) and what is due with this exit date, per
-    (month, component), through the same computation as a payment run."""
-    region = enrollment.action.region
-    bounds = (enrollment.pk, enrollment.pk)
-    payables = pay_selectors.payables(region, bounds)
-    for payable in payables:
-        payable.exit_date = exit_date  # the preview computes before the date is recorded
-    today = timezone.localdate()
-    ctx = RunContext(region, max(today, exit_date).replace(day=1))
-    dues, _ = compute_dues(ctx, payables, bounds) if payables else ([], [])
-    due = {(row["month"], row["component"]): row["amount"] for row in dues}
-    return paid_net(enrollment), due
+    (month, component), through the same computation as a payment run: the one-enrollment
+    case of `paid_and_due_many`."""
+    exits = {enrollment.pk: exit_date}
+    return paid_and_due_many(enrollment.action.region, exits)[enrollment.pk]
 
 
 def rule_for(withdrawal: Withdrawal, opts: dict) -> str:
@@ -191,10 +183,11 @@ def on_exit_validated(withdrawal: Withdrawal, user=None) -> Overpayment | None:
 BATCH = 500  # withdrawals per batch: a fixed number of queries each
 
 
-def paid_and_due_many(region, withdrawals: list[Withdrawal]) -> dict[int, tuple[dict, dict]]:
-    """`paid_and_due` for many enrollments of a region at once (their ids in one range): one
-    `compute_dues` over the range, one query for what was ordered, one for the claims."""
-    exits = {w.enrollment_id: w.exit_date for w in withdrawals}
+def paid_and_due_many(region, exits: dict[int, dt.date]) -> dict[int, tuple[dict, dict]]:
+    """(paid, due) per enrollment of a region, each with its exit date (`exits`: enrollment id
+    -> exit date; the preview computes before the date is recorded): what was ordered net of
+    earlier claims, and what is due with that exit date, per (month, component). One
+    `compute_dues` over the ids' range, one query for what was ordered, one for the claims."""
     bounds = (min(exits), max(exits))
     payables = [p for p in pay_selectors.payables(region, bounds) if p.enrollment_id in exits]
     for payable in payables:
@@ -250,7 +243,8 @@ def on_exits_validated(withdrawals: list[Withdrawal], user=None) -> int:
                     cached[w.exit_date] = options(region, w.exit_date)
             opts = {w.pk: cached[w.exit_date] for w in theirs}
             needed = [w for w in theirs if rule_for(w, opts[w.pk]) != "none"]
-            amounts = paid_and_due_many(region, needed) if needed else {}
+            exits = {w.enrollment_id: w.exit_date for w in needed}
+            amounts = paid_and_due_many(region, exits) if exits else {}
             for w in theirs:
                 claim, _ = claim_for(w, opts[w.pk], *amounts.get(w.enrollment_id, ({}, {})))
                 claims.append(

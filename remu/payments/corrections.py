@@ -2,9 +2,10 @@
 gave wrong information (category, prior salary, birth date), an agent corrects the dossier from
 a month on; the months before it keep the value the dossier had then.
 
-The overpayments app (a layer above) records the corrections and registers here a reader of
-the values in force before them; a run computes each month with the values in force that month
-(`as_of`). Without a registered reader, the dossier's values hold for every month."""
+The overpayments app (a layer above) records the corrections and registers here (`register`,
+one registry) a reader of the values in force before them and one of the France Travail
+benefit periods; a run computes each month with the values in force that month (`as_of`).
+Without a registered reader, the dossier's values hold for every month and no day is excluded."""
 
 from __future__ import annotations
 
@@ -12,23 +13,49 @@ import dataclasses
 import datetime as dt
 from collections.abc import Callable
 
+from django.utils.formats import date_format
+
 # Payable attributes a correction may change.
 FIELDS = ("category", "prior_monthly_salary", "birth_date")
 
 # dossier id -> [(effective month, field, value before it)], latest effective month first
 Earlier = dict[int, list[tuple[dt.date, str, object]]]
+# enrollment id -> [(start, end)] of the trainee's recorded benefit periods (double pay, issue
+# 13): the run pays none of their days.
+Periods = dict[int, list[tuple[dt.date, dt.date]]]
 
-_reader: Callable[[tuple[int, int]], Earlier] | None = None
+
+@dataclasses.dataclass
+class Readers:
+    """What the overpayments app (a layer above) registers in its `AppConfig.ready()`: the
+    readers of a chunk's corrections, which the run calls without importing that app. One
+    registry for both, like `attendance.services.exit_hooks`."""
+
+    earlier_values: Callable[[tuple[int, int]], Earlier] | None = None
+    benefit_periods: Callable[[tuple[int, int]], Periods] | None = None
 
 
-def register(reader: Callable[[tuple[int, int]], Earlier]) -> None:
-    global _reader
-    _reader = reader
+readers = Readers()
+
+
+def register(
+    *,
+    earlier_values: Callable[[tuple[int, int]], Earlier] | None = None,
+    benefit_periods: Callable[[tuple[int, int]], Periods] | None = None,
+) -> None:
+    """Registers the readers given (a reader not given keeps the one registered)."""
+    readers.earlier_values = earlier_values or readers.earlier_values
+    readers.benefit_periods = benefit_periods or readers.benefit_periods
 
 
 def earlier_values(bounds) -> Earlier:
     """The values in force before each correction of the chunk's dossiers (one query)."""
-    return _reader(bounds) if _reader is not None else {}
+    return readers.earlier_values(bounds) if readers.earlier_values is not None else {}
+
+
+def benefit_periods(bounds) -> Periods:
+    """The France Travail benefit periods of the chunk's enrollments (one query)."""
+    return readers.benefit_periods(bounds) if readers.benefit_periods is not None else {}
 
 
 def as_of(payable, month: dt.date, earlier: list | None):
@@ -43,20 +70,6 @@ def as_of(payable, month: dt.date, earlier: list | None):
 
 
 # -- periods paid by France Travail ----------------------------------------------------------
-# enrollment id -> [(start, end)] of the trainee's recorded benefit periods (double pay, issue
-# 13): the run pays none of their days. Registered by the overpayments app, as above.
-Periods = dict[int, list[tuple[dt.date, dt.date]]]
-
-_periods: Callable[[tuple[int, int]], Periods] | None = None
-
-
-def register_periods(reader: Callable[[tuple[int, int]], Periods]) -> None:
-    global _periods
-    _periods = reader
-
-
-def benefit_periods(bounds) -> Periods:
-    return _periods(bounds) if _periods is not None else {}
 
 
 def free_spans(first: dt.date, last: dt.date, periods) -> list[tuple[dt.date, dt.date]] | None:
@@ -102,7 +115,9 @@ def without_periods(compute, case_for, payable, month: dt.date, last: dt.date, p
     }
     social = [p.social_contributions for p in parts if p.social_contributions is not None]
     hours = [p.social_contribution_hours for p in parts if p.social_contribution_hours is not None]
-    covered = ", ".join(f"du {s:%d/%m/%Y} au {e:%d/%m/%Y}" for s, e in sorted(periods))
+    covered = ", ".join(
+        f"du {date_format(s, 'j F Y')} au {date_format(e, 'j F Y')}" for s, e in sorted(periods)
+    )
     explanation = [
         f"Période indemnisée par France Travail ({covered}) : ses jours ne sont pas payés par "
         "la Région."

@@ -180,6 +180,8 @@ class ParameterSet:
 
 
 def _decimal(value, where: str) -> Decimal:
+    if isinstance(value, bool):
+        raise ParameterError(f"{where}: montant invalide ({_boolean(value)})")
     try:
         result = Decimal(str(value))
     except (InvalidOperation, ValueError) as exc:
@@ -187,6 +189,54 @@ def _decimal(value, where: str) -> Decimal:
     if result < 0 or not result.is_finite():
         raise ParameterError(f"{where}: montant invalide {value!r}")
     return result
+
+
+def _boolean(value: bool) -> str:
+    return f"« {'true' if value else 'false'} » est un booléen, pas un nombre"
+
+
+def _number(
+    value,
+    where: str,
+    expected: str,
+    *,
+    integer: bool = False,
+    low=None,
+    high=None,
+    above=None,
+):
+    """One checked number of a parameter file: a whole number (`integer`) or a decimal, within
+    `low` <= value <= `high` and value > `above` (each bound optional). A YAML true / false is
+    refused with its own message: Python counts True as 1, so an isinstance(int) test alone
+    would read `payment_days: {from: true}` as the 1st of the month."""
+    if isinstance(value, bool):
+        raise ParameterError(f"{where}: {expected} ({_boolean(value)})")
+    if integer:
+        if not isinstance(value, int):
+            raise ParameterError(f"{where}: {expected}")
+        number = value
+    else:
+        try:
+            number = Decimal(str(value))
+        except (InvalidOperation, ValueError):
+            raise ParameterError(f"{where}: {expected}") from None
+        if not number.is_finite():
+            raise ParameterError(f"{where}: {expected}")
+    if (
+        (low is not None and number < low)
+        or (high is not None and number > high)
+        or (above is not None and number <= above)
+    ):
+        raise ParameterError(f"{where}: {expected}")
+    return number
+
+
+def _option(opts: dict, key: str, where: str, expected: str, **bounds):
+    """The checked number `opts[key]` (see `_number`), or None when the option is absent."""
+    value = opts.get(key)
+    if value is None:
+        return None
+    return _number(value, f"{where}.{key}", expected, **bounds)
 
 
 def _date(value, where: str) -> dt.date:
@@ -206,9 +256,7 @@ def _bands(raw, where: str) -> tuple[AgeBand, ...]:
         at = f"{where}[{i}]"
         if not isinstance(item, dict) or "code" not in item or "label" not in item:
             raise ParameterError(f"{at}: « code » et « label » sont obligatoires")
-        max_age = item.get("max_age")
-        if max_age is not None and not isinstance(max_age, int):
-            raise ParameterError(f"{at}.max_age: un entier est attendu")
+        max_age = _option(item, "max_age", at, "un entier est attendu", integer=True, low=0)
         bands.append(AgeBand(str(item["code"]), str(item["label"]), max_age))
     if bands[-1].max_age is not None:
         raise ParameterError(f"{where}: la dernière tranche doit être ouverte (sans max_age)")
@@ -282,13 +330,10 @@ def _validate_options(opts: dict, where: str) -> None:
     for reason in opts.get("absences") or {}:
         if reason not in ABSENCE_REASONS:
             raise ParameterError(f"{where}.absences.{reason}: motif d'absence inconnu")
-    threshold = opts.get("full_time_weekly_hours")
-    if threshold is not None and _decimal(threshold, f"{where}.full_time_weekly_hours") <= 0:
-        raise ParameterError(f"{where}.full_time_weekly_hours: un nombre positif est attendu")
-    if opts.get("social_contributions_hourly_base") is not None:
-        _decimal(
-            opts["social_contributions_hourly_base"], f"{where}.social_contributions_hourly_base"
-        )
+    _option(opts, "full_time_weekly_hours", where, "un nombre positif est attendu", above=0)
+    _option(
+        opts, "social_contributions_hourly_base", where, "un montant positif est attendu", low=0
+    )
     for category, target in (opts.get("national_equivalents") or {}).items():
         at = f"{where}.national_equivalents.{category}"
         if category not in CATEGORIES:
@@ -297,33 +342,44 @@ def _validate_options(opts: dict, where: str) -> None:
             target = target.get("category")
         if target not in CATEGORIES:
             raise ParameterError(f"{at}: catégorie nationale inconnue {target!r}")
-    max_hours = opts.get("max_weekly_hours")
-    if max_hours is not None and not 0 < _decimal(max_hours, f"{where}.max_weekly_hours") <= 168:
-        raise ParameterError(f"{where}.max_weekly_hours: entre 1 et 168 heures attendu")
-    minimum_age = opts.get("minimum_age")
-    if minimum_age is not None and not (isinstance(minimum_age, int) and 0 < minimum_age < 30):
-        raise ParameterError(f"{where}.minimum_age: un âge entier entre 1 et 29 est attendu")
+    _option(opts, "max_weekly_hours", where, "entre 1 et 168 heures attendu", above=0, high=168)
+    _option(
+        opts,
+        "minimum_age",
+        where,
+        "un âge entier entre 1 et 29 est attendu",
+        integer=True,
+        low=1,
+        high=29,
+    )
     payment_days = opts.get("payment_days")
-    if payment_days is not None and not (
-        isinstance(payment_days, dict)
-        and all(isinstance(payment_days.get(k), int) for k in ("from", "to"))
-        and 1 <= payment_days["from"] <= payment_days["to"] <= 28
-    ):
-        raise ParameterError(f"{where}.payment_days: {{from, to}} entre le 1 et le 28 attendus")
-    due_day = opts.get("attendance_due_day")
-    if due_day is not None and not (isinstance(due_day, int) and 1 <= due_day <= 28):
-        raise ParameterError(f"{where}.attendance_due_day: un jour entre 1 et 28 est attendu")
+    if payment_days is not None:
+        expected = "{from, to} entre le 1 et le 28 attendus"
+        if not isinstance(payment_days, dict):
+            raise ParameterError(f"{where}.payment_days: {expected}")
+        first, last = (
+            _number(payment_days.get(k), f"{where}.payment_days.{k}", expected, integer=True)
+            for k in ("from", "to")
+        )
+        if not 1 <= first <= last <= 28:
+            raise ParameterError(f"{where}.payment_days: {expected}")
+    _option(
+        opts,
+        "attendance_due_day",
+        where,
+        "un jour entre 1 et 28 est attendu",
+        integer=True,
+        low=1,
+        high=28,
+    )
     for key, allowed in (
         ("overpayment_without_reason", {"after_exit", "last_month"}),
         ("overpayment_misconduct", {"after_exit", "as_without_reason", "everything"}),
     ):
         if key in opts and opts[key] not in allowed:
             raise ParameterError(f"{where}.{key}: une des valeurs {sorted(allowed)} est attendue")
-    for key in ("overpayment_write_off_below", "overpayment_offset_cap_percent"):
-        if opts.get(key) is not None and not 0 <= _decimal(opts[key], f"{where}.{key}") <= (
-            100 if key.endswith("percent") else 100000
-        ):
-            raise ParameterError(f"{where}.{key}: valeur hors limites")
+    _option(opts, "overpayment_write_off_below", where, "valeur hors limites", low=0, high=100000)
+    _option(opts, "overpayment_offset_cap_percent", where, "valeur hors limites", low=0, high=100)
     admission = opts.get("admission_without_documents")
     if admission is not None and admission not in ("refused", "allowed_with_reason"):
         raise ParameterError(
@@ -331,38 +387,31 @@ def _validate_options(opts: dict, where: str) -> None:
         )
     if opts.get("sepa_export_by_another_agent") not in (None, True, False):
         raise ParameterError(f"{where}.sepa_export_by_another_agent: true ou false attendu")
-    per_file = opts.get("sepa_max_transactions_per_file")
-    if per_file is not None and not (
-        isinstance(per_file, int) and not isinstance(per_file, bool) and per_file > 0
+    for key, expected in (
+        ("sepa_max_transactions_per_file", "un nombre de virements positif est attendu"),
+        ("access_log_months", "un nombre de mois positif est attendu"),
+        ("retention_years", "un nombre d'années positif est attendu"),
     ):
-        raise ParameterError(
-            f"{where}.sepa_max_transactions_per_file: un nombre de virements positif est attendu"
-        )
-    months = opts.get("access_log_months")
-    if months is not None and not (
-        isinstance(months, int) and not isinstance(months, bool) and months > 0
-    ):
-        raise ParameterError(f"{where}.access_log_months: un nombre de mois positif est attendu")
-    years = opts.get("retention_years")
-    if years is not None and not (
-        isinstance(years, int) and not isinstance(years, bool) and years > 0
-    ):
-        raise ParameterError(f"{where}.retention_years: un nombre d'années positif est attendu")
+        _option(opts, key, where, expected, integer=True, low=1)
     thresholds = opts.get("instalment_thresholds")
-    if thresholds is not None and not (
-        isinstance(thresholds, list)
-        and len(thresholds) == 3
-        and all(isinstance(t, int) and not isinstance(t, bool) for t in thresholds)
-        and 0 < thresholds[0] < thresholds[1] < thresholds[2] <= 100
-    ):
-        raise ParameterError(
-            f"{where}.instalment_thresholds: trois pourcentages croissants entre 1 et 100 attendus"
-        )
-    due_day = opts.get("declaration_due_day")
-    if due_day is not None and not (
-        isinstance(due_day, int) and not isinstance(due_day, bool) and 1 <= due_day <= 28
-    ):
-        raise ParameterError(f"{where}.declaration_due_day: un jour entre le 1 et le 28 attendu")
+    if thresholds is not None:
+        expected = "trois pourcentages croissants entre 1 et 100 attendus"
+        if not (isinstance(thresholds, list) and len(thresholds) == 3):
+            raise ParameterError(f"{where}.instalment_thresholds: {expected}")
+        for i, threshold in enumerate(thresholds):
+            at = f"{where}.instalment_thresholds[{i}]"
+            _number(threshold, at, expected, integer=True, low=1, high=100)
+        if not thresholds[0] < thresholds[1] < thresholds[2]:
+            raise ParameterError(f"{where}.instalment_thresholds: {expected}")
+    _option(
+        opts,
+        "declaration_due_day",
+        where,
+        "un jour entre le 1 et le 28 attendu",
+        integer=True,
+        low=1,
+        high=28,
+    )
     reasons = opts.get("invoicing_admissible_exit_reasons")
     if reasons is not None and not (
         isinstance(reasons, list) and all(isinstance(r, str) and r for r in reasons)
@@ -378,13 +427,11 @@ def _validate_options(opts: dict, where: str) -> None:
             continue
         if not isinstance(rule, dict):
             raise ParameterError(f"{where}.{name}: un objet est attendu")
-        percent = _decimal(rule.get("percent", 100), f"{where}.{name}.percent")
-        if percent > 100:
-            raise ParameterError(f"{where}.{name}.percent: au plus 100")
+        _option(rule, "percent", f"{where}.{name}", "un pourcentage d'au plus 100", low=0, high=100)
         for key in ("max_days", "until_days_after_training"):
-            value = rule.get(key)
-            if value is not None and not (isinstance(value, int) and value >= 0):
-                raise ParameterError(f"{where}.{name}.{key}: un entier positif est attendu")
+            _option(
+                rule, key, f"{where}.{name}", "un entier positif est attendu", integer=True, low=0
+            )
     if opts.get("ass_daily_amount") is not None:
         _decimal(opts["ass_daily_amount"], f"{where}.ass_daily_amount")
     if opts.get("ass_part_time") not in (None, "daily_ass_amount"):
@@ -396,19 +443,27 @@ def _validate_options(opts: dict, where: str) -> None:
         for i, rule in enumerate((costs.get("limited") or {}).get("rules") or ()):
             if rule.get("per") not in ("month", "quarter", "training"):
                 raise ParameterError(f"{at}.limited.rules[{i}].per: month, quarter ou training")
-            if not (isinstance(rule.get("count"), int) and rule["count"] > 0):
-                raise ParameterError(
-                    f"{at}.limited.rules[{i}].count: un entier positif est attendu"
-                )
+            _number(
+                rule.get("count"),
+                f"{at}.limited.rules[{i}].count",
+                "un entier positif est attendu",
+                integer=True,
+                low=1,
+            )
             _decimal(rule.get("percent", 100), f"{at}.limited.rules[{i}].percent")
     resignation = opts.get("resignation")
     if resignation is not None:
         if not isinstance(resignation, dict):
             raise ParameterError(f"{where}.resignation: un objet est attendu")
         for key in ("latency_days", "max_months"):
-            value = resignation.get(key)
-            if value is not None and not (isinstance(value, int) and value > 0):
-                raise ParameterError(f"{where}.resignation.{key}: un entier positif est attendu")
+            _option(
+                resignation,
+                key,
+                f"{where}.resignation",
+                "un entier positif est attendu",
+                integer=True,
+                low=1,
+            )
     gp = opts.get("guadeloupe_allowances")
     if gp:
         if "short_training_below_hours" in gp:
@@ -421,8 +476,14 @@ def _validate_options(opts: dict, where: str) -> None:
     allowances = opts.get("allowances")
     if allowances:
         minors = allowances.get("minors") or {}
-        if minors and not isinstance(minors.get("max_age"), int):
-            raise ParameterError(f"{where}.allowances.minors.max_age: un entier est attendu")
+        if minors:
+            _number(
+                minors.get("max_age"),
+                f"{where}.allowances.minors.max_age",
+                "un entier est attendu",
+                integer=True,
+                low=0,
+            )
         for prefix, holder in (("allowances", allowances), ("allowances.minors", minors)):
             for kind in ("transport", "housing"):
                 for i, band in enumerate(holder.get(kind) or []):
@@ -571,18 +632,39 @@ class WithholdingGrid:
 
 
 def load_withholding(directory: Path = PARAMETERS_DIR) -> dict[str, list[WithholdingGrid]]:
+    """The default-rate grids by territory, each checked: as many bounds as rates less one,
+    bounds strictly increasing, rates increasing from 0 % and at most 100 %, dates unique."""
     raw = _read(directory / "withholding.yaml")
-    rates = tuple(_decimal(r, f"withholding.yaml.rates[{i}]") for i, r in enumerate(raw["rates"]))
+    rates = tuple(
+        _number(
+            r, f"withholding.yaml.rates[{i}]", "un taux entre 0 et 100 attendu", low=0, high=100
+        )
+        for i, r in enumerate(raw.get("rates") or [])
+    )
+    if not rates or rates[0] != 0 or any(a >= b for a, b in zip(rates, rates[1:], strict=False)):
+        raise ParameterError("withholding.yaml.rates: des taux croissants à partir de 0 attendus")
     grids: dict[str, list[WithholdingGrid]] = {}
     for territory, items in (raw.get("grids") or {}).items():
         grids[territory] = []
-        for i, item in enumerate(items):
+        for i, item in enumerate(items or []):
             where = f"withholding.yaml.grids.{territory}[{i}]"
-            bounds = tuple(_decimal(b, f"{where}.bounds") for b in item.get("bounds") or [])
+            if not isinstance(item, dict):
+                raise ParameterError(f"{where}: un objet {{from, bounds}} est attendu")
+            bounds = tuple(
+                _number(b, f"{where}.bounds[{j}]", "un montant positif attendu", above=0)
+                for j, b in enumerate(item.get("bounds") or [])
+            )
             if len(bounds) != len(rates) - 1:
                 raise ParameterError(f"{where}.bounds: {len(rates) - 1} bornes attendues")
-            grids[territory].append(
-                WithholdingGrid(_date(item["from"], f"{where}.from"), bounds, rates)
-            )
+            for j in range(1, len(bounds)):
+                if bounds[j] <= bounds[j - 1]:
+                    raise ParameterError(
+                        f"{where}.bounds[{j}]: {bounds[j]} n'est pas supérieur à la borne "
+                        f"précédente {bounds[j - 1]}"
+                    )
+            start = _date(item.get("from"), f"{where}.from")
+            if any(grid.start == start for grid in grids[territory]):
+                raise ParameterError(f"{where}.from: une autre grille commence le {start}")
+            grids[territory].append(WithholdingGrid(start, bounds, rates))
         grids[territory].sort(key=lambda g: g.start)
     return grids

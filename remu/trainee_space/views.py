@@ -121,12 +121,9 @@ def upload(request, pk):
         try:
             services.upload_requested(asked, form.cleaned_data["file"], request.user)
         except ValidationError as exc:
-            if hasattr(exc, "error_dict"):
-                for errors in exc.message_dict.values():
-                    for error in errors:
-                        form.add_error("file", error)
-            else:
-                add_errors(form, exc)
+            # The file's own refusals (size, content) go next to the field; the others (the
+            # dossier no longer takes this piece) on top of the form.
+            add_errors(form, exc)
         else:
             messages.success(
                 request, f"Pièce « {asked.doc_label} » envoyée : la Région va la vérifier."
