@@ -155,7 +155,7 @@ def test_a_run_does_not_pay_the_days_of_a_period_recorded_before_it(world):
     assert not Overpayment.objects.exists()
     due = world["enrollment"].dues.get(month=MARCH, component="remuneration")
     assert due.explanation[0] == (
-        "Période indemnisée par France Travail (du 16 mars 2026 au 31 mars 2026) : ses jours ne "
+        "Période indemnisée par France Travail (du 16 au 31 mars 2026) : ses jours ne "
         "sont pas payés par la Région."
     )
     again = services.execute_run(

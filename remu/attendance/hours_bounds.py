@@ -17,6 +17,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.utils.formats import date_format
 
+from remu.core.french import day_number, long_date
 from remu.rules.calendar import month_bounds
 from remu.scales.selectors import engine
 
@@ -39,7 +40,7 @@ class PartTimeCheck:
 
 def fr_day(day: dt.date) -> str:
     """« 10 mars 2026 », « 1er mars 2026 »."""
-    return f"{'1er' if day.day == 1 else day.day} {date_format(day, 'F Y')}"
+    return long_date(day)
 
 
 def hours_text(hours: Decimal) -> str:
@@ -49,7 +50,7 @@ def hours_text(hours: Decimal) -> str:
 
 def week_label(start: dt.date, end: dt.date) -> str:
     """« Semaine du 2 au 8 mars » (weeks never cross a month: they are clipped to it)."""
-    first = "1er" if start.day == 1 else str(start.day)
+    first = day_number(start)
     if start == end:
         return f"Semaine du {first} {date_format(start, 'F')}"
     return f"Semaine du {first} au {end.day} {date_format(end, 'F')}"

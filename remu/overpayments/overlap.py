@@ -20,7 +20,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from remu.core.french import month_of, month_year
+from remu.core.french import month_of, period_text
 from remu.rules.money import ZERO, euros
 from remu.trainees.models import Trainee
 
@@ -43,17 +43,6 @@ class Overlap:
         return sum((i.amount for i in self.items), ZERO)
 
 
-def _day(day: dt.date) -> str:
-    return "1er" if day.day == 1 else str(day.day)
-
-
-def _period_text(start: dt.date, end: dt.date) -> str:
-    """« du 16 au 31 mars 2026 », « du 1er février 2026 au 5 mars 2026 »."""
-    if (start.year, start.month) == (end.year, end.month):
-        return f"du {_day(start)} au {_day(end)} {month_year(end)}"
-    return f"du {_day(start)} {month_year(start)} au {_day(end)} {month_year(end)}"
-
-
 def periods_of(bounds) -> dict:
     """Registered in `payments.corrections`: the benefit periods of the chunk's enrollments,
     whose days a run does not pay (one query)."""
@@ -72,7 +61,7 @@ def compute(enrollment, start: dt.date, end: dt.date, source_label: str, referen
     what was paid (`paid`, read before) minus what a run now finds due."""
     due = due_now(enrollment.action.region, enrollment.pk)
     ref = f" (réf. {reference})" if reference else ""
-    head = f"{_period_text(start, end).capitalize()}, {source_label} versée par France Travail{ref}"
+    head = f"{period_text(start, end).capitalize()}, {source_label} versée par France Travail{ref}"
     overlap = Overlap()
     first, last = start.replace(day=1), end.replace(day=1)
     for key in sorted(paid):
@@ -117,7 +106,7 @@ def record_benefit_period(
             raise ValidationError(
                 {
                     "start": "Cette période chevauche celle déjà enregistrée "
-                    f"{_period_text(clash.start, clash.end)} ({clash.get_source_display()}) : "
+                    f"{period_text(clash.start, clash.end)} ({clash.get_source_display()}) : "
                     "modifiez les dates."
                 }
             )
@@ -137,7 +126,7 @@ def record_benefit_period(
             trainee_id=enrollment.trainee_id,
             enrollment_id=enrollment.pk,
             source=Overpayment.Source.FRANCE_TRAVAIL_OVERLAP,
-            label=f"Double rémunération France Travail ({label}) {_period_text(start, end)}",
+            label=f"Double rémunération France Travail ({label}) {period_text(start, end)}",
             items=overlap.items,
             explanation=overlap.explanation,
             by=user,

@@ -13,7 +13,7 @@ import dataclasses
 import datetime as dt
 from collections.abc import Callable
 
-from django.utils.formats import date_format
+from remu.core.french import period_text
 
 # Payable attributes a correction may change.
 FIELDS = ("category", "prior_monthly_salary", "birth_date")
@@ -115,9 +115,7 @@ def without_periods(compute, case_for, payable, month: dt.date, last: dt.date, p
     }
     social = [p.social_contributions for p in parts if p.social_contributions is not None]
     hours = [p.social_contribution_hours for p in parts if p.social_contribution_hours is not None]
-    covered = ", ".join(
-        f"du {date_format(s, 'j F Y')} au {date_format(e, 'j F Y')}" for s, e in sorted(periods)
-    )
+    covered = ", ".join(period_text(s, e) for s, e in sorted(periods))
     explanation = [
         f"Période indemnisée par France Travail ({covered}) : ses jours ne sont pas payés par "
         "la Région."
