@@ -9,7 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Prefetch, Sum
+from django.db.models import Exists, OuterRef, Prefetch, Sum
 from django.utils import timezone
 
 from remu.actions.models import ActionPeriod, TrainingAction
@@ -324,10 +324,12 @@ def late_declarations(tenant, today: dt.date | None = None) -> list[dict]:
     """Ended months whose declaration is not confirmed once its deadline has passed, per
     action with enrollments (agents: their region's; providers: their own)."""
     today = today or timezone.localdate()
+    # a semi-join (EXISTS) on the enrollments' action index, never a DISTINCT over every
+    # enrollment of the region (13 s on the bench data's 100,000 enrollments)
+    enrolled = Enrollment.objects.filter(action=OuterRef("pk"))
     actions = (
         TrainingAction.objects.for_tenant(tenant)
-        .filter(enrollments__isnull=False, planned_start__lte=today)
-        .distinct()
+        .filter(Exists(enrolled), planned_start__lte=today)
         .select_related("provider", "region")
         .prefetch_related(
             Prefetch(
