@@ -50,34 +50,49 @@ def due_date(region, month: dt.date) -> dt.date:
 def late_statements(tenant, today: dt.date | None = None) -> "UnfinishedMonths":
     """Months whose statement is missing or not fully validated once its due date has come,
     per action (agents: their region's; providers: their own)."""
-    return UnfinishedMonths(_Calendar(tenant, today or timezone.localdate()), late=True)
+    return UnfinishedMonths(MonthCalendar(tenant, today or timezone.localdate()), late=True)
 
 
 def statements_to_enter(tenant, today: dt.date | None = None) -> "UnfinishedMonths":
     """Months already begun whose statement is missing or not fully validated and whose due
     date has not come yet: what to enter before the deadline (same rows as late_statements)."""
-    return UnfinishedMonths(_Calendar(tenant, today or timezone.localdate()), late=False)
+    return UnfinishedMonths(MonthCalendar(tenant, today or timezone.localdate()), late=False)
 
 
 def statements_to_enter_and_late(tenant, today: dt.date | None = None):
     """Both lists (the provider's home and statements page), sharing their calendar and
     their counts (two queries for both counts)."""
-    calendar = _Calendar(tenant, today or timezone.localdate())
+    calendar = MonthCalendar(tenant, today or timezone.localdate())
     return UnfinishedMonths(calendar, late=False), UnfinishedMonths(calendar, late=True)
 
 
-class _Calendar:
+class MonthCalendar:
     """The begun months from the tenant's oldest action start to today, per region of its
     actions, each with its due date (the region's dated option), and how many unfinished
     months each has: what the late and the to-enter lists share."""
 
-    def __init__(self, tenant, today: dt.date):
+    def __init__(self, tenant, today: dt.date, *, actions=None, due=None, is_late=None, done=""):
+        """By default the attendance statements'; another monthly duty (the providers'
+        declarations) gives its `actions` queryset, its `due(region, month)` date, when a
+        due date is late (`is_late(due)`) and `done`: the SELECT of the (action_id, month)
+        pairs already done, its table aliased `s`, ending with its WHERE clause."""
         self.tenant = tenant
         self.today = today
+        self._actions = actions
+        self.due = due or due_date
+        self.is_late = is_late or (lambda due: due <= today)
+        self.done = done or self.FINISHED_STATEMENTS
         self._months = None
         self._counts = None
 
+    FINISHED_STATEMENTS = f"""
+        SELECT s.action_id, s.month FROM {AttendanceStatement._meta.db_table} s
+        WHERE NOT EXISTS (SELECT 1 FROM {AttendanceLine._meta.db_table} l
+                          WHERE l.statement_id = s.id AND l.status = 'draft')"""
+
     def actions(self):
+        if self._actions is not None:
+            return self._actions
         # A semi-join (EXISTS) on the dossiers of each action (partial index
         # dossier_admitted_rs1_by_action), never a DISTINCT over every admitted dossier.
         admitted = Dossier.objects.filter(action=OuterRef("pk"), status="admitted", kind="RS1")
@@ -100,9 +115,9 @@ class _Calendar:
             for region_id, start in sorted(starts.items()):
                 month = start.replace(day=1)
                 while month <= self.today:
-                    due = due_date(regions[region_id], month)
+                    due = self.due(regions[region_id], month)
                     last = next_month(month) - dt.timedelta(days=1)
-                    months.append((len(months), region_id, month, last, due, due <= self.today))
+                    months.append((len(months), region_id, month, last, due, self.is_late(due)))
                     month = next_month(month)
             self._months = months
         return self._months
@@ -139,8 +154,6 @@ class _Calendar:
             )
             .query.sql_with_params()
         )
-        statement = AttendanceStatement._meta.db_table
-        line = AttendanceLine._meta.db_table
         # PostgreSQL would inline it and test the dossiers once per month: materialised
         materialized = "MATERIALIZED " if connection.vendor == "postgresql" else ""
         sql = f"""
@@ -150,12 +163,9 @@ class _Calendar:
             FROM a
             INNER JOIN calendar m ON m.region_id = a.region_ref
                 AND m.month <= a.end_on AND m.month_end >= a.start_on
-            WHERE (a.action_id, m.month) NOT IN (
-                SELECT s.action_id, s.month FROM {statement} s
-                WHERE s.action_id IN (SELECT action_id FROM a)
-                  AND s.month IN (SELECT month FROM calendar)
-                  AND NOT EXISTS (
-                    SELECT 1 FROM {line} l WHERE l.statement_id = s.id AND l.status = 'draft'))
+            WHERE (a.action_id, m.month) NOT IN ({self.done}
+                  AND s.action_id IN (SELECT action_id FROM a)
+                  AND s.month IN (SELECT month FROM calendar))
         """
         return sql, params + list(actions_params)
 
@@ -181,7 +191,7 @@ class UnfinishedMonths:
     the rows of that slice only (two queries), so that it pages with Django's Paginator. Each
     row is a dict: action, provider, month, due, missing, drafts."""
 
-    def __init__(self, calendar: _Calendar, *, late: bool):
+    def __init__(self, calendar: MonthCalendar, *, late: bool):
         self.calendar = calendar
         self.late = late
 

@@ -59,7 +59,7 @@ def agent_items(tenant, today: dt.date) -> list[Item]:
         ),
         Item(
             "Déclarations de réalisé en retard (organismes)",
-            len(invoicing.late_declarations(tenant, today)),
+            invoicing.late_declarations_count(tenant, today),
             reverse("invoicing:late"),
         ),
         Item(
