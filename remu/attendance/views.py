@@ -17,6 +17,7 @@ from remu.audit import services as access
 from remu.core.forms import add_errors, id_or_none
 from remu.core.tabular import french_dates, read_rows, safe_append
 from remu.core.tenancy import require_agent, require_provider
+from remu.core.views_generic import paginate
 from remu.trainees.models import Enrollment
 
 from . import declarations, forms, selectors, services
@@ -391,13 +392,17 @@ def certificate(request, pk):
 
 
 def late(request):
-    """Agents: late statements of the region, per provider."""
+    """Agents: late statements of the region, per provider (a page of months at a time)."""
     require_agent(request)
+    late = selectors.late_statements(request.tenant)
+    page, query = paginate(request, late, 100)
     return render(
         request,
         "attendance/late.html",
         {
-            "groups": selectors.late_by_provider(request.tenant),
+            "groups": selectors.by_provider(page, late.per_provider() if late else {}),
+            "page": page,
+            "query": query,
         },
     )
 

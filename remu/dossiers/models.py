@@ -160,6 +160,14 @@ class Dossier(models.Model):
     class Meta:
         ordering = ["-created_at"]
         verbose_name = "dossier de rémunération"
+        indexes = [
+            # the actions with admitted trainees (late statements: a semi-join per action)
+            models.Index(
+                fields=["action"],
+                condition=Q(status="admitted", kind="RS1"),
+                name="dossier_admitted_rs1_by_action",
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["region", "number"], condition=~Q(number=""), name="unique_dossier_number"

@@ -7,6 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models.expressions import RawSQL
 
 from remu.actions.models import TrainingAction
 from remu.attendance.models import AttendanceLine
@@ -56,8 +57,7 @@ def filter_state(actions, state: str, tenant, today: dt.date):
     if state == "closed":
         return actions.filter(status=TrainingAction.Status.CLOSED)
     if state == "late":
-        late = {row["action"].pk for row in late_statements(tenant, today)}
-        return actions.filter(pk__in=late)
+        return actions.filter(pk__in=RawSQL(*late_statements(tenant, today).action_ids()))
     return actions
 
 

@@ -59,7 +59,7 @@ def agent_items(tenant, today: dt.date) -> list[Item]:
         ),
         Item(
             "Déclarations de réalisé en retard (organismes)",
-            len(invoicing.late_declarations(tenant, today)),
+            invoicing.late_declarations_count(tenant, today),
             reverse("invoicing:late"),
         ),
         Item(
@@ -107,7 +107,8 @@ def provider_items(tenant, today: dt.date) -> list[Item]:
     dossiers = Dossier.objects.for_tenant(tenant)
     to_enter, late = statements_to_enter_and_late(tenant, today)
     requests = dossier_selectors.open_document_requests(tenant).count()
-    first_due = min((row["due"] for row in to_enter), default=None)
+    first_due = to_enter.first_due()
+    oldest = late.oldest_month()
     return [
         Item(
             "États de présence à saisir avant l'échéance",
@@ -119,7 +120,7 @@ def provider_items(tenant, today: dt.date) -> list[Item]:
             "États de présence en retard",
             len(late),
             reverse("home:statements") + "#en-retard",
-            f"le plus ancien : {date_format(min(r['month'] for r in late), 'F Y')}" if late else "",
+            f"le plus ancien : {date_format(oldest, 'F Y')}" if oldest else "",
         ),
         Item(
             "Dossiers avec des pièces demandées par la Région",

@@ -9,11 +9,12 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Prefetch, Sum
+from django.db.models import Exists, OuterRef, Prefetch, Sum
 from django.utils import timezone
 
 from remu.actions.models import ActionPeriod, TrainingAction
 from remu.attendance.models import Absence, AttendanceLine, Withdrawal
+from remu.attendance.selectors import MonthCalendar, UnfinishedMonths
 from remu.attendance.services import first_month, next_month, weeks_of_month
 from remu.dossiers.models import Dossier
 from remu.rules.calendar import month_bounds
@@ -320,14 +321,21 @@ def declaration_due(action, month: dt.date) -> dt.date:
     return next_month(month).replace(day=day)
 
 
+def _declaring_actions(tenant, today: dt.date):
+    # a semi-join (EXISTS) on the enrollments' action index, never a DISTINCT over every
+    # enrollment of the region (13 s on the bench data's 100,000 enrollments)
+    enrolled = Enrollment.objects.filter(action=OuterRef("pk"))
+    return TrainingAction.objects.for_tenant(tenant).filter(
+        Exists(enrolled), planned_start__lte=today
+    )
+
+
 def late_declarations(tenant, today: dt.date | None = None) -> list[dict]:
     """Ended months whose declaration is not confirmed once its deadline has passed, per
     action with enrollments (agents: their region's; providers: their own)."""
     today = today or timezone.localdate()
     actions = (
-        TrainingAction.objects.for_tenant(tenant)
-        .filter(enrollments__isnull=False, planned_start__lte=today)
-        .distinct()
+        _declaring_actions(tenant, today)
         .select_related("provider", "region")
         .prefetch_related(
             Prefetch(
@@ -350,6 +358,29 @@ def late_declarations(tenant, today: dt.date | None = None) -> list[dict]:
                 )
     rows.sort(key=lambda r: (r["provider"].name, r["action"].number, r["month"]))
     return rows
+
+
+def late_declarations_count(tenant, today: dt.date | None = None) -> int:
+    """How many months late_declarations lists, counted in SQL (the agents' home: a big
+    region has tens of thousands of them, never built in Python)."""
+    today = today or timezone.localdate()
+
+    def due(region, month):
+        day = default_engine().options(region.parameter_set, month)["declaration_due_day"]
+        return next_month(month).replace(day=day)
+
+    confirmed = f"""
+        SELECT s.action_id, s.month FROM {Declaration._meta.db_table} s
+        WHERE s.status = '{Declaration.Status.CONFIRMED.value}'"""
+    calendar = MonthCalendar(
+        tenant,
+        today,
+        actions=_declaring_actions(tenant, today),
+        due=due,
+        is_late=lambda day: day < today,
+        done=confirmed,
+    )
+    return UnfinishedMonths(calendar, late=True).count()
 
 
 def invoices_for(tenant):

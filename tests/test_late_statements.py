@@ -1,0 +1,98 @@
+"""The late and to-enter statement-months, computed in SQL (issue 18 §3): the same rows, in the
+same order, as one month at a time would give; counted without building them, a page at a
+time; the agents' list paged and grouped by provider."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from remu.attendance.models import AttendanceLine, AttendanceStatement
+from remu.attendance.selectors import late_statements, statements_to_enter_and_late
+from remu.core.tenancy import Tenant
+from remu.dossiers.models import Dossier
+from remu.invoicing.selectors import late_declarations, late_declarations_count
+
+from . import factories as f
+from .utils import text
+
+TODAY = dt.date(2026, 6, 10)  # May is late (due on 5 June), June is to enter (5 July)
+
+
+def admitted_action(region, provider, number, start=dt.date(2026, 3, 2)):
+    action = f.TrainingActionFactory(
+        region=region, provider=provider, number=number, planned_start=start
+    )
+    enrollment = f.EnrollmentFactory(action=action)
+    Dossier.objects.create(
+        region=region, action=action, enrollment=enrollment, kind="RS1", status="admitted",
+        rate_category="JOB_SEEKER", weekly_hours=Decimal(35), number=f"N-{number}",
+    )  # fmt: skip
+    return action, enrollment
+
+
+@pytest.fixture
+def world(region, agent):
+    # code-point order: « Zèbre » before « alpha » (what the Python sort gave)
+    zebre = f.ProviderFactory(region=region, name="Zèbre")
+    alpha = f.ProviderFactory(region=region, name="alpha")
+    a1, _ = admitted_action(region, zebre, "Z-2")
+    a2, enrollment = admitted_action(region, zebre, "Z-10", start=dt.date(2026, 5, 20))
+    a3, _ = admitted_action(region, alpha, "A-1", start=dt.date(2026, 4, 1))
+    f.TrainingActionFactory(region=region, provider=alpha, number="A-0")  # nobody admitted
+    done = AttendanceStatement.objects.create(
+        action=a1, month=dt.date(2026, 4, 1), created_by=agent
+    )
+    draft = AttendanceStatement.objects.create(
+        action=a2, month=dt.date(2026, 5, 1), created_by=agent
+    )
+    dossier = Dossier.objects.get(enrollment=enrollment)
+    AttendanceLine.objects.create(
+        statement=draft, enrollment=enrollment, dossier=dossier, full_time=True
+    )
+    return {"zebre": zebre, "alpha": alpha, "a1": a1, "a2": a2, "a3": a3, "done": done}
+
+
+def summary(rows):
+    return [
+        (r["provider"].name, r["action"].number, f"{r['month']:%Y-%m}", r["missing"], r["drafts"])
+        for r in rows
+    ]
+
+
+def test_the_rows_their_order_and_their_pages(world, region):
+    tenant = Tenant(region=region, is_agent=True)
+    late = late_statements(tenant, TODAY)
+    expected = [
+        ("Zèbre", "Z-10", "2026-05", False, 1),  # a draft line left
+        ("Zèbre", "Z-2", "2026-03", True, 0),
+        ("Zèbre", "Z-2", "2026-05", True, 0),  # April is validated
+        ("alpha", "A-1", "2026-04", True, 0),
+        ("alpha", "A-1", "2026-05", True, 0),
+    ]
+    assert late.count() == len(late) == 5
+    assert summary(late) == expected
+    assert summary(late[1:3]) == expected[1:3] and summary(late[4:]) == expected[4:]
+    assert late[0]["due"] == dt.date(2026, 6, 5) and late.oldest_month() == dt.date(2026, 3, 1)
+    assert late.per_provider() == {world["zebre"].pk: 3, world["alpha"].pk: 2}
+    to_enter, late_too = statements_to_enter_and_late(
+        Tenant(region=region, provider=world["alpha"]), TODAY
+    )
+    assert summary(to_enter) == [("alpha", "A-1", "2026-06", True, 0)]
+    assert to_enter.first_due() == dt.date(2026, 7, 5) and summary(late_too) == expected[3:]
+
+
+def test_late_declarations_counted_as_listed(world, region):
+    tenant = Tenant(region=region, is_agent=True)
+    for day in (TODAY, dt.date(2026, 4, 20), dt.date(2026, 12, 1)):
+        assert late_declarations_count(tenant, day) == len(late_declarations(tenant, day))
+
+
+def test_the_agents_list_is_paged_by_provider(client, world, region, agent, monkeypatch):
+    monkeypatch.setattr("remu.attendance.views.timezone.localdate", lambda: TODAY)
+    client.force_login(agent)
+    page = text(client.get(reverse("attendance:late")))
+    assert "Zèbre (3)" in page and "alpha (2)" in page and "5 résultats" in page
+    assert page.index("Zèbre (3)") < page.index("alpha (2)")
+    assert "1 ligne(s) non validée(s)" in page and "état non créé" in page
