@@ -288,3 +288,12 @@ def test_dossier_page_shows_its_history_as_a_timeline_at_the_top(client, pay_wor
     assert "Motif : Validation par l'organisme" in first
     assert "Reçu" in items[1] and "Motif" not in items[1]
     assert "Admis" in items[2] and agent.get_full_name() in items[2]
+
+
+def test_waiting_days_count_in_the_regions_time_zone():
+    # Submitted at 23:30 UTC on 30 November: 1 December in Paris, the day `today` is read in.
+    submitted = dt.datetime(2026, 11, 30, 23, 30, tzinfo=dt.UTC)
+    assert todo._waiting_since(dt.date(2026, 12, 3), submitted) == (
+        "le plus ancien attend depuis 2 jours"
+    )
+    assert todo._waiting_since(dt.date(2026, 12, 3), None) == ""

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django.db.models import Exists, Max, OuterRef, Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.formats import date_format
 
 from remu.attendance.models import AttendanceLine, Withdrawal
@@ -36,6 +37,13 @@ def _days(n: int) -> str:
     return f"{n} jour{'s' if n > 1 else ''}"
 
 
+def _waiting_since(today: dt.date, oldest) -> str:
+    # The day the oldest dossier was submitted, in the region's time zone (as `today` is).
+    if oldest is None:
+        return ""
+    return f"le plus ancien attend depuis {_days((today - timezone.localdate(oldest)).days)}"
+
+
 def agent_items(tenant, today: dt.date) -> list[Item]:
     dossiers = dossier_selectors.to_instruct(Dossier.objects.for_tenant(tenant))
     oldest = dossiers.values_list("submitted_at", flat=True).first()
@@ -45,7 +53,7 @@ def agent_items(tenant, today: dt.date) -> list[Item]:
             "Dossiers à instruire",
             dossiers.count(),
             reverse("dossiers:list") + "?todo=instruct",
-            f"le plus ancien attend depuis {_days((today - oldest.date()).days)}" if oldest else "",
+            _waiting_since(today, oldest),
         ),
         Item(
             "Abandons à décider",
