@@ -160,6 +160,14 @@ class Dossier(models.Model):
     class Meta:
         ordering = ["-created_at"]
         verbose_name = "dossier de rémunération"
+        indexes = [
+            # The lists' newest first: a page of 25 read backwards from the index, not sorted
+            # out of a big provider's 100,000 dossiers; an agent's by status (« pré-saisis »).
+            models.Index(fields=["created_at"], name="dossier_created"),
+            models.Index(
+                fields=["region", "status", "created_at"], name="dossier_region_status_created"
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["region", "number"], condition=~Q(number=""), name="unique_dossier_number"
