@@ -69,7 +69,7 @@ def test_the_dossier_list_says_more_than_the_cap_and_still_pages(
     last = text(agent_client.get(url, {"status": "submitted", "page": 3}))
     assert "Page 3" in last and "Suivante" not in last and "Précédente" in last
     few = text(agent_client.get(url, {"status": "admitted"}))
-    assert "0 résultat." in few
+    assert "0 résultats." in few and "Plus de" not in few
 
 
 def test_the_dossier_list_finds_an_action_by_its_typed_number(

@@ -131,9 +131,7 @@ class TrainingAction(TimestampedModel):
         indexes = [
             # The region's action list in its order: a page read from the index, not a sort
             # of the region's thousands of actions.
-            models.Index(
-                fields=["region", "-planned_start", "number"], name="action_region_start"
-            ),
+            models.Index(fields=["region", "-planned_start", "number"], name="action_region_start"),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -2,8 +2,8 @@
 
 from django.contrib import messages
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
-from django.utils.functional import cached_property
 from django.shortcuts import redirect
+from django.utils.functional import cached_property
 from django.views import generic
 
 from .tenancy import require_agent
@@ -136,9 +136,7 @@ class CappedCountPaginator(Paginator):
         return CappedPage(*args, **kwargs)
 
 
-def paginate(
-    request, queryset, per_page=PAGE_SIZE, *, param="page", count=None, capped=False
-):
+def paginate(request, queryset, per_page=PAGE_SIZE, *, param="page", count=None, capped=False):
     """A page of results, and the query string without `param` (the page number's name: two
     lists of one page have their own) for the page links. `count`, when the caller knows it,
     spares the COUNT query; `capped` counts up to COUNT_CAP rows only (the template includes
