@@ -73,7 +73,7 @@ class Command(BaseCommand):
         # What autovacuum does after a bulk load in production: the planner's statistics and
         # the visibility map (index-only scans) of the data just built.
         with connection.cursor() as cursor:
-            cursor.execute("VACUUM (ANALYZE)")
+            cursor.execute("VACUUM (ANALYZE)" if connection.vendor == "postgresql" else "ANALYZE")
         region = Region.objects.get(code="bench-payments")
         agent = User.objects.get(email="bench-payments@example.org")
         provider = Provider.objects.get(region=region, name="Bench")
@@ -223,12 +223,14 @@ class Command(BaseCommand):
         """CPU seconds so far: the server (gunicorn's master, its workers, those it reaped),
         this database's PostgreSQL backends (by process id: the database runs on this machine)
         and the whole machine."""
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT pid FROM pg_stat_activity "
-                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-            )
-            backends = {pid: cpu.cpu_seconds(pid) for (pid,) in cursor.fetchall()}
+        backends = {}
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pid FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+                backends = {pid: cpu.cpu_seconds(pid) for (pid,) in cursor.fetchall()}
         busy, total = cpu.machine_seconds()
         return {
             "server": cpu.tree_seconds(server_pid),
