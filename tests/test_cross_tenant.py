@@ -219,6 +219,7 @@ PAGE_URLS = {
     "dossiers:list": "any",
     "dossiers:create": "provider",
     "dossiers:action_options": "provider",
+    "dossiers:action_numbers": "any",
     "attendance:withdrawals": "agent",
     "attendance:late": "agent",
     "tokens:provider": "provider_admin",

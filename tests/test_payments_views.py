@@ -52,6 +52,7 @@ def test_preview_then_run_then_sepa_then_returns(client, agent_in):
     assert run.status == "done" and run.summary["lines"] == 2
     page = text(client.get(reverse("payments:run", args=[run.pk])))
     assert "Rémunération de mars 2026" in page and "En attente de traitement" in page
+    assert "Créer le fichier SEPA (2 ligne(s) en attente)" in page  # from the run's summary
     # separation of duties: the agent who started the run cannot confirm its transfer file
     page = text(client.post(reverse("payments:sepa_export", args=[run.pk]), follow=True))
     assert "Vous avez lancé cette série : son fichier SEPA doit être confirmé par un autre" in page
@@ -65,6 +66,7 @@ def test_preview_then_run_then_sepa_then_returns(client, agent_in):
     schema.validate(bytes(sepa.content).decode())
     assert sepa.count == 2 and sepa.total == Decimal("943.84")
     assert set(Payment.objects.values_list("status", flat=True)) == {"sent"}
+    assert "ligne(s) en attente" not in text(client.get(reverse("payments:run", args=[run.pk])))
     download = client.get(reverse("payments:sepa_download", args=[sepa.pk]))
     assert b"<CdtTrfTxInf>" in download.content
     # the paymaster's return file: a bad file changes nothing

@@ -128,6 +128,11 @@ class TrainingAction(TimestampedModel):
     class Meta:
         ordering = ["-planned_start", "number"]
         verbose_name = "action de formation"
+        indexes = [
+            # The region's action list in its order: a page read from the index, not a sort
+            # of the region's thousands of actions.
+            models.Index(fields=["region", "-planned_start", "number"], name="action_region_start"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["region", "number"],

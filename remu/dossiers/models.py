@@ -167,6 +167,12 @@ class Dossier(models.Model):
                 condition=Q(status="admitted", kind="RS1"),
                 name="dossier_admitted_rs1_by_action",
             ),
+            # The lists' newest first: a page of 25 read backwards from the index, not sorted
+            # out of a big provider's 100,000 dossiers; an agent's by status (« pré-saisis »).
+            models.Index(fields=["created_at"], name="dossier_created"),
+            models.Index(
+                fields=["region", "status", "created_at"], name="dossier_region_status_created"
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -7,6 +7,7 @@ urlpatterns = [
     path("dossiers/", views.dossier_list, name="list"),
     path("dossiers/nouveau/", views.dossier_create, name="create"),
     path("dossiers/nouveau/actions/", views.action_options, name="action_options"),
+    path("dossiers/actions/", views.action_numbers, name="action_numbers"),
     path("dossiers/<int:pk>/", views.dossier_detail, name="detail"),
     path("dossiers/<int:pk>/valider/", views.dossier_confirm, name="confirm"),
     path("dossiers/<int:pk>/supprimer/", views.dossier_delete, name="delete"),

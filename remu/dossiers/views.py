@@ -4,7 +4,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -55,17 +55,24 @@ def dossier_list(request):
     if request.method == "POST":
         name = request.POST.get("name", "").replace("\x00", "").strip()[:100]
         request.session[SEARCH_NAME_KEY] = name
-        keep = ("status", "campaign", "action", "todo")
+        keep = ("status", "campaign", "action_number", "todo")
         query = urlencode({k: request.POST[k] for k in keep if k in request.POST})
         return redirect(f"{reverse('dossiers:list')}?{query}")
     dossiers = selectors.dossiers_for(tenant)
-    campaigns = Campaign.objects.filter(actions__in=TrainingAction.objects.for_tenant(tenant))
-    campaigns = campaigns.distinct().order_by("-start_date")
-    actions = TrainingAction.objects.for_tenant(tenant).order_by("number")
+    actions = TrainingAction.objects.for_tenant(tenant)
+    campaigns = Campaign.objects.filter(Exists(actions.filter(campaign=OuterRef("pk"))))
+    campaigns = campaigns.order_by("-start_date")
     status = request.GET.get("status", "submitted" if tenant.is_agent and not request.GET else "")
     campaign = next((c for c in campaigns if str(c.pk) == request.GET.get("campaign")), None)
+    # The action by its number, typed (a big provider has thousands: no dropdown of them all;
+    # `action_numbers` suggests them), or by its id from a link.
     action_id = id_or_none(request.GET.get("action", ""))
-    action = actions.filter(pk=action_id).first() if action_id else None
+    action_number = request.GET.get("action_number", "").replace("\x00", "").strip()[:30]
+    action = None
+    if action_id:
+        action = actions.filter(pk=action_id).first()
+    elif action_number:
+        action = actions.filter(number__iexact=action_number).first()
     name = request.session.get(SEARCH_NAME_KEY, "")
     dossiers = selectors.search(
         dossiers,
@@ -74,6 +81,8 @@ def dossier_list(request):
         action=action,
         name=name,
     ).order_by("-created_at")
+    if action_number and action is None:  # no such action of this tenant: nothing found
+        dossiers = dossiers.none()
     late = request.GET.get("late") == "1"
     if late:  # the region's dossier deadline passed (CVL: 72 h after entry)
         dossiers = dossiers.filter(deadlines.late_filter(tenant.region))
@@ -82,7 +91,7 @@ def dossier_list(request):
         dossiers = selectors.TODO[todo][1](dossiers)
     # The page's ids first, from the dossier table alone (no join to the trainees: 25 ids
     # sorted out of a big provider's 100,000 dossiers), then those 25 dossiers with their joins.
-    page, query = paginate(request, dossiers.values_list("pk", flat=True))
+    page, query = paginate(request, dossiers.values_list("pk", flat=True), capped=True)
     rows = dossiers.in_bulk(list(page.object_list))
     page.object_list = [rows[pk] for pk in page.object_list]
     for dossier in page:
@@ -101,14 +110,32 @@ def dossier_list(request):
             "status": status,
             "campaigns": campaigns,
             "campaign": campaign,
-            "actions": actions,
             "action": action,
+            "action_number": action.number if action else action_number,
             "name": name,
             "todo": todo,
             "late": late,
             "todo_label": selectors.TODO[todo][0] if todo in selectors.TODO else "",
         },
     )
+
+
+def action_numbers(request):
+    """htmx: the numbers of the tenant's actions starting with what was typed, the first
+    `ACTION_OPTIONS` of them, as the options of the dossier search's datalist."""
+    tenant = request.tenant
+    if not (tenant.is_agent or tenant.is_provider):
+        raise PermissionDenied
+    typed = request.GET.get("action_number", "").replace("\x00", "").strip()[:30]
+    numbers = []
+    if typed:
+        numbers = list(
+            TrainingAction.objects.for_tenant(tenant)
+            .filter(number__istartswith=typed)
+            .order_by("number")
+            .values_list("number", flat=True)[: forms.ACTION_OPTIONS]
+        )
+    return render(request, "dossiers/action_numbers.html", {"numbers": numbers})
 
 
 def dossier_create(request):

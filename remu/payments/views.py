@@ -55,13 +55,24 @@ def run_detail(request, pk):
         "enrollment_id", "month", "component", "pk"
     )
     known = run.summary.get("lines") if run.status == PaymentRun.Status.DONE else None
-    page, query = paginate(request, payments, per_page=50, count=known)
+    # The page's ids first, from the (run, enrollment, month, component, id) index alone
+    # (an index-only scan, whatever the page), then those 50 lines with their trainees.
+    page, query = paginate(request, payments.values_list("pk", flat=True), per_page=50, count=known)
+    rows = payments.in_bulk(list(page.object_list))
+    page.object_list = [rows[pk] for pk in page.object_list]
     debts, debts_query = paginate(
         request,
         offsets.claims().of_run(run).select_related("enrollment__trainee").order_by("pk"),
         per_page=50,
         param="dettes",
     )
+    sepa_files = list(run.sepa_files.defer("content"))
+    # A run's lines are created pending and leave that state only through a SEPA export: until
+    # the first, the summary's count is the pending one (not a count of 150,000 index entries).
+    if known is not None and not sepa_files:
+        pending = known
+    else:
+        pending = run.payments.filter(status=Payment.Status.PENDING).count()
     return render(
         request,
         "payments/run.html",
@@ -71,8 +82,8 @@ def run_detail(request, pk):
             "query": query,
             "debts": debts,
             "debts_query": debts_query,
-            "sepa_files": run.sepa_files.defer("content"),
-            "pending": run.payments.filter(status="pending").count(),
+            "sepa_files": sepa_files,
+            "pending": pending,
             "anomalies": services.shown_anomalies(run.summary),
         },
     )
