@@ -363,6 +363,15 @@ def _validate_options(opts: dict, where: str) -> None:
         isinstance(due_day, int) and not isinstance(due_day, bool) and 1 <= due_day <= 28
     ):
         raise ParameterError(f"{where}.declaration_due_day: un jour entre le 1 et le 28 attendu")
+    confirmation_day = opts.get("invoice_confirmation_day")
+    if confirmation_day is not None and not (
+        isinstance(confirmation_day, int)
+        and not isinstance(confirmation_day, bool)
+        and 1 <= confirmation_day <= 28
+    ):
+        raise ParameterError(
+            f"{where}.invoice_confirmation_day: un jour entre le 1 et le 28 attendu"
+        )
     reasons = opts.get("invoicing_admissible_exit_reasons")
     if reasons is not None and not (
         isinstance(reasons, list) and all(isinstance(r, str) and r for r in reasons)
