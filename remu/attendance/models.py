@@ -153,6 +153,17 @@ class AttendanceLine(models.Model):
         return hours_sum(self.weekly_hours_present)
 
 
+# A line that records something: validated, or with a presence, part-time hours or an
+# absence entered. Every registered trainee has a line from the statement's creation: an
+# empty draft line records no hour (a registration made in error may still be deleted).
+RECORDED = (
+    Q(status="validated")
+    | ~Q(presence="")
+    | Q(days_present__isnull=False)
+    | Q(absences__isnull=False)
+)
+
+
 def hours_sum(weekly_hours_present) -> Decimal:
     """The hours of a part-time month, from the hours entered per week."""
     return sum((Decimal(str(h)) for h in weekly_hours_present), Decimal(0))
