@@ -167,3 +167,31 @@ def test_the_statement_page_labels_the_unpaid_trainee(world, provider_client):
     assert page.status_code == 200
     html = page.content.decode()
     assert html.count(UNPAID) == 1 and "Pdeuxs".upper() in html.upper()
+
+
+def test_a_validated_unpaid_month_goes_back_to_draft_once_the_trainee_is_admitted(world):
+    """Validated without pay, then the region admits the trainee: the provider's refresh puts
+    the month back to validate, with its pay (nothing was paid for it: nothing is undone)."""
+    unpaid = _line(world, "p2s")
+    attendance.declare_presence([unpaid], "full_month")
+    attendance.validate_lines([unpaid], world["user"])
+    dossier = Dossier.objects.create(
+        region=world["region"],
+        action=world["action"],
+        enrollment=world["p2s"],
+        kind="RS1",
+        status="admitted",
+        rate_category="JOB_SEEKER",
+        weekly_hours=D(35),
+        number="CVL-2026-000003",
+    )
+    attendance.refresh_lines(world["statement"])  # without a user: left as it is
+    unpaid.refresh_from_db()
+    assert unpaid.status == "validated" and unpaid.dossier is None
+    attendance.refresh_lines(world["statement"], world["user"])
+    line = _line(world, "p2s")
+    assert (line.status, line.dossier, line.presence) == ("draft", dossier, "full_month")
+    assert line.events.last().action == "reopened"
+    attendance.validate_lines([line], world["user"])
+    line.refresh_from_db()
+    assert line.amount > 0

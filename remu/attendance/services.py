@@ -82,16 +82,19 @@ def create_statement(action, user, today: dt.date | None = None) -> AttendanceSt
             "ou l'action est terminée."
         )
     statement = AttendanceStatement.objects.create(action=action, month=month, created_by=user)
-    refresh_lines(statement)
+    refresh_lines(statement, user)
     return statement
 
 
 @transaction.atomic
-def refresh_lines(statement: AttendanceStatement) -> int:
+def refresh_lines(statement: AttendanceStatement, user=None) -> int:
     """A line for every trainee registered and enrolled in the month (idempotent): with the
-    admitted RS1 dossier that pays it, else without (declared for invoicing only). A draft
-    line without a dossier takes the trainee's dossier once admitted; a validated one stays
-    as validated (an agent reopens it for the month to be paid)."""
+    admitted RS1 dossier that pays it, else without (declared for invoicing only). A line
+    without a dossier takes the trainee's dossier once admitted: a draft one at once; a
+    validated one (it computed no pay: nothing is undone) goes back to draft, with the
+    refreshing `user` in its history, for the month to be validated with its pay."""
+    # The statement's row locked: two refreshes at once create each line once.
+    AttendanceStatement.objects.select_for_update().filter(pk=statement.pk).first()
     lines = {
         line.enrollment_id: line
         for line in statement.lines.select_for_update().only(
@@ -105,10 +108,30 @@ def refresh_lines(statement: AttendanceStatement) -> int:
     for enrollment_id, dossier in admitted.items():
         line = lines.get(enrollment_id)
         if line is not None:
-            if line.dossier_id is None and line.status == AttendanceLine.Status.DRAFT:
+            validated = line.status == AttendanceLine.Status.VALIDATED
+            if line.dossier_id is None and (not validated or user is not None):
                 line.dossier = dossier
                 line.full_time = _full_time(rules, region, dossier, statement.month)
-                line.save(update_fields=["dossier", "full_time", "updated_at"])
+                line.status = AttendanceLine.Status.DRAFT
+                line.validated_by = line.validated_at = None
+                line.save(
+                    update_fields=[
+                        "dossier",
+                        "full_time",
+                        "status",
+                        "validated_by",
+                        "validated_at",
+                        "updated_at",
+                    ]
+                )
+                if validated:
+                    LineEvent.objects.create(
+                        line=line,
+                        action="reopened",
+                        by=user,
+                        reason="Stagiaire admis par la Région : mois à valider avec sa "
+                        "rémunération.",
+                    )
             continue
         AttendanceLine.objects.create(
             statement=statement,
