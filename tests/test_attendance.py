@@ -99,7 +99,7 @@ def test_everyone_present_then_an_absence_then_validation(provider_client, setup
             reverse("attendance:validate", args=[statement.pk]), {"lines": full_ids}, **HTMX
         )
     )
-    assert "2 stagiaire(s) validé(s)." in body
+    assert "3 stagiaire(s) validé(s)." in body  # Brouillon validated, unpaid
     dupond.refresh_from_db()
     expected = engine(action.region).compute(services.case_for(dupond)).remuneration
     assert dupond.status == "validated" and dupond.amount == expected
