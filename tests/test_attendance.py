@@ -48,7 +48,7 @@ def setup(region, provider, provider_user):
             number=f"N-{name}",
         )
         lines.append(enrollment)
-    # an enrollment whose dossier is not admitted stays out of the statements
+    # an enrollment whose dossier is not admitted is declared, not paid (seed 003 §3.5)
     draft = f.EnrollmentFactory(action=action, trainee__birth_name="Brouillon")
     Dossier.objects.create(region=region, action=action, enrollment=draft, kind="RS1")
     return action
@@ -67,8 +67,9 @@ def test_statements_one_per_month_from_the_action_start(setup, provider_user):
     services.create_statement(action, provider_user, today)
     assert services.next_statement_month(action, today) is None  # May has not begun
     names = set(march.lines.values_list("enrollment__trainee__birth_name", flat=True))
-    assert names == {"Dupond", "Durand", "Partiel"}
+    assert names == {"Dupond", "Durand", "Partiel", "Brouillon"}
     assert line_of(march, "Partiel").full_time is False
+    assert line_of(march, "Brouillon").dossier is None  # on the statement, not paid
 
 
 def test_everyone_present_then_an_absence_then_validation(provider_client, setup, provider_user):
@@ -83,7 +84,7 @@ def test_everyone_present_then_an_absence_then_validation(provider_client, setup
             **HTMX,
         )
     )
-    assert "Présence enregistrée pour 2 stagiaire(s)." in body
+    assert "Présence enregistrée pour 3 stagiaire(s)." in body  # Brouillon: declared, not paid
     dupond = line_of(statement, "Dupond")
     form = text(provider_client.get(reverse("attendance:absence_add", args=[dupond.pk]), **HTMX))
     assert "Absence non enregistrée" in form
@@ -98,7 +99,7 @@ def test_everyone_present_then_an_absence_then_validation(provider_client, setup
             reverse("attendance:validate", args=[statement.pk]), {"lines": full_ids}, **HTMX
         )
     )
-    assert "2 stagiaire(s) validé(s)." in body
+    assert "3 stagiaire(s) validé(s)." in body  # Brouillon validated, unpaid
     dupond.refresh_from_db()
     expected = engine(action.region).compute(services.case_for(dupond)).remuneration
     assert dupond.status == "validated" and dupond.amount == expected
@@ -190,7 +191,7 @@ def test_incomplete_lines_cannot_be_validated(provider_client, setup, provider_u
     assert "présence non déclarée" in body
     assert AttendanceLine.objects.get(pk=line.pk).status == "draft"
     plain = " ".join(re.sub(r"<[^>]+>", "", body).split())
-    assert "Reste à valider : 2 à temps plein, 1 à temps partiel" in plain
+    assert "Reste à valider : 3 à temps plein, 1 à temps partiel" in plain
 
 
 def test_agent_reopens_a_line_with_a_reason(client, setup, provider_user, region):

@@ -113,10 +113,27 @@ def test_a_trainee_is_deleted_while_no_hour_is_recorded(market, provider_user):
         action=market, month=dt.date(2026, 3, 1), created_by=provider_user
     )
     AttendanceLine.objects.create(
-        statement=statement, enrollment=second, dossier=dossier, full_time=True
+        statement=statement,
+        enrollment=second,
+        dossier=dossier,
+        full_time=True,
+        presence="full_month",
     )
     with pytest.raises(ValidationError, match="heures"):
         services.unregister(second, provider_user)
+
+
+def test_an_empty_statement_line_records_no_hour(market, provider_user):
+    """Every registered trainee has a line from the statement's creation (seed 003 §3.5): an
+    empty draft line does not keep a registration made in error."""
+    [enrollment] = _register(market, provider_user)
+    statement = AttendanceStatement.objects.create(
+        action=market, month=dt.date(2026, 3, 1), created_by=provider_user
+    )
+    AttendanceLine.objects.create(statement=statement, enrollment=enrollment, full_time=True)
+    services.unregister(enrollment, provider_user)
+    assert not Enrollment.objects.filter(pk=enrollment.pk).exists()
+    assert not statement.lines.exists()
 
 
 def test_records_lock_after_opening_until_an_agent_reopens(market, provider_user, agent):

@@ -171,6 +171,11 @@ def test_declaration_table_and_confirmation_rules(world):
     assert table["cumulated_total"].centre_realised == D(308) + D(17 * 7 * 2)
 
 
+def _on(month):
+    """The 10th of the month after: within the invoices' confirmation window (the 15th)."""
+    return attendance.next_month(month).replace(day=10)
+
+
 def _tenant(action, provider=None):
     from remu.core.tenancy import Tenant
 
@@ -221,13 +226,13 @@ def test_monthly_invoice_numbering_vat_and_immutability(world):
         D("2587.20"),
     )
     assert invoice.number == "" and invoice.status == "draft"
-    services.confirm_invoice(invoice, user)
+    services.confirm_invoice(invoice, user, _on(MARCH))
     invoice.refresh_from_db()
     assert invoice.number == "F-000001" and invoice.issued_on
     with pytest.raises(ValidationError, match="déjà"):
         services.confirm_invoice(invoice, user)
     second = services.generate_invoice(action, [april.pk], user)
-    services.confirm_invoice(second, user)
+    services.confirm_invoice(second, user, _on(APRIL))
     second.refresh_from_db()
     assert second.number == "F-000002"
     with pytest.raises(IntegrityError), transaction.atomic():
@@ -237,7 +242,9 @@ def test_monthly_invoice_numbering_vat_and_immutability(world):
 def test_rejection_reopens_declarations_and_reinvoicing(world):
     action, user, agent = world["action"], world["user"], world["agent"]
     march = _confirm(world, MARCH)
-    invoice = services.confirm_invoice(services.generate_invoice(action, [march.pk], user), user)
+    invoice = services.confirm_invoice(
+        services.generate_invoice(action, [march.pk], user), user, _on(MARCH)
+    )
     with pytest.raises(ValidationError):
         services.decide(invoice, agent, accept=False, reason="")
     services.decide(invoice, agent, accept=False, reason="Justificatifs d'absence manquants")
@@ -279,7 +286,7 @@ def test_three_instalments_thresholds_and_quarterly_fallback(world):
         services.generate_invoice(action, [march.pk], user)
     first = services.generate_invoice(action, [march.pk, april.pk], user)
     assert first.instalment_rank == 1
-    services.confirm_invoice(first, user)
+    services.confirm_invoice(first, user, _on(APRIL))
     services.decide(first, agent, accept=True)
     # May alone: 46.2 % < 60 %: refused (not three months yet).
     with pytest.raises(ValidationError, match="l'acompte n° 2"):
@@ -297,7 +304,8 @@ def test_three_instalments_fallback_after_three_months(world):
 def test_subcontractor_deducted_from_next_own_invoice(world):
     action, user = world["action"], world["user"]
     sub = Subcontractor.objects.create(action=action, name="CEVENNES-GESTION")
-    subcontract = services.add_subcontract(sub, D("1500.00"), user)
+    subcontract = services.add_subcontract(action, sub.name, D("1500.00"), user)
+    assert subcontract.subcontractor == sub  # the action's subcontractor of that name
     services.confirm_subcontract(subcontract)
     march = _confirm(world, MARCH)
     invoice = services.generate_invoice(action, [march.pk], user)
@@ -331,7 +339,9 @@ def test_balance_and_credit_note(world):
     action, user, agent = world["action"], world["user"], world["agent"]
     declarations = [_confirm(world, m) for m in (MARCH, APRIL)]
     for d in declarations:
-        invoice = services.confirm_invoice(services.generate_invoice(action, [d.pk], user), user)
+        invoice = services.confirm_invoice(
+            services.generate_invoice(action, [d.pk], user), user, _on(d.month)
+        )
         services.decide(invoice, agent, accept=True)
     _confirm(world, MAY)
     with pytest.raises(ValidationError, match="clôturée"):
@@ -408,9 +418,11 @@ def test_facturx_pdf_embeds_valid_en16931_xml(world):
     action, user = world["action"], world["user"]
     ProviderTaxProfile.objects.create(provider=action.provider, vat_rate=D("20.00"))
     sub = Subcontractor.objects.create(action=action, name="CEVENNES-GESTION")
-    services.confirm_subcontract(services.add_subcontract(sub, D("100.00"), user))
+    services.confirm_subcontract(services.add_subcontract(action, sub.name, D("100.00"), user))
     march = _confirm(world, MARCH)
-    invoice = services.confirm_invoice(services.generate_invoice(action, [march.pk], user), user)
+    invoice = services.confirm_invoice(
+        services.generate_invoice(action, [march.pk], user), user, _on(MARCH)
+    )
     xml = facturx.cii_xml(invoice)
     assert xml_check_xsd(xml, flavor="factur-x", level="en16931")
     pdf = facturx.facturx_pdf(invoice)
@@ -472,7 +484,9 @@ def test_batch_matches_the_interactive_path(world, region, provider):
     for m in (MARCH, APRIL, MAY):
         _confirm(world | {"action": other}, m, dt.date(2026, 6, 10))
     ids = list(other.declarations.values_list("pk", flat=True))
-    manual = services.confirm_invoice(services.generate_invoice(other, ids, user), user)
+    manual = services.confirm_invoice(
+        services.generate_invoice(other, ids, user), user, dt.date(2026, 6, 10)
+    )
     assert manual.number == "F-000002"
     assert (batch.lines_total, batch.total_ttc) == (manual.lines_total, manual.total_ttc)
     assert services.batch_confirm_and_invoice([action], user, dt.date(2026, 6, 10)) == (0, 0)
@@ -489,3 +503,46 @@ def test_the_invoicing_options_are_checked_dated_options():
     for wrong in ("illness", [""], [3]):
         with pytest.raises(ParameterError, match="invoicing_admissible_exit_reasons"):
             _validate_options({"invoicing_admissible_exit_reasons": wrong}, "t")
+
+
+def test_invoice_confirmed_within_the_first_days_of_a_month(world):
+    """Seed 003 §3.6.1.1: an instalment invoice is confirmed within the first 15 days of a
+    month after its period (the region's dated option); a re-issue after a rejection, the
+    balance and credit notes have no window."""
+    action, user = world["action"], world["user"]
+    march = _confirm(world, MARCH)
+    invoice = services.generate_invoice(action, [march.pk], user)
+    with pytest.raises(ValidationError, match="du 1 mai 2026 au 15 mai 2026"):
+        services.confirm_invoice(invoice, user, dt.date(2026, 4, 16))
+    assert selectors.invoice_confirmation_window(invoice, dt.date(2026, 4, 15)) == (
+        dt.date(2026, 4, 1),
+        dt.date(2026, 4, 15),
+    )
+    services.confirm_invoice(invoice, user, dt.date(2026, 4, 15))
+    assert Invoice.objects.get(pk=invoice.pk).issued_on == dt.date(2026, 4, 15)
+
+
+def test_quarterly_invoice_confirmed_at_the_start_of_a_quarter(world):
+    """Quarterly: « lors des 15 premiers jours de chaque trimestre », quarters counted from
+    the action's start (March): June, then September."""
+    action, user = world["action"], world["user"]
+    InvoicingTerms.objects.create(action=action, frequency="quarterly")
+    declarations = [_confirm(world, m) for m in (MARCH, APRIL, MAY)]
+    invoice = services.generate_invoice(action, [d.pk for d in declarations], user)
+    with pytest.raises(ValidationError, match="trimestre.*du 1 septembre 2026 au 15 septembre"):
+        services.confirm_invoice(invoice, user, dt.date(2026, 6, 16))
+    with pytest.raises(ValidationError, match="septembre"):
+        services.confirm_invoice(invoice, user, dt.date(2026, 7, 3))
+    services.confirm_invoice(invoice, user, dt.date(2026, 9, 1))
+
+
+def test_the_invoice_confirmation_day_is_a_checked_dated_option():
+    from remu.rules.engine import default_engine
+    from remu.rules.parameters import ParameterError, _validate_options
+
+    _validate_options({"invoice_confirmation_day": 15}, "t")
+    for wrong in (0, 29, "15", True):
+        with pytest.raises(ParameterError, match="invoice_confirmation_day"):
+            _validate_options({"invoice_confirmation_day": wrong}, "t")
+    options = default_engine().options("centre-val-de-loire", dt.date(2026, 4, 1))
+    assert options["invoice_confirmation_day"] == 15

@@ -34,12 +34,17 @@ def _log_out(page):
     page.wait_for_url("**/connexion/**")
 
 
-def test_provider_invoice_rejected_corrected_and_validated(browser_page):  # noqa: F811
+def test_provider_invoice_rejected_corrected_and_validated(browser_page, monkeypatch):  # noqa: F811
+    import datetime as dt
+
     from facturx import get_xml_from_pdf
 
     from remu.invoicing.models import Invoice
 
     page = browser_page
+    # The provider confirms its invoice on the 10th of this month, within the first 15 days
+    # (seed 003 §3.6.1.1); the live server runs in this process.
+    monkeypatch.setattr("remu.invoicing.views.today", lambda: dt.date.today().replace(day=10))
     page.on("dialog", lambda dialog: dialog.accept())  # data-confirm
     state = orm(_demo_state)
     month = f"{state['month']:%Y-%m}"

@@ -32,8 +32,10 @@ def _login(client, user):
     return client
 
 
-def test_from_attendance_to_validated_invoice(client, journey):
+def test_from_attendance_to_validated_invoice(client, journey, monkeypatch):
     action, provider_user, agent = journey["action"], journey["provider_user"], journey["agent"]
+    # The provider confirms its invoice on 10 April, within the first 15 days (§3.6.1.1).
+    monkeypatch.setattr("remu.invoicing.views.today", lambda: dt.date(2026, 4, 10))
     _login(client, provider_user)
     url = reverse("invoicing:declarations", args=[action.pk]) + "?mois=2026-03"
     page = client.get(url).content.decode()
@@ -191,3 +193,36 @@ def test_agent_sets_terms_and_vat(client, journey):
     assert action.invoicing_terms.frequency == "quarterly"
     assert action.invoicing_terms.unit_cost_centre == D("8.50")
     assert action.provider.tax_profile.exemption_reference == "Art. 261-4-4° CGI"
+
+
+def test_subcontract_errors_next_to_their_fields(client, journey):
+    """Seed 003 §3.6.1.2: the main provider enters a subcontractor's invoice; a refusal shows
+    each message next to its field, and a valid one adds the subcontractor to the action."""
+    action = journey["action"]
+    _login(client, journey["provider_user"])
+    add = reverse("invoicing:subcontract_add", args=[action.pk])
+    page = client.post(add, {"subcontractor": "   ", "amount_ht": "0"})
+    assert page.status_code == 400
+    html = page.content.decode()
+    assert 'id="subcontractor-errors"' in html and 'id="amount_ht-errors"' in html
+    assert not action.subcontractors.exists()
+    assert client.post(add, {"subcontractor": " CEVENNES  GESTION ", "amount_ht": "1500,00"})[
+        "Location"
+    ] == reverse("invoicing:billing", args=[action.pk])
+    sub = action.subcontractors.get()
+    assert sub.name == "CEVENNES GESTION"
+    assert sub.invoices.get().amount_ht == D("1500.00")
+
+
+def test_invoice_page_tells_when_it_can_be_confirmed(client, journey, monkeypatch):
+    action = journey["action"]
+    march = services.confirm_declaration(
+        action, dt.date(2026, 3, 1), journey["provider_user"], dt.date(2026, 4, 10)
+    )
+    invoice = services.generate_invoice(action, [march.pk], journey["provider_user"])
+    monkeypatch.setattr("remu.invoicing.views.today", lambda: dt.date(2026, 4, 20))
+    _login(client, journey["provider_user"])
+    page = client.get(reverse("invoicing:invoice", args=[invoice.pk])).content.decode()
+    assert "pourra l&#x27;être du 1 mai 2026 au 15 mai 2026" in page
+    client.post(reverse("invoicing:invoice_confirm", args=[invoice.pk]))
+    assert Invoice.objects.get(pk=invoice.pk).status == "draft"

@@ -98,7 +98,8 @@ def get_statement(request, statement_id: int):
         "lines": [
             {
                 "id": line.pk,
-                "dossier": line.dossier.number,
+                "dossier": line.dossier.number if line.dossier_id else None,
+                "paid_by_region": line.paid,
                 "trainee": line.enrollment.trainee.full_name,
                 "full_time": line.full_time,
                 "status": line.status,

@@ -30,7 +30,8 @@ class AbsenceOut(Schema):
 
 class LineOut(Schema):
     id: int
-    dossier: str
+    dossier: str | None  # empty: not paid by the region (declared for invoicing only)
+    paid_by_region: bool
     trainee: str
     full_time: bool
     status: str

@@ -106,7 +106,7 @@ def _lines_by_key(statement):
     lines = statement.lines.select_related("dossier", "enrollment__trainee")
     by_dossier, by_nir = {}, {}
     for line in lines:
-        if line.dossier.number:
+        if line.dossier_id and line.dossier.number:
             by_dossier[line.dossier.number.upper()] = line
         if line.enrollment.trainee.nir_hash:  # the NIR is encrypted: matched by its hash
             by_nir[line.enrollment.trainee.nir_hash] = line

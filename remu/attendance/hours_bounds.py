@@ -89,7 +89,9 @@ def check_part_time(
     `rules` is the region's engine when the caller has it already (a statement's validation)."""
     enrollment, region = line.enrollment, line.statement.action.region
     entry, exit_ = enrollment.entry_date, enrollment.exit_date
-    enrolled_weekly = line.dossier.weekly_hours or line.statement.action.weekly_hours
+    enrolled_weekly = (
+        line.dossier.weekly_hours if line.dossier_id else None
+    ) or line.statement.action.weekly_hours
     rules = rules or engine(region)
     check = PartTimeCheck()
     if len(weekly_hours) != len(weeks):

@@ -44,7 +44,13 @@ class AttendanceStatement(models.Model):
 
 
 class AttendanceLine(models.Model):
-    """One trainee in one month: draft, then validated (locked for the provider)."""
+    """One trainee in one month: draft, then validated (locked for the provider).
+
+    Every trainee registered on the action has a line (seed 003 §3.5: the provider declares
+    every trainee's month); only a line with an admitted RS1 `dossier` is paid by the region.
+    A line without a dossier (P2S only, paid by France Travail or the employer) is declared for
+    the provider's invoice alone: its validation computes no pay and the database refuses an
+    amount on it."""
 
     class Status(models.TextChoices):
         DRAFT = "draft", "À valider"
@@ -62,8 +68,13 @@ class AttendanceLine(models.Model):
     enrollment = models.ForeignKey(
         "trainees.Enrollment", on_delete=models.PROTECT, related_name="attendance_lines"
     )
+    # The admitted RS1 dossier that pays the trainee; empty: not paid by the region.
     dossier = models.ForeignKey(
-        "dossiers.Dossier", on_delete=models.PROTECT, related_name="attendance_lines"
+        "dossiers.Dossier",
+        on_delete=models.PROTECT,
+        related_name="attendance_lines",
+        null=True,
+        blank=True,
     )
     full_time = models.BooleanField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
@@ -115,8 +126,13 @@ class AttendanceLine(models.Model):
                 name="line_period_ordered",
             ),
             models.CheckConstraint(
-                condition=Q(status="draft") | Q(amount__isnull=False),
+                condition=Q(status="draft") | Q(amount__isnull=False) | Q(dossier__isnull=True),
                 name="validated_line_has_amount",
+            ),
+            models.CheckConstraint(
+                condition=Q(dossier__isnull=False)
+                | Q(amount__isnull=True, paid_thirtieths__isnull=True, paid_hours__isnull=True),
+                name="unpaid_line_has_no_pay",
             ),
             models.CheckConstraint(
                 condition=Q(amount__isnull=True) | Q(amount__gte=0),
@@ -128,8 +144,24 @@ class AttendanceLine(models.Model):
         return f"{self.enrollment.trainee} – {self.statement.month:%m/%Y}"
 
     @property
+    def paid(self) -> bool:
+        """Paid by the region (an admitted RS1 dossier); else declared for invoicing only."""
+        return self.dossier_id is not None
+
+    @property
     def hours_present(self):
         return hours_sum(self.weekly_hours_present)
+
+
+# A line that records something: validated, or with a presence, part-time hours or an
+# absence entered. Every registered trainee has a line from the statement's creation: an
+# empty draft line records no hour (a registration made in error may still be deleted).
+RECORDED = (
+    Q(status="validated")
+    | ~Q(presence="")
+    | Q(days_present__isnull=False)
+    | Q(absences__isnull=False)
+)
 
 
 def hours_sum(weekly_hours_present) -> Decimal:

@@ -66,6 +66,13 @@ def _admitted_in_month(action, month: dt.date):
     )
 
 
+def _registered_in_month(action, month: dt.date):
+    """Every trainee registered on the action and enrolled during the month (the statement
+    declares them all, seed 003 §3.5; the region pays only the admitted RS1 ones)."""
+    first, last = month_bounds(month.year, month.month)
+    return action.enrollments.filter(entry_date__lte=last).exclude(exit_date__lt=first)
+
+
 @transaction.atomic
 def create_statement(action, user, today: dt.date | None = None) -> AttendanceStatement:
     month = next_statement_month(action, today)
@@ -75,31 +82,82 @@ def create_statement(action, user, today: dt.date | None = None) -> AttendanceSt
             "ou l'action est terminée."
         )
     statement = AttendanceStatement.objects.create(action=action, month=month, created_by=user)
-    refresh_lines(statement)
+    refresh_lines(statement, user)
     return statement
 
 
 @transaction.atomic
-def refresh_lines(statement: AttendanceStatement) -> int:
-    """A line for every trainee admitted by the region and present in the month (idempotent)."""
-    existing = set(statement.lines.values_list("enrollment_id", flat=True))
+def refresh_lines(statement: AttendanceStatement, user=None) -> int:
+    """A line for every trainee registered and enrolled in the month (idempotent): with the
+    admitted RS1 dossier that pays it, else without (declared for invoicing only). A line
+    without a dossier takes the trainee's dossier once admitted: a draft one at once; a
+    validated one (it computed no pay: nothing is undone) goes back to draft, with the
+    refreshing `user` in its history, for the month to be validated with its pay."""
+    # The statement's row locked: two refreshes at once create each line once.
+    AttendanceStatement.objects.select_for_update().filter(pk=statement.pk).first()
+    lines = {
+        line.enrollment_id: line
+        for line in statement.lines.select_for_update().only(
+            "pk", "enrollment_id", "dossier_id", "status"
+        )
+    }
     region = statement.action.region
     rules = engine(region)
+    admitted = {d.enrollment_id: d for d in _admitted_in_month(statement.action, statement.month)}
     created = 0
-    for dossier in _admitted_in_month(statement.action, statement.month):
-        if dossier.enrollment_id in existing:
+    for enrollment_id, dossier in admitted.items():
+        line = lines.get(enrollment_id)
+        if line is not None:
+            validated = line.status == AttendanceLine.Status.VALIDATED
+            if line.dossier_id is None and (not validated or user is not None):
+                line.dossier = dossier
+                line.full_time = _full_time(rules, region, dossier, statement.month)
+                line.status = AttendanceLine.Status.DRAFT
+                line.validated_by = line.validated_at = None
+                line.save(
+                    update_fields=[
+                        "dossier",
+                        "full_time",
+                        "status",
+                        "validated_by",
+                        "validated_at",
+                        "updated_at",
+                    ]
+                )
+                if validated:
+                    LineEvent.objects.create(
+                        line=line,
+                        action="reopened",
+                        by=user,
+                        reason="Stagiaire admis par la Région : mois à valider avec sa "
+                        "rémunération.",
+                    )
             continue
         AttendanceLine.objects.create(
             statement=statement,
             enrollment=dossier.enrollment,
             dossier=dossier,
-            full_time=all(  # a month that meets a part-time period: its hours are entered
-                rules.is_full_time(region.parameter_set, statement.month, weekly)
-                for weekly in _weekly_hours_in(dossier, statement.month)
-            ),
+            full_time=_full_time(rules, region, dossier, statement.month),
+        )
+        created += 1
+    weekly = statement.action.weekly_hours or Decimal(0)
+    unpaid_full_time = rules.is_full_time(region.parameter_set, statement.month, weekly)
+    for enrollment in _registered_in_month(statement.action, statement.month):
+        if enrollment.pk in lines or enrollment.pk in admitted:
+            continue
+        AttendanceLine.objects.create(
+            statement=statement, enrollment=enrollment, dossier=None, full_time=unpaid_full_time
         )
         created += 1
     return created
+
+
+def _full_time(rules, region, dossier, month: dt.date) -> bool:
+    """A month that meets a part-time period of the dossier: its hours are entered."""
+    return all(
+        rules.is_full_time(region.parameter_set, month, weekly)
+        for weekly in _weekly_hours_in(dossier, month)
+    )
 
 
 def _weekly_hours_in(dossier, month: dt.date) -> list[Decimal]:
@@ -306,7 +364,9 @@ class CaseInputs:
         self.validated: dict[int, list[AttendanceLine]] = defaultdict(list)
         for line in (
             AttendanceLine.objects.filter(
-                enrollment_id__in=enrollment_ids, status=AttendanceLine.Status.VALIDATED
+                enrollment_id__in=enrollment_ids,
+                status=AttendanceLine.Status.VALIDATED,
+                dossier__isnull=False,  # a month the region did not pay is no earlier pay
             )
             .select_related(
                 "statement__action", "dossier__region", "dossier__enrollment", "enrollment__trainee"
@@ -623,7 +683,9 @@ def validate_lines(lines, user) -> list[AttendanceLine]:
     ]
     if meanwhile:  # validated by someone else since the page was read: nothing is written
         raise ValidationError([_line_done_meanwhile(line, "validated") for line in meanwhile])
-    inputs = CaseInputs([line for line in lines if line.status == AttendanceLine.Status.DRAFT])
+    inputs = CaseInputs(
+        [line for line in lines if line.status == AttendanceLine.Status.DRAFT and line.paid]
+    )
     for line in lines:
         if line.status != AttendanceLine.Status.DRAFT:
             continue
@@ -634,6 +696,11 @@ def validate_lines(lines, user) -> list[AttendanceLine]:
                 raise ValidationError([f"{line.enrollment.trainee} : {e}" for e in unpaid])
         if problems:
             raise ValidationError(f"{line.enrollment.trainee} : {', '.join(problems)}.")
+        if not line.paid:  # declared for the provider's invoice only: no pay, no engine
+            line.status = AttendanceLine.Status.VALIDATED
+            line.validated_by, line.validated_at = user, timezone.now()
+            done.append(line)
+            continue
         try:
             result = compute(line, inputs=inputs)
         except CaseError as exc:

@@ -42,6 +42,7 @@ def prior_complement_days(line: AttendanceLine, leaves, case_of, compute, earlie
             AttendanceLine.objects.filter(
                 enrollment_id=line.enrollment_id,
                 status=AttendanceLine.Status.VALIDATED,
+                dossier__isnull=False,
                 statement__month__lt=month,
                 statement__month__gte=since,
             )

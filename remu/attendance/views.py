@@ -216,7 +216,7 @@ def statement_detail(request, pk):
 def statement_refresh(request, pk):
     require_provider(request)
     statement = _statement(request, pk)
-    added = services.refresh_lines(statement)
+    added = services.refresh_lines(statement, request.user)
     messages.info(request, f"{added} stagiaire(s) ajouté(s) à l'état de présence.")
     return _render_body(request, statement)
 

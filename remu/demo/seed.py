@@ -425,7 +425,12 @@ def _seed_invoicing(action):
     first = action.declarations.filter(status="confirmed").order_by("month").first()
     if first is not None:
         invoice = invoicing.generate_invoice(action, [first.pk], provider_user)
-        invoicing.confirm_invoice(invoice, provider_user, today)
+        # confirmed back then, within its window (seed 003 §3.6.1.1: the first days of a month)
+        window = invoicing_selectors.invoice_confirmation_window(
+            invoice, invoicing.next_month(first.month)
+        )
+        day = window[0] if window else today
+        invoicing.confirm_invoice(invoice, provider_user, min(day, today))
 
 
 DEMO_IBAN = "FR7630006000011234567890189"

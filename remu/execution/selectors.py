@@ -10,7 +10,7 @@ from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.db.models.expressions import RawSQL
 
 from remu.actions.models import TrainingAction
-from remu.attendance.models import AttendanceLine
+from remu.attendance.models import RECORDED, AttendanceLine
 from remu.attendance.selectors import late_statements
 from remu.trainees.models import Enrollment
 
@@ -71,7 +71,11 @@ def registrations_of(action):
         Enrollment.objects.filter(action=action)
         .select_related("trainee", "registration")
         .prefetch_related("surveys")
-        .annotate(hours_recorded=Exists(AttendanceLine.objects.filter(enrollment=OuterRef("pk"))))
+        .annotate(
+            hours_recorded=Exists(
+                AttendanceLine.objects.filter(RECORDED, enrollment=OuterRef("pk"))
+            )
+        )
         .order_by("trainee__birth_name", "trainee__first_names", "pk")
     )
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from remu.actions.models import ActionPeriod, TrainingAction
-from remu.attendance.models import AttendanceLine, AttendanceStatement
+from remu.attendance.models import RECORDED, AttendanceLine, AttendanceStatement
 from remu.dossiers.models import Dossier
 from remu.dossiers.services import ensure_market_drafts
 from remu.scales.selectors import engine
@@ -318,7 +318,8 @@ def unregister(enrollment, user) -> None:
     draft dossiers it created."""
     action, _ = _lock(enrollment.action)
     enrollment = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
-    if AttendanceLine.objects.filter(enrollment=enrollment).exists():
+    lines = AttendanceLine.objects.filter(enrollment=enrollment)
+    if lines.filter(RECORDED).exists():
         raise ValidationError(
             "Des heures sont déjà enregistrées pour ce stagiaire : son inscription ne peut plus "
             "être supprimée."
@@ -332,6 +333,7 @@ def unregister(enrollment, user) -> None:
     name = trainee.full_name
     try:
         with transaction.atomic():
+            lines.delete()  # its empty draft lines (every registered trainee has one)
             enrollment.dossiers.all().delete()
             enrollment.delete()
     except ProtectedError:

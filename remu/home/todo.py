@@ -159,7 +159,7 @@ def months_to_prepare(tenant) -> list[dt.date]:
     month and the months before it), oldest first."""
     validated = (
         AttendanceLine.objects.for_tenant(tenant)
-        .filter(status=AttendanceLine.Status.VALIDATED)
+        .filter(status=AttendanceLine.Status.VALIDATED, dossier__isnull=False)
         .values("statement__month")
         .annotate(last=Max("validated_at"))
     )

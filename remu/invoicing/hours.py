@@ -14,8 +14,11 @@ benchmark share one computation.
 - Early exit with a reason the region admits (`invoicing_admissible_exit_reasons`): the
   scheduled days after the exit, up to the action's end, count as « non réalisées
   justifiées » (paid to the provider, seed §3.5).
-- A trainee without an attendance line (not paid by the region: P2S only, France Travail):
-  the schedule, which the provider corrects through « Saisie horaire » where it differs.
+- Every registered trainee has a line on the month's statement, paid by the region or not
+  (P2S only, France Travail: a line without a dossier, declared for the invoice alone), and is
+  computed from it like any line. A trainee without a line (the month's statement not created
+  or not refreshed yet): the schedule, the fallback, which the provider corrects through
+  « Saisie horaire » where it differs.
 """
 
 from __future__ import annotations

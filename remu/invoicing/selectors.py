@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from django.db.models import Exists, OuterRef, Prefetch, Sum
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from remu.actions.models import ActionPeriod, TrainingAction
 from remu.attendance.models import Absence, AttendanceLine, Withdrawal
@@ -18,7 +19,7 @@ from remu.attendance.selectors import MonthCalendar, UnfinishedMonths
 from remu.attendance.services import first_month, next_month, weeks_of_month
 from remu.dossiers.models import Dossier
 from remu.rules.calendar import month_bounds
-from remu.rules.engine import default_engine
+from remu.scales.selectors import engine
 from remu.trainees.models import Enrollment
 
 from . import hours as h
@@ -35,9 +36,19 @@ from .models import (
 DEFAULT_EXEMPTION = "Exonération de TVA, article 261-4-4° a du code général des impôts"
 
 
+def rules_of(action):
+    """The region's engine (its stored scale versions included), read once per action
+    instance (`ActionHours.many` reads it once per region for a batch)."""
+    rules = getattr(action, "_region_engine", None)
+    if rules is None:
+        rules = action._region_engine = engine(action.region)
+    return rules
+
+
 def options(action, day: dt.date | None = None) -> dict:
+    """The region's dated options in force on `day` (the action's start by default)."""
     day = day or action.start_date
-    return default_engine().options(action.region.parameter_set, day)
+    return rules_of(action).options(action.region.parameter_set, day)
 
 
 def terms_of(action) -> InvoicingTerms:
@@ -121,6 +132,12 @@ class ActionHours:
     @classmethod
     def many(cls, actions) -> dict[int, ActionHours]:
         actions = list(actions)
+        engines: dict = {}
+        for action in actions:  # one engine per region, not per action
+            if getattr(action, "_region_engine", None) is None:
+                if action.region_id not in engines:
+                    engines[action.region_id] = engine(action.region)
+                action._region_engine = engines[action.region_id]
         data = cls.many_data(actions)
         result = {}
         for action in actions:
@@ -249,7 +266,7 @@ class ActionHours:
         withdrawal = self.withdrawals.get(enrollment.pk)
         action = self.action
         weekly = action.weekly_hours
-        if line is not None and line.dossier.weekly_hours:
+        if line is not None and line.dossier_id and line.dossier.weekly_hours:
             weekly = line.dossier.weekly_hours
         tm = h.TraineeMonth(
             month=month,
@@ -346,7 +363,11 @@ def late_declarations(tenant, today: dt.date | None = None) -> list[dict]:
         )
     )
     rows = []
+    engines: dict = {}
     for action in actions:
+        if action.region_id not in engines:
+            engines[action.region_id] = engine(action.region)
+        action._region_engine = engines[action.region_id]
         done = {d.month for d in action.confirmed}
         for month in months_of(action):
             due = declaration_due(action, month)
@@ -397,3 +418,49 @@ def invoiced_total(action, statuses) -> Decimal:
     return action.invoices.filter(status__in=statuses, kind=Invoice.Kind.INSTALMENT).aggregate(
         s=Sum("lines_total")
     )["s"] or Decimal("0.00")
+
+
+def invoice_confirmation_window(invoice, today: dt.date) -> tuple[dt.date, dt.date] | None:
+    """The days an instalment invoice may be confirmed in (seed 003 §3.6.1.1): the first
+    days of a month (the region's `invoice_confirmation_day`, dated option, 15) after its last
+    declared month — monthly and three instalments, any such month; quarterly (and the three
+    instalments' quarterly fallback), the first month of a quarter counted from the action's
+    start. Returns the window that contains `today`, else the next one; None when no window
+    applies (the balance and credit notes, §3.7.3; an invoice re-issued after a rejection,
+    whose declarations were reopened: no deadline, as for the declarations)."""
+    if invoice.kind != Invoice.Kind.INSTALMENT:
+        return None
+    declarations = list(invoice.declarations.all())
+    if not declarations or any(d.reopened for d in declarations):
+        return None
+    action = invoice.action
+    start = first_month(action)
+    quarterly = _is_quarterly(invoice)
+    month = next_month(max(d.month for d in declarations))
+    while True:
+        offset = (month.year - start.year) * 12 + month.month - start.month
+        if not quarterly or offset % 3 == 0:
+            day = options(action, month)["invoice_confirmation_day"]
+            last = month.replace(day=day)
+            if today <= last:
+                return month, last
+        month = next_month(month)
+
+
+def invoice_confirmation_errors(invoice, today: dt.date) -> list[str]:
+    """Why the invoice cannot be confirmed today: outside its window (French, for the page)."""
+    window = invoice_confirmation_window(invoice, today)
+    if window is None or window[0] <= today:
+        return []
+    first, last = window
+    return [
+        "Une facture d'acompte se confirme dans les "
+        f"{last.day} premiers jours du mois"
+        + (" qui commence un trimestre de l'action" if _is_quarterly(invoice) else "")
+        + f" : celle-ci pourra l'être du {date_format(first, 'j F Y')} au "
+        f"{date_format(last, 'j F Y')}."
+    ]
+
+
+def _is_quarterly(invoice) -> bool:
+    return invoice.frequency == InvoicingTerms.Frequency.QUARTERLY

@@ -30,6 +30,7 @@ from .models import (
     InvoiceSequence,
     InvoiceTransition,
     SubcontractInvoice,
+    Subcontractor,
 )
 
 ZERO = Decimal("0.00")
@@ -598,6 +599,10 @@ def confirm_invoice(invoice: Invoice, user, today: dt.date | None = None) -> Inv
     """Numbers the invoice from the provider's counter (locked: no gap) and issues it; it never
     changes afterwards."""
     invoice = _lock_invoice(invoice, Invoice.Status.DRAFT)
+    today = today or timezone.localdate()
+    window = selectors.invoice_confirmation_errors(invoice, today)  # seed 003 §3.6.1.1
+    if window:
+        raise ValidationError(window)
     sequence, _ = InvoiceSequence.objects.get_or_create(provider=invoice.provider)
     sequence = InvoiceSequence.objects.select_for_update().get(pk=sequence.pk)
     sequence.last += 1
@@ -605,7 +610,7 @@ def confirm_invoice(invoice: Invoice, user, today: dt.date | None = None) -> Inv
     invoice.sequence = sequence.last
     prefix = "AV" if invoice.kind == Invoice.Kind.CREDIT_NOTE else "F"
     invoice.number = f"{prefix}-{sequence.last:06d}"
-    invoice.issued_on = today or timezone.localdate()
+    invoice.issued_on = today
     invoice.status = Invoice.Status.CONFIRMED
     invoice.save()
     _log(invoice, Invoice.Status.DRAFT, user)
@@ -650,11 +655,23 @@ def mark_paid(invoice: Invoice, user, paid_on: dt.date) -> Invoice:
 
 
 @transaction.atomic
-def add_subcontract(subcontractor, amount_ht: Decimal | None, user) -> SubcontractInvoice:
+def add_subcontract(action, subcontractor: str, amount_ht: Decimal | None, user):
+    """A subcontractor's invoice entered by the main provider (seed 003 §3.6.1.2): the
+    subcontractor is the action's one of that name (added to the action's list the first
+    time). Errors by field (`subcontractor`, `amount_ht`), as the form shows them."""
+    name = " ".join((subcontractor or "").split())
+    errors = {}
+    if not name:
+        errors["subcontractor"] = ["Indiquez le sous-traitant."]
+    elif len(name) > Subcontractor._meta.get_field("name").max_length:
+        errors["subcontractor"] = ["Le nom du sous-traitant est trop long (200 caractères)."]
     if amount_ht is None or amount_ht <= 0 or amount_ht > Decimal("10000000"):
-        raise ValidationError({"amount_ht": ["Un montant HT positif est attendu."]})
+        errors["amount_ht"] = ["Un montant HT positif est attendu."]
+    if errors:
+        raise ValidationError(errors)
+    found, _ = Subcontractor.objects.get_or_create(action=action, name=name)
     return SubcontractInvoice.objects.create(
-        subcontractor=subcontractor, amount_ht=h.q(amount_ht), created_by=user
+        subcontractor=found, amount_ht=h.q(amount_ht), created_by=user
     )
 
 

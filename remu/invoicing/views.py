@@ -23,7 +23,13 @@ from remu.core.views_generic import paginate
 from remu.trainees.models import Enrollment
 
 from . import dashboard, facturx, forms, selectors, services
-from .models import Invoice, InvoicingTerms, ProviderTaxProfile, SubcontractInvoice, Subcontractor
+from .models import Invoice, InvoicingTerms, ProviderTaxProfile, SubcontractInvoice
+
+
+def today() -> dt.date:
+    """The day a provider confirms on (the invoices' confirmation window, seed 003 §3.6.1.1):
+    the journey tests set it, the rest of the request keeps the real date."""
+    return timezone.localdate()
 
 
 def _errors(request, exc: ValidationError) -> None:
@@ -136,6 +142,10 @@ def billing(request, pk):
             return redirect("invoicing:billing", pk=action.pk)
         messages.success(request, "Facture générée : vérifiez-la puis confirmez-la.")
         return redirect("invoicing:invoice", pk=invoice.pk)
+    return _billing_page(request, action)
+
+
+def _billing_page(request, action, subcontract_form=None, status=200):
     invoices = list(action.invoices.select_related("provider").prefetch_related("transitions"))
     closed, why = services.action_closed_for_balance(action)
     return render(
@@ -150,10 +160,11 @@ def billing(request, pk):
             "subcontracts": SubcontractInvoice.objects.filter(
                 subcontractor__action=action
             ).select_related("subcontractor", "deducted_in"),
-            "subcontract_form": forms.SubcontractForm(),
+            "subcontract_form": subcontract_form or forms.SubcontractForm(),
             "closed": closed,
             "closed_why": why,
         },
+        status=status,
     )
 
 
@@ -162,17 +173,23 @@ def subcontract_add(request, pk):
     require_provider(request)
     action = get_object_or_404(actions_for(request.tenant), pk=pk)
     form = forms.SubcontractForm(request.POST)
-    if not form.is_valid():
-        for field, errors in form.errors.items():
-            for error in errors:
-                label = form.fields[field].label if field in form.fields else ""
-                messages.error(request, f"{label} : {error}" if label else error)
-        return redirect("invoicing:billing", pk=action.pk)
-    name = form.cleaned_data["subcontractor"].strip()
-    subcontractor, _ = Subcontractor.objects.get_or_create(action=action, name=name)
-    services.add_subcontract(subcontractor, form.cleaned_data["amount_ht"], request.user)
-    messages.success(request, f"Facture de {name} enregistrée : confirmez-la.")
-    return redirect("invoicing:billing", pk=action.pk)
+    if form.is_valid():
+        try:
+            subcontract = services.add_subcontract(
+                action,
+                form.cleaned_data["subcontractor"],
+                form.cleaned_data["amount_ht"],
+                request.user,
+            )
+        except ValidationError as exc:
+            add_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                f"Facture de {subcontract.subcontractor.name} enregistrée : confirmez-la.",
+            )
+            return redirect("invoicing:billing", pk=action.pk)
+    return _billing_page(request, action, subcontract_form=form, status=400)
 
 
 @require_POST
@@ -243,6 +260,9 @@ def invoice_detail(request, pk):
             "subcontracts": invoice.subcontracts.select_related("subcontractor"),
             "transitions": invoice.transitions.select_related("by"),
             "evidence": evidence,
+            "confirmation_errors": selectors.invoice_confirmation_errors(invoice, today())
+            if invoice.status == Invoice.Status.DRAFT
+            else [],
             "decision_form": forms.DecisionForm(),
             "paid_form": forms.PaidForm(initial={"paid_on": timezone.localdate()}),
         },
@@ -254,7 +274,7 @@ def invoice_confirm(request, pk):
     require_provider(request)
     invoice = _invoice(request, pk)
     try:
-        invoice = services.confirm_invoice(invoice, request.user)
+        invoice = services.confirm_invoice(invoice, request.user, today())
     except ValidationError as exc:
         _errors(request, exc)
     else:

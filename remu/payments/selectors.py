@@ -170,6 +170,7 @@ def validated_lines(bounds: Bounds, upto: dt.date) -> list[ValidatedLine]:
         **enrollments_in(bounds),
         status=AttendanceLine.Status.VALIDATED,
         statement__month__lte=upto,
+        dossier__isnull=False,  # lines not paid by the region are declared for invoicing only
     )
     by_id = {
         row[0]: ValidatedLine(row[0], row[1], row[2], row[3], row[4], (row[5], row[6]), row[7])
@@ -224,6 +225,7 @@ def validated_in_month(bounds: Bounds, month: dt.date) -> set[int]:
             **enrollments_in(bounds),
             statement__month=month,
             status=AttendanceLine.Status.VALIDATED,
+            dossier__isnull=False,
         ).values_list("dossier_id", flat=True)
     )
 

@@ -412,6 +412,15 @@ def _validate_options(opts: dict, where: str) -> None:
         low=1,
         high=28,
     )
+    _option(
+        opts,
+        "invoice_confirmation_day",
+        where,
+        "un jour entre le 1 et le 28 attendu",
+        integer=True,
+        low=1,
+        high=28,
+    )
     reasons = opts.get("invoicing_admissible_exit_reasons")
     if reasons is not None and not (
         isinstance(reasons, list) and all(isinstance(r, str) and r for r in reasons)

@@ -68,9 +68,10 @@ def payments(trainee: Trainee):
 
 
 def lines(trainee: Trainee):
-    """The trainee's monthly attendance lines, newest first."""
+    """The trainee's monthly attendance lines paid by the region, newest first (a month the
+    region does not pay is declared for the provider's invoice only)."""
     return (
-        AttendanceLine.objects.filter(enrollment__trainee=trainee)
+        AttendanceLine.objects.filter(enrollment__trainee=trainee, dossier__isnull=False)
         .select_related("statement", "enrollment__action")
         .order_by("-statement__month", "-pk")
     )
@@ -208,7 +209,10 @@ def next_payment(trainee: Trainee, today: dt.date) -> NextPayment | None:
     elif (
         found
         or AttendanceLine.objects.filter(
-            enrollment=enrollment, statement__month=chosen, status=AttendanceLine.Status.VALIDATED
+            enrollment=enrollment,
+            statement__month=chosen,
+            status=AttendanceLine.Status.VALIDATED,
+            dossier__isnull=False,
         ).exists()
     ):
         status, text = "validated", "validé"

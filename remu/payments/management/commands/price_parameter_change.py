@@ -133,6 +133,7 @@ class Command(BaseCommand):
 
         lines = AttendanceLine.objects.filter(
             status=AttendanceLine.Status.VALIDATED,
+            dossier__isnull=False,
             statement__month__gte=first,
             statement__month__lte=last,
         ).order_by("pk")
