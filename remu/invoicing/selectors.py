@@ -386,8 +386,12 @@ def late_declarations_count(tenant, today: dt.date | None = None) -> int:
     region has tens of thousands of them, never built in Python)."""
     today = today or timezone.localdate()
 
+    engines: dict = {}  # the region's engine (its stored scale versions), read once
+
     def due(region, month):
-        day = default_engine().options(region.parameter_set, month)["declaration_due_day"]
+        if region.pk not in engines:
+            engines[region.pk] = engine(region)
+        day = engines[region.pk].options(region.parameter_set, month)["declaration_due_day"]
         return next_month(month).replace(day=day)
 
     confirmed = f"""
