@@ -38,6 +38,7 @@ HOLIDAY_REASONS = ("PUBLIC_HOLIDAY", "LOCAL_DAY")
 # Said once for the month, not per part.
 PART_SKIP = ("Barème", "Prélèvement", "Net :", "Brut :", "Cotisations sociales")
 MAX_HOLIDAY_SPAN_DAYS = 31  # a longer "holiday" is refused without looking day by day
+MEMO_LIMIT = 400_000  # distinct absence lists the batch path keeps (then starts afresh)
 
 
 class CaseError(ValueError):
@@ -206,6 +207,9 @@ class Engine:
         self._social: dict = {}  # (base, weekly hours, paid thirtieths) -> (hours, amount)
         self._bonuses: dict = {}  # (set, year, month, category, distance learning) -> bonus
         self._bands: dict = {}  # id of an option's band list -> its bands as Decimals
+        # The batch path (compute_many): per set, month and category; per distinct situation.
+        self._groups: dict = {}
+        self._absence_memo: dict = {}
 
     # -- what a month and a version share ------------------------------------------------
 
@@ -683,14 +687,256 @@ class Engine:
 
     def compute_many(self, cases) -> list[Result]:
         """The batch path: each case's result without explanation, in the cases' order (the
-        explanation is computed on demand by `compute(case)`). Computing each distinct
-        situation once was tried and measured (issue 18 §4): building a key of what the
-        computation reads (the age at entry reduced to its class, the paid span, the hours...)
-        costs about as much as the computation itself (about 3.5 µs for a full month without
-        absence), so it gained nothing, even on a population where 9 trainee-months in 10
-        repeat one; it is not done."""
+        explanation is computed on demand by `compute(case)`), equal field by field to
+        `compute(case, False)` (tests/rules/test_compute_many.py checks it on tens of
+        thousands of cases). See `rows`."""
+        return [
+            row if type(row) is Result else Result(case.id, *row[:9], [], *row[9:])
+            for case, row in zip(cases, self.rows(cases), strict=True)
+        ]
+
+    def net_pay(self, cases) -> list[Decimal]:
+        """Each case's net pay, as `compute(case, False).net`, for pricing a population."""
+        return [row.net if type(row) is Result else row[8] for row in self.rows(cases)]
+
+    def rows(self, cases) -> list:
+        """The batch path's work: for each case, its Result's fields but the id and the
+        explanation, in Result's order (a tuple), or its Result where the case went through
+        `compute`.
+
+        The common shapes are computed here with what a set, month and category share
+        resolved once (the scale of each age at entry, the month's options, the grid): a
+        month paid in thirtieths or by the hour, with absences (what they retain is cached
+        per distinct absence list and span), distances and an entry bonus. Rarer shapes
+        (changing weekly hours, sick leaves, a limited paid span, a relay, a prior salary)
+        and invalid cases go through `compute` unchanged, which raises
+        what it raises. The arithmetic is compute's, step for step: any change to one must be
+        made to the other (the differential test fails otherwise)."""
         compute = self.compute
-        return [compute(case, False) for case in cases]
+        groups = self._groups
+        caps = self._caps
+        social_cache = self._social
+        retained_of = self._retained
+        allowances_of = self._allowances
+        bonus_of = self.entry_bonus
+        out: list = []
+        append = out.append
+        for case in cases:
+            if (
+                case.weekly_hours_periods
+                or case.sick_leaves
+                or case.pay_start is not None
+                or case.pay_from is not None
+                or case.pay_until is not None
+                or case.resigned_contract_end is not None
+                or case.benefit_end is not None
+                or case.permit_end is not None
+            ):
+                append(compute(case, False))
+                continue
+            group = groups.get((case.region, case.year, case.month, case.category))
+            if group is None:
+                group = self._group(case)
+                if group is None:  # an unknown region or category: compute says why
+                    append(compute(case, False))
+                    continue
+            (
+                first,
+                last,
+                last_day,
+                ages,
+                top,
+                options,
+                ft_hours,
+                threshold,
+                social_base,
+                zero_limit,
+                grid,
+            ) = group
+            entry = case.entry_date
+            exit_date = case.exit_date
+            weekly = case.weekly_hours
+            if (
+                entry > last
+                or (exit_date is not None and (exit_date < first or exit_date < entry))
+                or weekly <= 0
+            ):
+                append(compute(case, False))  # raises the field at fault
+                continue
+            birth = case.birth_date
+            age = entry.year - birth.year - ((entry.month, entry.day) < (birth.month, birth.day))
+            scale = ages[age] if 0 <= age < top else ages[-1] if age >= top else None
+            if scale is None:  # a prior salary (or a negative age): the per-case path
+                append(compute(case, False))
+                continue
+            if entry > first:
+                start_day = entry.day
+                first_index = 30 if start_day == last_day else min(start_day, 30)
+            else:
+                start_day = first_index = 1
+            if exit_date is None or exit_date >= last:
+                end_day, last_index = last_day, 30
+            else:
+                end_day = exit_date.day
+                last_index = min(end_day, 30)
+            if case.absences:
+                retained = retained_of(case, group, start_day, end_day)
+                if retained is None:  # an absence compute refuses
+                    append(compute(case, False))
+                    continue
+                mask, absence_hours = retained
+            else:
+                mask, absence_hours = 0, ZERO
+            monthly = scale.monthly
+            hourly = scale.hourly
+            present = case.hours_present
+            if monthly is not None and weekly >= ft_hours:
+                paid = last_index - first_index + 1
+                if mask:
+                    paid -= mask.bit_count()
+                remuneration = scale.by_thirtieths[paid]
+                fraction = None
+                paid_thirtieths, paid_hours = paid, None
+                if social_base is None:
+                    social_hours = social = None
+                elif present is not None:
+                    social_hours = present + absence_hours
+                    social = cents(social_hours * social_base)
+                else:
+                    found = social_cache.get((social_base, weekly, paid))
+                    if found is None:
+                        append(compute(case, False))  # fills the cache
+                        continue
+                    social_hours, social = found
+            else:
+                if present is None or present < 0:
+                    append(compute(case, False))  # raises
+                    continue
+                cap = caps.get(weekly)
+                if cap is None:
+                    cap = self._cap(weekly)
+                paid_hours = present + absence_hours
+                if cap < paid_hours:
+                    paid_hours = cap
+                remuneration = cents(paid_hours * hourly)
+                if social_base is None:
+                    social_hours = social = None
+                else:
+                    social_hours, social = paid_hours, cents(paid_hours * social_base)
+                fraction = paid_hours / cap if cap else ZERO
+                paid_thirtieths = None
+            total_hours = case.training_total_hours
+            if threshold is not None and total_hours is not None and total_hours <= threshold:
+                remuneration = ZERO
+            if case.distance_km is not None or total_hours is not None:
+                if fraction is None:
+                    fraction = FRACTIONS[paid_thirtieths]
+                allowances = allowances_of(case, options, fraction, None, age)
+                gross = remuneration + allowances
+            else:
+                allowances = ZERO
+                gross = remuneration
+            taxable = remuneration
+            bonus = ZERO
+            if case.entry_bonus_granted and not case.entry_bonus_paid:
+                found = bonus_of(case.region, entry, case.category, case.distance_learning)
+                if found is not None:
+                    bonus = found[0]
+                    taxable += bonus
+                    gross += bonus
+            tax_rate = case.tax_rate
+            if tax_rate is None and taxable <= zero_limit:
+                withholding = ZERO
+            elif tax_rate is not None:
+                if not 0 <= tax_rate <= 100:
+                    append(compute(case, False))  # raises
+                    continue
+                withholding = cents(taxable * tax_rate / HUNDRED) if tax_rate else ZERO
+            else:
+                rate = grid.rate_for(taxable) if grid else ZERO
+                withholding = cents(taxable * rate / HUNDRED) if rate else ZERO
+            append(
+                (
+                    monthly,
+                    hourly,
+                    paid_thirtieths,
+                    paid_hours,
+                    remuneration,
+                    allowances,
+                    gross,
+                    withholding,
+                    gross - withholding if withholding else gross,
+                    scale.version_label,
+                    scale.version_start,
+                    bonus,
+                    social,
+                    social_hours,
+                    ZERO,
+                    0,
+                )
+            )
+        return out
+
+    def _group(self, case: Case):
+        """What the batch path shares per set, month and category: the month's bounds, the
+        scale for each age at entry (None where the amount is a prior salary) and the month's
+        options, full-time threshold, training-hours threshold, social base and grid."""
+        code, year, month, category = case.region, case.year, case.month, case.category
+        if code not in self.sets:
+            return None
+        ctx = self._month(code, year, month)
+        pset, first, last, last_day, options, grid, zero_limit, threshold, ft_hours, base = ctx
+        try:
+            self._scale(pset, first, category, 0, options)
+        except CaseError:
+            return None
+        segments = self._scales[(pset.code, first, category)]
+        top = segments[-1][0] + 1
+        ages: list = []
+        for max_age, scale in segments:
+            ages.extend([None if scale.floor is not None else scale] * (max_age + 1 - len(ages)))
+        ages.append(ages[-1])  # above the last bound: the last segment, as _scale
+        group = (
+            first,
+            last,
+            last_day,
+            ages,
+            top,
+            options,
+            ft_hours,
+            threshold,
+            base,
+            zero_limit,
+            grid,
+        )
+        self._groups[(code, year, month, category)] = group
+        return group
+
+    def _retained(self, case: Case, group, start_day: int, end_day: int):
+        """What a case's absences retain in its paid span, as the batch path's key: the mask
+        of unpaid thirtieths and the paid absence hours (None where compute refuses one)."""
+        key = (case.region, case.year, case.month, case.absences, start_day, end_day,
+               case.prior_closure_days_paid)
+        found = self._absence_memo.get(key)
+        if found is None:
+            if len(self._absence_memo) >= MEMO_LIMIT:
+                self._absence_memo.clear()
+            pset, first, last, last_day, options, *_ = self._month(
+                case.region, case.year, case.month
+            )
+            start, end = first.replace(day=start_day), first.replace(day=end_day)
+            try:
+                absences = self._absence_days(case, options, pset, start, end, None)
+            except CaseError:
+                return None
+            mask = 0
+            for _absence, unpaid_runs in absences:
+                for run_start, run_end in unpaid_runs:
+                    a, b = thirtieth(run_start, last_day), thirtieth(run_end, last_day)
+                    mask |= ((1 << (b - a + 1)) - 1) << a
+            hours = self._paid_absence_hours(absences, start, end)
+            found = self._absence_memo[key] = (mask, hours)  # hours: cents, one exponent
+        return found
 
     def _periods(self, case: Case, explain: bool) -> Result:
         """A month of a training whose weekly hours change (seed 001 §1.6: REMU FP cannot
