@@ -38,7 +38,6 @@ HOLIDAY_REASONS = ("PUBLIC_HOLIDAY", "LOCAL_DAY")
 # Said once for the month, not per part.
 PART_SKIP = ("Barème", "Prélèvement", "Net :", "Brut :", "Cotisations sociales")
 MAX_HOLIDAY_SPAN_DAYS = 31  # a longer "holiday" is refused without looking day by day
-MEMO_LIMIT = 400_000  # distinct absence lists the batch path keeps (then starts afresh)
 
 
 class CaseError(ValueError):
@@ -207,9 +206,8 @@ class Engine:
         self._social: dict = {}  # (base, weekly hours, paid thirtieths) -> (hours, amount)
         self._bonuses: dict = {}  # (set, year, month, category, distance learning) -> bonus
         self._bands: dict = {}  # id of an option's band list -> its bands as Decimals
-        # The batch path (compute_many): per set, month and category; per distinct situation.
+        # The batch path (compute_many): what a set, month and category share.
         self._groups: dict = {}
-        self._absence_memo: dict = {}
 
     # -- what a month and a version share ------------------------------------------------
 
@@ -706,8 +704,7 @@ class Engine:
 
         The common shapes are computed here with what a set, month and category share
         resolved once (the scale of each age at entry, the month's options, the grid): a
-        month paid in thirtieths or by the hour, with absences (what they retain is cached
-        per distinct absence list and span), distances and an entry bonus. Rarer shapes
+        month paid in thirtieths or by the hour, with absences, distances and an entry bonus. Rarer shapes
         (changing weekly hours, sick leaves, a limited paid span, a relay, a prior salary)
         and invalid cases go through `compute` unchanged, which raises
         what it raises. The arithmetic is compute's, step for step: any change to one must be
@@ -716,7 +713,8 @@ class Engine:
         groups = self._groups
         caps = self._caps
         social_cache = self._social
-        retained_of = self._retained
+        absence_days = self._absence_days
+        paid_absence_hours = self._paid_absence_hours
         allowances_of = self._allowances
         bonus_of = self.entry_bonus
         out: list = []
@@ -741,6 +739,7 @@ class Engine:
                     append(compute(case, False))
                     continue
             (
+                pset,
                 first,
                 last,
                 last_day,
@@ -770,29 +769,33 @@ class Engine:
                 append(compute(case, False))
                 continue
             if entry > first:
-                start_day = entry.day
-                first_index = 30 if start_day == last_day else min(start_day, 30)
+                start = entry
+                day = entry.day
+                first_index = 30 if day == last_day else min(day, 30)
             else:
-                start_day = first_index = 1
+                start, first_index = first, 1
             if exit_date is None or exit_date >= last:
-                end_day, last_index = last_day, 30
+                end, last_index = last, 30
             else:
-                end_day = exit_date.day
-                last_index = min(end_day, 30)
+                end, last_index = exit_date, min(exit_date.day, 30)
+            absences = ()
             if case.absences:
-                retained = retained_of(case, group, start_day, end_day)
-                if retained is None:  # an absence compute refuses
-                    append(compute(case, False))
+                try:
+                    absences = absence_days(case, options, pset, start, end, None)
+                except CaseError:
+                    append(compute(case, False))  # raises
                     continue
-                mask, absence_hours = retained
-            else:
-                mask, absence_hours = 0, ZERO
             monthly = scale.monthly
             hourly = scale.hourly
             present = case.hours_present
             if monthly is not None and weekly >= ft_hours:
                 paid = last_index - first_index + 1
-                if mask:
+                if absences:
+                    mask = 0
+                    for _absence, unpaid_runs in absences:
+                        for run_start, run_end in unpaid_runs:
+                            a, b = thirtieth(run_start, last_day), thirtieth(run_end, last_day)
+                            mask |= ((1 << (b - a + 1)) - 1) << a
                     paid -= mask.bit_count()
                 remuneration = scale.by_thirtieths[paid]
                 fraction = None
@@ -800,7 +803,7 @@ class Engine:
                 if social_base is None:
                     social_hours = social = None
                 elif present is not None:
-                    social_hours = present + absence_hours
+                    social_hours = present + paid_absence_hours(absences, start, end)
                     social = cents(social_hours * social_base)
                 else:
                     found = social_cache.get((social_base, weekly, paid))
@@ -815,7 +818,9 @@ class Engine:
                 cap = caps.get(weekly)
                 if cap is None:
                     cap = self._cap(weekly)
-                paid_hours = present + absence_hours
+                paid_hours = present + (
+                    paid_absence_hours(absences, start, end) if absences else ZERO
+                )
                 if cap < paid_hours:
                     paid_hours = cap
                 remuneration = cents(paid_hours * hourly)
@@ -897,6 +902,7 @@ class Engine:
             ages.extend([None if scale.floor is not None else scale] * (max_age + 1 - len(ages)))
         ages.append(ages[-1])  # above the last bound: the last segment, as _scale
         group = (
+            pset,
             first,
             last,
             last_day,
@@ -911,32 +917,6 @@ class Engine:
         )
         self._groups[(code, year, month, category)] = group
         return group
-
-    def _retained(self, case: Case, group, start_day: int, end_day: int):
-        """What a case's absences retain in its paid span, as the batch path's key: the mask
-        of unpaid thirtieths and the paid absence hours (None where compute refuses one)."""
-        key = (case.region, case.year, case.month, case.absences, start_day, end_day,
-               case.prior_closure_days_paid)
-        found = self._absence_memo.get(key)
-        if found is None:
-            if len(self._absence_memo) >= MEMO_LIMIT:
-                self._absence_memo.clear()
-            pset, first, last, last_day, options, *_ = self._month(
-                case.region, case.year, case.month
-            )
-            start, end = first.replace(day=start_day), first.replace(day=end_day)
-            try:
-                absences = self._absence_days(case, options, pset, start, end, None)
-            except CaseError:
-                return None
-            mask = 0
-            for _absence, unpaid_runs in absences:
-                for run_start, run_end in unpaid_runs:
-                    a, b = thirtieth(run_start, last_day), thirtieth(run_end, last_day)
-                    mask |= ((1 << (b - a + 1)) - 1) << a
-            hours = self._paid_absence_hours(absences, start, end)
-            found = self._absence_memo[key] = (mask, hours)  # hours: cents, one exponent
-        return found
 
     def _periods(self, case: Case, explain: bool) -> Result:
         """A month of a training whose weekly hours change (seed 001 §1.6: REMU FP cannot
