@@ -12,10 +12,9 @@ import datetime as dt
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import lru_cache
-from operator import attrgetter
 
 from .calendar import fr, local_days, month_bounds, public_holidays, thirtieth
-from .money import CENT, ROUND_HALF_UP, ZERO, cents, euros, number
+from .money import ZERO, cents, euros, number
 from .parameters import (
     ABSENCE_REASONS,
     CATEGORIES,
@@ -39,7 +38,6 @@ HOLIDAY_REASONS = ("PUBLIC_HOLIDAY", "LOCAL_DAY")
 # Said once for the month, not per part.
 PART_SKIP = ("Barème", "Prélèvement", "Net :", "Brut :", "Cotisations sociales")
 MAX_HOLIDAY_SPAN_DAYS = 31  # a longer "holiday" is refused without looking day by day
-CACHE_LIMIT = 200_000  # distinct allowance situations the batch path keeps (then afresh)
 
 
 class CaseError(ValueError):
@@ -151,34 +149,6 @@ class Case:
     pay_start_note: str = ""
 
 
-# The batch path reads a case's fields in one call each (Engine.rows). _SPECIAL: the fields of
-# the rarer shapes, which go through compute; a plain case has them at their defaults.
-_SPECIAL = attrgetter(
-    "weekly_hours_periods",
-    "sick_leaves",
-    "pay_start",
-    "pay_from",
-    "pay_until",
-    "resigned_contract_end",
-    "benefit_end",
-    "permit_end",
-)
-_PLAIN = ((), (), None, None, None, None, None, None)
-_GROUP_KEY = attrgetter("region", "year", "month", "category")
-_FIELDS = attrgetter(
-    "entry_date",
-    "exit_date",
-    "weekly_hours",
-    "birth_date",
-    "absences",
-    "hours_present",
-    "distance_km",
-    "training_total_hours",
-    "tax_rate",
-    "entry_bonus_granted",
-)
-
-
 @dataclass(slots=True)
 class Result:
     id: str
@@ -236,9 +206,6 @@ class Engine:
         self._social: dict = {}  # (base, weekly hours, paid thirtieths) -> (hours, amount)
         self._bonuses: dict = {}  # (set, year, month, category, distance learning) -> bonus
         self._bands: dict = {}  # id of an option's band list -> its bands as Decimals
-        # The batch path (compute_many): what a set, month and category share; allowances.
-        self._groups: dict = {}
-        self._allowance_cache: dict = {}
 
     # -- what a month and a version share ------------------------------------------------
 
@@ -716,295 +683,14 @@ class Engine:
 
     def compute_many(self, cases) -> list[Result]:
         """The batch path: each case's result without explanation, in the cases' order (the
-        explanation is computed on demand by `compute(case)`), equal field by field to
-        `compute(case, False)` (tests/rules/test_compute_many.py checks it on tens of
-        thousands of cases). See `rows`."""
-        return [
-            row if type(row) is Result else Result(case.id, *row[:9], [], *row[9:])
-            for case, row in zip(cases, self.rows(cases), strict=True)
-        ]
-
-    def net_pay(self, cases) -> list[Decimal]:
-        """Each case's net pay, as `compute(case, False).net`, for pricing a population."""
-        return [row.net if type(row) is Result else row[8] for row in self.rows(cases)]
-
-    def rows(self, cases) -> list:
-        """The batch path's work: for each case, its Result's fields but the id and the
-        explanation, in Result's order (a tuple), or its Result where the case went through
-        `compute`.
-
-        The common shapes are computed here with what a set, month and category share
-        resolved once (the scale of each age at entry, the month's options, the grid): a
-        month paid in thirtieths or by the hour, with an absence, a distance, an entry bonus,
-        a tax rate. The allowances are cached per distinct (month and category, distance,
-        housing, training hours, paid fraction). Rarer shapes (changing weekly hours, sick
-        leaves, a limited paid span, a relay, a prior salary, several absences or an absence
-        looked at day by day) and invalid cases go through `compute` unchanged, which raises
-        what it raises. The arithmetic is compute's, step for step: any change to one must be
-        made to the other (tests/rules/test_compute_many.py fails otherwise)."""
+        explanation is computed on demand by `compute(case)`). Computing each distinct
+        situation once was tried and measured (issue 18 §4): building a key of what the
+        computation reads (the age at entry reduced to its class, the paid span, the hours...)
+        costs about as much as the computation itself (about 3.5 µs for a full month without
+        absence), so it gained nothing, even on a population where 9 trainee-months in 10
+        repeat one; it is not done."""
         compute = self.compute
-        groups = self._groups
-        caps = self._caps
-        social_cache = self._social
-        allowance_cache = self._allowance_cache
-        absence_days = self._absence_days
-        paid_absence_hours = self._paid_absence_hours
-        bonus_of = self.entry_bonus
-        fractions = FRACTIONS
-        out: list = []
-        append = out.append
-        for case, special, group_key, fields in zip(
-            cases,
-            map(_SPECIAL, cases),
-            map(_GROUP_KEY, cases),
-            map(_FIELDS, cases),
-            strict=True,
-        ):
-            if special != _PLAIN:
-                append(compute(case, False))
-                continue
-            group = groups.get(group_key)
-            if group is None:
-                group = self._group(case)
-                if group is None:  # an unknown region or category: compute says why
-                    append(compute(case, False))
-                    continue
-            (
-                gid,
-                pset,
-                first,
-                last,
-                last_day,
-                ages,
-                top,
-                options,
-                ft_hours,
-                threshold,
-                social_base,
-                zero_limit,
-                grid,
-                absence_rules,
-                waiting,
-            ) = group
-            (
-                entry,
-                exit_date,
-                weekly,
-                birth,
-                absences,
-                present,
-                distance,
-                total_hours,
-                tax_rate,
-                bonus_granted,
-            ) = fields
-            if (
-                entry > last
-                or (exit_date is not None and (exit_date < first or exit_date < entry))
-                or weekly <= 0
-            ):
-                append(compute(case, False))  # raises the field at fault
-                continue
-            age = entry.year - birth.year - ((entry.month, entry.day) < (birth.month, birth.day))
-            scale = ages[age] if 0 <= age < top else ages[-1] if age >= top else None
-            if scale is None:  # a prior salary (or a negative age): the per-case path
-                append(compute(case, False))
-                continue
-            if entry > first:
-                start = entry
-                day = entry.day
-                first_index = 30 if day == last_day else (day if day < 30 else 30)
-            else:
-                start, first_index = first, 1
-            if exit_date is None or exit_date >= last:
-                end, last_index = last, 30
-            else:
-                end = exit_date
-                day = exit_date.day
-                last_index = day if day < 30 else 30
-            unpaid_run = None  # the one absence's unpaid days, as compute's runs
-            if absences:
-                absence = absences[0]
-                reason = absence.reason
-                paid_rule = absence_rules.get(reason, UNPAID_RULE).get("paid")
-                if (
-                    len(absences) > 1
-                    or not (not paid_rule or reason in ALWAYS_PAID_WHEN_PAID)
-                    or reason not in ABSENCE_REASONS
-                    or reason in HOLIDAY_REASONS
-                    or absence.end < absence.start
-                ):
-                    try:
-                        absences = absence_days(case, options, pset, start, end, None)
-                    except CaseError:
-                        append(compute(case, False))  # raises
-                        continue
-                    unpaid_run = False  # the general form, in `absences`
-                else:
-                    a = absence.start if absence.start > start else start
-                    b = absence.end if absence.end < end else end
-                    if a > b:
-                        absences = ()  # outside the paid span
-                    else:
-                        if not paid_rule:
-                            unpaid_run = (a, b)
-                        elif reason == "SICKNESS" and waiting:
-                            last_waiting = absence.start + dt.timedelta(days=waiting - 1)
-                            if a <= last_waiting:
-                                unpaid_run = (a, b if b < last_waiting else last_waiting)
-                        absences = ((absence, [unpaid_run] if unpaid_run else []),)
-            monthly = scale.monthly
-            hourly = scale.hourly
-            if monthly is not None and weekly >= ft_hours:
-                paid = last_index - first_index + 1
-                if unpaid_run:
-                    day = unpaid_run[0].day
-                    a = 30 if day == last_day else (day if day < 30 else 30)
-                    day = unpaid_run[1].day
-                    paid -= (30 if day == last_day else (day if day < 30 else 30)) - a + 1
-                elif unpaid_run is False:
-                    mask = 0
-                    for _absence, unpaid_runs in absences:
-                        for run_start, run_end in unpaid_runs:
-                            a, b = thirtieth(run_start, last_day), thirtieth(run_end, last_day)
-                            mask |= ((1 << (b - a + 1)) - 1) << a
-                    paid -= mask.bit_count()
-                remuneration = scale.by_thirtieths[paid]
-                fraction = None
-                paid_thirtieths, paid_hours = paid, None
-                if social_base is None:
-                    social_hours = social = None
-                elif present is not None:
-                    social_hours = present + paid_absence_hours(absences, start, end)
-                    social = (social_hours * social_base).quantize(CENT, ROUND_HALF_UP)
-                else:
-                    found = social_cache.get((social_base, weekly, paid))
-                    if found is None:
-                        append(compute(case, False))  # fills the cache
-                        continue
-                    social_hours, social = found
-            else:
-                if present is None or present < 0:
-                    append(compute(case, False))  # raises
-                    continue
-                cap = caps.get(weekly)
-                if cap is None:
-                    cap = self._cap(weekly)
-                paid_hours = present + (
-                    paid_absence_hours(absences, start, end) if absences else ZERO
-                )
-                if cap < paid_hours:
-                    paid_hours = cap
-                remuneration = (paid_hours * hourly).quantize(CENT, ROUND_HALF_UP)
-                if social_base is None:
-                    social_hours = social = None
-                else:
-                    social_hours = paid_hours
-                    social = (paid_hours * social_base).quantize(CENT, ROUND_HALF_UP)
-                fraction = paid_hours / cap if cap else ZERO
-                paid_thirtieths = None
-            if threshold is not None and total_hours is not None and total_hours <= threshold:
-                remuneration = ZERO
-            if distance is not None or total_hours is not None:
-                if fraction is None:
-                    fraction = fractions[paid_thirtieths]
-                key = (gid, age, distance, case.housing, total_hours, fraction)
-                allowances = allowance_cache.get(key)
-                if allowances is None:
-                    if len(allowance_cache) >= CACHE_LIMIT:
-                        allowance_cache.clear()
-                    allowances = allowance_cache[key] = self._allowances(
-                        case, options, fraction, None, age
-                    )
-                gross = remuneration + allowances
-            else:
-                allowances = ZERO
-                gross = remuneration
-            taxable = remuneration
-            bonus = ZERO
-            if bonus_granted and not case.entry_bonus_paid:
-                found = bonus_of(case.region, entry, case.category, case.distance_learning)
-                if found is not None:
-                    bonus = found[0]
-                    taxable += bonus
-                    gross += bonus
-            if tax_rate is None:
-                if taxable <= zero_limit:
-                    withholding = ZERO
-                else:
-                    rate = grid.rate_for(taxable) if grid else ZERO
-                    withholding = (
-                        (taxable * rate / HUNDRED).quantize(CENT, ROUND_HALF_UP) if rate else ZERO
-                    )
-            elif 0 <= tax_rate <= 100:
-                withholding = (
-                    (taxable * tax_rate / HUNDRED).quantize(CENT, ROUND_HALF_UP)
-                    if tax_rate
-                    else ZERO
-                )
-            else:
-                append(compute(case, False))  # raises
-                continue
-            append(
-                (
-                    monthly,
-                    hourly,
-                    paid_thirtieths,
-                    paid_hours,
-                    remuneration,
-                    allowances,
-                    gross,
-                    withholding,
-                    gross - withholding if withholding else gross,
-                    scale.version_label,
-                    scale.version_start,
-                    bonus,
-                    social,
-                    social_hours,
-                    ZERO,
-                    0,
-                )
-            )
-        return out
-
-    def _group(self, case: Case):
-        """What the batch path shares per set, month and category: the month's bounds, the
-        scale for each age at entry (None where the amount is a prior salary) and the month's
-        options, full-time threshold, training-hours threshold, social base and grid."""
-        code, year, month, category = case.region, case.year, case.month, case.category
-        if code not in self.sets:
-            return None
-        ctx = self._month(code, year, month)
-        pset, first, last, last_day, options, grid, zero_limit, threshold, ft_hours, base = ctx
-        try:
-            self._scale(pset, first, category, 0, options)
-        except CaseError:
-            return None
-        segments = self._scales[(pset.code, first, category)]
-        top = segments[-1][0] + 1
-        ages: list = []
-        for max_age, scale in segments:
-            ages.extend([None if scale.floor is not None else scale] * (max_age + 1 - len(ages)))
-        ages.append(ages[-1])  # above the last bound: the last segment, as _scale
-        group = (
-            len(self._groups),
-            pset,
-            first,
-            last,
-            last_day,
-            ages,
-            top,
-            options,
-            ft_hours,
-            threshold,
-            base,
-            zero_limit,
-            grid,
-            options.get("absences", {}),
-            options.get("sickness_waiting_days") or 0,
-        )
-        self._groups[(code, year, month, category)] = group
-        return group
+        return [compute(case, False) for case in cases]
 
     def _periods(self, case: Case, explain: bool) -> Result:
         """A month of a training whose weekly hours change (seed 001 §1.6: REMU FP cannot

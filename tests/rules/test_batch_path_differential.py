@@ -1,7 +1,7 @@
-"""The batch path (Engine.rows, behind compute_many and net_pay) computes the common shapes
-with its own copy of the arithmetic: every field of every Result must equal, value and
-written form, what the per-case path (`compute(case, False)`, the reference) gives, and an
-invalid case must raise what compute raises."""
+"""The batch path (Engine.compute_many) against the per-case path (`compute(case, False)`, the
+reference): every field of every Result equal, value and written form, and an invalid case
+raising what compute raises. The contract any faster batch path (a fast path for the common
+shapes, integer cents, columns) must keep: issue 18 §4."""
 
 import dataclasses
 import datetime as dt
@@ -79,7 +79,6 @@ def test_the_bench_population_to_the_cent_field_by_field():
     assert len(got) == len(cases)
     for case, a, b in zip(cases, expected, got, strict=True):
         assert_same(case, a, b)
-    assert batch_engine.net_pay(cases) == [r.net for r in expected]
     # Another population through the same (warm) engine.
     more = make_cases(random.Random(7), 10_000)
     for case, a, b in zip(
@@ -145,7 +144,7 @@ def cases(draw):
 ENGINE, BATCH_ENGINE = Engine(), Engine()
 
 
-@settings(max_examples=3000, deadline=None)
+@settings(max_examples=1500, deadline=None)
 @given(cases())
 def test_any_case_same_result_or_same_error(case):
     assert_same(case, reference(ENGINE, case), batch(BATCH_ENGINE, case))
@@ -158,3 +157,13 @@ def test_the_explanation_stays_on_demand():
     assert result.explanation == []
     explained = engine.compute(case)
     assert explained.net == result.net and explained.explanation
+
+
+def test_the_bench_prints_cpu_time_and_load_beside_the_wall_time(capsys):
+    from remu.rules.bench import main
+
+    assert main(["300"]) == 0
+    out = capsys.readouterr().out
+    assert "300 trainee-months in " in out
+    assert "CPU time " in out and "load average " in out
+    assert "checksum of net pay: " in out
