@@ -1,7 +1,9 @@
 """`make bench-rules`: seeded random trainee-months through the batch path (no explanation).
 
-Prints trainee-months per second (compute time only; generating the cases is not timed) and the
-process's peak memory. Usage: python -m remu.rules.bench [N]
+Prints trainee-months per second (compute time only; generating the cases is not timed), the
+process's CPU time beside the wall time and the load average (the machines are shared: a loaded
+machine shows a wall time well above the CPU time), and the process's peak memory.
+Usage: python -m remu.rules.bench [N]
 """
 
 from __future__ import annotations
@@ -82,15 +84,16 @@ def main(argv=None) -> int:
     rng = random.Random(20261122)
     engine = Engine()
     compute = engine.compute
-    elapsed = 0.0
+    elapsed = cpu = 0.0
     done = 0
     checksum = Decimal(0)
     while done < total:
         cases = make_cases(rng, min(CHUNK, total - done))
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         for case in cases:
             checksum += compute(case, False).net
         elapsed += time.perf_counter() - start
+        cpu += time.process_time() - start_cpu
         done += len(cases)
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
@@ -98,6 +101,8 @@ def main(argv=None) -> int:
         f"{done / elapsed:,.0f} trainee-months per second on one core "
         f"(machine: {os.cpu_count()} cores)"
     )
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"CPU time {cpu:.2f} s; load average {load}")
     print(f"peak memory: {peak_mib:.0f} MiB; checksum of net pay: {checksum}")
     return 0
 
