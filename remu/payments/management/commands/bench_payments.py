@@ -258,10 +258,12 @@ class Command(BaseCommand):
                     f"  {run.region.code} : {run.get_status_display()}, {count_} lignes en "
                     f"{(run.finished_at - run.started_at).total_seconds():.1f} s"
                 )
+            window = max(r.finished_at for r in runs) - min(r.started_at for r in runs)
             self.stdout.write(
                 f"{regions} séries en parallèle : {regions * count} stagiaires, {lines} lignes en "
-                f"{elapsed:.1f} s ({regions * count / elapsed:,.0f} stagiaires-mois par seconde ; "
-                f"{os.cpu_count()} cœurs ; {load()})"
+                f"{elapsed:.1f} s, démarrage des processus compris ({window.total_seconds():.1f} s "
+                f"du premier début à la dernière fin ; {regions * count / elapsed:,.0f} "
+                f"stagiaires-mois par seconde ; {os.cpu_count()} cœurs ; {load()})"
             )
         finally:
             if not keep:
