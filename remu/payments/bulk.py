@@ -89,11 +89,13 @@ def upsert(model, rows, key: tuple[str, ...], updated: tuple[str, ...], *, fresh
     with connection.cursor() as cursor:
         types = _types(cursor, table, fields)
         if fresh:
+            from psycopg import IntegrityError as CopyIntegrityError  # the raw cursor's
+
             try:
                 with transaction.atomic():
                     _copy(cursor, table, fields, rows, types)
                 return
-            except IntegrityError:
+            except (IntegrityError, CopyIntegrityError):
                 pass
         columns = _columns(fields)
         temporary = f"{table}_upsert"
