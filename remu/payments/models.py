@@ -40,10 +40,8 @@ class DueAmount(models.Model):
     from the admitted dossier and the validated attendance (with the explanation)."""
 
     region = models.ForeignKey("referential.Region", on_delete=models.PROTECT, related_name="+")
-    # no index of its own: the unique constraint's index starts with the enrollment (one
-    # index fewer to write for each row a run COPYs)
     enrollment = models.ForeignKey(
-        "trainees.Enrollment", on_delete=models.PROTECT, related_name="dues", db_index=False
+        "trainees.Enrollment", on_delete=models.PROTECT, related_name="dues"
     )
     month = models.DateField()
     component = models.CharField(max_length=15, choices=Component.choices)
@@ -353,13 +351,8 @@ class SocialContribution(models.Model):
         P2S = "p2s", "Protection sociale seule"
 
     region = models.ForeignKey("referential.Region", on_delete=models.PROTECT, related_name="+")
-    # no index of its own: the unique constraint's index starts with the enrollment (one
-    # index fewer to write for each row a run COPYs)
     enrollment = models.ForeignKey(
-        "trainees.Enrollment",
-        on_delete=models.PROTECT,
-        related_name="social_contributions",
-        db_index=False,
+        "trainees.Enrollment", on_delete=models.PROTECT, related_name="social_contributions"
     )
     month = models.DateField()
     kind = models.CharField(max_length=4, choices=Kind.choices)
