@@ -68,9 +68,10 @@ bench-import: migrate
 	$(PY) manage.py bench_import
 
 ## 100,000 admitted trainees with a validated month, then the monthly run timed end to end.
-## Meant for PostgreSQL: DATABASE_URL=postgres://... make bench-payments [WORKERS=2]
+## Meant for PostgreSQL: DATABASE_URL=postgres://... make bench-payments [WORKERS=2] [REGIONS=10]
+## (REGIONS: that many regions of BENCH_COUNT trainees, one run per region in parallel)
 bench-payments: migrate
-	$(PY) manage.py bench_payments $(BENCH_COUNT) $(if $(WORKERS),--workers $(WORKERS))
+	$(PY) manage.py bench_payments $(BENCH_COUNT) $(if $(WORKERS),--workers $(WORKERS)) $(if $(REGIONS),--regions $(REGIONS))
 
 ## The pages at 50 concurrent users (Locust, headless, its own process) on the bench-payments
 ## data: p50/p95/p99 per page and requests per second. DATABASE_URL=postgres://... make bench-pages

@@ -231,3 +231,36 @@ def test_several_chunks_order_the_same_as_one(world):
     assert one_by_one.summary["lines"] == 4
     assert Payment.objects.filter(enrollment=ours["enrollment"]).count() == 2
     assert run(world).summary["lines"] == 0
+
+
+def test_a_first_run_meeting_a_due_written_meanwhile_still_records_it_once(world):
+    """A first run COPYs its dues straight into the ledger; should another transaction have
+    written one of them since the chunk read the ledger, the dues are upserted instead: the
+    chunk is not lost and the ledger holds one row per key."""
+    from remu.payments import bulk
+
+    first = run(world)
+    due = DueAmount.objects.get(component="remuneration")
+    row = {
+        "region_id": due.region_id,
+        "enrollment_id": due.enrollment_id,
+        "month": due.month,
+        "component": due.component,
+        "amount": Decimal("12.34"),
+        "explanation": ["recalculé"],
+        "version_label": "v",
+    }
+    with transaction.atomic():
+        bulk.upsert_dues([row], fresh=True)
+    due.refresh_from_db()
+    assert due.amount == Decimal("12.34") and due.explanation == ["recalculé"]
+    assert DueAmount.objects.filter(component="remuneration").count() == 1
+    assert first.status == PaymentRun.Status.DONE
+
+
+def test_the_run_times_each_step_of_its_chunks(world):
+    created = services.start_run(world["region"], "monthly", dt.date(2026, 3, 1), world["agent"])
+    steps = services.Steps()
+    services.execute_run(created.pk, steps=steps)
+    assert set(steps.seconds) == {"read", "compute", "write", "commit"}
+    assert all(seconds > 0 for seconds in steps.seconds.values())

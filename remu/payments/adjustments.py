@@ -140,9 +140,12 @@ def label(month: dt.date, reasons: list[str]) -> str:
     return f"Ajustement manuel {month_of(month)} : {' ; '.join(reasons)}"[:250]
 
 
-def add_dues(region, enrollment_ids, bounds, dues: list[dict]) -> Taken:
+def add_dues(region, enrollment_ids, bounds, dues: list[dict], approved=None) -> Taken:
     """Adds to a chunk's dues, for its payable enrollments, the sum of the approved adjustments
-    of each month and component, with one explanation line each (one query)."""
+    of each month and component, with one explanation line each (one query, unless the
+    range's `approved` adjustments were already read)."""
+    if approved is None:
+        approved = selectors.approved_adjustments(bounds)
     taken = Taken()
     sums: dict = defaultdict(Decimal)
     lines: dict = defaultdict(list)
@@ -156,7 +159,7 @@ def add_dues(region, enrollment_ids, bounds, dues: list[dict]) -> Taken:
         reason,
         decided_at,
         run_id,
-    ) in selectors.approved_adjustments(bounds):
+    ) in approved:
         if enrollment_id not in enrollment_ids:
             continue
         key = (enrollment_id, month, component)

@@ -1,13 +1,15 @@
 """Fast writes for the runs, from rows (dicts of column attributes, not model instances):
-PostgreSQL's COPY (with an upsert through a temporary table for the ledger); other databases
-use Django's bulk_create."""
+PostgreSQL's binary COPY, straight into the table when the chunk's enrollments have no row
+there yet (a first run), else an upsert through a temporary table; other databases use
+Django's bulk_create."""
 
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.db.models import JSONField
 
-from .models import DueAmount, Payment
+from .models import DueAmount, Payment, SocialContribution
 
 DUE_UPDATED = ("amount", "explanation", "version_label", "computed_at")
+DUE_KEY = ("enrollment_id", "month", "component")
 
 
 def _fields(model):
@@ -18,16 +20,33 @@ def _columns(fields) -> str:
     return ", ".join(connection.ops.quote_name(f.column) for f in fields)
 
 
-def _copy(cursor, table, fields, rows) -> None:
-    """COPY rows into a table; a column a row leaves out takes the field's default (evaluated
-    once: one timestamp for the batch)."""
+_oids: dict[tuple[str, str], dict[str, int]] = {}
+
+
+def _types(cursor, table: str, fields) -> list[int]:
+    """The PostgreSQL type (oid) of each column, for a binary COPY (read once a process)."""
+    key = (connection.settings_dict["NAME"], table)
+    if key not in _oids:
+        cursor.execute(
+            "SELECT attname, atttypid FROM pg_attribute "
+            "WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped",
+            [table],
+        )
+        _oids[key] = dict(cursor.fetchall())
+    return [_oids[key][f.column] for f in fields]
+
+
+def _copy(cursor, table, fields, rows, types) -> None:
+    """Binary COPY of rows into a table; a column a row leaves out takes the field's default
+    (evaluated once: one timestamp for the batch)."""
     from psycopg.types.json import Jsonb
 
     defaults = {f.attname: f.get_default() for f in fields}
     names = [f.attname for f in fields]
     json = {f.attname for f in fields if isinstance(f, JSONField)}
-    statement = f"COPY {table} ({_columns(fields)}) FROM STDIN"
+    statement = f"COPY {table} ({_columns(fields)}) FROM STDIN (FORMAT BINARY)"
     with cursor.cursor.copy(statement) as copy:
+        copy.set_types(types)
         for row in rows:
             copy.write_row(
                 [
@@ -43,34 +62,59 @@ def insert_payments(rows) -> None:
     if connection.vendor != "postgresql":
         Payment.objects.bulk_create([Payment(**row) for row in rows], batch_size=1000)
         return
+    fields = _fields(Payment)
+    table = Payment._meta.db_table
     with connection.cursor() as cursor:
-        _copy(cursor, Payment._meta.db_table, _fields(Payment), rows)
+        _copy(cursor, table, fields, rows, _types(cursor, table, fields))
 
 
-def upsert_dues(rows) -> None:
+def upsert(model, rows, key: tuple[str, ...], updated: tuple[str, ...], *, fresh=False) -> None:
+    """Writes the rows, replacing the row of the same `key` where there is one. `fresh`: the
+    rows' enrollments have no row in the table yet (read in the chunk's transaction), so the
+    rows are COPYed straight into it; should another transaction have written one of them
+    since, the COPY is rolled back to its savepoint and the rows upserted."""
     if not rows:
         return
     if connection.vendor != "postgresql":
-        DueAmount.objects.bulk_create(
-            [DueAmount(**row) for row in rows],
+        model.objects.bulk_create(
+            [model(**row) for row in rows],
             update_conflicts=True,
-            unique_fields=["enrollment", "month", "component"],
-            update_fields=list(DUE_UPDATED),
+            unique_fields=[name.removesuffix("_id") for name in key],
+            update_fields=list(updated),
             batch_size=1000,
         )
         return
-    fields = _fields(DueAmount)
-    columns = _columns(fields)
-    table = DueAmount._meta.db_table
-    updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in DUE_UPDATED)
+    fields = _fields(model)
+    table = model._meta.db_table
     with connection.cursor() as cursor:
+        types = _types(cursor, table, fields)
+        if fresh:
+            from psycopg import IntegrityError as CopyIntegrityError  # the raw cursor's
+
+            try:
+                with transaction.atomic():
+                    _copy(cursor, table, fields, rows, types)
+                return
+            except (IntegrityError, CopyIntegrityError):
+                pass
+        columns = _columns(fields)
+        temporary = f"{table}_upsert"
+        updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in updated)
         cursor.execute(
-            f"CREATE TEMP TABLE IF NOT EXISTS due_upsert AS "
+            f"CREATE TEMP TABLE IF NOT EXISTS {temporary} AS "
             f"SELECT {columns} FROM {table} WITH NO DATA"
         )
-        cursor.execute("TRUNCATE due_upsert")
-        _copy(cursor, "due_upsert", fields, rows)
+        cursor.execute(f"TRUNCATE {temporary}")
+        _copy(cursor, temporary, fields, rows, types)
         cursor.execute(
-            f"INSERT INTO {table} ({columns}) SELECT {columns} FROM due_upsert "
-            f"ON CONFLICT (enrollment_id, month, component) DO UPDATE SET {updates}"
+            f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {temporary} "
+            f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET {updates}"
         )
+
+
+def upsert_dues(rows, *, fresh=False) -> None:
+    upsert(DueAmount, rows, DUE_KEY, DUE_UPDATED, fresh=fresh)
+
+
+def upsert_social(rows, updated, *, fresh=False) -> None:
+    upsert(SocialContribution, rows, ("enrollment_id", "month"), updated, fresh=fresh)

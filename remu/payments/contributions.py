@@ -24,6 +24,7 @@ from remu.rules.engine import CaseError
 from remu.rules.money import cents
 from remu.rules.parameters import PART_TIME_WEEKS_PER_MONTH
 
+from . import bulk
 from .models import SocialContribution
 
 SOCIAL_LINE = "Cotisations sociales"
@@ -48,18 +49,13 @@ def row_from_result(region, enrollment_id: int, month: dt.date, result, rules) -
     }
 
 
-def upsert(rows: list[dict]) -> None:
-    """Writes the rows, replacing the month's row of the enrollment where there is one."""
+def upsert(rows: list[dict], *, fresh: bool = False) -> None:
+    """Writes the rows, replacing the month's row of the enrollment where there is one (COPYed
+    straight into the table when `fresh`: none of the rows' enrollments has a row yet)."""
     if not rows:
         return
     now = timezone.now()
-    SocialContribution.objects.bulk_create(
-        [SocialContribution(**row, computed_at=now) for row in rows],
-        update_conflicts=True,
-        unique_fields=["enrollment", "month"],
-        update_fields=list(UPDATED),
-        batch_size=1000,
-    )
+    bulk.upsert_social([{**row, "computed_at": now} for row in rows], UPDATED, fresh=fresh)
 
 
 # -- P2S-only trainees ----------------------------------------------------------------------

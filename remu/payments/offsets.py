@@ -80,9 +80,10 @@ def claims() -> Claims:
     return _claims
 
 
-def deduct(bounds, ordered: dict[Key, Decimal]) -> set[Key]:
-    """Deducts from what was ordered what the claims took back; returns the forfeited keys."""
-    deducted, forfeited = claims().deducted(bounds)
+def deduct(bounds, ordered: dict[Key, Decimal], read=None) -> set[Key]:
+    """Deducts from what was ordered what the claims took back; returns the forfeited keys.
+    `read`: what `claims().deducted(bounds)` gives, when already read."""
+    deducted, forfeited = read if read is not None else claims().deducted(bounds)
     for key, amount in deducted.items():
         ordered[key] = ordered.get(key, ZERO) - amount
     return forfeited

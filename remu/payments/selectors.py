@@ -30,7 +30,7 @@ from remu.rules.engine import Journey as EngineJourney
 from remu.rules.engine import SickLeave as EngineSickLeave
 from remu.trainees.models import Trainee
 
-from .models import Adjustment, Component, DueAmount, Payment, TaxRate
+from .models import Adjustment, Component, DueAmount, Payment, SocialContribution, TaxRate
 
 EXPLAINED = {  # components whose advice carries the ledger's explanation
     Component.COMPLEMENT,
@@ -275,6 +275,15 @@ def ledger(bounds: Bounds, upto: dt.date):
     ):
         ordered[(enrollment, month, component)] += total
     return due, ordered
+
+
+def ledger_holds(bounds: Bounds) -> bool:
+    """Whether the range's enrollments have any due or social contribution in the ledger (a
+    first run writes them straight into their tables)."""
+    return (
+        DueAmount.objects.filter(**enrollments_in(bounds)).exists()
+        or SocialContribution.objects.filter(**enrollments_in(bounds)).exists()
+    )
 
 
 def tax_rates(region, day: dt.date) -> dict[str, Decimal]:

@@ -21,8 +21,9 @@ import datetime as dt
 import os
 import socket
 import time
-import uuid
 from collections import defaultdict
+from contextlib import contextmanager
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
@@ -80,11 +81,29 @@ def stale_after() -> dt.timedelta:
 # -- what every chunk of a run shares ---------------------------------------------------------
 
 
+class Steps:
+    """The seconds a worker spends in each step of its chunks, summed over the run: reading
+    (the chunk's claim and every query before computing), computing (the engine and the
+    ordering), writing (the COPYs and updates) and committing (deferred checks included)."""
+
+    def __init__(self):
+        self.seconds: dict[str, float] = dict.fromkeys(("read", "compute", "write", "commit"), 0.0)
+
+    @contextmanager
+    def __call__(self, step: str):
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[step] += time.perf_counter() - start
+
+
 class RunContext:
     """What every chunk of a run reads, read once: the region's engine, actions and personalised
-    tax rates."""
+    tax rates; and the time spent in each step of its chunks."""
 
-    def __init__(self, region, month: dt.date):
+    def __init__(self, region, month: dt.date, steps: Steps | None = None):
+        self.steps = steps or Steps()
         self.region = region
         self.month = month
         self.today = timezone.localdate()
@@ -130,30 +149,61 @@ def shown_anomalies(summary: dict | None) -> list[dict]:
 # -- dues ------------------------------------------------------------------------------------
 
 
+@dataclass
+class DueInputs:
+    """What the dues of a range of enrollments are computed from, read before any computing
+    (one query each)."""
+
+    lines: list
+    bonus_month: dict  # enrollment -> month of its entry bonus, in the ledger
+    travels: dict
+    leaves: dict
+    hours_changes: dict
+    earlier: dict  # dossier facts corrected from a month on
+    periods: dict  # paid by France Travail: not by the run
+    journeys: dict  # RS2 accepted journeys
+    adjustments: list  # approved manual adjustments
+
+    @classmethod
+    def read(cls, bounds, month: dt.date) -> DueInputs:
+        return cls(
+            lines=selectors.validated_lines(bounds, month),
+            bonus_month=selectors.entry_bonus_months(bounds),
+            travels=selectors.travel_situations(bounds),
+            leaves=selectors.sick_leaves(bounds),
+            hours_changes=selectors.hours_changes(bounds),
+            earlier=corrections.earlier_values(bounds),
+            periods=corrections.benefit_periods(bounds),
+            journeys=selectors.accepted_journeys(bounds),
+            adjustments=list(selectors.approved_adjustments(bounds)),
+        )
+
+
 def compute_dues(
-    ctx: RunContext, payables, bounds, social: list | None = None
+    ctx: RunContext, payables, bounds, social: list | None = None, inputs: DueInputs | None = None
 ) -> tuple[list[dict], list[dict]]:
     """The dues of these dossiers' enrollments for every validated month of the run (the entry
     bonus with the enrollment's first validated month, or the month the ledger already holds
     it for), as rows for the ledger; plus the anomalies met. The months' social contributions
-    are added to `social`."""
+    are added to `social`. `inputs`: what was read for the range (read here when not given)."""
     region, rules = ctx.region, ctx.rules
+    inputs = inputs or DueInputs.read(bounds, ctx.month)
     by_dossier = {p.dossier_id: p for p in payables}
     dues, anomalies = [], []
-    lines = selectors.validated_lines(bounds, ctx.month)
-    bonus_month = selectors.entry_bonus_months(bounds)  # enrollment -> month, in the ledger
+    lines = inputs.lines
+    bonus_month = dict(inputs.bonus_month)  # enrollment -> month, in the ledger
     held = set(bonus_month)
     for line in sorted(lines, key=lambda line: line.month):
         payable = by_dossier.get(line.dossier_id)
         if payable is not None:
             bonus_month.setdefault(payable.enrollment_id, line.month)
-    travels = selectors.travel_situations(bounds)
-    leaves = selectors.sick_leaves(bounds)
+    travels = inputs.travels
+    leaves = inputs.leaves
     complement_days = defaultdict(int)  # dossier -> sickness complement days of earlier months
     lines.sort(key=lambda line: (line.dossier_id, line.month))
-    hours_changes = selectors.hours_changes(bounds)
-    earlier = corrections.earlier_values(bounds)  # dossier facts corrected from a month on
-    periods = corrections.benefit_periods(bounds)  # paid by France Travail: not by the run
+    hours_changes = inputs.hours_changes
+    earlier = inputs.earlier
+    periods = inputs.periods
     closed = defaultdict(list)  # dossier -> (month, centre-closure days) of its validated lines
     for line in lines:
         closed[line.dossier_id].append(
@@ -270,7 +320,9 @@ def compute_dues(
                     }
                 )
     anomalies += complements.add_after_exit(ctx, payables, leaves, complement_days, dues, anomaly)
-    anomalies += transport_costs.add_dues(ctx, payables, bounds, dues, anomaly)
+    anomalies += transport_costs.add_dues(
+        ctx, payables, bounds, dues, anomaly, found=inputs.journeys
+    )
     return dues, anomalies
 
 
@@ -302,7 +354,12 @@ def worker_id() -> str:
 
 
 def execute_run(
-    run_id: int, *, chunk: int = CHUNK, after_chunk=None, worker: str | None = None
+    run_id: int,
+    *,
+    chunk: int = CHUNK,
+    after_chunk=None,
+    worker: str | None = None,
+    steps: Steps | None = None,
 ) -> PaymentRun:
     """Works a queued run (or preview) through, chunk by chunk, each in its own transaction.
 
@@ -312,7 +369,8 @@ def execute_run(
     writes its orders: every chunk is ordered exactly once, and the chunk of a worker that dies
     is rolled back and claimable again. The run is completed (summary, status) once, by the
     worker that sees its last chunk done with the run's row locked. A preview orders nothing
-    and keeps its figures in memory: one worker works it through."""
+    and keeps its figures in memory: one worker works it through. `steps`, if given, sums the
+    seconds of each step of this worker's chunks (the bench prints them)."""
     with transaction.atomic():
         run = PaymentRun.objects.select_for_update().get(pk=run_id)
         if run.status == PaymentRun.Status.QUEUED:
@@ -336,7 +394,7 @@ def execute_run(
             return run
     if run.is_preview:
         return _preview(run, ids, chunk, after_chunk)
-    return work_chunks(run, worker or worker_id(), after_chunk=after_chunk)
+    return work_chunks(run, worker or worker_id(), after_chunk=after_chunk, steps=steps)
 
 
 def chunk_sizes(ids: list[int], size: int):
@@ -347,12 +405,12 @@ def chunk_sizes(ids: list[int], size: int):
         previous = done
 
 
-def work_chunks(run: PaymentRun, worker: str, *, after_chunk=None, pause: float = 0.2):
+def work_chunks(run: PaymentRun, worker: str, *, after_chunk=None, pause: float = 0.2, steps=None):
     """Claims and orders the run's pending chunks until none is left, then completes the run
     if its last chunk is done (or returns, the run being over). A chunk another worker holds
     is waited for (its worker may die: the chunk comes back), as long as the run's heartbeat
     is fresh."""
-    ctx = RunContext(run.region, run.month)
+    ctx = RunContext(run.region, run.month, steps)
     while True:
         while claim_and_order(ctx, run, worker):
             done = _progress(run)
@@ -372,18 +430,22 @@ def work_chunks(run: PaymentRun, worker: str, *, after_chunk=None, pause: float 
 def claim_and_order(ctx: RunContext, run: PaymentRun, worker: str) -> bool:
     """Claims the next pending chunk of a running run (one no other worker holds) and orders
     it, in one transaction; False when there is none to claim."""
+    steps = ctx.steps
     with transaction.atomic():
-        claimed = (
-            RunChunk.objects.select_for_update(skip_locked=True, of=("self",))
-            .filter(run=run, status=RunChunk.Status.PENDING, run__status=PaymentRun.Status.RUNNING)
-            .order_by("number")
-            .first()
-        )
-        if claimed is None:
-            return False
-        claimed.claimed_at = timezone.now()
-        bounds = (claimed.first_id, claimed.last_id)
-        dossiers = selectors.payables(ctx.region, bounds)
+        with steps("read"):
+            claimed = (
+                RunChunk.objects.select_for_update(skip_locked=True, of=("self",))
+                .filter(
+                    run=run, status=RunChunk.Status.PENDING, run__status=PaymentRun.Status.RUNNING
+                )
+                .order_by("number")
+                .first()
+            )
+            if claimed is None:
+                return False
+            claimed.claimed_at = timezone.now()
+            bounds = (claimed.first_id, claimed.last_id)
+            dossiers = selectors.payables(ctx.region, bounds)
         created, anomalies = _order_chunk(ctx, run, bounds, dossiers)
         totals = defaultdict(Decimal)
         for payment in created:
@@ -395,7 +457,10 @@ def claim_and_order(ctx: RunContext, run: PaymentRun, worker: str) -> bool:
         claimed.status = RunChunk.Status.DONE
         claimed.worker = worker
         claimed.done_at = timezone.now()
-        claimed.save()
+        with steps("write"):
+            claimed.save()
+        committing = time.perf_counter()
+    steps.seconds["commit"] += time.perf_counter() - committing
     return True
 
 
@@ -537,11 +602,74 @@ class Preview:
         }
 
 
+@dataclass
+class ChunkInputs:
+    """Everything a chunk's ordering reads, read in one step before any computing."""
+
+    dues: DueInputs
+    due: dict  # the ledger: what is due per key, up to the run's month or today
+    ordered: dict  # what was ordered per key (rejected lines excluded)
+    deducted: tuple  # what the claims took back per key, and the forfeited keys
+    open_claims: dict  # the open claims of the chunk's trainees (locked for a run)
+    fresh: bool  # no due nor social contribution yet for the chunk's enrollments
+
+
+def read_chunk(ctx: RunContext, bounds, *, lock: bool) -> ChunkInputs:
+    """The reading step of a chunk: one query for each input (no computing)."""
+    due, ordered = selectors.ledger(bounds, max(ctx.month, ctx.today))
+    return ChunkInputs(
+        dues=DueInputs.read(bounds, ctx.month),
+        due=due,
+        ordered=ordered,
+        deducted=offsets.claims().deducted(bounds),
+        open_claims=offsets.claims().open_claims(ctx.region, bounds, lock=lock),
+        fresh=not selectors.ledger_holds(bounds),
+    )
+
+
+@dataclass
+class ChunkOrders:
+    """What the computing step of a chunk gives: the rows to write and the anomalies."""
+
+    payments: list[dict]
+    claims: list
+    dues: list[dict]
+    social: list[dict]
+    taken: adjustments.Taken
+    anomalies: list[dict]
+
+
 def _order_chunk(ctx: RunContext, run, bounds, dossiers, *, write=True, social=None):
     """Orders, for the payable dossiers of a chunk, every difference between due and ordered;
     with `write=False` (a preview), only says what it would order. Returns the payment rows and
-    the anomalies. Dues and social contributions are computed (and written) for every
-    admitted dossier, bank details or not: only the ordering waits for them."""
+    the anomalies. Three steps, timed apart (`ctx.steps`): reading (`read_chunk`), computing
+    (`compute_chunk`: the engine, the differences) and writing (`write_chunk`)."""
+    with ctx.steps("read"):
+        inputs = read_chunk(ctx, bounds, lock=write)
+    with ctx.steps("compute"):
+        orders = compute_chunk(ctx, run, bounds, dossiers, inputs, social=social)
+    if write:
+        with ctx.steps("write"):
+            write_chunk(run, bounds, orders, inputs)
+    return orders.payments, orders.anomalies
+
+
+def references():
+    """Payment references (« REMU » and 20 random hex digits), their random bytes drawn from
+    the system a thousand at a time rather than one `uuid4()` each."""
+    while True:
+        block = os.urandom(10 * 1000).hex().upper()
+        for start in range(0, len(block), 20):
+            yield "REMU" + block[start : start + 20]
+
+
+def compute_chunk(
+    ctx: RunContext, run, bounds, dossiers, inputs: ChunkInputs, *, social=None
+) -> ChunkOrders:
+    """The computing step of a chunk: the dues (engine), then every difference between due and
+    ordered as a payment row or an amount owed. Dues and social contributions are computed for
+    every admitted dossier, bank details or not: only the ordering waits for them. Reads
+    nothing."""
     region = ctx.region
     anomalies = []
     payable = {}
@@ -561,13 +689,15 @@ def _order_chunk(ctx: RunContext, run, bounds, dossiers, *, write=True, social=N
         else:
             payable[dossier.enrollment_id] = dossier
     social = [] if social is None else social
-    dues, due_anomalies = compute_dues(ctx, dossiers, bounds, social)
+    dues, due_anomalies = compute_dues(ctx, dossiers, bounds, social, inputs.dues)
     anomalies.extend(due_anomalies)
-    taken = adjustments.add_dues(region, payable.keys(), bounds, dues)
+    taken = adjustments.add_dues(
+        region, payable.keys(), bounds, dues, approved=inputs.dues.adjustments
+    )
     upto = max(ctx.month, ctx.today)
-    due, ordered = selectors.ledger(bounds, upto)
-    forfeited = offsets.deduct(bounds, ordered)
-    open_claims = offsets.claims().open_claims(region, bounds, lock=write)
+    due, ordered = inputs.due, inputs.ordered
+    forfeited = offsets.deduct(bounds, ordered, read=inputs.deducted)
+    open_claims = inputs.open_claims
     # What was just computed replaces what the ledger held (and is written there below).
     due.update(
         ((row["enrollment_id"], row["month"], row["component"]), row["amount"])
@@ -576,6 +706,7 @@ def _order_chunk(ctx: RunContext, run, bounds, dossiers, *, write=True, social=N
     )
     new_payments, new_claims = [], []
     now = timezone.now()
+    reference_of = references()
     for key in sorted(due.keys() | ordered.keys()):
         enrollment_id, month, component = key
         dossier = payable.get(enrollment_id)
@@ -618,7 +749,7 @@ def _order_chunk(ctx: RunContext, run, bounds, dossiers, *, write=True, social=N
         else:
             rate = ZERO
         withholding = cents(difference * rate / 100) if rate else ZERO
-        reference = "REMU" + uuid.uuid4().hex[:20].upper()
+        reference = next(reference_of)
         offset = offsets.take(
             open_claims.get(enrollment_id, []),
             offsets.cap(ctx.rules.options(region.parameter_set, month), difference - withholding),
@@ -648,15 +779,19 @@ def _order_chunk(ctx: RunContext, run, bounds, dossiers, *, write=True, social=N
                 "created_at": now,
             }
         )
-    if not write:
-        return new_payments, anomalies
-    bulk.upsert_dues(dues)
-    contributions.upsert(social)
-    bulk.insert_payments(new_payments)
-    mark_reissued(run, bounds, new_payments)
-    offsets.claims().record(run, new_claims, open_claims)
-    adjustments.mark_taken(taken, run)
-    return new_payments, anomalies
+    return ChunkOrders(new_payments, new_claims, dues, social, taken, anomalies)
+
+
+def write_chunk(run, bounds, orders: ChunkOrders, inputs: ChunkInputs) -> None:
+    """The writing step of a chunk: the ledger's dues and social contributions (COPYed straight
+    into their tables on a first run), the payment lines, the returned lines reissued, the
+    amounts owed and the adjustments taken."""
+    bulk.upsert_dues(orders.dues, fresh=inputs.fresh)
+    contributions.upsert(orders.social, fresh=inputs.fresh)
+    bulk.insert_payments(orders.payments)
+    mark_reissued(run, bounds, orders.payments)
+    offsets.claims().record(run, orders.claims, inputs.open_claims)
+    adjustments.mark_taken(orders.taken, run)
 
 
 def mark_reissued(run, bounds, new_payments) -> None:

@@ -31,12 +31,13 @@ def training_months(start: dt.date, end: dt.date) -> Decimal:
     return (Decimal((end - start).days + 1) / DAYS_PER_MONTH).quantize(Decimal("0.01"))
 
 
-def add_dues(ctx, payables, bounds, dues: list[dict], anomaly) -> list[dict]:
+def add_dues(ctx, payables, bounds, dues: list[dict], anomaly, found=None) -> list[dict]:
     """Adds to a chunk's dues the actual transport costs of each payable enrollment's accepted
     journeys, one row per month of journey; returns the anomalies (a journey the engine
-    refuses)."""
+    refuses). `found`: the range's accepted journeys, when already read."""
     code = ctx.region.parameter_set
-    found = selectors.accepted_journeys(bounds)
+    if found is None:
+        found = selectors.accepted_journeys(bounds)
     anomalies = []
     for payable in payables:
         facts = found.get(payable.enrollment_id)

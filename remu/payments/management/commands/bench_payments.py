@@ -34,6 +34,12 @@ from remu.trainees.models import Enrollment, Trainee
 
 MONTH = dt.date(2026, 3, 1)
 PER_ACTION = 25
+STEPS = {"read": "lecture", "compute": "calcul", "write": "écriture", "commit": "validation"}
+
+
+def load() -> str:
+    """The machine's load, printed beside every figure (the machine is shared)."""
+    return "charge " + " ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
 class Command(BaseCommand):
@@ -50,7 +56,21 @@ class Command(BaseCommand):
             default=1,
             help="then the same run again, its chunks shared by this many worker processes",
         )
+        parser.add_argument(
+            "--regions",
+            type=int,
+            default=0,
+            help="that many regions of `count` trainees each, one run per region in parallel "
+            "processes: the time of each and of all",
+        )
         parser.add_argument("--build-only", action="store_true", help=argparse.SUPPRESS)
+        parser.add_argument("--code", default="bench-payments", help=argparse.SUPPRESS)
+        parser.add_argument(
+            "--reuse",
+            action="store_true",
+            help="the data kept by an earlier --keep, its ledger emptied (no new build)",
+        )
+        parser.add_argument("--no-export", action="store_true", help="no SEPA export")
         parser.add_argument(
             "--keep", action="store_true", help="keep the data afterwards (for --export-only)"
         )
@@ -60,9 +80,26 @@ class Command(BaseCommand):
             help="on kept data: the last run's lines pending again, then only the SEPA export",
         )
 
-    def handle(self, *args, count, chunk, workers, build_only, keep, export_only, **options):
+    def handle(
+        self,
+        *args,
+        count,
+        chunk,
+        workers,
+        regions,
+        build_only,
+        code,
+        reuse,
+        no_export,
+        keep,
+        export_only,
+        **options,
+    ):
         if build_only:
-            self._build(count)
+            self._build(count, code)
+            return
+        if regions:
+            self._regions(count, regions, chunk, keep)
             return
         if export_only:
             region = Region.objects.get(code="bench-payments")
@@ -76,12 +113,15 @@ class Command(BaseCommand):
             return
         self.stdout.write(f"Base de données : {connection.vendor} ; {os.cpu_count()} cœurs")
         start = time.perf_counter()
-        # The data is made by another process, so that the run is measured (time and peak
-        # memory) as a worker would run it.
-        subprocess.run(
-            [sys.executable, "manage.py", "bench_payments", str(count), "--build-only"],
-            check=True,
-        )
+        if reuse and Region.objects.filter(code="bench-payments").exists():
+            self._reset_ledger(Region.objects.get(code="bench-payments"))
+        else:
+            # The data is made by another process, so that the run is measured (time and peak
+            # memory) as a worker would run it.
+            subprocess.run(
+                [sys.executable, "manage.py", "bench_payments", str(count), "--build-only"],
+                check=True,
+            )
         region = Region.objects.get(code="bench-payments")
         agent = User.objects.get(email="bench-payments@example.org")
         self.stdout.write(f"{count} stagiaires créés en {time.perf_counter() - start:.1f} s")
@@ -93,7 +133,8 @@ class Command(BaseCommand):
             def chunk_done(done):
                 marks.append(time.perf_counter())
 
-            run = services.execute_run(run.pk, chunk=chunk, after_chunk=chunk_done)
+            steps = services.Steps()
+            run = services.execute_run(run.pk, chunk=chunk, after_chunk=chunk_done, steps=steps)
             # One figure per tenth of the run: does a chunk cost more as the ledger grows?
             step = max(1, (len(marks) - 1) // 10)
             laps = [f"{marks[i + step] - marks[i]:.1f}" for i in range(0, len(marks) - step, step)]
@@ -106,15 +147,23 @@ class Command(BaseCommand):
                 f"({count / elapsed:,.0f} stagiaires-mois par seconde ; objectif : 100 000 en "
                 f"moins de 60 s) ; mémoire maximale {peak:.0f} Mio"
             )
+            self.stdout.write(
+                "Étapes des tranches (somme sur la série) : "
+                + ", ".join(
+                    f"{STEPS[step]} {seconds:.1f} s" for step, seconds in steps.seconds.items()
+                )
+                + f" ; le reste {elapsed - sum(steps.seconds.values()):.1f} s ; {load()}"
+            )
             floor = self._floor(region)
             self.stdout.write(
                 f"Plancher : PostgreSQL copie les mêmes lignes (dû, paiements, cotisations) dans "
                 f"des tables sans index en {floor:.1f} s ; la série en fait {elapsed / floor:.1f}× "
-                f"(objectif : 10 s au plus et 3× le plancher ; {os.cpu_count()} cœurs)"
+                f"(objectif : 10 s au plus et 3× le plancher ; {os.cpu_count()} cœurs ; {load()})"
             )
             if workers > 1:
                 run = self._workers(region, agent, count, chunk, workers, elapsed)
-            self._export(run, region)
+            if not no_export:
+                self._export(run, region)
         finally:
             if not keep:
                 self._clean(region)
@@ -152,9 +201,74 @@ class Command(BaseCommand):
             f"{elapsed:.1f} s (démarrage des processus compris ; "
             f"{(run.finished_at - run.started_at).total_seconds():.1f} s sans lui ; "
             f"{per_worker}) contre "
-            f"{alone:.1f} s à un seul : {alone / elapsed:.2f}× ({os.cpu_count()} cœurs)"
+            f"{alone:.1f} s à un seul : {alone / elapsed:.2f}× ({os.cpu_count()} cœurs ; {load()})"
         )
         return run
+
+    def _regions(self, count, regions, chunk, keep):
+        """`regions` regions of `count` trainees each (built in parallel processes, untimed),
+        then one run per region, all at once, each in its own process (a `db_worker` each):
+        each region's time (queued to completed) and the whole's (their start-up included)."""
+        codes = [f"bench-payments-r{i}" for i in range(regions)]
+        self.stdout.write(f"Base de données : {connection.vendor} ; {os.cpu_count()} cœurs")
+        start = time.perf_counter()
+        for batch in range(0, regions, 2):  # two builds at a time: the machine's cores
+            builds = [
+                subprocess.Popen(
+                    [sys.executable, "manage.py", "bench_payments", str(count), "--build-only"]
+                    + ["--code", code]
+                )
+                for code in codes[batch : batch + 2]
+            ]
+            if any(p.wait() != 0 for p in builds):
+                raise RuntimeError("a build failed")
+        self.stdout.write(
+            f"{regions} régions de {count} stagiaires créées en {time.perf_counter() - start:.1f} s"
+        )
+        chosen = {r.code: r for r in Region.objects.filter(code__in=codes)}
+        try:
+            runs = [
+                services.start_run(
+                    chosen[code],
+                    PaymentRun.Kind.MONTHLY,
+                    MONTH,
+                    User.objects.get(email=f"{code}@example.org"),
+                )
+                for code in codes
+            ]
+            start = time.perf_counter()
+            processes = [
+                subprocess.Popen(
+                    [sys.executable, "manage.py", "execute_payment_run", str(run.pk)]
+                    + ["--chunk", str(chunk)],
+                    stdout=subprocess.DEVNULL,
+                )
+                for run in runs
+            ]
+            failed = [p.args for p in processes if p.wait() != 0]
+            elapsed = time.perf_counter() - start
+            if failed:
+                raise RuntimeError(f"a run failed: {failed}")
+            lines = 0
+            for run in runs:
+                run.refresh_from_db()
+                count_ = Payment.objects.filter(run=run).count()
+                lines += count_
+                self.stdout.write(
+                    f"  {run.region.code} : {run.get_status_display()}, {count_} lignes en "
+                    f"{(run.finished_at - run.started_at).total_seconds():.1f} s"
+                )
+            window = max(r.finished_at for r in runs) - min(r.started_at for r in runs)
+            self.stdout.write(
+                f"{regions} séries en parallèle : {regions * count} stagiaires, {lines} lignes en "
+                f"{elapsed:.1f} s, démarrage des processus compris ({window.total_seconds():.1f} s "
+                f"du premier début à la dernière fin ; {regions * count / elapsed:,.0f} "
+                f"stagiaires-mois par seconde ; {os.cpu_count()} cœurs ; {load()})"
+            )
+        finally:
+            if not keep:
+                for region in chosen.values():
+                    self._clean(region)
 
     def _reset_ledger(self, region):
         """What the run wrote, deleted: the next run starts from the same empty ledger."""
@@ -211,16 +325,16 @@ class Command(BaseCommand):
             "  dont " + ", ".join(f"{step} {seconds:.1f} s" for step, seconds in timings.items())
         )
 
-    def _build(self, count):
+    def _build(self, count, code="bench-payments"):
         with transaction.atomic():
             region = Region.objects.create(
-                code="bench-payments",
+                code=code,
                 name="Bench",
                 parameter_set="centre-val-de-loire",
                 number_prefix="BEN",
             )
             agent = User.objects.create_user(
-                "bench-payments@example.org", role=User.Role.AGENT, region=region
+                f"{code}@example.org", role=User.Role.AGENT, region=region
             )
             campaign = Campaign.objects.create(
                 region=region,
