@@ -145,7 +145,7 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"Série mensuelle : {count} stagiaires, {lines} lignes en {elapsed:.1f} s "
                 f"({count / elapsed:,.0f} stagiaires-mois par seconde ; objectif : 100 000 en "
-                f"moins de 60 s) ; mémoire maximale {peak:.0f} Mio"
+                f"10 s au plus) ; mémoire maximale {peak:.0f} Mio"
             )
             self.stdout.write(
                 "Étapes des tranches (somme sur la série) : "
