@@ -20,6 +20,7 @@ import datetime as dt
 import functools
 import io
 import itertools
+import os
 import re
 import time
 import uuid
@@ -31,11 +32,13 @@ from xml.sax.saxutils import escape
 import sepaxml
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Sum
+from django.db.models import Case, Count, F, Q, Sum, Value, When
 from django.utils import timezone
 from lxml import etree
 from text_unidecode import unidecode
 
+from remu.core import crypto
+from remu.core.fields import raw
 from remu.scales.selectors import engine
 
 from . import operations
@@ -85,11 +88,19 @@ def max_per_file(region) -> int | None:
 
 def transfers(queryset):
     """The transfers of these payment lines, in reference order, fetched a few thousand at a
-    time. The one place the export reads the trainees' bank details."""
+    time. The one place the export reads the trainees' bank details.
+
+    The IBAN is decrypted once per token, not once per line: a line carries a copy of its
+    dossier's token, and a trainee's lines of a run (the month, the entry bonus, a
+    regularisation) share it — decrypting is most of the cost of writing the file."""
     rows = queryset.order_by("pk").values_list(
-        "reference", "account_holder", "iban", "bic", "net", "label"
+        "reference", "account_holder", raw("iban"), "bic", "net", "label"
     )
-    for reference, holder, iban, bic, net, label in rows.iterator(chunk_size=ROWS_PER_FETCH):
+    ibans: dict[str, str] = {}
+    for reference, holder, token, bic, net, label in rows.iterator(chunk_size=ROWS_PER_FETCH):
+        iban = ibans.get(token)
+        if iban is None:
+            iban = ibans[token] = crypto.decrypt(token.encode("ascii")).decode() if token else ""
         yield Transfer(reference, holder, iban, bic, net, label)
 
 
@@ -148,7 +159,8 @@ def write(
     )
     out.write(header.encode())
     written = 0
-    text = functools.lru_cache(maxsize=4096)(sepa_text)  # labels repeat: « Rémunération de… »
+    # labels repeat (« Rémunération de… »), and so do holders (a trainee's lines of a run)
+    text = functools.lru_cache(maxsize=4096)(sepa_text)
     batch = []
     for transfer in items:
         batch.append(
@@ -158,7 +170,7 @@ def write(
                 agent=f"<CdtrAgt><FinInstnId>{_bic(transfer.bic)}</FinInstnId></CdtrAgt>"
                 if transfer.bic
                 else "",
-                holder=sepa_text(transfer.holder, 70),
+                holder=text(transfer.holder, 70),
                 iban=escape(transfer.iban),
                 label=text(transfer.label, 140),
             )
@@ -184,9 +196,13 @@ def schema() -> etree.XMLSchema:
 def validate(content: bytes) -> None:
     """Validates a file against the pain.001.001.03 schema as a stream (each transaction
     dropped once read): any size. A French ValidationError names the first fault."""
+    _validate(io.BytesIO(content))
+
+
+def _validate(source) -> None:
     tag = f"{{{NAMESPACE}}}CdtTrfTxInf"
     try:
-        events = etree.iterparse(io.BytesIO(content), schema=schema(), tag=tag)
+        events = etree.iterparse(source, schema=schema(), tag=tag)
         for read, (_event, node) in enumerate(events, start=1):
             if read % BATCH == 0:
                 del node.getparent()[:-1]  # the transactions read so far
@@ -196,27 +212,103 @@ def validate(content: bytes) -> None:
         ) from exc
 
 
+class Checked:
+    """A binary stream that keeps what is written to it and has it validated meanwhile, by a
+    child process (fork) reading it from a pipe as it is written: the validation runs on
+    another core instead of after the writing. Where there is no fork, the content is
+    validated once written. `content()` waits for the verdict: the file, or the
+    ValidationError of its first fault."""
+
+    def __init__(self):
+        self.buffer = io.BytesIO()
+        self.pid = None
+        if not hasattr(os, "fork"):
+            return
+        schema()  # parsed once, before the fork: the child inherits it
+        data_r, data_w = os.pipe()
+        verdict_r, verdict_w = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child validates, answers and exits; it touches nothing else
+            status = 1
+            try:
+                os.close(data_w)
+                os.close(verdict_r)
+                with os.fdopen(data_r, "rb") as source:
+                    try:
+                        _validate(source)
+                        answer = "OK"
+                    except ValidationError as exc:
+                        answer = exc.messages[0]
+                    while source.read(1 << 20):  # the rest: the writer is never left blocked
+                        pass
+                with os.fdopen(verdict_w, "wb") as verdict:
+                    verdict.write(answer.encode())
+                status = 0
+            finally:
+                os._exit(status)  # no cleanup of the parent's resources (its database link)
+        os.close(data_r)
+        os.close(verdict_w)
+        self.pid, self.pipe, self.verdict = pid, os.fdopen(data_w, "wb"), verdict_r
+
+    def write(self, data: bytes) -> None:
+        self.buffer.write(data)
+        if self.pid:
+            self.pipe.write(data)
+
+    def content(self) -> bytes:
+        content = self.buffer.getvalue()
+        if not self.pid:
+            validate(content)
+            return content
+        self.pipe.close()
+        with os.fdopen(self.verdict, "rb") as verdict:
+            answer = verdict.read().decode()
+        _pid, status = os.waitpid(self.pid, 0)
+        self.pid = None
+        if status or not answer:
+            raise RuntimeError("la validation du fichier SEPA a échoué (processus interrompu)")
+        if answer != "OK":
+            raise ValidationError(answer)
+        return content
+
+    def close(self) -> None:
+        """Stops the child if the writing failed (idempotent)."""
+        if self.pid:
+            with contextlib.suppress(OSError):
+                self.pipe.close()
+            with contextlib.suppress(OSError):
+                os.close(self.verdict)
+            os.waitpid(self.pid, 0)
+            self.pid = None
+
+
 # -- the export ------------------------------------------------------------------------------
 
 
-def _log(run, user, now, from_status: str, to_status: str, reason: str) -> None:
+SETTLED = "net nul : retenu en entier sur un trop-perçu"
+
+
+def _log(run, user, now) -> None:
     """One transition per line the export just changed (a single INSERT … SELECT)."""
     table = PaymentTransition._meta.db_table
     payments = Payment._meta.db_table
+    at = connection.ops.adapt_datetimefield_value(now)
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} (payment_id, from_status, to_status, by_id, at, reason) "
-            f"SELECT id, %s, %s, %s, %s, %s FROM {payments} "
-            f"WHERE run_id = %s AND status = %s AND sent_at = %s",
+            f"SELECT id, %s, status, %s, %s, CASE WHEN status = %s THEN %s ELSE %s END "
+            f"FROM {payments} WHERE run_id = %s AND sent_at = %s AND status IN (%s, %s)",
             [
-                from_status,
-                to_status,
+                Payment.Status.PENDING,
                 user.pk,
-                connection.ops.adapt_datetimefield_value(now),
-                reason,
+                at,
+                Payment.Status.SENT,
+                "fichier SEPA",
+                SETTLED,
                 run.pk,
-                to_status,
-                connection.ops.adapt_datetimefield_value(now),
+                at,
+                Payment.Status.SENT,
+                Payment.Status.PAID,
             ],
         )
 
@@ -250,30 +342,35 @@ def export_run(run, user, *, timings: dict | None = None) -> list[SepaFile]:
     # The run's row is locked: of two simultaneous exports, the second sees the first's file.
     PaymentRun.objects.select_for_update().filter(pk=run.pk).first()
     now = timezone.now()
+    lap("lock")
     pending = run.payments.filter(status=Payment.Status.PENDING)
-    sent = pending.filter(net__gt=0).update(status=Payment.Status.SENT, sent_at=now)
-    if not sent:
+    if not pending.filter(net__gt=0).exists():
         if done := run.sepa_files.select_related("created_by").first():
             raise ValidationError(
                 f"Le fichier SEPA de cette série a déjà été créé par {done.created_by} le "
                 f"{timezone.localtime(done.created_at):%d/%m/%Y à %H:%M}."
             )
         raise ValidationError("Aucune ligne en attente à transmettre pour cette série.")
-    pending.filter(net=0).update(
-        status=Payment.Status.PAID,
+    # One pass over the run's lines (updated in place: no index names the status), then
+    # one INSERT … SELECT of their transitions.
+    nil = Q(net=0)
+    pending.update(
+        status=Case(When(nil, then=Value(Payment.Status.PAID)), default=Value(Payment.Status.SENT)),
         sent_at=now,
-        paid_on=timezone.localdate(),
-        mandate_number=COMPENSATION,
+        paid_on=Case(When(nil, then=Value(timezone.localdate())), default=F("paid_on")),
+        mandate_number=Case(When(nil, then=Value(COMPENSATION)), default=F("mandate_number")),
     )
-    _log(run, user, now, "pending", "sent", "fichier SEPA")
-    _log(run, user, now, "pending", "paid", "net nul : retenu en entier sur un trop-perçu")
+    lap("update")
+    _log(run, user, now)
+    lap("log")
     lines = run.payments.filter(status=Payment.Status.SENT, sent_at=now)
     size = max_per_file(region)
     if size:
         slices = list(_slices(list(lines.order_by("pk").values_list("net", flat=True)), size))
     else:
-        slices = [(sent, lines.aggregate(total=Sum("net"))["total"])]
-    lap("database")
+        totals = lines.aggregate(count=Count("pk"), total=Sum("net"))
+        slices = [(totals["count"], totals["total"])]
+    lap("count")
     debtor = Debtor(region.sepa_debtor_name, region.sepa_debtor_iban, region.sepa_debtor_bic)
     execution = timezone.localdate() + dt.timedelta(days=1)
     files = []
@@ -281,21 +378,20 @@ def export_run(run, user, *, timings: dict | None = None) -> list[SepaFile]:
     with contextlib.closing(transfers(lines)) as stream:
         for count, total in slices:
             message_id = uuid.uuid4().hex[:35]
-            out = io.BytesIO()
-            write(
-                out,
-                message_id=message_id,
-                debtor=debtor,
-                execution=execution,
-                items=itertools.islice(stream, count),
-                count=count,
-                total=total,
-                created=timezone.localtime(now),
-            )
-            content = out.getvalue()
-            lap("write")
-            validate(content)
-            lap("validate")
+            with contextlib.closing(Checked()) as out:
+                write(
+                    out,
+                    message_id=message_id,
+                    debtor=debtor,
+                    execution=execution,
+                    items=itertools.islice(stream, count),
+                    count=count,
+                    total=total,
+                    created=timezone.localtime(now),
+                )
+                lap("write")
+                content = out.content()
+                lap("validate")  # what is left of it once the writing is done
             files.append(
                 SepaFile(
                     run=run,
@@ -308,7 +404,7 @@ def export_run(run, user, *, timings: dict | None = None) -> list[SepaFile]:
                 )
             )
     files = SepaFile.objects.bulk_create(files)
-    lap("database")
+    lap("save")
     for hook in operations.sent_hooks:  # e.g. the trainees' e-mails (trainee_space), once committed
         transaction.on_commit(lambda hook=hook: hook(run.pk, now))
     return files
