@@ -22,6 +22,7 @@ import io
 import itertools
 import os
 import re
+import threading
 import time
 import uuid
 from dataclasses import dataclass
@@ -32,7 +33,6 @@ from xml.sax.saxutils import escape
 import sepaxml
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Case, Count, F, Q, Sum, Value, When
 from django.utils import timezone
 from lxml import etree
 from text_unidecode import unidecode
@@ -86,18 +86,25 @@ def max_per_file(region) -> int | None:
 # -- reading ---------------------------------------------------------------------------------
 
 
-def transfers(queryset):
-    """The transfers of these payment lines, in reference order, fetched a few thousand at a
-    time. The one place the export reads the trainees' bank details.
+def lines_to_send(queryset) -> list[tuple]:
+    """The lines to send, in reference order: (reference, holder, IBAN token, BIC, net,
+    label), read in one go, the IBAN still encrypted."""
+    return list(
+        queryset.order_by("pk").values_list(
+            "reference", "account_holder", raw("iban"), "bic", "net", "label"
+        )
+    )
+
+
+def transfers(rows):
+    """The transfers of these lines (`lines_to_send`). The one place the export reads the
+    trainees' bank details.
 
     The IBAN is decrypted once per token, not once per line: a line carries a copy of its
     dossier's token, and a trainee's lines of a run (the month, the entry bonus, a
     regularisation) share it — decrypting is most of the cost of writing the file."""
-    rows = queryset.order_by("pk").values_list(
-        "reference", "account_holder", raw("iban"), "bic", "net", "label"
-    )
     ibans: dict[str, str] = {}
-    for reference, holder, token, bic, net, label in rows.iterator(chunk_size=ROWS_PER_FETCH):
+    for reference, holder, token, bic, net, label in rows:
         iban = ibans.get(token)
         if iban is None:
             iban = ibans[token] = crypto.decrypt(token.encode("ascii")).decode() if token else ""
@@ -288,29 +295,76 @@ class Checked:
 SETTLED = "net nul : retenu en entier sur un trop-perçu"
 
 
-def _log(run, user, now) -> None:
-    """One transition per line the export just changed (a single INSERT … SELECT)."""
-    table = PaymentTransition._meta.db_table
+def _move(cursor, run, user, now) -> int:
+    """The run's pending lines become « sent » (positive net) or « paid » (nil net, settled by
+    an offset), each change logged: one UPDATE (in place: no index names the status), one
+    INSERT … SELECT of the transitions, their foreign keys checked now rather than at commit
+    (this may run beside the writing). The number of lines sent."""
     payments = Payment._meta.db_table
     at = connection.ops.adapt_datetimefield_value(now)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (payment_id, from_status, to_status, by_id, at, reason) "
-            f"SELECT id, %s, status, %s, %s, CASE WHEN status = %s THEN %s ELSE %s END "
-            f"FROM {payments} WHERE run_id = %s AND sent_at = %s AND status IN (%s, %s)",
-            [
-                Payment.Status.PENDING,
-                user.pk,
-                at,
-                Payment.Status.SENT,
-                "fichier SEPA",
-                SETTLED,
-                run.pk,
-                at,
-                Payment.Status.SENT,
-                Payment.Status.PAID,
-            ],
-        )
+    today = connection.ops.adapt_datefield_value(timezone.localdate())
+    sent, paid = Payment.Status.SENT, Payment.Status.PAID
+    cursor.execute(
+        f"UPDATE {payments} SET status = CASE WHEN net = 0 THEN %s ELSE %s END, sent_at = %s, "
+        "paid_on = CASE WHEN net = 0 THEN %s ELSE paid_on END, "
+        "mandate_number = CASE WHEN net = 0 THEN %s ELSE mandate_number END "
+        "WHERE run_id = %s AND status = %s",
+        [paid, sent, at, today, COMPENSATION, run.pk, Payment.Status.PENDING],
+    )
+    cursor.execute(
+        f"INSERT INTO {PaymentTransition._meta.db_table} "
+        "(payment_id, from_status, to_status, by_id, at, reason) "
+        "SELECT id, %s, status, %s, %s, CASE WHEN status = %s THEN %s ELSE %s END "
+        f"FROM {payments} WHERE run_id = %s AND sent_at = %s AND status IN (%s, %s)",
+        [Payment.Status.PENDING, user.pk, at, sent, "fichier SEPA", SETTLED]
+        + [run.pk, at, sent, paid],
+    )
+    if connection.vendor == "postgresql":
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # the checks, here
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+    cursor.execute(
+        f"SELECT count(*) FROM {payments} WHERE run_id = %s AND sent_at = %s AND status = %s",
+        [run.pk, at, sent],
+    )
+    return cursor.fetchone()[0]
+
+
+class Moving:
+    """`_move` beside the writing of the file, on PostgreSQL: in a thread, on the request's
+    own connection (so in its transaction), which the writing does not use meanwhile — the
+    Python side writes while PostgreSQL updates. Elsewhere (SQLite), done at once. `sent()`
+    waits for it and gives its result, or raises its error."""
+
+    def __init__(self, run, user, now):
+        self.result, self.error, self.thread = None, None, None
+        if connection.vendor != "postgresql":
+            with connection.cursor() as cursor:
+                self.result = _move(cursor, run, user, now)
+            return
+        connection.ensure_connection()
+        raw_connection = connection.connection
+
+        def work():
+            try:
+                with raw_connection.cursor() as cursor:
+                    self.result = _move(cursor, run, user, now)
+            except BaseException as exc:  # handed to the caller
+                self.error = exc
+
+        self.thread = threading.Thread(target=work, name="sepa-export-move")
+        self.thread.start()
+
+    def sent(self) -> int:
+        self.close()
+        if self.error is not None:
+            raise self.error
+        return self.result
+
+    def close(self) -> None:
+        """Waits for the thread: nothing else may use the connection before (idempotent)."""
+        if self.thread is not None:
+            self.thread.join()
+            self.thread = None
 
 
 def _slices(nets: list[Decimal], size: int | None):
@@ -325,7 +379,10 @@ def _slices(nets: list[Decimal], size: int | None):
 def export_run(run, user, *, timings: dict | None = None) -> list[SepaFile]:
     """The run's SEPA file(s): its pending lines with a positive net, which become « sent »;
     the nil ones are settled (« paid », mandate COMPENSATION). All or nothing: an invalid file
-    changes nothing. `timings` (the bench) receives the seconds of each step."""
+    changes nothing. `timings` (the bench) receives the seconds of each step.
+
+    Three things at once on PostgreSQL: the status change (`Moving`: a thread, the database
+    working), the writing (here) and the validation (`Checked`: a child process)."""
     timings = {} if timings is None else timings
     clock = time.perf_counter()
 
@@ -339,46 +396,32 @@ def export_run(run, user, *, timings: dict | None = None) -> list[SepaFile]:
     if not (region.sepa_debtor_name and region.sepa_debtor_iban):
         raise ValidationError("Renseignez le compte payeur de la Région (titulaire et IBAN).")
     check_sepa_export(run, user)
-    # The run's row is locked: of two simultaneous exports, the second sees the first's file.
+    # The run's row is locked: of two simultaneous exports, the second sees the first's file;
+    # and nothing else moves a pending line, so the lines read here are those `_move` sends.
     PaymentRun.objects.select_for_update().filter(pk=run.pk).first()
     now = timezone.now()
     lap("lock")
-    pending = run.payments.filter(status=Payment.Status.PENDING)
-    if not pending.filter(net__gt=0).exists():
+    rows = lines_to_send(run.payments.filter(status=Payment.Status.PENDING, net__gt=0))
+    if not rows:
         if done := run.sepa_files.select_related("created_by").first():
             raise ValidationError(
                 f"Le fichier SEPA de cette série a déjà été créé par {done.created_by} le "
                 f"{timezone.localtime(done.created_at):%d/%m/%Y à %H:%M}."
             )
         raise ValidationError("Aucune ligne en attente à transmettre pour cette série.")
-    # One pass over the run's lines (updated in place: no index names the status), then
-    # one INSERT … SELECT of their transitions.
-    nil = Q(net=0)
-    pending.update(
-        status=Case(When(nil, then=Value(Payment.Status.PAID)), default=Value(Payment.Status.SENT)),
-        sent_at=now,
-        paid_on=Case(When(nil, then=Value(timezone.localdate())), default=F("paid_on")),
-        mandate_number=Case(When(nil, then=Value(COMPENSATION)), default=F("mandate_number")),
-    )
-    lap("update")
-    _log(run, user, now)
-    lap("log")
-    lines = run.payments.filter(status=Payment.Status.SENT, sent_at=now)
-    size = max_per_file(region)
-    if size:
-        slices = list(_slices(list(lines.order_by("pk").values_list("net", flat=True)), size))
-    else:
-        totals = lines.aggregate(count=Count("pk"), total=Sum("net"))
-        slices = [(totals["count"], totals["total"])]
-    lap("count")
+    slices = list(_slices([row[4] for row in rows], max_per_file(region)))
+    lap("read")
     debtor = Debtor(region.sepa_debtor_name, region.sepa_debtor_iban, region.sepa_debtor_bic)
     execution = timezone.localdate() + dt.timedelta(days=1)
-    files = []
-    # the server-side cursor is closed inside the transaction, whatever happens
-    with contextlib.closing(transfers(lines)) as stream:
-        for count, total in slices:
+    contents = []
+    stream = transfers(rows)
+    # The first validating child is forked before the thread starts (a fork copies one
+    # thread; the child only parses, then leaves by os._exit).
+    first = Checked()
+    with contextlib.closing(first), contextlib.closing(Moving(run, user, now)) as moving:
+        for number, (count, total) in enumerate(slices):
             message_id = uuid.uuid4().hex[:35]
-            with contextlib.closing(Checked()) as out:
+            with contextlib.closing(Checked() if number else first) as out:
                 write(
                     out,
                     message_id=message_id,
@@ -390,20 +433,24 @@ def export_run(run, user, *, timings: dict | None = None) -> list[SepaFile]:
                     created=timezone.localtime(now),
                 )
                 lap("write")
-                content = out.content()
+                contents.append((message_id, out.content(), count, total))
                 lap("validate")  # what is left of it once the writing is done
-            files.append(
-                SepaFile(
-                    run=run,
-                    created_by=user,
-                    created_at=now,
-                    message_id=message_id,
-                    content=content,
-                    count=count,
-                    total=total,
-                )
-            )
-    files = SepaFile.objects.bulk_create(files)
+        sent = moving.sent()
+        lap("status")  # what is left of the status change once the files are done
+    if sent != len(rows):  # never: the run is locked (then the transaction is undone)
+        raise RuntimeError(f"{sent} lignes transmises pour {len(rows)} écrites")
+    files = SepaFile.objects.bulk_create(
+        SepaFile(
+            run=run,
+            created_by=user,
+            created_at=now,
+            message_id=message_id,
+            content=content,
+            count=count,
+            total=total,
+        )
+        for message_id, content, count, total in contents
+    )
     lap("save")
     for hook in operations.sent_hooks:  # e.g. the trainees' e-mails (trainee_space), once committed
         transaction.on_commit(lambda hook=hook: hook(run.pk, now))
