@@ -32,7 +32,7 @@ from xml.sax.saxutils import escape
 
 import sepaxml
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.utils import timezone
 from lxml import etree
 from text_unidecode import unidecode
@@ -295,13 +295,13 @@ class Checked:
 SETTLED = "net nul : retenu en entier sur un trop-perçu"
 
 
-def _move(cursor, run, user, now) -> int:
+def _move(cursor, connection, run, user, now) -> int:
     """The run's pending lines become « sent » (positive net) or « paid » (nil net, settled by
     an offset), each change logged: one UPDATE (in place: no index names the status), one
     INSERT … SELECT of the transitions, their foreign keys checked now rather than at commit
     (this may run beside the writing). The number of lines sent."""
     payments = Payment._meta.db_table
-    at = connection.ops.adapt_datetimefield_value(now)
+    at = connection.ops.adapt_datetimefield_value(now)  # the caller's connection's `ops`
     today = connection.ops.adapt_datefield_value(timezone.localdate())
     sent, paid = Payment.Status.SENT, Payment.Status.PAID
     cursor.execute(
@@ -339,15 +339,17 @@ class Moving:
         self.result, self.error, self.thread = None, None, None
         if connection.vendor != "postgresql":
             with connection.cursor() as cursor:
-                self.result = _move(cursor, run, user, now)
+                self.result = _move(cursor, connection, run, user, now)
             return
         connection.ensure_connection()
-        raw_connection = connection.connection
+        # this thread's Django connection (its `ops`, `vendor`) and its psycopg connection
+        django_connection = connections[DEFAULT_DB_ALIAS]
+        raw_connection = django_connection.connection
 
         def work():
             try:
                 with raw_connection.cursor() as cursor:
-                    self.result = _move(cursor, run, user, now)
+                    self.result = _move(cursor, django_connection, run, user, now)
             except BaseException as exc:  # handed to the caller
                 self.error = exc
 
