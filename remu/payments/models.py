@@ -1,6 +1,8 @@
 """The trainee ledger (what is due), payment runs, payment lines (what is ordered), tax
 rates, SEPA files (amounts owed by trainees: `remu.overpayments`). RULES.md §3, §4, §9."""
 
+import zlib
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -330,6 +332,24 @@ class TaxRate(models.Model):
         return f"{self.nir} {self.rate} % au {self.valid_from:%d/%m/%Y}"
 
 
+class CompressedEncryptedBinaryField(EncryptedBinaryField):
+    """A file kept compressed (zlib, level 1) then encrypted: a pain.001 file of repeated tags
+    shrinks about tenfold in a fraction of a second, so a tenth is encrypted, sent and stored
+    (45 MB for 150,000 transfers otherwise). The application reads the plain file. A content
+    stored before, uncompressed, still reads: a zlib stream begins with 0x78, XML with « < »."""
+
+    def get_db_prep_value(self, value, connection, prepared=False):
+        if value is not None and not prepared and len(value):
+            value = zlib.compress(bytes(value), 1)
+        return super().get_db_prep_value(value, connection, prepared)
+
+    def from_db_value(self, value, expression, connection):
+        value = super().from_db_value(value, expression, connection)
+        if value is not None and value[:1] == b"\x78":
+            return zlib.decompress(value)
+        return value
+
+
 class SepaFile(models.Model):
     run = models.ForeignKey(PaymentRun, on_delete=models.PROTECT, related_name="sepa_files")
     created_by = models.ForeignKey(
@@ -337,7 +357,7 @@ class SepaFile(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
     message_id = models.CharField(max_length=35)
-    content = EncryptedBinaryField()  # encrypted at rest, decrypted on download
+    content = CompressedEncryptedBinaryField()  # encrypted at rest, decrypted on download
     count = models.PositiveIntegerField()
     total = models.DecimalField(max_digits=12, decimal_places=2)
 
