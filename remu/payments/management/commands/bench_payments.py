@@ -68,7 +68,11 @@ class Command(BaseCommand):
             region = Region.objects.get(code="bench-payments")
             run = PaymentRun.objects.filter(region=region).first()
             SepaFile.objects.filter(run=run).delete()
-            PaymentTransition.objects.filter(payment__run=run).delete()
+            # no join in the filter: Django would delete `id IN (… self-join …)`, which the
+            # planner nests (row by row) when its figures are stale
+            PaymentTransition.objects.filter(
+                payment_id__in=Payment.objects.filter(run=run).values("pk")
+            ).delete()
             run.payments.update(status="pending", sent_at=None, paid_on=None, mandate_number="")
             User.objects.filter(email="bench-payments-2@example.org").delete()
             if connection.vendor == "postgresql":  # the lines' pages as the run wrote them
