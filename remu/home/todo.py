@@ -21,7 +21,7 @@ from remu.invoicing import selectors as invoicing
 from remu.invoicing.models import Invoice
 from remu.overpayments.models import Overpayment
 from remu.overpayments.selectors import to_follow
-from remu.payments.models import Adjustment, Payment, PaymentRun
+from remu.payments.models import Adjustment, Payment, PaymentRun, SepaFile
 from remu.trainee_space.models import BankDetailsChange
 
 
@@ -189,10 +189,16 @@ def runs_to_confirm(tenant):
     }
     followed = PaymentRun.objects.filter(**same).exclude(status=PaymentRun.Status.INTERRUPTED)
     pending = Payment.objects.filter(run=OuterRef("pk"), status=Payment.Status.PENDING)
+    # An export moves every pending line of its run: a run with a file has none left, and is
+    # not searched for one (no index names the status: it would scan the run's lines).
+    exported = SepaFile.objects.filter(run=OuterRef("pk"))
     return (
         PaymentRun.objects.for_tenant(tenant)
         .filter(status=PaymentRun.Status.DONE)
-        .filter((Q(is_preview=True) & ~Exists(followed)) | (Q(is_preview=False) & Exists(pending)))
+        .filter(
+            (Q(is_preview=True) & ~Exists(followed))
+            | (Q(is_preview=False) & ~Exists(exported) & Exists(pending))
+        )
         .select_related("created_by")
         .order_by("-created_at")
     )

@@ -20,7 +20,9 @@ import datetime as dt
 import functools
 import io
 import itertools
+import os
 import re
+import threading
 import time
 import uuid
 from dataclasses import dataclass
@@ -30,12 +32,13 @@ from xml.sax.saxutils import escape
 
 import sepaxml
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
-from django.db.models import Sum
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.utils import timezone
 from lxml import etree
 from text_unidecode import unidecode
 
+from remu.core import crypto
+from remu.core.fields import raw
 from remu.scales.selectors import engine
 
 from . import operations
@@ -83,13 +86,28 @@ def max_per_file(region) -> int | None:
 # -- reading ---------------------------------------------------------------------------------
 
 
-def transfers(queryset):
-    """The transfers of these payment lines, in reference order, fetched a few thousand at a
-    time. The one place the export reads the trainees' bank details."""
-    rows = queryset.order_by("pk").values_list(
-        "reference", "account_holder", "iban", "bic", "net", "label"
+def lines_to_send(queryset) -> list[tuple]:
+    """The lines to send, in reference order: (reference, holder, IBAN token, BIC, net,
+    label), read in one go, the IBAN still encrypted."""
+    return list(
+        queryset.order_by("pk").values_list(
+            "reference", "account_holder", raw("iban"), "bic", "net", "label"
+        )
     )
-    for reference, holder, iban, bic, net, label in rows.iterator(chunk_size=ROWS_PER_FETCH):
+
+
+def transfers(rows):
+    """The transfers of these lines (`lines_to_send`). The one place the export reads the
+    trainees' bank details.
+
+    The IBAN is decrypted once per token, not once per line: a line carries a copy of its
+    dossier's token, and a trainee's lines of a run (the month, the entry bonus, a
+    regularisation) share it — decrypting is most of the cost of writing the file."""
+    ibans: dict[str, str] = {}
+    for reference, holder, token, bic, net, label in rows:
+        iban = ibans.get(token)
+        if iban is None:
+            iban = ibans[token] = crypto.decrypt(token.encode("ascii")).decode() if token else ""
         yield Transfer(reference, holder, iban, bic, net, label)
 
 
@@ -148,7 +166,8 @@ def write(
     )
     out.write(header.encode())
     written = 0
-    text = functools.lru_cache(maxsize=4096)(sepa_text)  # labels repeat: « Rémunération de… »
+    # labels repeat (« Rémunération de… »), and so do holders (a trainee's lines of a run)
+    text = functools.lru_cache(maxsize=4096)(sepa_text)
     batch = []
     for transfer in items:
         batch.append(
@@ -158,7 +177,7 @@ def write(
                 agent=f"<CdtrAgt><FinInstnId>{_bic(transfer.bic)}</FinInstnId></CdtrAgt>"
                 if transfer.bic
                 else "",
-                holder=sepa_text(transfer.holder, 70),
+                holder=text(transfer.holder, 70),
                 iban=escape(transfer.iban),
                 label=text(transfer.label, 140),
             )
@@ -184,9 +203,13 @@ def schema() -> etree.XMLSchema:
 def validate(content: bytes) -> None:
     """Validates a file against the pain.001.001.03 schema as a stream (each transaction
     dropped once read): any size. A French ValidationError names the first fault."""
+    _validate(io.BytesIO(content))
+
+
+def _validate(source) -> None:
     tag = f"{{{NAMESPACE}}}CdtTrfTxInf"
     try:
-        events = etree.iterparse(io.BytesIO(content), schema=schema(), tag=tag)
+        events = etree.iterparse(source, schema=schema(), tag=tag)
         for read, (_event, node) in enumerate(events, start=1):
             if read % BATCH == 0:
                 del node.getparent()[:-1]  # the transactions read so far
@@ -196,29 +219,176 @@ def validate(content: bytes) -> None:
         ) from exc
 
 
+class Checked:
+    """A binary stream that keeps what is written to it and has it validated meanwhile, by a
+    child process (fork) reading it from a pipe as it is written: the validation runs on
+    another core instead of after the writing. Where there is no fork, the content is
+    validated once written. `content()` waits for the verdict: the file, or the
+    ValidationError of its first fault."""
+
+    def __init__(self):
+        self.buffer = io.BytesIO()
+        self.pid = None
+        if not hasattr(os, "fork"):
+            return
+        schema()  # parsed once, before the fork: the child inherits it
+        data_r, data_w = os.pipe()
+        verdict_r, verdict_w = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child validates, answers and exits; it touches nothing else
+            status = 1
+            try:
+                os.close(data_w)
+                os.close(verdict_r)
+                with os.fdopen(data_r, "rb") as source:
+                    try:
+                        _validate(source)
+                        answer = "OK"
+                    except ValidationError as exc:
+                        answer = exc.messages[0]
+                    while source.read(1 << 20):  # the rest: the writer is never left blocked
+                        pass
+                with os.fdopen(verdict_w, "wb") as verdict:
+                    verdict.write(answer.encode())
+                status = 0
+            finally:
+                os._exit(status)  # no cleanup of the parent's resources (its database link)
+        os.close(data_r)
+        os.close(verdict_w)
+        self.pid, self.pipe, self.verdict = pid, os.fdopen(data_w, "wb"), verdict_r
+
+    def write(self, data: bytes) -> None:
+        self.buffer.write(data)
+        if self.pid:
+            self.pipe.write(data)
+
+    def content(self) -> bytes:
+        content = self.buffer.getvalue()
+        if not self.pid:
+            validate(content)
+            return content
+        self.pipe.close()
+        with os.fdopen(self.verdict, "rb") as verdict:
+            answer = verdict.read().decode()
+        _pid, status = os.waitpid(self.pid, 0)
+        self.pid = None
+        if status or not answer:
+            raise RuntimeError("la validation du fichier SEPA a échoué (processus interrompu)")
+        if answer != "OK":
+            raise ValidationError(answer)
+        return content
+
+    def close(self) -> None:
+        """Stops the child if the writing failed (idempotent)."""
+        if self.pid:
+            with contextlib.suppress(OSError):
+                self.pipe.close()
+            with contextlib.suppress(OSError):
+                os.close(self.verdict)
+            os.waitpid(self.pid, 0)
+            self.pid = None
+
+
 # -- the export ------------------------------------------------------------------------------
 
 
-def _log(run, user, now, from_status: str, to_status: str, reason: str) -> None:
-    """One transition per line the export just changed (a single INSERT … SELECT)."""
-    table = PaymentTransition._meta.db_table
+SETTLED = "net nul : retenu en entier sur un trop-perçu"
+
+
+def _move(cursor, connection, run, user, now) -> int:
+    """The run's pending lines become « sent » (positive net) or « paid » (nil net, settled by
+    an offset), each change logged: one UPDATE (in place: no index names the status), one
+    INSERT … SELECT of the transitions, their foreign keys checked now rather than at commit
+    (this may run beside the writing). The number of lines sent."""
     payments = Payment._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (payment_id, from_status, to_status, by_id, at, reason) "
-            f"SELECT id, %s, %s, %s, %s, %s FROM {payments} "
-            f"WHERE run_id = %s AND status = %s AND sent_at = %s",
-            [
-                from_status,
-                to_status,
-                user.pk,
-                connection.ops.adapt_datetimefield_value(now),
-                reason,
-                run.pk,
-                to_status,
-                connection.ops.adapt_datetimefield_value(now),
-            ],
-        )
+    at = connection.ops.adapt_datetimefield_value(now)  # the caller's connection's `ops`
+    today = connection.ops.adapt_datefield_value(timezone.localdate())
+    sent, paid = Payment.Status.SENT, Payment.Status.PAID
+    cursor.execute(
+        f"UPDATE {payments} SET status = CASE WHEN net = 0 THEN %s ELSE %s END, sent_at = %s, "
+        "paid_on = CASE WHEN net = 0 THEN %s ELSE paid_on END, "
+        "mandate_number = CASE WHEN net = 0 THEN %s ELSE mandate_number END "
+        "WHERE run_id = %s AND status = %s",
+        [paid, sent, at, today, COMPENSATION, run.pk, Payment.Status.PENDING],
+    )
+    cursor.execute(
+        f"INSERT INTO {PaymentTransition._meta.db_table} "
+        "(payment_id, from_status, to_status, by_id, at, reason) "
+        "SELECT id, %s, status, %s, %s, CASE WHEN status = %s THEN %s ELSE %s END "
+        f"FROM {payments} WHERE run_id = %s AND sent_at = %s AND status IN (%s, %s)",
+        [Payment.Status.PENDING, user.pk, at, sent, "fichier SEPA", SETTLED]
+        + [run.pk, at, sent, paid],
+    )
+    if connection.vendor == "postgresql":
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # the checks, here
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+    cursor.execute(
+        f"SELECT count(*) FROM {payments} WHERE run_id = %s AND sent_at = %s AND status = %s",
+        [run.pk, at, sent],
+    )
+    return cursor.fetchone()[0]
+
+
+class Moving:
+    """`_move` beside the writing of the file, on PostgreSQL: in a thread, on the request's
+    own connection (so in its transaction), which the writing does not use meanwhile — the
+    Python side writes while PostgreSQL updates. Elsewhere (SQLite), done at once. `sent()`
+    waits for it and gives its result, or raises its error."""
+
+    def __init__(self, run, user, now):
+        self.result, self.error, self.thread = None, None, None
+        if connection.vendor != "postgresql":
+            with connection.cursor() as cursor:
+                self.result = _move(cursor, connection, run, user, now)
+            return
+        connection.ensure_connection()
+        # this thread's Django connection (its `ops`, `vendor`) and its psycopg connection
+        django_connection = connections[DEFAULT_DB_ALIAS]
+        raw_connection = django_connection.connection
+
+        def work():
+            try:
+                with raw_connection.cursor() as cursor:
+                    self.result = _move(cursor, django_connection, run, user, now)
+            except BaseException as exc:  # handed to the caller
+                self.error = exc
+
+        self.thread = threading.Thread(target=work, name="sepa-export-move")
+        self.thread.start()
+
+    def sent(self) -> int:
+        self.close()
+        if self.error is not None:
+            raise self.error
+        return self.result
+
+    def close(self) -> None:
+        """Waits for the thread: nothing else may use the connection before (idempotent)."""
+        if self.thread is not None:
+            self.thread.join()
+            self.thread = None
+
+
+def _save(files: list[SepaFile]) -> None:
+    """The files, stored. On PostgreSQL the (encrypted) content is sent as a binary parameter
+    (psycopg's own cursor, server-side binding) rather than spelt out in the SQL text as
+    Django's client-side binding does (45 MB become 120 MB of hexadecimal to parse)."""
+    if connection.vendor != "postgresql":
+        SepaFile.objects.bulk_create(files)
+        return
+    fields = [f for f in SepaFile._meta.concrete_fields if not f.primary_key]
+    sql = (
+        f"INSERT INTO {SepaFile._meta.db_table} ({', '.join(f.column for f in fields)}) "
+        f"VALUES ({', '.join(['%s'] * len(fields))}) RETURNING id"
+    )
+    with connection.connection.cursor() as cursor:
+        for file in files:
+            # each field's own preparation: the content encrypted, wrapped as binary
+            cursor.execute(
+                sql, [f.get_db_prep_save(getattr(file, f.attname), connection) for f in fields]
+            )
+            file.pk = cursor.fetchone()[0]
+            file._state.adding = False
 
 
 def _slices(nets: list[Decimal], size: int | None):
@@ -233,7 +403,10 @@ def _slices(nets: list[Decimal], size: int | None):
 def export_run(run, user, *, timings: dict | None = None) -> list[SepaFile]:
     """The run's SEPA file(s): its pending lines with a positive net, which become « sent »;
     the nil ones are settled (« paid », mandate COMPENSATION). All or nothing: an invalid file
-    changes nothing. `timings` (the bench) receives the seconds of each step."""
+    changes nothing. `timings` (the bench) receives the seconds of each step.
+
+    Three things at once on PostgreSQL: the status change (`Moving`: a thread, the database
+    working), the writing (here) and the validation (`Checked`: a child process)."""
     timings = {} if timings is None else timings
     clock = time.perf_counter()
 
@@ -247,68 +420,63 @@ def export_run(run, user, *, timings: dict | None = None) -> list[SepaFile]:
     if not (region.sepa_debtor_name and region.sepa_debtor_iban):
         raise ValidationError("Renseignez le compte payeur de la Région (titulaire et IBAN).")
     check_sepa_export(run, user)
-    # The run's row is locked: of two simultaneous exports, the second sees the first's file.
+    # The run's row is locked: of two simultaneous exports, the second sees the first's file;
+    # and nothing else moves a pending line, so the lines read here are those `_move` sends.
     PaymentRun.objects.select_for_update().filter(pk=run.pk).first()
     now = timezone.now()
-    pending = run.payments.filter(status=Payment.Status.PENDING)
-    sent = pending.filter(net__gt=0).update(status=Payment.Status.SENT, sent_at=now)
-    if not sent:
+    lap("lock")
+    rows = lines_to_send(run.payments.filter(status=Payment.Status.PENDING, net__gt=0))
+    if not rows:
         if done := run.sepa_files.select_related("created_by").first():
             raise ValidationError(
                 f"Le fichier SEPA de cette série a déjà été créé par {done.created_by} le "
                 f"{timezone.localtime(done.created_at):%d/%m/%Y à %H:%M}."
             )
         raise ValidationError("Aucune ligne en attente à transmettre pour cette série.")
-    pending.filter(net=0).update(
-        status=Payment.Status.PAID,
-        sent_at=now,
-        paid_on=timezone.localdate(),
-        mandate_number=COMPENSATION,
-    )
-    _log(run, user, now, "pending", "sent", "fichier SEPA")
-    _log(run, user, now, "pending", "paid", "net nul : retenu en entier sur un trop-perçu")
-    lines = run.payments.filter(status=Payment.Status.SENT, sent_at=now)
-    size = max_per_file(region)
-    if size:
-        slices = list(_slices(list(lines.order_by("pk").values_list("net", flat=True)), size))
-    else:
-        slices = [(sent, lines.aggregate(total=Sum("net"))["total"])]
-    lap("database")
+    slices = list(_slices([row[4] for row in rows], max_per_file(region)))
+    lap("read")
     debtor = Debtor(region.sepa_debtor_name, region.sepa_debtor_iban, region.sepa_debtor_bic)
     execution = timezone.localdate() + dt.timedelta(days=1)
-    files = []
-    # the server-side cursor is closed inside the transaction, whatever happens
-    with contextlib.closing(transfers(lines)) as stream:
-        for count, total in slices:
+    contents = []
+    stream = transfers(rows)
+    # The first validating child is forked before the thread starts (a fork copies one
+    # thread; the child only parses, then leaves by os._exit).
+    first = Checked()
+    with contextlib.closing(first), contextlib.closing(Moving(run, user, now)) as moving:
+        for number, (count, total) in enumerate(slices):
             message_id = uuid.uuid4().hex[:35]
-            out = io.BytesIO()
-            write(
-                out,
-                message_id=message_id,
-                debtor=debtor,
-                execution=execution,
-                items=itertools.islice(stream, count),
-                count=count,
-                total=total,
-                created=timezone.localtime(now),
-            )
-            content = out.getvalue()
-            lap("write")
-            validate(content)
-            lap("validate")
-            files.append(
-                SepaFile(
-                    run=run,
-                    created_by=user,
-                    created_at=now,
+            with contextlib.closing(Checked() if number else first) as out:
+                write(
+                    out,
                     message_id=message_id,
-                    content=content,
+                    debtor=debtor,
+                    execution=execution,
+                    items=itertools.islice(stream, count),
                     count=count,
                     total=total,
+                    created=timezone.localtime(now),
                 )
-            )
-    files = SepaFile.objects.bulk_create(files)
-    lap("database")
+                lap("write")
+                contents.append((message_id, out.content(), count, total))
+                lap("validate")  # what is left of it once the writing is done
+        sent = moving.sent()
+        lap("status")  # what is left of the status change once the files are done
+    if sent != len(rows):  # never: the run is locked (then the transaction is undone)
+        raise RuntimeError(f"{sent} lignes transmises pour {len(rows)} écrites")
+    files = [
+        SepaFile(
+            run=run,
+            created_by=user,
+            created_at=now,
+            message_id=message_id,
+            content=content,
+            count=count,
+            total=total,
+        )
+        for message_id, content, count, total in contents
+    ]
+    _save(files)
+    lap("save")
     for hook in operations.sent_hooks:  # e.g. the trainees' e-mails (trainee_space), once committed
         transaction.on_commit(lambda hook=hook: hook(run.pk, now))
     return files
