@@ -520,9 +520,32 @@ def batch_confirm_and_invoice(actions, user, today: dt.date) -> tuple[int, int]:
                 action, hours, fresh, issued.get(action.pk, 0), subcontracts.get(action.pk, [])
             )
         )
+    # The declarations and their lines first; the providers' counters are locked last, for the
+    # shortest time (the batches of other processes number the same providers' invoices).
+    Declaration.objects.bulk_create([d for d, _ in new_declarations], batch_size=2000)
+    bulk.insert_rows(
+        DeclarationLine,
+        [
+            {
+                "declaration_id": declaration.pk,
+                "enrollment_id": row.enrollment.pk,
+                "computed": {k: str(v) for k, v in row.computed.as_dict().items()},
+                "source": row.source,
+                "correction_id": row.correction.pk if row.correction else None,
+                **row.hours.as_dict(),
+            }
+            for declaration, rows in new_declarations
+            for row in rows
+        ],
+    )
     providers = {action.provider_id for action, *_ in to_invoice}
+    missing = providers - set(
+        InvoiceSequence.objects.filter(provider_id__in=providers).values_list(
+            "provider_id", flat=True
+        )
+    )
     InvoiceSequence.objects.bulk_create(
-        [InvoiceSequence(provider_id=p) for p in providers], ignore_conflicts=True
+        [InvoiceSequence(provider_id=p) for p in missing], ignore_conflicts=True
     )
     sequences = {
         s.provider_id: s
@@ -571,28 +594,11 @@ def batch_confirm_and_invoice(actions, user, today: dt.date) -> tuple[int, int]:
         invoices.append(invoice)
         deductions.append((invoice, deducted))
     Invoice.objects.bulk_create(invoices, batch_size=2000)
-    Declaration.objects.bulk_create([d for d, _ in new_declarations], batch_size=2000)
-    bulk.insert_rows(
-        DeclarationLine,
-        [
-            {
-                "declaration_id": declaration.pk,
-                "enrollment_id": row.enrollment.pk,
-                "computed": {k: str(v) for k, v in row.computed.as_dict().items()},
-                "source": row.source,
-                "correction_id": row.correction.pk if row.correction else None,
-                **row.hours.as_dict(),
-            }
-            for declaration, rows in new_declarations
-            for row in rows
-        ],
-    )
     InvoiceLine.objects.bulk_create(lines, batch_size=5000)
-    new = {id(d) for d, _ in new_declarations}
-    earlier = [line.declaration for line in lines if id(line.declaration) not in new]
-    for declaration in earlier:  # confirmed before this batch
+    attached = [line.declaration for line in lines]
+    for declaration in attached:
         declaration.invoice_id = declaration.invoice.pk
-    Declaration.objects.bulk_update(earlier, ["invoice"], batch_size=2000)
+    Declaration.objects.bulk_update(attached, ["invoice"], batch_size=2000)
     for invoice, deducted in deductions:
         if deducted:
             SubcontractInvoice.objects.filter(pk__in=[s.pk for s in deducted]).update(
