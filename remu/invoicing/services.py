@@ -595,10 +595,9 @@ def batch_confirm_and_invoice(actions, user, today: dt.date) -> tuple[int, int]:
         deductions.append((invoice, deducted))
     Invoice.objects.bulk_create(invoices, batch_size=2000)
     InvoiceLine.objects.bulk_create(lines, batch_size=5000)
-    attached = [line.declaration for line in lines]
-    for declaration in attached:
-        declaration.invoice_id = declaration.invoice.pk
-    Declaration.objects.bulk_update(attached, ["invoice"], batch_size=2000)
+    bulk.set_foreign_key(
+        Declaration, "invoice", [(line.declaration.pk, line.invoice.pk) for line in lines]
+    )
     for invoice, deducted in deductions:
         if deducted:
             SubcontractInvoice.objects.filter(pk__in=[s.pk for s in deducted]).update(
