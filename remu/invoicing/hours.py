@@ -26,6 +26,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 
 from remu.rules.calendar import month_bounds
 from remu.rules.parameters import ABSENCE_REASONS
@@ -147,13 +148,17 @@ def schedule(tm: TraineeMonth, start: dt.date, end: dt.date) -> dict[dt.date, tu
     day -> (place, hours)."""
     first, last = month_bounds(tm.month.year, tm.month.month)
     start, end = max(start, first, tm.action_start), min(end, last, tm.action_end)
-    daily = tm.weekly_hours / 5
-    result = {}
-    for day in _days(start, end):
-        if day.weekday() >= 5:
-            continue
-        result[day] = (place_of(day, tm.periods), daily)
-    return result
+    return dict(_schedule(start, end, tm.weekly_hours, tuple(tm.periods)))
+
+
+@lru_cache(maxsize=4096)
+def _schedule(start, end, weekly_hours, periods) -> tuple:
+    """`schedule`'s days, shared by the trainees of an action with the same dates (a batch
+    computes 240,000 trainee-months over a few hundred distinct schedules)."""
+    daily = weekly_hours / 5
+    return tuple(
+        (day, (place_of(day, periods), daily)) for day in _days(start, end) if day.weekday() < 5
+    )
 
 
 def compute(tm: TraineeMonth) -> Hours:

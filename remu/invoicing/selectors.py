@@ -146,8 +146,8 @@ class ActionHours:
             result[action.pk] = hours
         return result
 
-    @staticmethod
-    def many_data(actions) -> dict:
+    @classmethod
+    def many_data(cls, actions) -> dict:
         ids = [a.pk for a in actions]
         data = defaultdict(lambda: defaultdict(list))
         for p in ActionPeriod.objects.filter(action__in=ids):
@@ -158,23 +158,8 @@ class ActionHours:
             .order_by("trainee__birth_name", "trainee__first_names", "pk")
         ):
             data["enrollments"][e.action_id].append(e)
-        for line in (
-            AttendanceLine.objects.filter(statement__action__in=ids)
-            .select_related("statement", "dossier")
-            .only(
-                "enrollment_id",
-                "status",
-                "full_time",
-                "presence",
-                "period_start",
-                "period_end",
-                "weekly_hours_present",
-                "statement__month",
-                "statement__action_id",
-                "dossier__weekly_hours",
-            )
-        ):
-            data["lines"][line.statement.action_id].append(line)
+        for action_id, line in cls.attendance_lines(ids):
+            data["lines"][action_id].append(line)
         for a in Absence.objects.filter(line__statement__action__in=ids).values_list(
             "line_id", "start", "end", "reason", "place", "hours"
         ):
@@ -198,6 +183,28 @@ class ActionHours:
         ).values_list("action_id", "enrollment_id"):
             data["paid"][action_id].append(enrollment_id)
         return data
+
+    @staticmethod
+    def attendance_lines(ids):
+        """(action id, attendance line) of the actions' statements (model instances: the
+        invoice page shows their presence)."""
+        for line in (
+            AttendanceLine.objects.filter(statement__action__in=ids)
+            .select_related("statement", "dossier")
+            .only(
+                "enrollment_id",
+                "status",
+                "full_time",
+                "presence",
+                "period_start",
+                "period_end",
+                "weekly_hours_present",
+                "statement__month",
+                "statement__action_id",
+                "dossier__weekly_hours",
+            )
+        ):
+            yield line.statement.action_id, line
 
     def _fill(self, data, pk) -> None:
         action = self.action
@@ -434,12 +441,19 @@ def invoice_confirmation_window(invoice, today: dt.date) -> tuple[dt.date, dt.da
     whose declarations were reopened: no deadline, as for the declarations)."""
     if invoice.kind != Invoice.Kind.INSTALMENT:
         return None
-    declarations = list(invoice.declarations.all())
+    return confirmation_window_of(
+        invoice.action, _is_quarterly(invoice), list(invoice.declarations.all()), today
+    )
+
+
+def confirmation_window_of(
+    action, quarterly: bool, declarations, today: dt.date
+) -> tuple[dt.date, dt.date] | None:
+    """`invoice_confirmation_window` for an instalment invoicing these declarations (the batch
+    path builds its invoices unsaved)."""
     if not declarations or any(d.reopened for d in declarations):
         return None
-    action = invoice.action
     start = first_month(action)
-    quarterly = _is_quarterly(invoice)
     month = next_month(max(d.month for d in declarations))
     while True:
         offset = (month.year - start.year) * 12 + month.month - start.month
@@ -468,3 +482,57 @@ def invoice_confirmation_errors(invoice, today: dt.date) -> list[str]:
 
 def _is_quarterly(invoice) -> bool:
     return invoice.frequency == InvoicingTerms.Frequency.QUARTERLY
+
+
+@dataclass(slots=True)
+class _Month:
+    month: dt.date
+
+
+@dataclass(slots=True)
+class _Dossier:
+    weekly_hours: Decimal | None
+
+
+@dataclass(slots=True)
+class LineFacts:
+    """What the hours computation reads of an attendance line, without the model instances
+    (`BatchHours`)."""
+
+    pk: int
+    enrollment_id: int
+    status: str
+    full_time: bool
+    presence: str
+    period_start: dt.date | None
+    period_end: dt.date | None
+    weekly_hours_present: list
+    statement: _Month
+    dossier_id: int | None
+    dossier: _Dossier | None
+
+
+class BatchHours(ActionHours):
+    """`ActionHours` for batches (`services.batch_confirm_and_invoice`): the same rows, the
+    attendance lines read as plain values (a batch of 50 actions reads 12,000 of them)."""
+
+    @staticmethod
+    def attendance_lines(ids):
+        months: dict = {}
+        for row in AttendanceLine.objects.filter(statement__action__in=ids).values_list(
+            "pk",
+            "enrollment_id",
+            "status",
+            "full_time",
+            "presence",
+            "period_start",
+            "period_end",
+            "weekly_hours_present",
+            "statement__month",
+            "dossier_id",
+            "dossier__weekly_hours",
+            "statement__action_id",
+        ):
+            month = months.get(row[8]) or months.setdefault(row[8], _Month(row[8]))
+            dossier = _Dossier(row[10]) if row[9] is not None else None
+            yield row[11], LineFacts(*row[:8], month, row[9], dossier)

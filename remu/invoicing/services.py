@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Sum
+from django.db.models import Count, F, Sum
 from django.utils import timezone
 from django.utils.formats import date_format
 
@@ -18,8 +18,8 @@ from remu.actions.models import TrainingAction
 from remu.attendance.services import next_month
 from remu.execution import selectors as execution
 
+from . import bulk, selectors
 from . import hours as h
-from . import selectors
 from .models import (
     COLUMNS,
     Declaration,
@@ -29,6 +29,7 @@ from .models import (
     InvoiceLine,
     InvoiceSequence,
     InvoiceTransition,
+    InvoicingTerms,
     SubcontractInvoice,
     Subcontractor,
 )
@@ -256,13 +257,33 @@ def frequency_errors(action, declarations: list[Declaration]) -> tuple[list[str]
         return [], {"frequency": freq}
     # Three instalments at thresholds of planned hours realised; the seed's fallback to a
     # quarterly payment when three months pass without reaching the next threshold.
-    thresholds = [Decimal(str(t)) for t in selectors.options(action).get("instalment_thresholds")]
-    issued = action.invoices.filter(
-        instalment_rank__isnull=False,
-        status__in=[Invoice.Status.CONFIRMED, Invoice.Status.VALIDATED, Invoice.Status.PAID],
-    ).count()
     planned = selectors.planned_hours(action, terms)
-    rate = payable_hours(action, months[-1]) * 100 / planned
+    return instalment_rule(
+        thresholds_of(action),
+        _issued_instalments(action),
+        payable_hours(action, months[-1]) * 100 / planned,
+        len(months),
+    )
+
+
+def thresholds_of(action) -> list[Decimal]:
+    return [Decimal(str(t)) for t in selectors.options(action).get("instalment_thresholds")]
+
+
+ISSUED = (Invoice.Status.CONFIRMED, Invoice.Status.VALIDATED, Invoice.Status.PAID)
+
+
+def _issued_instalments(action) -> int:
+    return action.invoices.filter(instalment_rank__isnull=False, status__in=ISSUED).count()
+
+
+def instalment_rule(thresholds, issued: int, rate: Decimal, count: int) -> tuple[list[str], dict]:
+    """Three instalments (seed 003 §3.6.1.1): instalment n° `issued + 1` once the rate of
+    planned hours realised (confirmed declarations up to the last month invoiced) reaches its
+    threshold, the last one under the final threshold (from it, it is the balance); three
+    months without reaching the threshold are paid as a quarter (no rank), and the next
+    invoice tries the threshold again."""
+    freq = InvoicingTerms.Frequency.THREE_INSTALMENTS
     rate_text = f"{h.q(rate)} %".replace(".", ",")
     if issued >= len(thresholds):
         return ["Les trois acomptes sont facturés : le reste sera facturé au solde."], {}
@@ -270,8 +291,8 @@ def frequency_errors(action, declarations: list[Declaration]) -> tuple[list[str]
     if issued < len(thresholds) - 1:
         if rate >= thresholds[issued]:
             return [], {"frequency": freq, "rank": issued + 1}
-        if len(months) == 3:
-            return [], {"frequency": terms.Frequency.QUARTERLY}
+        if count == 3:
+            return [], {"frequency": InvoicingTerms.Frequency.QUARTERLY}
         return [
             f"Taux de réalisation de {rate_text} : l'acompte n° {issued + 1} demande "
             f"{thresholds[issued]} % des heures prévues (ou trois mois, facturés comme un "
@@ -437,31 +458,50 @@ def generate_balance(action, user, today: dt.date | None = None) -> Invoice:
 def batch_confirm_and_invoice(actions, user, today: dt.date) -> tuple[int, int]:
     """The same operations as the pages, for many actions in a few queries (the benchmark; a
     provider's software could use it): every ended month not yet declared is confirmed in
-    order while `confirmation_errors` accepts it, then the confirmed months are invoiced by
-    whole periods of the action's frequency (monthly, quarterly; three instalments and actions
-    with a subcontractor's invoice to deduct are left to the interactive path) and the
-    invoices confirmed, numbered from the providers' locked counters. Returns (declarations,
-    invoices)."""
+    order while `confirmation_errors` accepts it, then the confirmed months not yet invoiced
+    are invoiced, in order, by the smallest run of months the action's terms accept (as
+    `frequency_errors`: one month; the quarter; three instalments at their thresholds, or
+    three months as a quarter), deducting the subcontractors' confirmed invoices in the first
+    one, and the invoices confirmed, numbered from the providers' locked counters. An action
+    with a draft invoice, or whose subcontractors' invoices exceed its next invoice, is left to
+    the pages. Returns (declarations, invoices)."""
     actions = list(actions)
-    data = selectors.ActionHours.many(actions)
-    with_subcontracts = set(
-        SubcontractInvoice.objects.filter(
-            subcontractor__action__in=actions,
+    ids = [a.pk for a in actions]
+    data = selectors.BatchHours.many(actions)
+    subcontracts: dict[int, list] = {}
+    for sub in (
+        SubcontractInvoice.objects.select_for_update()
+        .filter(
+            subcontractor__action__in=ids,
             status=SubcontractInvoice.Status.CONFIRMED,
             deducted_in__isnull=True,
-        ).values_list("subcontractor__action_id", flat=True)
+        )
+        .select_related("subcontractor")
+        .order_by("pk")
+    ):
+        subcontracts.setdefault(sub.subcontractor.action_id, []).append(sub)
+    with_draft = set(
+        Invoice.objects.filter(action__in=ids, status=Invoice.Status.DRAFT).values_list(
+            "action_id", flat=True
+        )
+    )
+    issued = dict(
+        Invoice.objects.filter(action__in=ids, instalment_rank__isnull=False, status__in=ISSUED)
+        .values("action_id")
+        .annotate(n=Count("pk"))
+        .values_list("action_id", "n")
     )
     now = timezone.now()
-    new_declarations, new_lines, to_invoice = [], [], []
+    new_declarations, to_invoice = [], []
     for action in actions:
         hours = data[action.pk]
-        confirmed = []
-        for month in selectors.months_of(action):
+        months = selectors.months_of(action)
+        fresh = {}
+        for month in months:
             if month in hours.declarations:
                 continue
             if confirmation_errors(action, month, today, hours):
                 break
-            rows = hours.rows(month)
             declaration = Declaration(
                 action=action,
                 month=month,
@@ -470,55 +510,66 @@ def batch_confirm_and_invoice(actions, user, today: dt.date) -> tuple[int, int]:
                 confirmed_at=now,
                 confirmed_late=today > selectors.declaration_due(action, month),
             )
+            fresh[month] = hours.rows(month)
+            new_declarations.append((declaration, fresh[month]))
             hours.declarations[month] = declaration
-            new_declarations.append(declaration)
-            confirmed.append((declaration, rows))
-            for row in rows:
-                new_lines.append(
-                    DeclarationLine(
-                        declaration=declaration,
-                        enrollment=row.enrollment,
-                        computed={k: str(v) for k, v in row.computed.as_dict().items()},
-                        source=row.source,
-                        correction=row.correction,
-                        **row.hours.as_dict(),
-                    )
-                )
-        terms = selectors.terms_of(action)
-        if action.pk in with_subcontracts or terms.frequency == terms.Frequency.THREE_INSTALMENTS:
+        if action.pk in with_draft:
             continue
-        if terms.frequency == terms.Frequency.MONTHLY:
-            groups = [[item] for item in confirmed]
-        else:
-            by_quarter: dict[int, list] = {}
-            for item in confirmed:
-                by_quarter.setdefault(_quarter(action, item[0].month), []).append(item)
-            months = selectors.months_of(action)
-            groups = [
-                items
-                for q, items in by_quarter.items()
-                if len(items) == len([m for m in months if _quarter(action, m) == q])
-            ]
-        to_invoice.extend((action, terms.frequency, group) for group in groups)
-    Declaration.objects.bulk_create(new_declarations, batch_size=2000)
-    DeclarationLine.objects.bulk_create(new_lines, batch_size=5000)
-    providers = {action.provider_id for action, _, _ in to_invoice}
+        for rule, group, deducted in _batch_groups(
+            action, hours, fresh, issued.get(action.pk, 0), subcontracts.get(action.pk, [])
+        ):
+            # seed 003 §3.6.1.1: outside its confirmation window an invoice waits (and the
+            # ones after it, invoiced in order), as on the pages
+            window = selectors.confirmation_window_of(
+                action,
+                rule["frequency"] == InvoicingTerms.Frequency.QUARTERLY,
+                [declaration for declaration, _, _ in group],
+                today,
+            )
+            if window is not None and window[0] > today:
+                break
+            to_invoice.append((action, rule, group, deducted))
+    # The declarations and their lines first; the providers' counters are locked last, for the
+    # shortest time (the batches of other processes number the same providers' invoices).
+    Declaration.objects.bulk_create([d for d, _ in new_declarations], batch_size=2000)
+    bulk.insert_rows(
+        DeclarationLine,
+        [
+            {
+                "declaration_id": declaration.pk,
+                "enrollment_id": row.enrollment.pk,
+                "computed": {k: str(v) for k, v in row.computed.as_dict().items()},
+                "source": row.source,
+                "correction_id": row.correction.pk if row.correction else None,
+                **row.hours.as_dict(),
+            }
+            for declaration, rows in new_declarations
+            for row in rows
+        ],
+    )
+    providers = {action.provider_id for action, *_ in to_invoice}
+    missing = providers - set(
+        InvoiceSequence.objects.filter(provider_id__in=providers).values_list(
+            "provider_id", flat=True
+        )
+    )
     InvoiceSequence.objects.bulk_create(
-        [InvoiceSequence(provider_id=p) for p in providers], ignore_conflicts=True
+        [InvoiceSequence(provider_id=p) for p in missing], ignore_conflicts=True
     )
     sequences = {
         s.provider_id: s
         for s in InvoiceSequence.objects.select_for_update().filter(provider_id__in=providers)
     }
-    invoices, lines, attached = [], [], []
-    for action, frequency, group in to_invoice:
+    invoices, lines, deductions = [], [], []
+    for action, rule, group, deducted in to_invoice:
         sequence = sequences[action.provider_id]
         sequence.last += 1
         invoice = Invoice(
             provider=action.provider,
             action=action,
             kind=Invoice.Kind.INSTALMENT,
-            frequency=frequency,
+            frequency=rule["frequency"],
+            instalment_rank=rule.get("rank"),
             status=Invoice.Status.CONFIRMED,
             sequence=sequence.last,
             number=f"F-{sequence.last:06d}",
@@ -527,8 +578,7 @@ def batch_confirm_and_invoice(actions, user, today: dt.date) -> tuple[int, int]:
         )
         centre_cost, company_cost = selectors.unit_costs(action)
         total = ZERO
-        for declaration, rows in group:
-            summed = sum((r.hours for r in rows), h.Hours())
+        for declaration, summed, trainees in group:
             amount = h.line_total(summed, centre_cost, company_cost)
             total += amount
             lines.append(
@@ -536,7 +586,7 @@ def batch_confirm_and_invoice(actions, user, today: dt.date) -> tuple[int, int]:
                     invoice=invoice,
                     declaration=declaration,
                     month=declaration.month,
-                    trainees=sum(1 for r in rows if r.hours.total),
+                    trainees=trainees,
                     centre_realised=summed.centre_realised,
                     centre_justified=summed.centre_justified,
                     unit_cost_centre=centre_cost,
@@ -547,13 +597,21 @@ def batch_confirm_and_invoice(actions, user, today: dt.date) -> tuple[int, int]:
                 )
             )
             declaration.invoice = invoice
-            attached.append(declaration)
-        invoice.lines_total = total
-        _totals(invoice, total)
+        subcontracted = sum((s.amount_ht for s in deducted), ZERO)
+        invoice.lines_total, invoice.subcontracted = total, subcontracted
+        _totals(invoice, total - subcontracted)
         invoices.append(invoice)
+        deductions.append((invoice, deducted))
     Invoice.objects.bulk_create(invoices, batch_size=2000)
     InvoiceLine.objects.bulk_create(lines, batch_size=5000)
-    Declaration.objects.bulk_update(attached, ["invoice"], batch_size=2000)
+    bulk.set_foreign_key(
+        Declaration, "invoice", [(line.declaration.pk, line.invoice.pk) for line in lines]
+    )
+    for invoice, deducted in deductions:
+        if deducted:
+            SubcontractInvoice.objects.filter(pk__in=[s.pk for s in deducted]).update(
+                deducted_in=invoice
+            )
     InvoiceTransition.objects.bulk_create(
         [
             InvoiceTransition(invoice=i, from_status="draft", to_status="confirmed", by=user)
@@ -563,6 +621,69 @@ def batch_confirm_and_invoice(actions, user, today: dt.date) -> tuple[int, int]:
     )
     InvoiceSequence.objects.bulk_update(list(sequences.values()), ["last"])
     return len(new_declarations), len(invoices)
+
+
+def _batch_groups(action, hours, fresh, issued: int, subcontracts):
+    """The invoices of one action in a batch: (rule, [(declaration, summed hours, trainees)],
+    subcontractors' invoices deducted), from its confirmed declarations not yet invoiced
+    (`fresh`: the rows of the months this batch confirms)."""
+    months = selectors.months_of(action)
+    terms = selectors.terms_of(action)
+    freq = terms.frequency
+    pending, payable, running = [], {}, ZERO
+    for month in months:
+        declaration = hours.declarations.get(month)
+        if declaration is None or declaration.status != Declaration.Status.CONFIRMED:
+            break
+        rows = fresh[month] if month in fresh else hours.rows(month)
+        summed = _sum_hours(rows)
+        running += summed.payable_centre + summed.payable_company
+        payable[month] = running
+        if declaration.invoice_id is None:
+            pending.append((declaration, summed, sum(1 for r in rows if r.hours.total)))
+    if freq == terms.Frequency.THREE_INSTALMENTS:
+        thresholds = thresholds_of(action)
+        planned = selectors.planned_hours(action, terms)
+    groups = []
+    while pending:
+        group, rule = None, None
+        if freq == terms.Frequency.MONTHLY:
+            group, rule = pending[:1], {"frequency": freq}
+        elif freq == terms.Frequency.QUARTERLY:
+            quarter = [
+                m for m in months if _quarter(action, m) == _quarter(action, pending[0][0].month)
+            ]
+            if [d.month for d, *_ in pending[: len(quarter)]] == quarter:
+                group, rule = pending[: len(quarter)], {"frequency": freq}
+        else:
+            for count in range(1, min(3, len(pending)) + 1):
+                rate = payable[pending[count - 1][0].month] * 100 / planned
+                errors, found = instalment_rule(thresholds, issued, rate, count)
+                if not errors:
+                    group, rule = pending[:count], found
+                    break
+        if group is None:
+            break
+        deducted = subcontracts if not groups else []
+        lines_total = sum(
+            (h.line_total(s, *selectors.unit_costs(action, terms)) for _, s, _ in group), ZERO
+        )
+        if sum((s.amount_ht for s in deducted), ZERO) > lines_total:
+            break
+        groups.append((rule, group, deducted))
+        if rule.get("rank"):
+            issued += 1
+        pending = pending[len(group) :]
+    return groups
+
+
+def _sum_hours(rows) -> h.Hours:
+    totals = dict.fromkeys(COLUMNS, ZERO)
+    for row in rows:
+        values = row.hours.__dict__
+        for name in COLUMNS:
+            totals[name] += values[name]
+    return h.Hours(**totals)
 
 
 def _lock_invoice(invoice: Invoice, expected: str) -> Invoice:

@@ -1,7 +1,11 @@
 """`make bench-invoicing`: 1,000 actions × 20 trainees × 12 months of validated attendance,
-then every month's declaration of hours realised computed and confirmed and every quarter
-invoiced and confirmed, timed, in one worker process per core. Run it on PostgreSQL
-(DATABASE_URL); the data it creates is deleted afterwards."""
+then every month's declaration of hours realised computed and confirmed and the months
+invoiced and confirmed, timed, in one worker process per core. The terms are mixed: a quarter
+of the actions monthly, half quarterly, a quarter in three instalments (thresholds of the
+planned hours, with the quarterly fallback), and one action in ten has a subcontractor's
+invoice to deduct. It prints a checksum (hours declared, invoices, amount invoiced) to
+compare runs. Run it on PostgreSQL (DATABASE_URL); the data it creates is deleted
+afterwards."""
 
 import argparse
 import datetime as dt
@@ -14,6 +18,8 @@ from decimal import Decimal
 
 from django.core.management.base import BaseCommand
 from django.db import connection, transaction
+from django.db.models import Count, F, Sum
+from django.utils import timezone
 
 from remu.accounts.models import User
 from remu.actions.models import ActionPeriod, TrainingAction
@@ -21,6 +27,7 @@ from remu.attendance.models import Absence, AttendanceLine, AttendanceStatement
 from remu.dossiers.models import Dossier
 from remu.invoicing import services
 from remu.invoicing.models import (
+    COLUMNS,
     Declaration,
     DeclarationLine,
     Invoice,
@@ -28,6 +35,8 @@ from remu.invoicing.models import (
     InvoiceSequence,
     InvoiceTransition,
     InvoicingTerms,
+    SubcontractInvoice,
+    Subcontractor,
 )
 from remu.referential.models import Campaign, Programme, Provider, Region
 from remu.trainees.models import Enrollment, Trainee
@@ -38,6 +47,8 @@ END = dt.date(2025, 12, 31)
 TODAY = dt.date(2026, 1, 10)
 PER_ACTION = 20
 CHUNK = 50  # actions per batch (one transaction)
+FREQUENCIES = ("monthly", "quarterly", "quarterly", "three")  # by action number, modulo 4
+SUBCONTRACTED = 10  # one action in ten has a subcontractor's invoice to deduct
 
 
 def _months():
@@ -52,10 +63,15 @@ class Command(BaseCommand):
         parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
         parser.add_argument("--build-only", action="store_true", help=argparse.SUPPRESS)
         parser.add_argument("--worker", type=str, default="", help=argparse.SUPPRESS)
+        parser.add_argument(
+            "--quarterly-only",
+            action="store_true",
+            help="Toutes les actions trimestrielles, sans sous-traitance (le banc d'origine).",
+        )
 
-    def handle(self, *args, actions, workers, build_only, worker, **options):
+    def handle(self, *args, actions, workers, build_only, worker, quarterly_only, **options):
         if build_only:
-            self._build(actions)
+            self._build(actions, quarterly_only)
             return
         if worker:
             self._work(*map(int, worker.split("/")))
@@ -64,7 +80,8 @@ class Command(BaseCommand):
         start = time.perf_counter()
         self._clean()
         subprocess.run(
-            [sys.executable, "manage.py", "bench_invoicing", str(actions), "--build-only"],
+            [sys.executable, "manage.py", "bench_invoicing", str(actions), "--build-only"]
+            + (["--quarterly-only"] if quarterly_only else []),
             check=True,
         )
         self.stdout.write(
@@ -88,13 +105,21 @@ class Command(BaseCommand):
             region = Region.objects.get(code=CODE)
             lines = DeclarationLine.objects.filter(declaration__action__region=region).count()
             invoices = Invoice.objects.filter(action__region=region, status="confirmed")
+            kinds = ", ".join(
+                f"{n} {freq}" + (f" n° {rank}" if rank else "")
+                for freq, rank, n in invoices.values("frequency", "instalment_rank")
+                .annotate(n=Count("pk"))
+                .order_by("frequency", "instalment_rank")
+                .values_list("frequency", "instalment_rank", "n")
+            )
             self.stdout.write(
                 f"Réalisé et facturation : {lines} stagiaires-mois calculés et confirmés, "
-                f"{invoices.count()} factures trimestrielles confirmées en {elapsed:.1f} s "
+                f"{invoices.count()} factures confirmées ({kinds}) en {elapsed:.1f} s "
                 f"avec {workers} processus sur {os.cpu_count()} cœurs (objectif : moins de 30 s) ; "
                 f"temps processeur des processus de calcul : {cpu:.1f} s ; charge de la machine : "
                 f"{os.getloadavg()[0]:.1f}"
             )
+            self.stdout.write(self._checksum(region))
         finally:
             self._clean()
 
@@ -110,7 +135,21 @@ class Command(BaseCommand):
             ).select_related("region", "provider__tax_profile", "invoicing_terms")
             services.batch_confirm_and_invoice(actions, user, TODAY)
 
-    def _build(self, count):
+    def _checksum(self, region) -> str:
+        """What the run produced, to compare two runs (or two versions of the code)."""
+        hours = DeclarationLine.objects.filter(declaration__action__region=region).aggregate(
+            total=Sum(sum((F(c) for c in COLUMNS[1:]), F(COLUMNS[0])))
+        )["total"]
+        invoiced = Invoice.objects.filter(action__region=region).aggregate(
+            n=Count("pk"), lines=Sum("lines_total"), ht=Sum("total_ht"), sub=Sum("subcontracted")
+        )
+        return (
+            f"Contrôle : {hours} heures déclarées ; {invoiced['n']} factures ; "
+            f"{invoiced['lines']} € facturés avant déduction, {invoiced['sub'] or 0} € de "
+            f"sous-traitance déduits, {invoiced['ht']} € HT"
+        )
+
+    def _build(self, count, quarterly_only=False):
         with transaction.atomic():
             region = Region.objects.create(
                 code=CODE, name="Bench", parameter_set="centre-val-de-loire", number_prefix="BI"
@@ -154,7 +193,34 @@ class Command(BaseCommand):
                 ]
             )
             InvoicingTerms.objects.bulk_create(
-                [InvoicingTerms(action=a, frequency="quarterly") for a in actions]
+                [
+                    InvoicingTerms(
+                        action=a,
+                        frequency="quarterly"
+                        if quarterly_only
+                        else FREQUENCIES[i % len(FREQUENCIES)],
+                    )
+                    for i, a in enumerate(actions)
+                ]
+            )
+            subcontractors = Subcontractor.objects.bulk_create(
+                [
+                    Subcontractor(action=a, name="Sous-traitant")
+                    for i, a in enumerate(actions)
+                    if i % SUBCONTRACTED == 0 and not quarterly_only
+                ]
+            )
+            SubcontractInvoice.objects.bulk_create(
+                [
+                    SubcontractInvoice(
+                        subcontractor=s,
+                        amount_ht=Decimal("1000.00"),
+                        status="confirmed",
+                        confirmed_at=timezone.now(),
+                        created_by=user,
+                    )
+                    for s in subcontractors
+                ]
             )
             ActionPeriod.objects.bulk_create(
                 [
@@ -257,6 +323,8 @@ class Command(BaseCommand):
             return
         with transaction.atomic():
             InvoiceTransition.objects.filter(invoice__action__region=region).delete()
+            SubcontractInvoice.objects.filter(subcontractor__action__region=region).delete()
+            Subcontractor.objects.filter(action__region=region).delete()
             Declaration.objects.filter(action__region=region).update(invoice=None)
             InvoiceLine.objects.filter(invoice__action__region=region).delete()
             Invoice.objects.filter(action__region=region).delete()

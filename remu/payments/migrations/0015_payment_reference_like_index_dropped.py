@@ -9,7 +9,7 @@ INDEX = "payments_payment_reference_1d502039_like"
 
 
 class Migration(migrations.Migration):
-    dependencies = [("payments", "0012_run_chunks")]
+    dependencies = [("payments", "0014_sepa_file_compressed")]
 
     operations = [
         migrations.RunSQL(
