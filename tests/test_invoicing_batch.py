@@ -130,7 +130,7 @@ def test_batch_three_instalments_stop_at_the_balance(region, provider, provider_
 
 def _subcontract(action, user, amount):
     sub = Subcontractor.objects.create(action=action, name="CEVENNES-GESTION")
-    return services.confirm_subcontract(services.add_subcontract(sub, D(amount), user))
+    return services.confirm_subcontract(services.add_subcontract(action, sub.name, D(amount), user))
 
 
 def test_batch_deducts_the_subcontractors_invoices(region, provider, provider_user):
@@ -164,3 +164,14 @@ def test_batch_leaves_a_subcontract_larger_than_the_invoice_to_the_pages(
     large.refresh_from_db()
     assert large.deducted_in is None
     assert SubcontractInvoice.objects.get(pk=large.pk).status == "confirmed"
+
+
+def test_batch_waits_for_the_invoice_confirmation_window(region, provider, provider_user):
+    """Seed 003 §3.6.1.1: an invoice is confirmed in the first 15 days of a month; on the 20th
+    the batch confirms nothing (as the pages refuse), on the 3rd of the next month it does."""
+    action = _action(region, provider, "monthly")
+    services.confirm_months(action, [JUN, JUL], provider_user, dt.date(2026, 8, 10))
+    services.batch_confirm_and_invoice([action], provider_user, dt.date(2026, 8, 20))
+    assert _invoices(action) == []
+    services.batch_confirm_and_invoice([action], provider_user, dt.date(2026, 9, 3))
+    assert [months for _, _, months, *_ in _invoices(action)] == [[JUN], [JUL], [AUG]]
