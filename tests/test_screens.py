@@ -279,3 +279,18 @@ def test_rs1_travel_error_shows_the_situation_tab_in_the_summary(provider_client
         "est établie." in words(response)
     )
     assert 'class="nav-link active" id="tab-situation"' in text(response)
+
+
+def test_an_anomaly_links_to_a_line_whose_id_has_thousands():
+    # Ids are never localised: « #line-1 052 » would point nowhere.
+    from django.template.loader import render_to_string
+
+    html = render_to_string(
+        "payments/_anomalies.html",
+        {
+            "anomalies": [
+                {"text": "x", "dossier": 1234, "line": 1052, "statement": 4160, "kind": ""}
+            ]
+        },
+    )
+    assert 'href="/etats/4160/#line-1052"' in html
