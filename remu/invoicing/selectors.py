@@ -36,6 +36,26 @@ from .models import (
 DEFAULT_EXEMPTION = "Exonération de TVA, article 261-4-4° a du code général des impôts"
 
 
+# What the hours computation reads of an attendance line (model and plain-value paths).
+LINE_FIELDS = (
+    "enrollment_id",
+    "status",
+    "full_time",
+    "presence",
+    "period_start",
+    "period_end",
+    "weekly_hours_present",
+    "statement__month",
+)
+
+
+def region_engine(engines: dict, region):
+    """The region's engine, read once per region for a whole listing (`engines`: its cache)."""
+    if region.pk not in engines:
+        engines[region.pk] = engine(region)
+    return engines[region.pk]
+
+
 def rules_of(action):
     """The region's engine (its stored scale versions included), read once per action
     instance (`ActionHours.many` reads it once per region for a batch)."""
@@ -135,9 +155,7 @@ class ActionHours:
         engines: dict = {}
         for action in actions:  # one engine per region, not per action
             if getattr(action, "_region_engine", None) is None:
-                if action.region_id not in engines:
-                    engines[action.region_id] = engine(action.region)
-                action._region_engine = engines[action.region_id]
+                action._region_engine = region_engine(engines, action.region)
         data = cls.many_data(actions)
         result = {}
         for action in actions:
@@ -191,18 +209,7 @@ class ActionHours:
         for line in (
             AttendanceLine.objects.filter(statement__action__in=ids)
             .select_related("statement", "dossier")
-            .only(
-                "enrollment_id",
-                "status",
-                "full_time",
-                "presence",
-                "period_start",
-                "period_end",
-                "weekly_hours_present",
-                "statement__month",
-                "statement__action_id",
-                "dossier__weekly_hours",
-            )
+            .only(*LINE_FIELDS, "statement__action_id", "dossier__weekly_hours")
         ):
             yield line.statement.action_id, line
 
@@ -372,9 +379,7 @@ def late_declarations(tenant, today: dt.date | None = None) -> list[dict]:
     rows = []
     engines: dict = {}
     for action in actions:
-        if action.region_id not in engines:
-            engines[action.region_id] = engine(action.region)
-        action._region_engine = engines[action.region_id]
+        action._region_engine = region_engine(engines, action.region)
         done = {d.month for d in action.confirmed}
         for month in months_of(action):
             due = declaration_due(action, month)
@@ -396,9 +401,9 @@ def late_declarations_count(tenant, today: dt.date | None = None) -> int:
     engines: dict = {}  # the region's engine (its stored scale versions), read once
 
     def due(region, month):
-        if region.pk not in engines:
-            engines[region.pk] = engine(region)
-        day = engines[region.pk].options(region.parameter_set, month)["declaration_due_day"]
+        day = region_engine(engines, region).options(region.parameter_set, month)[
+            "declaration_due_day"
+        ]
         return next_month(month).replace(day=day)
 
     confirmed = f"""
@@ -520,18 +525,7 @@ class BatchHours(ActionHours):
     def attendance_lines(ids):
         months: dict = {}
         for row in AttendanceLine.objects.filter(statement__action__in=ids).values_list(
-            "pk",
-            "enrollment_id",
-            "status",
-            "full_time",
-            "presence",
-            "period_start",
-            "period_end",
-            "weekly_hours_present",
-            "statement__month",
-            "dossier_id",
-            "dossier__weekly_hours",
-            "statement__action_id",
+            "pk", *LINE_FIELDS, "dossier_id", "dossier__weekly_hours", "statement__action_id"
         ):
             month = months.get(row[8]) or months.setdefault(row[8], _Month(row[8]))
             dossier = _Dossier(row[10]) if row[9] is not None else None
