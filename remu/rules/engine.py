@@ -217,7 +217,7 @@ class Engine:
             first, last = month_bounds(year, month)
             options = pset.options_at(first)
             grid = self._grid(pset.territory, first)
-            # Below the first bound of a 0 % band, no need to look the rate up.
+            # Below (strictly) the first bound of a 0 % band, no need to look the rate up.
             zero_limit = grid.bounds[0] if grid and grid.rates[0] == 0 else Decimal(-1)
             ctx = (
                 pset,
@@ -629,7 +629,7 @@ class Engine:
                     if found is not None
                     else "Aide forfaitaire à l'entrée en formation : non prévue pour ce stagiaire"
                 )
-        if case.tax_rate is None and taxable <= zero_limit:
+        if case.tax_rate is None and taxable < zero_limit:
             rate, rate_text = ZERO, "grille par défaut (article 204 H du CGI)"
         elif case.tax_rate is not None:
             if not 0 <= case.tax_rate <= 100:

@@ -634,24 +634,30 @@ class WithholdingGrid:
     rates: tuple[Decimal, ...]
 
     def rate_for(self, taxable: Decimal) -> Decimal:
+        # Article 204 H III: « inférieure à B1 : 0 % ; supérieure ou égale à B1 et inférieure à
+        # B2 : 0,5 % ; ... » -- a base equal to a bound takes the band above (strict <).
         for bound, rate in zip(self.bounds, self.rates, strict=False):
-            if taxable <= bound:
+            if taxable < bound:
                 return rate
         return self.rates[-1]
 
 
-def load_withholding(directory: Path = PARAMETERS_DIR) -> dict[str, list[WithholdingGrid]]:
-    """The default-rate grids by territory, each checked: as many bounds as rates less one,
-    bounds strictly increasing, rates increasing from 0 % and at most 100 %, dates unique."""
-    raw = _read(directory / "withholding.yaml")
+def _withholding_rates(values, where: str) -> tuple[Decimal, ...]:
     rates = tuple(
-        _number(
-            r, f"withholding.yaml.rates[{i}]", "un taux entre 0 et 100 attendu", low=0, high=100
-        )
-        for i, r in enumerate(raw.get("rates") or [])
+        _number(r, f"{where}[{i}]", "un taux entre 0 et 100 attendu", low=0, high=100)
+        for i, r in enumerate(values or [])
     )
     if not rates or rates[0] != 0 or any(a >= b for a, b in zip(rates, rates[1:], strict=False)):
-        raise ParameterError("withholding.yaml.rates: des taux croissants à partir de 0 attendus")
+        raise ParameterError(f"{where}: des taux croissants à partir de 0 attendus")
+    return rates
+
+
+def load_withholding(directory: Path = PARAMETERS_DIR) -> dict[str, list[WithholdingGrid]]:
+    """The default-rate grids by territory, each checked: as many bounds as rates less one,
+    bounds strictly increasing, rates increasing from 0 % and at most 100 %, dates unique. A
+    grid takes the file's `rates` unless it has its own (the 2019 grids had other rates)."""
+    raw = _read(directory / "withholding.yaml")
+    common = _withholding_rates(raw.get("rates"), "withholding.yaml.rates")
     grids: dict[str, list[WithholdingGrid]] = {}
     for territory, items in (raw.get("grids") or {}).items():
         grids[territory] = []
@@ -659,6 +665,9 @@ def load_withholding(directory: Path = PARAMETERS_DIR) -> dict[str, list[Withhol
             where = f"withholding.yaml.grids.{territory}[{i}]"
             if not isinstance(item, dict):
                 raise ParameterError(f"{where}: un objet {{from, bounds}} est attendu")
+            rates = common
+            if "rates" in item:
+                rates = _withholding_rates(item["rates"], f"{where}.rates")
             bounds = tuple(
                 _number(b, f"{where}.bounds[{j}]", "un montant positif attendu", above=0)
                 for j, b in enumerate(item.get("bounds") or [])

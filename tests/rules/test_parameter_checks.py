@@ -115,7 +115,34 @@ def test_an_age_band_bound_cannot_be_a_boolean(tmp_path):
 # strictly inside a band (not on a bound), so the tests hold whichever side of a bound the
 # band's limit falls on.
 GRID_POINTS = [
-    # territory, a day of the grid's period, monthly taxable, rate (%) of withholding.yaml
+    # territory, a day of the grid's period, monthly taxable, rate (%) of withholding.yaml. Each
+    # 2019-2024 point falls in a different band (or rate) under the year before, so a month
+    # given the wrong year's grid fails.
+    ("mainland", dt.date(2019, 6, 1), "1420", "0.5"),  # 1404 <= 1420 < 1457
+    ("mainland", dt.date(2019, 6, 1), "1500", "1.5"),  # 1457 <= 1500 < 1551, 2019's own rates
+    ("mainland", dt.date(2020, 6, 1), "1500", "1.3"),  # 1472 <= 1500 < 1567
+    ("mainland", dt.date(2021, 6, 1), "1473", "0.5"),  # 1420 <= 1473 < 1475 (2020: 1.3 %)
+    ("mainland", dt.date(2022, 6, 1), "1480", "0.5"),  # 1440 <= 1480 < 1496 (2021: 1.3 %)
+    ("mainland", dt.date(2022, 6, 1), "1430", "0"),  # below 1440 (2021: 0.5 %)
+    ("mainland", dt.date(2023, 6, 1), "1520", "0.5"),  # 1518 <= 1520 < 1577 (2022: 1.3 %)
+    ("mainland", dt.date(2024, 6, 1), "1600", "0.5"),  # 1591 <= 1600 < 1653 (2023: 1.3 %)
+    ("mainland", dt.date(2024, 6, 1), "3000", "7.5"),  # 2666 <= 3000 < 3052
+    ("mainland", dt.date(2025, 3, 1), "1600", "0.5"),  # the 2024 grid until 2025-04-30
+    ("gp-mq-re", dt.date(2019, 6, 1), "1650", "0.5"),  # 1610 <= 1650 < 1707
+    ("gp-mq-re", dt.date(2019, 6, 1), "1800", "1.5"),  # 1707 <= 1800 < 1837
+    ("gp-mq-re", dt.date(2020, 6, 1), "1800", "1.3"),  # 1724 <= 1800 < 1900
+    ("gp-mq-re", dt.date(2021, 6, 1), "1727", "0.5"),  # 1629 <= 1727 < 1728 (2020: 1.3 %)
+    ("gp-mq-re", dt.date(2022, 6, 1), "1740", "0.5"),  # 1652 <= 1740 < 1752 (2021: 1.3 %)
+    ("gp-mq-re", dt.date(2023, 6, 1), "1800", "0.5"),  # 1741 <= 1800 < 1847 (2022: 1.3 %)
+    ("gp-mq-re", dt.date(2024, 6, 1), "1900", "0.5"),  # 1825 <= 1900 < 1936 (2023: 1.3 %)
+    ("gf-yt", dt.date(2019, 6, 1), "1800", "0.5"),  # 1724 <= 1800 < 1833
+    ("gf-yt", dt.date(2019, 6, 1), "1900", "1.5"),  # 1833 <= 1900 < 1974
+    ("gf-yt", dt.date(2020, 6, 1), "1900", "1.3"),  # 1883 <= 1900 < 2100
+    ("gf-yt", dt.date(2021, 6, 1), "1886", "0.5"),  # 1745 <= 1886 < 1887 (2020: 1.3 %)
+    ("gf-yt", dt.date(2022, 6, 1), "1900", "0.5"),  # 1769 <= 1900 < 1913 (2021: 1.3 %)
+    ("gf-yt", dt.date(2023, 6, 1), "2000", "0.5"),  # 1865 <= 2000 < 2016 (2022: 1.3 %)
+    ("gf-yt", dt.date(2024, 6, 1), "2100", "0.5"),  # 1955 <= 2100 < 2113 (2023: 1.3 %)
+    ("gf-yt", dt.date(2024, 6, 1), "70000", "43"),  # above the last bound, 62639
     ("mainland", dt.date(2025, 6, 1), "1650", "0.5"),  # 1620 < 1650 < 1683
     ("mainland", dt.date(2025, 6, 1), "3000", "7.5"),  # 2714 < 3000 < 3107
     ("mainland", dt.date(2026, 6, 1), "1650", "0.5"),  # 1635 < 1650 < 1698
@@ -143,11 +170,77 @@ def test_the_shipped_grids_are_consistent():
             assert list(grid.bounds) == sorted(set(grid.bounds)), (territory, grid.start)
     # The overseas grids start higher than the mainland one, band by band (the 30 % and 40 %
     # reductions of article 197 I 3), Guyane and Mayotte highest.
-    for year in (0, 1):
+    # One grid a year for each territory, 2019 to 2026.
+    for territory, items in grids.items():
+        assert [g.start.year for g in items] == list(range(2019, 2027)), territory
+    for year in range(len(grids["mainland"])):
         mainland, antilles, guyane = (
             grids[t][year].bounds for t in ("mainland", "gp-mq-re", "gf-yt")
         )
         assert all(m <= a <= g for m, a, g in zip(mainland, antilles, guyane, strict=True))
+    # The 2019 grids had their own rates (0.5, 1.5, 2.5 ...); the finance law for 2020 set those
+    # used since (0.5, 1.3, 2.1 ...).
+    for territory, items in grids.items():
+        assert items[0].rates[1:4] == (Decimal("0.5"), Decimal("1.5"), Decimal("2.5")), territory
+        assert all(
+            g.rates[1:4] == (Decimal("0.5"), Decimal("1.3"), Decimal("2.1")) for g in items[1:]
+        )
+
+
+def test_a_month_before_2019_uses_the_2019_grid():
+    # Withholding at source began on 2019-01-01: no earlier grid exists.
+    engine = Engine()
+    assert default_tax_rate(engine, "mainland", dt.date(2018, 6, 1), Decimal("1500")) == Decimal(
+        "1.5"
+    )
+
+
+# Article 204 H III: « inférieure à B1 : 0 % ; supérieure ou égale à B1 et inférieure à B2 :
+# 0,5 % ; ... ; supérieure ou égale à B19 : 43 % ». A base equal to a bound takes the rate above.
+BOUND_POINTS = [
+    ("mainland", dt.date(2019, 6, 1), "1403.99", "0"),
+    ("mainland", dt.date(2019, 6, 1), "1404", "0.5"),
+    ("mainland", dt.date(2019, 6, 1), "1457", "1.5"),
+    ("mainland", dt.date(2022, 6, 1), "1440", "0.5"),
+    ("mainland", dt.date(2026, 6, 1), "1634.99", "0"),
+    ("mainland", dt.date(2026, 6, 1), "1635", "0.5"),
+    ("mainland", dt.date(2026, 6, 1), "55557.99", "38"),
+    ("mainland", dt.date(2026, 6, 1), "55558", "43"),
+    ("gp-mq-re", dt.date(2023, 6, 1), "1741", "0.5"),
+    ("gf-yt", dt.date(2024, 6, 1), "1955", "0.5"),
+    ("gf-yt", dt.date(2024, 6, 1), "1954.99", "0"),
+]
+
+
+@pytest.mark.parametrize(("territory", "day", "taxable", "rate"), BOUND_POINTS)
+def test_a_base_equal_to_a_bound_takes_the_rate_above(territory, day, taxable, rate):
+    engine = Engine()
+    assert default_tax_rate(engine, territory, day, Decimal(taxable)) == Decimal(rate)
+
+
+def test_the_engine_withholds_above_at_a_bound():
+    # The engine skips the grid below its first bound; at the bound itself the law's next band
+    # applies. A trainee of 30 paid the national full-time amount in March 2022, 685.00, with a
+    # grid whose first bound is exactly 685: 10 % of 685.00 = 68.50 withheld.
+    from remu.rules.engine import compute as compute_with
+    from remu.rules.parameters import WithholdingGrid
+
+    from .helpers import case
+
+    rates = tuple(Decimal(r) for r in ["0"] + [str(10 + i) for i in range(19)])
+
+    def engine_with_first_bound(first):
+        bounds = tuple(Decimal(first) + i for i in range(19))
+        grid = WithholdingGrid(dt.date(2019, 1, 1), bounds, rates)
+        return Engine(withholding={"mainland": [grid]})
+
+    trainee = case()
+    at_bound = engine_with_first_bound("685").compute(trainee)
+    assert at_bound.gross == Decimal("685.00")
+    assert at_bound.withholding == Decimal("68.50")
+    above_bound = engine_with_first_bound("685.01").compute(trainee)
+    assert above_bound.withholding == 0
+    assert compute_with(trainee).withholding == 0  # the real 2022 grid: 685 < 1440, 0 %
 
 
 @pytest.mark.parametrize(
@@ -156,12 +249,18 @@ def test_the_shipped_grids_are_consistent():
         (
             "[1620, 1683,",
             "[1683, 1620,",
-            r"grids.mainland\[0\].bounds\[1\]: 1620 n'est pas supérieur",
+            r"grids.mainland\[6\].bounds\[1\]: 1620 n'est pas supérieur",
         ),
-        ("[1620, 1683,", "[true, 1683,", r"grids.mainland\[0\].bounds\[0\]: .*booléen"),
-        ("[1620, 1683,", "[1683,", r"grids.mainland\[0\].bounds: 19 bornes attendues"),
-        ('"15.8", "17.9"', '"17.9", "15.8"', r"rates: des taux croissants à partir de 0"),
-        ("- from: 2026-05-01", "- from: 2025-05-01", r"grids.mainland\[1\].from: une autre grille"),
+        ("[1620, 1683,", "[true, 1683,", r"grids.mainland\[6\].bounds\[0\]: .*booléen"),
+        ("[1620, 1683,", "[1683,", r"grids.mainland\[6\].bounds: 19 bornes attendues"),
+        ('"15.8", "17.9"', '"17.9", "15.8"', r"yaml.rates: des taux croissants à partir de 0"),
+        ('"4.5", "6", "7.5"', '"4.5", "7.5", "6"', r"mainland\[0\].rates: des taux croissants"),
+        (
+            '"0", "0.5", "1.5"',
+            '"0", "0.5", "1.5", "2"',
+            r"mainland\[0\].bounds: 20 bornes attendues",
+        ),
+        ("- from: 2026-05-01", "- from: 2025-05-01", r"grids.mainland\[7\].from: une autre grille"),
     ],
 )
 def test_an_inconsistent_grid_is_refused(tmp_path, old, new, message):
