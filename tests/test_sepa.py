@@ -330,3 +330,14 @@ def test_the_export_with_a_decrypting_child(ordered_run, monkeypatch):
     sepa.validate(bytes(file.content))
     assert bytes(file.content).count(b"<CdtTrfTxInf>") == 2
     assert set(run.payments.values_list("status", flat=True)) == {"sent"}
+
+
+def test_an_invalid_file_changes_nothing_with_a_decrypting_child(ordered_run, monkeypatch):
+    run, agent = ordered_run
+    monkeypatch.setattr(sepa, "FORK_FROM", 1)
+    run.payments.update(iban="XX00 pas un iban")
+    with pytest.raises(ValidationError, match="schéma"):
+        sepa.export_run(run, agent)
+    assert set(run.payments.values_list("status", flat=True)) == {"pending"}
+    assert not run.sepa_files.exists()
+    assert not PaymentTransition.objects.exists()

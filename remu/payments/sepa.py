@@ -517,14 +517,11 @@ def export_run(run, user, *, timings: dict | None = None) -> list[SepaFile]:
     contents = []
     # The decrypting child and the first validating one are forked before the thread starts
     # (a fork copies one thread; each child only computes, then leaves by os._exit).
-    ibans = Decrypting(rows)
-    stream = transfers(rows, ibans)
-    first = Checked()
-    with (
-        contextlib.closing(ibans),
-        contextlib.closing(first),
-        contextlib.closing(Moving(run, user, now)) as moving,
-    ):
+    with contextlib.ExitStack() as children:  # each closed (its child reaped) whatever happens
+        ibans = children.enter_context(contextlib.closing(Decrypting(rows)))
+        stream = transfers(rows, ibans)
+        first = children.enter_context(contextlib.closing(Checked()))
+        moving = children.enter_context(contextlib.closing(Moving(run, user, now)))
         for number, (count, total) in enumerate(slices):
             message_id = uuid.uuid4().hex[:35]
             with contextlib.closing(Checked() if number else first) as out:
