@@ -374,30 +374,46 @@ SETTLED = "net nul : retenu en entier sur un trop-perçu"
 def _move(cursor, connection, run, user, now) -> int:
     """The run's pending lines become « sent » (positive net) or « paid » (nil net, settled by
     an offset), each change logged: one UPDATE (in place: no index names the status), one
-    INSERT … SELECT of the transitions, their foreign keys checked now rather than at commit
-    (this may run beside the writing). The number of lines sent."""
+    INSERT … SELECT of the transitions — on PostgreSQL one statement, the INSERT fed by the
+    UPDATE's RETURNING — their foreign keys checked now rather than at commit (this may run
+    beside the writing). The number of lines sent."""
     payments = Payment._meta.db_table
     at = connection.ops.adapt_datetimefield_value(now)  # the caller's connection's `ops`
     today = connection.ops.adapt_datefield_value(timezone.localdate())
     sent, paid = Payment.Status.SENT, Payment.Status.PAID
-    cursor.execute(
+    update = (
         f"UPDATE {payments} SET status = CASE WHEN net = 0 THEN %s ELSE %s END, sent_at = %s, "
         "paid_on = CASE WHEN net = 0 THEN %s ELSE paid_on END, "
         "mandate_number = CASE WHEN net = 0 THEN %s ELSE mandate_number END "
-        "WHERE run_id = %s AND status = %s",
-        [paid, sent, at, today, COMPENSATION, run.pk, Payment.Status.PENDING],
+        "WHERE run_id = %s AND status = %s"
     )
-    cursor.execute(
+    update_params = [paid, sent, at, today, COMPENSATION, run.pk, Payment.Status.PENDING]
+    insert = (
         f"INSERT INTO {PaymentTransition._meta.db_table} "
         "(payment_id, from_status, to_status, by_id, at, reason) "
-        "SELECT id, %s, status, %s, %s, CASE WHEN status = %s THEN %s ELSE %s END "
-        f"FROM {payments} WHERE run_id = %s AND sent_at = %s AND status IN (%s, %s)",
-        [Payment.Status.PENDING, user.pk, at, sent, "fichier SEPA", SETTLED]
-        + [run.pk, at, sent, paid],
+        "SELECT id, %s, status, %s, %s, CASE WHEN status = %s THEN %s ELSE %s END FROM {lines}"
     )
+    insert_params = [Payment.Status.PENDING, user.pk, at, sent, "fichier SEPA", SETTLED]
     if connection.vendor == "postgresql":
+        # One statement: the transitions made from the lines the UPDATE returns, rather than
+        # read back from the table (each through its chain of versions).
+        cursor.execute(
+            f"WITH moved AS ({update} RETURNING id, status), "
+            f"logged AS ({insert.format(lines='moved')}) "
+            "SELECT count(*) FROM moved WHERE status = %s",
+            update_params + insert_params + [sent],
+        )
+        sent_count = cursor.fetchone()[0]
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # the checks, here
         cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        return sent_count
+    cursor.execute(update, update_params)
+    cursor.execute(
+        insert.format(
+            lines=f"{payments} WHERE run_id = %s AND sent_at = %s AND status IN (%s, %s)"
+        ),
+        insert_params + [run.pk, at, sent, paid],
+    )
     cursor.execute(
         f"SELECT count(*) FROM {payments} WHERE run_id = %s AND sent_at = %s AND status = %s",
         [run.pk, at, sent],
