@@ -13,6 +13,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from lxml import etree
 
+from remu.core import crypto
 from remu.payments import sepa, services
 from remu.payments.models import PaymentRun, PaymentTransition
 from remu.rules.parameters import ParameterError, _validate_options
@@ -190,3 +191,153 @@ def test_a_returned_line_has_its_date_and_frees_the_entry_bonus(ordered_run):
     with pytest.raises(IntegrityError), transaction.atomic():
         bonus.pk, bonus.reference = None, "TROISIEME"
         bonus.save()
+
+
+# -- the writer of main before the fast path: the file must stay byte for byte the same -----
+
+REFERENCE_TRANSACTION = (
+    "<CdtTrfTxInf><PmtId><EndToEndId>{reference}</EndToEndId></PmtId>"
+    '<Amt><InstdAmt Ccy="EUR">{net:.2f}</InstdAmt></Amt>{agent}'
+    "<Cdtr><Nm>{holder}</Nm></Cdtr><CdtrAcct><Id><IBAN>{iban}</IBAN></Id></CdtrAcct>"
+    "<RmtInf><Ustrd>{label}</Ustrd></RmtInf></CdtTrfTxInf>"
+)
+
+
+def reference_write(out, *, message_id, debtor, execution, items, count, total, created):
+    from xml.sax.saxutils import escape
+
+    from text_unidecode import unidecode
+
+    def text(value, size):
+        return sepa.OUTSIDE_SEPA.sub(" ", unidecode(value or ""))[:size].strip() or "-"
+
+    def bic(value):
+        return f"<BIC>{escape(value)}</BIC>" if value else ""
+
+    out.write(
+        sepa.HEADER.format(
+            namespace=sepa.NAMESPACE,
+            message_id=escape(message_id),
+            created=created.strftime("%Y-%m-%dT%H:%M:%S"),
+            count=count,
+            total=total,
+            name=text(debtor.name, 70),
+            execution=execution.isoformat(),
+            iban=escape(debtor.iban),
+            bic=bic(debtor.bic),
+        ).encode()
+    )
+    for t in items:
+        agent = f"<CdtrAgt><FinInstnId>{bic(t.bic)}</FinInstnId></CdtrAgt>" if t.bic else ""
+        out.write(
+            REFERENCE_TRANSACTION.format(
+                reference=escape(t.reference),
+                net=t.net,
+                agent=agent,
+                holder=text(t.holder, 70),
+                iban=escape(t.iban),
+                label=text(t.label, 140),
+            ).encode()
+        )
+    out.write(sepa.FOOTER.encode())
+
+
+HOLDERS = ["Léa Ørsted-Müller & fils", "Zoë <O'Brien>", "José María Ñúñez", "Ann Lee", "", "Ωμέγα"]
+LABELS = ["Rémunération de mars 2026 — « stage »", "Prime d'entrée", "x" * 200, "a&b<c>"]
+
+
+def varied_rows(count):
+    """Lines of `count` dossiers sharing nothing (their own token, holder, amount), and a
+    second line for one in three (same token and holder), as a run reads them."""
+    rows = []
+    for i in range(count):
+        token = crypto.encrypt(f"FR76{i:023d}".encode()).decode()
+        holder = f"{HOLDERS[i % len(HOLDERS)]} {i}" if i % 7 else HOLDERS[i % len(HOLDERS)]
+        bic = ["", "BNPAFRPP", "AGRIFRPP&X"][i % 3]
+        label = LABELS[i % len(LABELS)] + (f" n° {i}" if i % 5 == 0 else "")
+        rows.append((f"REMU{i:020d}", holder, token, bic, Decimal(i * 37 % 100000) / 100, label))
+        if i % 3 == 0:
+            rows.append((f"REMU{i:019d}B", holder, token, bic, Decimal("42.5"), LABELS[1]))
+    rows.append(("REMU-vide", "Sans IBAN", "", "", Decimal("1.00"), "ligne"))
+    return rows
+
+
+def both(rows, ibans=None):
+    """The file of these lines written by the reference writer and by today's."""
+    files = []
+    for writer, items in (
+        (reference_write, [sepa.Transfer(*t) for t in sepa.transfers(rows)]),
+        (sepa.write, sepa.transfers(rows, ibans)),
+    ):
+        out = io.BytesIO()
+        writer(
+            out,
+            message_id="M&1",
+            debtor=sepa.Debtor("Région Centre-Val de Loire", "FR7610011000201234567890188", "B"),
+            execution=dt.date(2026, 4, 2),
+            items=items,
+            count=len(rows),
+            total=sum((row[4] for row in rows), Decimal(0)),
+            created=dt.datetime(2026, 4, 1, 10, 0),
+        )
+        files.append(out.getvalue())
+    return files
+
+
+def test_the_file_is_byte_for_byte_the_reference_writers():
+    rows = varied_rows(400)
+    reference, today = both(rows)
+    assert today == reference
+    assert today.count(b"<CdtTrfTxInf>") == len(rows) == 400 + 134 + 1
+    assert b"<IBAN>FR76" + b"0" * 20 + b"399</IBAN>" in today
+
+
+def test_the_ibans_decrypted_by_a_child_are_the_same(monkeypatch):
+    rows = varied_rows(300)
+    monkeypatch.setattr(sepa, "FORK_FROM", 2)
+    ibans = sepa.Decrypting(rows)
+    assert ibans.pid  # a child decrypts
+    with contextlib.closing(ibans):
+        reference, today = both(rows, ibans)
+    assert today == reference
+    assert ibans.pid is None  # the child was waited for
+
+
+def test_a_token_that_is_not_ours_stops_the_decrypting_child(monkeypatch):
+    rows = varied_rows(10)
+    rows[4] = (*rows[4][:2], rows[0][2][:-4] + "AAAA", *rows[4][3:])
+    monkeypatch.setattr(sepa, "FORK_FROM", 2)
+    ibans = sepa.Decrypting(rows)
+    assert ibans.pid
+    with pytest.raises(crypto.InvalidToken), contextlib.closing(ibans):
+        list(sepa.transfers(rows, ibans))
+    assert ibans.pid is None
+
+
+def test_a_writing_that_fails_leaves_no_decrypting_child_behind(monkeypatch):
+    rows = varied_rows(3000)  # more IBANs than the pipe holds: the child is left waiting
+    monkeypatch.setattr(sepa, "FORK_FROM", 2)
+    ibans = sepa.Decrypting(rows)
+    with contextlib.closing(ibans):
+        next(sepa.transfers(rows, ibans))
+    assert ibans.pid is None
+
+
+def test_the_export_with_a_decrypting_child(ordered_run, monkeypatch):
+    run, agent = ordered_run
+    monkeypatch.setattr(sepa, "FORK_FROM", 1)
+    (file,) = sepa.export_run(run, agent)
+    sepa.validate(bytes(file.content))
+    assert bytes(file.content).count(b"<CdtTrfTxInf>") == 2
+    assert set(run.payments.values_list("status", flat=True)) == {"sent"}
+
+
+def test_an_invalid_file_changes_nothing_with_a_decrypting_child(ordered_run, monkeypatch):
+    run, agent = ordered_run
+    monkeypatch.setattr(sepa, "FORK_FROM", 1)
+    run.payments.update(iban="XX00 pas un iban")
+    with pytest.raises(ValidationError, match="schéma"):
+        sepa.export_run(run, agent)
+    assert set(run.payments.values_list("status", flat=True)) == {"pending"}
+    assert not run.sepa_files.exists()
+    assert not PaymentTransition.objects.exists()

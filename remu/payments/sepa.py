@@ -22,12 +22,14 @@ import io
 import itertools
 import os
 import re
+import signal
 import threading
 import time
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from typing import NamedTuple
 from xml.sax.saxutils import escape
 
 import sepaxml
@@ -62,8 +64,9 @@ class Debtor:
     bic: str
 
 
-@dataclass(frozen=True)
-class Transfer:
+class Transfer(NamedTuple):
+    """One transfer (a tuple: `write` reads its fields by position)."""
+
     reference: str
     holder: str
     iban: str
@@ -74,7 +77,10 @@ class Transfer:
 
 def sepa_text(value: str, size: int) -> str:
     """The SEPA character set, transliterated (é → e), at most `size` characters."""
-    return OUTSIDE_SEPA.sub(" ", unidecode(value or ""))[:size].strip() or "-"
+    value = value or ""
+    if not value.isascii():  # ASCII is its own transliteration: spared the per-character walk
+        value = unidecode(value)
+    return OUTSIDE_SEPA.sub(" ", value)[:size].strip() or "-"
 
 
 def max_per_file(region) -> int | None:
@@ -96,29 +102,92 @@ def lines_to_send(queryset) -> list[tuple]:
     )
 
 
-def transfers(rows):
-    """The transfers of these lines (`lines_to_send`). The one place the export reads the
-    trainees' bank details.
+def _decrypt(token: str) -> str:
+    return crypto.decrypt(token.encode("ascii")).decode()
 
-    The IBAN is decrypted once per token, not once per line: a line carries a copy of its
-    dossier's token, and a trainee's lines of a run (the month, the entry bonus, a
-    regularisation) share it — decrypting is most of the cost of writing the file."""
-    ibans: dict[str, str] = {}
+
+class Decrypting:
+    """The IBANs of these lines (`lines_to_send`), decrypted once per token — a line carries a
+    copy of its dossier's token, and a trainee's lines of a run (the month, the entry bonus, a
+    regularisation) share it — in the order the lines first name them.
+
+    Decrypting is the largest part of writing the file, and tokens are independent: from
+    `FORK_FROM` tokens (and with `fork`, which must come before any thread starts) a child
+    process decrypts them, sending the IBANs through a pipe as it goes while this process
+    writes the file. Where there is no fork, or for fewer tokens, they are decrypted here as
+    they are needed. Iterate once; `close()` stops the child (idempotent)."""
+
+    def __init__(self, rows, *, fork: bool = True):
+        self.tokens = list(dict.fromkeys(row[2] for row in rows if row[2]))  # in order
+        self.pid = None
+        if not fork or len(self.tokens) < FORK_FROM or not hasattr(os, "fork"):
+            return
+        read_end, write_end = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child decrypts, sends and exits; it touches nothing else
+            status = 1
+            try:
+                os.close(read_end)
+                with os.fdopen(write_end, "wb") as out:
+                    tokens = self.tokens
+                    for start in range(0, len(tokens), BATCH):
+                        try:
+                            ibans = [_decrypt(token) for token in tokens[start : start + BATCH]]
+                        except crypto.InvalidToken:
+                            out.write(INVALID)
+                            raise
+                        if any("\n" in iban for iban in ibans):  # never an IBAN's
+                            raise ValueError("saut de ligne dans un IBAN")
+                        out.write(("\n".join(ibans) + "\n").encode())
+                status = 0
+            finally:
+                os._exit(status)  # no cleanup of the parent's resources (its database link)
+        os.close(write_end)
+        self.pid, self.pipe = pid, os.fdopen(read_end, "rb")
+
+    def __iter__(self):
+        if self.pid is None:
+            for token in self.tokens:
+                yield _decrypt(token)
+            return
+        readline = self.pipe.readline
+        for _token in self.tokens:
+            line = readline()
+            if not line.endswith(b"\n"):
+                self.close()
+                if line == INVALID:
+                    raise crypto.InvalidToken
+                raise RuntimeError("le déchiffrement des IBAN a échoué (processus interrompu)")
+            yield line[:-1].decode()
+        self.close()
+
+    def close(self) -> None:
+        if self.pid:
+            pid, self.pid = self.pid, None
+            self.pipe.close()
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)  # done already, unless the writing failed
+            os.waitpid(pid, 0)
+
+
+INVALID = b"\0"  # what the decrypting child sends on a token that is not ours
+FORK_FROM = 2000  # tokens: below, decrypting here costs less than a process
+
+
+def transfers(rows, ibans: Decrypting | None = None):
+    """The transfers of these lines (`lines_to_send`), their IBANs from `ibans` (decrypted
+    here if none). The one place the export reads the trainees' bank details."""
+    ibans = iter(Decrypting(rows, fork=False) if ibans is None else ibans)
+    known = {"": "", None: ""}
     for reference, holder, token, bic, net, label in rows:
-        iban = ibans.get(token)
+        iban = known.get(token)
         if iban is None:
-            iban = ibans[token] = crypto.decrypt(token.encode("ascii")).decode() if token else ""
+            iban = known[token] = next(ibans)
         yield Transfer(reference, holder, iban, bic, net, label)
 
 
 # -- writing ---------------------------------------------------------------------------------
 
-TRANSACTION = (
-    "<CdtTrfTxInf><PmtId><EndToEndId>{reference}</EndToEndId></PmtId>"
-    '<Amt><InstdAmt Ccy="EUR">{net:.2f}</InstdAmt></Amt>{agent}'
-    "<Cdtr><Nm>{holder}</Nm></Cdtr><CdtrAcct><Id><IBAN>{iban}</IBAN></Id></CdtrAcct>"
-    "<RmtInf><Ustrd>{label}</Ustrd></RmtInf></CdtTrfTxInf>"
-)
 HEADER = (
     '<?xml version="1.0" encoding="UTF-8"?>\n<Document xmlns="{namespace}">'
     "<CstmrCdtTrfInitn><GrpHdr><MsgId>{message_id}</MsgId><CreDtTm>{created}</CreDtTm>"
@@ -166,21 +235,28 @@ def write(
     )
     out.write(header.encode())
     written = 0
-    # labels repeat (« Rémunération de… »), and so do holders (a trainee's lines of a run)
-    text = functools.lru_cache(maxsize=4096)(sepa_text)
+    # Each distinct value formatted once: amounts, BICs and labels repeat, and so do holders
+    # and IBANs (a trainee's lines of a run).
+    amounts, agents, holders, labels, ibans = {}, {"": "", None: ""}, {}, {}, {}
     batch = []
-    for transfer in items:
+    for reference, holder, iban, bic, net, label in items:
+        if (amount := amounts.get(net)) is None:
+            amount = amounts[net] = f"{net:.2f}"
+        if (agent := agents.get(bic)) is None:
+            agent = agents[bic] = f"<CdtrAgt><FinInstnId>{_bic(bic)}</FinInstnId></CdtrAgt>"
+        if (name := holders.get(holder)) is None:
+            name = holders[holder] = sepa_text(holder, 70)
+        if (text := labels.get(label)) is None:
+            text = labels[label] = sepa_text(label, 140)
+        if (account := ibans.get(iban)) is None:
+            account = ibans[iban] = escape(iban)
+        if "&" in reference or "<" in reference or ">" in reference:
+            reference = escape(reference)
         batch.append(
-            TRANSACTION.format(
-                reference=escape(transfer.reference),
-                net=transfer.net,
-                agent=f"<CdtrAgt><FinInstnId>{_bic(transfer.bic)}</FinInstnId></CdtrAgt>"
-                if transfer.bic
-                else "",
-                holder=text(transfer.holder, 70),
-                iban=escape(transfer.iban),
-                label=text(transfer.label, 140),
-            )
+            f"<CdtTrfTxInf><PmtId><EndToEndId>{reference}</EndToEndId></PmtId>"
+            f'<Amt><InstdAmt Ccy="EUR">{amount}</InstdAmt></Amt>{agent}'
+            f"<Cdtr><Nm>{name}</Nm></Cdtr><CdtrAcct><Id><IBAN>{account}</IBAN></Id></CdtrAcct>"
+            f"<RmtInf><Ustrd>{text}</Ustrd></RmtInf></CdtTrfTxInf>"
         )
         written += 1
         if len(batch) == BATCH:
@@ -298,30 +374,46 @@ SETTLED = "net nul : retenu en entier sur un trop-perçu"
 def _move(cursor, connection, run, user, now) -> int:
     """The run's pending lines become « sent » (positive net) or « paid » (nil net, settled by
     an offset), each change logged: one UPDATE (in place: no index names the status), one
-    INSERT … SELECT of the transitions, their foreign keys checked now rather than at commit
-    (this may run beside the writing). The number of lines sent."""
+    INSERT … SELECT of the transitions — on PostgreSQL one statement, the INSERT fed by the
+    UPDATE's RETURNING — their foreign keys checked now rather than at commit (this may run
+    beside the writing). The number of lines sent."""
     payments = Payment._meta.db_table
     at = connection.ops.adapt_datetimefield_value(now)  # the caller's connection's `ops`
     today = connection.ops.adapt_datefield_value(timezone.localdate())
     sent, paid = Payment.Status.SENT, Payment.Status.PAID
-    cursor.execute(
+    update = (
         f"UPDATE {payments} SET status = CASE WHEN net = 0 THEN %s ELSE %s END, sent_at = %s, "
         "paid_on = CASE WHEN net = 0 THEN %s ELSE paid_on END, "
         "mandate_number = CASE WHEN net = 0 THEN %s ELSE mandate_number END "
-        "WHERE run_id = %s AND status = %s",
-        [paid, sent, at, today, COMPENSATION, run.pk, Payment.Status.PENDING],
+        "WHERE run_id = %s AND status = %s"
     )
-    cursor.execute(
+    update_params = [paid, sent, at, today, COMPENSATION, run.pk, Payment.Status.PENDING]
+    insert = (
         f"INSERT INTO {PaymentTransition._meta.db_table} "
         "(payment_id, from_status, to_status, by_id, at, reason) "
-        "SELECT id, %s, status, %s, %s, CASE WHEN status = %s THEN %s ELSE %s END "
-        f"FROM {payments} WHERE run_id = %s AND sent_at = %s AND status IN (%s, %s)",
-        [Payment.Status.PENDING, user.pk, at, sent, "fichier SEPA", SETTLED]
-        + [run.pk, at, sent, paid],
+        "SELECT id, %s, status, %s, %s, CASE WHEN status = %s THEN %s ELSE %s END FROM {lines}"
     )
+    insert_params = [Payment.Status.PENDING, user.pk, at, sent, "fichier SEPA", SETTLED]
     if connection.vendor == "postgresql":
+        # One statement: the transitions made from the lines the UPDATE returns, rather than
+        # read back from the table (each through its chain of versions).
+        cursor.execute(
+            f"WITH moved AS ({update} RETURNING id, status), "
+            f"logged AS ({insert.format(lines='moved')}) "
+            "SELECT count(*) FROM moved WHERE status = %s",
+            update_params + insert_params + [sent],
+        )
+        sent_count = cursor.fetchone()[0]
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # the checks, here
         cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        return sent_count
+    cursor.execute(update, update_params)
+    cursor.execute(
+        insert.format(
+            lines=f"{payments} WHERE run_id = %s AND sent_at = %s AND status IN (%s, %s)"
+        ),
+        insert_params + [run.pk, at, sent, paid],
+    )
     cursor.execute(
         f"SELECT count(*) FROM {payments} WHERE run_id = %s AND sent_at = %s AND status = %s",
         [run.pk, at, sent],
@@ -405,8 +497,9 @@ def export_run(run, user, *, timings: dict | None = None) -> list[SepaFile]:
     the nil ones are settled (« paid », mandate COMPENSATION). All or nothing: an invalid file
     changes nothing. `timings` (the bench) receives the seconds of each step.
 
-    Three things at once on PostgreSQL: the status change (`Moving`: a thread, the database
-    working), the writing (here) and the validation (`Checked`: a child process)."""
+    Four things at once on PostgreSQL: the status change (`Moving`: a thread, the database
+    working), the decryption of the IBANs (`Decrypting`: a child process), the writing (here)
+    and the validation (`Checked`: another child process)."""
     timings = {} if timings is None else timings
     clock = time.perf_counter()
 
@@ -438,11 +531,13 @@ def export_run(run, user, *, timings: dict | None = None) -> list[SepaFile]:
     debtor = Debtor(region.sepa_debtor_name, region.sepa_debtor_iban, region.sepa_debtor_bic)
     execution = timezone.localdate() + dt.timedelta(days=1)
     contents = []
-    stream = transfers(rows)
-    # The first validating child is forked before the thread starts (a fork copies one
-    # thread; the child only parses, then leaves by os._exit).
-    first = Checked()
-    with contextlib.closing(first), contextlib.closing(Moving(run, user, now)) as moving:
+    # The decrypting child and the first validating one are forked before the thread starts
+    # (a fork copies one thread; each child only computes, then leaves by os._exit).
+    with contextlib.ExitStack() as children:  # each closed (its child reaped) whatever happens
+        ibans = children.enter_context(contextlib.closing(Decrypting(rows)))
+        stream = transfers(rows, ibans)
+        first = children.enter_context(contextlib.closing(Checked()))
+        moving = children.enter_context(contextlib.closing(Moving(run, user, now)))
         for number, (count, total) in enumerate(slices):
             message_id = uuid.uuid4().hex[:35]
             with contextlib.closing(Checked() if number else first) as out:
