@@ -1,0 +1,659 @@
+"""The engine in bulk: many trainee-months at once, in columns of integer cents (issue 18 §4).
+
+`compute_columns(engine, cases)` turns the list of `Case` objects into NumPy columns (one
+attribute at a time, distinct Decimals converted once), computes the shapes that dominate
+(a month's thirtieths at full time, hours at part time, entry / exit inside the month, at most
+one absence per case, regional transport allowances, the entry bonus, the default withholding
+grid) with int64 arithmetic, and sends every other case to the exact per-case path
+(`Engine.compute(case, False)`): prior-salary and special-public cases, several absences,
+holidays, centre closures with a day limit, sick leaves, periods of weekly hours, a personal tax
+rate, housing, ... and every case that raises (so the error raised is compute's, in order).
+
+Exactness: each amount is the same half-up rounding to the cent of the same exact value the
+engine rounds. Where the engine divides (a thirtieth fraction, hours / cap), the Decimal
+quotient is rounded to 28 digits before the product is: for thirtieths the amounts come from a
+table built with the engine's own Decimals, and for hours the rare products that land exactly
+on half a cent are recomputed with Decimals. `Columns.results()` gives the `Result` objects,
+field by field and in written form the same as `compute(case, False)`; the explanation stays
+on demand through `compute(case, True)`. tests/rules/test_batch_path_differential.py is the
+gate. Pure Python + NumPy, no Django.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from itertools import repeat
+from operator import attrgetter
+
+import numpy as np
+
+from .money import ZERO, cents
+from .parameters import ABSENCE_REASONS, CATEGORIES
+
+I64 = np.int64
+EPOCH = dt.date(1970, 1, 1).toordinal()
+THIRTY = Decimal(30)
+FRACTIONS = tuple(Decimal(k) / THIRTY for k in range(31))
+HUNDRED = Decimal(100)
+MAX_AGE_INDEX = 200
+
+# Fields whose non-default value sends a case to the per-case path.
+EXOTIC = attrgetter(
+    "training_total_hours",
+    "tax_rate",
+    "housing",
+    "sick_leaves",
+    "weekly_hours_periods",
+    "pay_start",
+    "pay_from",
+    "pay_until",
+    "resigned_contract_end",
+    "benefit_end",
+    "permit_end",
+    "entry_bonus_paid",
+    "distance_learning",
+)
+DEFAULTS = (None, None, False, (), (), None, None, None, None, None, None, False, False)
+
+REASON_CODES = {reason: i for i, reason in enumerate(ABSENCE_REASONS)}
+CATEGORY_CODES = {category: i for i, category in enumerate(CATEGORIES)}
+# Absence rule kinds, per month context and reason.
+UNPAID, PAID, SICK_WAITING, LEGAL, OTHER = 0, 1, 2, 3, 9
+ALWAYS_PAID_WHEN_PAID = frozenset(
+    ABSENCE_REASONS.keys() - {"PUBLIC_HOLIDAY", "LOCAL_DAY", "LEGAL_LEAVE", "CENTRE_CLOSURE"}
+)
+ONE = np.int64(1)
+
+
+def _half_up(num, den):
+    """round(num / den) half-up, for num >= 0 and den > 0 (integers or int64 arrays)."""
+    return (2 * num + den) // (2 * den)
+
+
+def _scaled(value: Decimal, places: int = 2) -> int | None:
+    """value x 10^places as an int when that is exact, else None."""
+    scaled = value.scaleb(places)
+    return int(scaled) if scaled == scaled.to_integral_value() else None
+
+
+def _code_column(values, codes: dict, default: int = -1) -> np.ndarray:
+    return np.fromiter(map(codes.get, values, repeat(default)), I64, len(values))
+
+
+def _value_codes(values, convert):
+    """Distinct values converted once: (codes array, converted per code)."""
+    distinct = list(set(values))
+    index = {v: i for i, v in enumerate(distinct)}
+    codes = np.fromiter(map(index.__getitem__, values), I64, len(values))
+    return codes, [convert(v) for v in distinct], distinct
+
+
+def _cents_or_flag(value):
+    """Decimal -> cents (>= 0); None -> -1; negative or finer than the cent -> -2."""
+    if value is None:
+        return -1
+    if not isinstance(value, Decimal) or not value.is_finite() or value < 0:
+        return -2
+    scaled = _scaled(value)
+    return -2 if scaled is None else scaled
+
+
+def _scale_row(scale):
+    """(usable, has a monthly amount, hourly rate in cents, thirtieths table in cents)."""
+    hourly = None if scale.hourly is None else _scaled(scale.hourly)
+    if scale.floor is not None or hourly is None:
+        return False, False, 0, None
+    if scale.monthly is None:
+        return True, False, hourly, None
+    row = [_scaled(v) for v in scale.by_thirtieths]
+    if len(row) != 31 or None in row:
+        return False, False, 0, None
+    return True, True, hourly, row
+
+
+def _dec(n) -> Decimal:
+    return Decimal(int(n)).scaleb(-2)
+
+
+class Columns:
+    """The results of a batch: `net` (int64 cents, fallback cases included), the columnar
+    fields, and the per-case results of the cases computed by the exact path."""
+
+    def __init__(self, cases, n):
+        self.cases = cases
+        self.n = n
+        self.fallback: dict[int, object] = {}
+        self.net = np.zeros(n, I64)
+        self.fallback_net = Decimal(0)
+
+    def net_total(self) -> Decimal:
+        """The sum of the net pay of every case, as the per-case Decimals add up."""
+        return _dec(self.net.sum()) + self.fallback_net
+
+    def results(self) -> list:
+        return [self.result(i) for i in range(self.n)]
+
+    def result(self, i: int):
+        from .engine import Result
+
+        found = self.fallback.get(i)
+        if found is not None:
+            return found
+        case = self.cases[i]
+        scale = self.scales[self.sid[i]]
+        if self.full[i]:
+            paid_thirtieths, paid_hours = int(self.paid[i]), None
+            social_hours = None if self.social[i] < 0 else _dec(self.social_hours[i])
+        else:
+            paid_thirtieths = None
+            present = case.hours_present if self.start[i] <= self.end[i] else ZERO
+            total = present + _dec(self.absence_hours[i])
+            cap = self.caps[self.wcode[i]]
+            paid_hours = cap if cap < total else total
+            social_hours = None if self.social[i] < 0 else paid_hours
+        social = None if self.social[i] < 0 else _dec(self.social[i])
+        bonus = self.bonus_objects[self.bonus_code[i]]
+        withholding = _dec(self.withholding[i]) if self.withholding[i] else ZERO
+        gross = _dec(self.gross[i])
+        return Result(
+            case.id,
+            scale.monthly,
+            scale.hourly,
+            paid_thirtieths,
+            paid_hours,
+            _dec(self.remuneration[i]),
+            _dec(self.allowances[i]),
+            gross,
+            withholding,
+            gross - withholding if withholding else gross,
+            [],
+            scale.version_label,
+            scale.version_start,
+            bonus,
+            social,
+            social_hours,
+            ZERO,
+            0,
+        )
+
+
+def compute_columns(engine, cases) -> Columns:  # noqa: C901 - one pass over the columns
+    cases = cases if isinstance(cases, list) else list(cases)
+    n = len(cases)
+    out = Columns(cases, n)
+    if n == 0:
+        out.scales, out.caps, out.bonus_objects = [], [], [ZERO]
+        return out
+    fb = np.fromiter(map(DEFAULTS.__ne__, map(EXOTIC, cases)), bool, n)
+
+    # -- the month context: (region, year, month) ---------------------------------------
+    region_names = list(engine.sets)
+    region = _code_column([c.region for c in cases], {r: i for i, r in enumerate(region_names)})
+    year = np.array([c.year for c in cases], I64)
+    month = np.array([c.month for c in cases], I64)
+    fb |= region < 0
+    bad_month = (month < 1) | (month > 12) | (year < 1) | (year > 9998)
+    fb |= bad_month
+    ok = ~fb
+    y0 = int(year[ok].min()) if ok.any() else 2000
+    span_years = int(year[ok].max()) - y0 + 1 if ok.any() else 1
+    if span_years > 400:  # absurd spreads: keep the tables small, send outliers one by one
+        fb |= (year < y0) | (year >= y0 + 400)
+        span_years = 400
+    month_index = np.clip(year - y0, 0, span_years - 1) * 12 + np.clip(month - 1, 0, 11)
+    ctx_key = np.where(fb, 0, region * (span_years * 12) + month_index)
+    used = np.flatnonzero(np.bincount(ctx_key[~fb], minlength=1)) if (~fb).any() else []
+    n_ctx = len(used)
+    ctx_of_key = np.full(int(ctx_key.max()) + 1, -1, I64)
+    ctx_ok = np.zeros(max(n_ctx, 1), bool)
+    first_ord = np.zeros(max(n_ctx, 1), I64)
+    last_ord = np.zeros(max(n_ctx, 1), I64)
+    last_day = np.zeros(max(n_ctx, 1), I64)
+    contexts = []
+    for j, key in enumerate(used):
+        key = int(key)
+        ctx_of_key[key] = j
+        r, rest = divmod(key, span_years * 12)
+        y, m = y0 + rest // 12, rest % 12 + 1
+        try:
+            ctx = engine._month(region_names[r], y, m)
+        except (ValueError, KeyError, TypeError, ArithmeticError):
+            contexts.append(None)
+            continue
+        contexts.append(ctx)
+        ctx_ok[j] = True
+        first_ord[j] = ctx[1].toordinal()
+        last_ord[j] = ctx[2].toordinal()
+        last_day[j] = ctx[3]
+    ctxc = np.where(fb, 0, ctx_of_key[ctx_key])
+    fb |= ~ctx_ok[ctxc]
+
+    # -- dates, ages ------------------------------------------------------------------------
+    entry = np.array([c.entry_date.toordinal() for c in cases], I64)
+    birth = np.array([c.birth_date.toordinal() for c in cases], I64)
+    no_exit = np.iinfo(I64).max // 4
+    exit_ = np.array([no_exit if (d := c.exit_date) is None else d.toordinal() for c in cases], I64)
+    first = first_ord[ctxc]
+    last = last_ord[ctxc]
+    fb |= (entry > last) | (exit_ < first) | (exit_ < entry)
+    start = np.maximum(entry, first)
+    end = np.minimum(exit_, last)
+
+    def ymd(ordinals):
+        days = (ordinals - EPOCH).astype("datetime64[D]")
+        months = days.astype("datetime64[M]")
+        y = months.astype("datetime64[Y]").astype(I64) + 1970
+        m = months.astype(I64) % 12 + 1
+        d = (days - months.astype("datetime64[D]")).astype(I64) + 1
+        return y, m, d
+
+    ey, em, ed = ymd(entry)
+    by, bm, bd = ymd(birth)
+    age = ey - by - ((em * 100 + ed) < (bm * 100 + bd))
+    fb |= (age < 0) | (age > MAX_AGE_INDEX)
+
+    # -- weekly hours, hours present, distance --------------------------------------------
+    wcode, weekly_values, _ = _value_codes([c.weekly_hours for c in cases], lambda v: v)
+    for k, w in enumerate(weekly_values):
+        if not isinstance(w, Decimal) or not w.is_finite() or w <= 0:
+            fb |= wcode == k
+            weekly_values[k] = Decimal(1)
+    caps = [engine._cap(w) for w in weekly_values]
+    cap_cents = np.array([_scaled(c) if _scaled(c) is not None else 0 for c in caps], I64)
+    pcode, present_cents, _ = _value_codes([c.hours_present for c in cases], _cents_or_flag)
+    present = np.array(present_cents, I64)[pcode]
+    dcode, distance_cents, _ = _value_codes([c.distance_km for c in cases], _cents_or_flag)
+    distance = np.array(distance_cents, I64)[dcode]
+    fb |= (present == -2) | (distance == -2)
+
+    # -- the scale: per context and category, by age segment -------------------------------
+    category = _code_column([c.category for c in cases], CATEGORY_CODES)
+    fb |= category < 0
+    n_cat = len(CATEGORY_CODES)
+    group_key = ctxc * n_cat + np.maximum(category, 0)
+    group_used = np.flatnonzero(np.bincount(group_key[~fb], minlength=1)) if (~fb).any() else []
+    category_names = list(CATEGORY_CODES)
+    scales, scale_index = [], {}
+    group_of_key = np.full(int(group_key.max()) + 1, -1, I64)
+    segment_ages, segment_sids = [], []
+    for g, key in enumerate(group_used):
+        key = int(key)
+        group_of_key[key] = g
+        j, cat = divmod(key, n_cat)
+        ctx = contexts[j]
+        ages, sids = [], []
+        try:
+            pset, first_day, options = ctx[0], ctx[1], ctx[4]
+            engine._scale(pset, first_day, category_names[cat], 0, options)
+            segments = engine._scales[(pset.code, first_day, category_names[cat])]
+        except (ValueError, KeyError, TypeError, ArithmeticError):
+            segments = None
+        for max_age, scale in segments or ():
+            sid = scale_index.get(id(scale))
+            if sid is None:
+                sid = scale_index[id(scale)] = len(scales)
+                scales.append(scale)
+            ages.append(max_age)
+            sids.append(sid)
+        segment_ages.append(ages)
+        segment_sids.append(sids)
+    width = max([len(a) for a in segment_ages] + [1])
+    seg_age = np.full((max(len(segment_ages), 1), width), 10**6, I64)
+    seg_sid = np.full((max(len(segment_ages), 1), width), -1, I64)
+    seg_len = np.zeros(max(len(segment_ages), 1), I64)
+    for g, (ages, sids) in enumerate(zip(segment_ages, segment_sids, strict=True)):
+        seg_age[g, : len(ages)] = ages
+        seg_sid[g, : len(sids)] = sids
+        seg_len[g] = len(ages)
+    grp = np.where(fb, 0, group_of_key[np.where(fb, 0, group_key)])
+    fb |= seg_len[grp] == 0
+    position = (age[:, None] > seg_age[grp]).sum(axis=1)
+    position = np.minimum(position, np.maximum(seg_len[grp] - 1, 0))
+    sid = seg_sid[grp, position]
+    # Per scale: usable (no prior salary, cents), the thirtieths table, the hourly rate.
+    n_scales = max(len(scales), 1)
+    scale_ok = np.zeros(n_scales, bool)
+    has_monthly = np.zeros(n_scales, bool)
+    hourly_cents = np.zeros(n_scales, I64)
+    table = np.zeros((n_scales, 31), I64)
+    rows = engine.__dict__.setdefault("_column_scales", {})
+    for s, scale in enumerate(scales):
+        found = rows.get(id(scale))
+        if found is None or found[0] is not scale:
+            found = rows[id(scale)] = (scale, *_scale_row(scale))
+        _, usable, monthly, hourly, row = found
+        scale_ok[s], has_monthly[s], hourly_cents[s] = usable, monthly, hourly
+        if monthly:
+            table[s] = row
+    sid = np.where(sid < 0, 0, sid)
+    fb |= ~scale_ok[sid]
+
+    # -- per context: full-time threshold, social base, absence rules, allowances, grid -----
+    fth_values, fth_index = [], {}
+    base_values, base_index = [], {}
+    ctx_fth = np.zeros(max(n_ctx, 1), I64)
+    ctx_base = np.full(max(n_ctx, 1), -1, I64)
+    n_reasons = len(REASON_CODES)
+    kinds = {}
+    rule_kind = np.full((max(n_ctx, 1), n_reasons), OTHER, I64)
+    rule_param = np.zeros((max(n_ctx, 1), n_reasons), I64)
+    legal_rows = []
+    allowance_rows = []  # per context: None, or (excluded categories, parsed bands)
+    for j, ctx in enumerate(contexts):
+        legal_rows.append({})
+        allowance_rows.append(None)
+        if ctx is None:
+            continue
+        options, full_time_hours, social_base = ctx[4], ctx[8], ctx[9]
+        if full_time_hours not in fth_index:
+            fth_index[full_time_hours] = len(fth_values)
+            fth_values.append(full_time_hours)
+        ctx_fth[j] = fth_index[full_time_hours]
+        if social_base is not None:
+            if social_base not in base_index:
+                base_index[social_base] = len(base_values)
+                base_values.append(social_base)
+            ctx_base[j] = base_index[social_base]
+        rules = options.get("absences", {})
+        waiting = options.get("sickness_waiting_days") or 0
+        for reason, code in REASON_CODES.items():
+            rule = rules.get(reason, {"paid": False})
+            paid = rule.get("paid")
+            if reason in ("PUBLIC_HOLIDAY", "LOCAL_DAY"):
+                kind = OTHER
+            elif not paid:
+                kind = UNPAID
+            elif reason in ALWAYS_PAID_WHEN_PAID:
+                kind = SICK_WAITING if reason == "SICKNESS" and waiting else PAID
+                rule_param[j, code] = waiting
+            elif reason == "LEGAL_LEAVE":
+                kind = LEGAL
+            elif reason == "CENTRE_CLOSURE" and "limit_days" in rule:
+                kind = OTHER
+            else:
+                kind = PAID
+            rule_kind[j, code] = kind
+        for leave_kind, allowed in (options.get("legal_leave_days") or {}).items():
+            if isinstance(allowed, int):
+                kinds.setdefault(leave_kind, len(kinds))
+                legal_rows[j][leave_kind] = allowed
+        regional = options.get("allowances")
+        if regional:
+            parsed = []
+            for band in regional.get("transport") or ():
+                strictly = "above_km" in band
+                limit = Decimal(str(band["above_km"] if strictly else band["from_km"]))
+                parsed.append((strictly, limit, Decimal(str(band["amount"]))))
+            allowance_rows[j] = (
+                frozenset(regional.get("excluded_categories") or ()),
+                tuple(parsed),
+            )
+    n_kinds = max(len(kinds), 1)
+    legal_allowed = np.full((max(n_ctx, 1), n_kinds), -1, I64)
+    for j, row in enumerate(legal_rows):
+        for leave_kind, allowed in row.items():
+            legal_allowed[j, kinds[leave_kind]] = allowed
+
+    weekly_ok = np.zeros((max(len(fth_values), 1), len(weekly_values)), bool)
+    for f, threshold in enumerate(fth_values):
+        for k, w in enumerate(weekly_values):
+            weekly_ok[f, k] = w >= threshold
+    full = weekly_ok[ctx_fth[ctxc], wcode] & has_monthly[sid]
+    fb |= full & (present != -1)  # declared hours at full time: the per-case path
+    part = ~full
+    nonempty = start <= end
+    fb |= part & nonempty & (present < 0)
+
+    # -- absences (at most one, the common reasons) -----------------------------------------
+    absences = [c.absences for c in cases]
+    with_absence = [i for i, a in enumerate(absences) if a]
+    has_run = np.zeros(n, bool)
+    run_a = np.zeros(n, I64)
+    run_b = np.zeros(n, I64)
+    absence_hours = np.zeros(n, I64)
+    if with_absence:
+        ai = np.array(with_absence, I64)
+        rows = [absences[i] for i in with_absence]
+        many = np.fromiter((len(r) != 1 for r in rows), bool, len(rows))
+        firsts = [r[0] for r in rows]
+        a_start = np.array([x.start.toordinal() for x in firsts], I64)
+        a_end = np.array([x.end.toordinal() for x in firsts], I64)
+        a_reason = _code_column([x.reason for x in firsts], REASON_CODES)
+        hcode, hours_cents, _ = _value_codes(
+            [x.hours for x in firsts], lambda v: 0 if v is None else _cents_or_flag(v)
+        )
+        a_hours = np.array(hours_cents, I64)[hcode]
+        a_kind = _code_column([x.kind for x in firsts], kinds)
+        bad = many | (a_reason < 0) | (a_end < a_start) | (a_hours == -2)
+        c_ctx = ctxc[ai]
+        kind = rule_kind[c_ctx, np.maximum(a_reason, 0)]
+        bad |= kind == OTHER
+        s, e = start[ai], end[ai]
+        a = np.maximum(a_start, s)
+        b = np.minimum(a_end, e)
+        overlap = a <= b
+        allowed = legal_allowed[c_ctx, np.maximum(a_kind, 0)]
+        bad |= (kind == LEGAL) & ((a_kind < 0) | (allowed < 0))
+        last_waiting = a_start + rule_param[c_ctx, np.maximum(a_reason, 0)] - 1
+        ua = np.where(kind == LEGAL, np.maximum(a, a_start + allowed), a)
+        ub = np.where(kind == SICK_WAITING, np.minimum(b, last_waiting), b)
+        run = overlap & (
+            (kind == UNPAID)
+            | ((kind == SICK_WAITING) & (a <= last_waiting))
+            | ((kind == LEGAL) & (ua <= ub))
+        )
+        fb[ai] |= bad
+        has_run[ai] = run
+        run_a[ai] = ua
+        run_b[ai] = ub
+        total_days = b - a + 1
+        unpaid_days = np.where(run, ub - ua + 1, 0)
+        hours_paid = overlap & (a_hours > 0) & (unpaid_days < total_days)
+        absence_hours[ai] = np.where(
+            hours_paid,
+            _half_up(
+                np.maximum(a_hours, 0) * (total_days - unpaid_days), np.maximum(total_days, 1)
+            ),
+            0,
+        )
+
+    # -- full time: thirtieths ----------------------------------------------------------------
+    ld = last_day[ctxc]
+
+    def thirtieth(ordinals):
+        day = ordinals - first + 1
+        return np.where(day == ld, 30, np.minimum(day, 30))
+
+    span = np.where(nonempty, thirtieth(end) - thirtieth(start) + 1, 0)
+    unpaid = np.where(has_run, thirtieth(run_b) - thirtieth(run_a) + 1, 0)
+    paid = np.clip(span - unpaid, 0, 30)
+    remuneration = np.zeros(n, I64)
+    remuneration_full = table[sid, paid]
+
+    # -- part time: hours -------------------------------------------------------------------
+    present_paid = np.where(nonempty, np.maximum(present, 0), 0)
+    cap = cap_cents[wcode]
+    hours = np.minimum(present_paid + absence_hours, cap)
+    remuneration_part = _half_up(hours * hourly_cents[sid], 100)
+    remuneration = np.where(full, remuneration_full, remuneration_part)
+
+    # -- social contributions -----------------------------------------------------------------
+    base = ctx_base[ctxc]
+    social = np.full(n, -1, I64)
+    social_hours = np.full(n, -1, I64)
+    n_bases = max(len(base_values), 1)
+    social_table = np.zeros((n_bases, len(weekly_values), 31), I64)
+    social_hours_table = np.zeros((n_bases, len(weekly_values), 31), I64)
+    if base_values and full.any():
+        for bi, base_value in enumerate(base_values):
+            for k, w in enumerate(weekly_values):
+                for p in range(31):
+                    key = (base_value, w, p)
+                    found = engine._social.get(key)
+                    if found is None:
+                        h = cents(engine._cap(w) * p / THIRTY)
+                        found = engine._social[key] = (h, cents(h * base_value))
+                    social_hours_table[bi, k, p] = _scaled(found[0])
+                    social_table[bi, k, p] = _scaled(found[1])
+    with_base = base >= 0
+    fmask = full & with_base
+    bsafe = np.maximum(base, 0)
+    social[fmask] = social_table[bsafe[fmask], wcode[fmask], paid[fmask]]
+    social_hours[fmask] = social_hours_table[bsafe[fmask], wcode[fmask], paid[fmask]]
+    pmask = part & with_base
+    if pmask.any():
+        ratios = [v.as_integer_ratio() for v in base_values]
+        num = np.array([r[0] for r in ratios], I64)[bsafe[pmask]]
+        den = np.array([r[1] for r in ratios], I64)[bsafe[pmask]]
+        social[pmask] = _half_up(hours[pmask] * num, den)
+        social_hours[pmask] = hours[pmask]
+
+    # -- allowances (regional transport by distance) ----------------------------------------
+    allowances = np.zeros(n, I64)
+    with_distance = np.flatnonzero((distance >= 0) & nonempty & ~fb)
+    if len(with_distance):
+        amounts, amount_index = [], {}
+        width = max([len(row[1]) for row in allowance_rows if row is not None] + [1])
+        band_limit = np.zeros((max(n_ctx, 1), width), I64)
+        band_strict = np.zeros((max(n_ctx, 1), width), bool)
+        band_amount = np.full((max(n_ctx, 1), width), -1, I64)
+        excluded = np.ones((max(n_ctx, 1), n_cat), bool)  # no regional allowances
+        ctx_broken = np.zeros(max(n_ctx, 1), bool)
+        for j, row in enumerate(allowance_rows):
+            if row is None:
+                continue
+            excluded_names, bands = row
+            excluded[j] = [name in excluded_names for name in CATEGORY_CODES]
+            for k, (strictly, limit, amount) in enumerate(bands):
+                limit_cents = _scaled(limit)
+                if limit_cents is None:
+                    ctx_broken[j] = True
+                    continue
+                if amount not in amount_index:
+                    amount_index[amount] = len(amounts)
+                    amounts.append(amount)
+                band_limit[j, k] = limit_cents
+                band_strict[j, k] = strictly
+                band_amount[j, k] = amount_index[amount]
+        w_ctx = ctxc[with_distance]
+        w_distance = distance[with_distance]
+        fb[with_distance] |= ctx_broken[w_ctx]
+        found = np.full(len(with_distance), -1, I64)
+        for k in range(width):
+            limit = band_limit[w_ctx, k]
+            hit = np.where(band_strict[w_ctx, k], w_distance > limit, w_distance >= limit)
+            code = band_amount[w_ctx, k]
+            found = np.where(hit & (code >= 0), code, found)
+        found[excluded[w_ctx, category[with_distance]]] = -1
+        if amounts:
+            usable = [_scaled(a) for a in amounts]
+            fb[with_distance] |= np.isin(found, [i for i, u in enumerate(usable) if u is None])
+            amount_cents = np.array([u if u is not None and u > 0 else 0 for u in usable], I64)
+            by_thirtieths = np.array(
+                [[_scaled(cents(a * FRACTIONS[k])) for k in range(31)] for a in amounts], I64
+            )
+            has = found >= 0
+            code = np.maximum(found, 0)
+            w_full = full[with_distance]
+            w_paid = paid[with_distance]
+            value = np.where(has & w_full, by_thirtieths[code, w_paid], 0)
+            w_part = has & ~w_full
+            if w_part.any():
+                big_a = amount_cents[code[w_part]]
+                big_p = hours[with_distance][w_part]
+                big_c = cap[with_distance][w_part]
+                safe_c = np.maximum(big_c, 1)
+                part_value = np.where(big_c > 0, _half_up(big_a * big_p, safe_c), 0)
+                twice = 2 * big_a * big_p
+                half = (big_c > 0) & (twice % safe_c == 0) & ((twice // safe_c) % 2 == 1)
+                codes = code[w_part]
+                for k in np.flatnonzero(half).tolist():
+                    fraction = _dec(big_p[k]) / _dec(big_c[k])
+                    part_value[k] = _scaled(cents(amounts[codes[k]] * fraction))
+                value[w_part] = part_value
+            allowances[with_distance] = value
+    allowances[~nonempty] = 0
+
+    # -- entry bonus ----------------------------------------------------------------------------
+    granted = np.fromiter((c.entry_bonus_granted for c in cases), bool, n) & ~fb
+    bonus = np.zeros(n, I64)
+    bonus_code = np.zeros(n, I64)
+    bonus_objects = [ZERO]
+    if granted.any():
+        gi = np.flatnonzero(granted)
+        keys = ((region[gi] * 20000 + ey[gi]) * 13 + em[gi]) * n_cat + category[gi]
+        distinct, inverse = np.unique(keys, return_inverse=True)
+        codes = np.zeros(len(distinct), I64)
+        values = np.zeros(len(distinct), I64)
+        broken = np.zeros(len(distinct), bool)
+        for u, key in enumerate(distinct):
+            rest, cat = divmod(int(key), n_cat)
+            rest, m = divmod(rest, 13)
+            r, y = divmod(rest, 20000)
+            try:
+                found = engine.entry_bonus(
+                    region_names[r], dt.date(y, m, 1), category_names[cat], False
+                )
+            except (ValueError, KeyError, TypeError, ArithmeticError):
+                broken[u] = True
+                continue
+            if found is None:
+                continue
+            amount = _scaled(found[0])
+            if amount is None:
+                broken[u] = True
+                continue
+            codes[u] = len(bonus_objects)
+            bonus_objects.append(found[0])
+            values[u] = amount
+        bonus[gi] = values[inverse]
+        bonus_code[gi] = codes[inverse]
+        fb[gi] |= broken[inverse]
+
+    # -- withholding (the default grid), gross, net ------------------------------------------
+    taxable = remuneration + bonus
+    withholding = np.zeros(n, I64)
+    grid_ids, grids = {}, []
+    ctx_grid = np.full(max(n_ctx, 1), -1, I64)
+    for j, ctx in enumerate(contexts):
+        if ctx is None or ctx[5] is None:
+            continue
+        grid = ctx[5]
+        if id(grid) not in grid_ids:
+            grid_ids[id(grid)] = len(grids)
+            grids.append(grid)
+        ctx_grid[j] = grid_ids[id(grid)]
+    case_grid = ctx_grid[ctxc]
+    for g, grid in enumerate(grids):
+        mask = (case_grid == g) & ~fb
+        if not mask.any():
+            continue
+        # taxable <= bound, taxable in cents: the bound's whole cents
+        bounds = np.array(
+            [int((b * 100).to_integral_value(rounding="ROUND_FLOOR")) for b in grid.bounds], I64
+        )
+        ratios = [r.as_integer_ratio() for r in grid.rates]
+        num = np.array([x[0] for x in ratios], I64)
+        den = np.array([x[1] for x in ratios], I64)
+        t = taxable[mask]
+        k = np.searchsorted(bounds, t, side="left")
+        k = np.where(k >= len(bounds), len(ratios) - 1, k)
+        withholding[mask] = _half_up(t * num[k], den[k] * 100)
+    gross = remuneration + allowances + bonus
+
+    out.scales = scales
+    out.caps = caps
+    out.bonus_objects = bonus_objects
+    out.sid, out.full, out.paid, out.start, out.end = sid, full, paid, start, end
+    out.wcode, out.absence_hours = wcode, absence_hours
+    out.remuneration, out.allowances, out.gross = remuneration, allowances, gross
+    out.withholding, out.social, out.social_hours = withholding, social, social_hours
+    out.bonus_code = bonus_code
+    out.net = np.where(fb, 0, gross - withholding)
+    compute = engine.compute
+    fallback = out.fallback
+    for i in np.flatnonzero(fb).tolist():
+        fallback[i] = compute(cases[i], False)
+    out.fallback_net = sum((r.net for r in fallback.values()), Decimal(0))
+    return out
