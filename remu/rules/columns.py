@@ -38,23 +38,23 @@ FRACTIONS = tuple(Decimal(k) / THIRTY for k in range(31))
 HUNDRED = Decimal(100)
 MAX_AGE_INDEX = 200
 
-# Fields whose non-default value sends a case to the per-case path.
+# Fields whose value, when not the default, sends a case to the per-case path.
 EXOTIC = attrgetter(
     "training_total_hours",
     "tax_rate",
-    "housing",
-    "sick_leaves",
-    "weekly_hours_periods",
     "pay_start",
     "pay_from",
     "pay_until",
     "resigned_contract_end",
     "benefit_end",
     "permit_end",
+    "housing",
+    "sick_leaves",
+    "weekly_hours_periods",
     "entry_bonus_paid",
     "distance_learning",
 )
-DEFAULTS = (None, None, False, (), (), None, None, None, None, None, None, False, False)
+DEFAULTS = (None,) * 8 + (False, (), (), False, False)
 
 REASON_CODES = {reason: i for i, reason in enumerate(ABSENCE_REASONS)}
 CATEGORY_CODES = {category: i for i, category in enumerate(CATEGORIES)}
@@ -99,6 +99,81 @@ def _cents_or_flag(value):
     return -2 if scaled is None else scaled
 
 
+class _Groups:
+    """Per engine: the scale of each age in each (set, month, category), and per scale the
+    columns the batch reads (a thirtieths table in cents, the hourly rate in cents), kept
+    across batches (the engine keeps its scales as long as it lives). Group 0 and scale 0
+    stand for "no scale": the per-case path."""
+
+    def __init__(self):
+        self.index: dict = {}
+        self.ages: list = [[]]
+        self.sids: list = [[]]
+        self.scales: list = [None]
+        self.rows: list = [(False, False, 0, None)]
+        self.scale_index: dict = {}
+        self.cached = None
+
+    def group(self, engine, name, ctx, category: str) -> int:
+        key = (*name, category)
+        found = self.index.get(key)
+        if found is not None:
+            return found
+        segments = None
+        if ctx is not None:
+            try:
+                pset, first_day, options = ctx[0], ctx[1], ctx[4]
+                engine._scale(pset, first_day, category, 0, options)
+                segments = engine._scales[(pset.code, first_day, category)]
+            except (ValueError, KeyError, TypeError, ArithmeticError):
+                segments = None
+        ages, sids = [], []
+        for max_age, scale in segments or ():
+            sid = self.scale_index.get(id(scale))
+            if sid is None:
+                sid = self.scale_index[id(scale)] = len(self.scales)
+                self.scales.append(scale)
+                self.rows.append(_scale_row(scale))
+            ages.append(max_age)
+            sids.append(sid)
+        found = self.index[key] = len(self.ages)
+        self.ages.append(ages)
+        self.sids.append(sids)
+        self.cached = None
+        return found
+
+    def arrays(self):
+        if self.cached is None:
+            count = len(self.ages)
+            width = max(len(a) for a in self.ages) or 1
+            seg_age = np.full((count, width), 10**6, I64)
+            seg_sid = np.zeros((count, width), I64)
+            seg_len = np.zeros(count, I64)
+            for g, (ages, sids) in enumerate(zip(self.ages, self.sids, strict=True)):
+                seg_age[g, : len(ages)] = ages
+                seg_sid[g, : len(sids)] = sids
+                seg_len[g] = len(ages)
+            # The first segment the age is under or at, else the last one.
+            ages = np.arange(MAX_AGE_INDEX + 1)
+            position = (ages[None, :, None] > seg_age[:, None, :]).sum(axis=2)
+            position = np.minimum(position, np.maximum(seg_len - 1, 0)[:, None])
+            age_table = np.take_along_axis(seg_sid, position, axis=1)
+            n_scales = len(self.scales)
+            table = np.zeros((n_scales, 31), I64)
+            for s, row in enumerate(self.rows):
+                if row[1]:
+                    table[s] = row[3]
+            self.cached = (
+                age_table,
+                seg_len,
+                np.array([row[0] for row in self.rows], bool),
+                np.array([row[1] for row in self.rows], bool),
+                np.array([row[2] for row in self.rows], I64),
+                table,
+            )
+        return self.cached
+
+
 def _scale_row(scale):
     """(usable, has a monthly amount, hourly rate in cents, thirtieths table in cents)."""
     hourly = None if scale.hourly is None else _scaled(scale.hourly)
@@ -106,10 +181,28 @@ def _scale_row(scale):
         return False, False, 0, None
     if scale.monthly is None:
         return True, False, hourly, None
+    monthly = _scaled(scale.monthly)
+    if monthly is not None and len(scale.by_thirtieths) == 31:
+        # cents(monthly x k / 30): the exact quotient is a half cent only where it is a
+        # finite decimal, which the engine's Decimal division then holds exactly.
+        return True, True, hourly, [(2 * monthly * k + 30) // 60 for k in range(31)]
     row = [_scaled(v) for v in scale.by_thirtieths]
     if len(row) != 31 or None in row:
         return False, False, 0, None
     return True, True, hourly, row
+
+
+def _year_month_day(ordinals):
+    """(year, month x 100 + day) of each proleptic ordinal, through a table of the span."""
+    low, high = int(ordinals.min()), int(ordinals.max())
+    days = np.arange(low - EPOCH, high - EPOCH + 1).astype("datetime64[D]")
+    months = days.astype("datetime64[M]")
+    years = months.astype("datetime64[Y]").astype(I64) + 1970
+    month_day = (months.astype(I64) % 12 + 1) * 100 + (
+        (days - months.astype("datetime64[D]")).astype(I64) + 1
+    )
+    index = ordinals - low
+    return years[index], month_day[index]
 
 
 def _dec(n) -> Decimal:
@@ -190,8 +283,8 @@ def compute_columns(engine, cases) -> Columns:  # noqa: C901 - one pass over the
     # -- the month context: (region, year, month) ---------------------------------------
     region_names = list(engine.sets)
     region = _code_column([c.region for c in cases], {r: i for i, r in enumerate(region_names)})
-    year = np.array([c.year for c in cases], I64)
-    month = np.array([c.month for c in cases], I64)
+    year = np.fromiter(map(attrgetter("year"), cases), I64, n)
+    month = np.fromiter(map(attrgetter("month"), cases), I64, n)
     fb |= region < 0
     bad_month = (month < 1) | (month > 12) | (year < 1) | (year > 9998)
     fb |= bad_month
@@ -210,12 +303,13 @@ def compute_columns(engine, cases) -> Columns:  # noqa: C901 - one pass over the
     first_ord = np.zeros(max(n_ctx, 1), I64)
     last_ord = np.zeros(max(n_ctx, 1), I64)
     last_day = np.zeros(max(n_ctx, 1), I64)
-    contexts = []
+    contexts, context_names = [], []
     for j, key in enumerate(used):
         key = int(key)
         ctx_of_key[key] = j
         r, rest = divmod(key, span_years * 12)
         y, m = y0 + rest // 12, rest % 12 + 1
+        context_names.append((region_names[r], y, m))
         try:
             ctx = engine._month(region_names[r], y, m)
         except (ValueError, KeyError, TypeError, ArithmeticError):
@@ -230,8 +324,8 @@ def compute_columns(engine, cases) -> Columns:  # noqa: C901 - one pass over the
     fb |= ~ctx_ok[ctxc]
 
     # -- dates, ages ------------------------------------------------------------------------
-    entry = np.array([c.entry_date.toordinal() for c in cases], I64)
-    birth = np.array([c.birth_date.toordinal() for c in cases], I64)
+    entry = np.fromiter(map(dt.date.toordinal, map(attrgetter("entry_date"), cases)), I64, n)
+    birth = np.fromiter(map(dt.date.toordinal, map(attrgetter("birth_date"), cases)), I64, n)
     no_exit = np.iinfo(I64).max // 4
     exit_ = np.array([no_exit if (d := c.exit_date) is None else d.toordinal() for c in cases], I64)
     first = first_ord[ctxc]
@@ -240,17 +334,10 @@ def compute_columns(engine, cases) -> Columns:  # noqa: C901 - one pass over the
     start = np.maximum(entry, first)
     end = np.minimum(exit_, last)
 
-    def ymd(ordinals):
-        days = (ordinals - EPOCH).astype("datetime64[D]")
-        months = days.astype("datetime64[M]")
-        y = months.astype("datetime64[Y]").astype(I64) + 1970
-        m = months.astype(I64) % 12 + 1
-        d = (days - months.astype("datetime64[D]")).astype(I64) + 1
-        return y, m, d
-
-    ey, em, ed = ymd(entry)
-    by, bm, bd = ymd(birth)
-    age = ey - by - ((em * 100 + ed) < (bm * 100 + bd))
+    ey, emd = _year_month_day(entry)
+    by, bmd = _year_month_day(birth)
+    em = emd // 100
+    age = ey - by - (emd < bmd)
     fb |= (age < 0) | (age > MAX_AGE_INDEX)
 
     # -- weekly hours, hours present, distance --------------------------------------------
@@ -271,62 +358,22 @@ def compute_columns(engine, cases) -> Columns:  # noqa: C901 - one pass over the
     category = _code_column([c.category for c in cases], CATEGORY_CODES)
     fb |= category < 0
     n_cat = len(CATEGORY_CODES)
-    group_key = ctxc * n_cat + np.maximum(category, 0)
-    group_used = np.flatnonzero(np.bincount(group_key[~fb], minlength=1)) if (~fb).any() else []
     category_names = list(CATEGORY_CODES)
-    scales, scale_index = [], {}
-    group_of_key = np.full(int(group_key.max()) + 1, -1, I64)
-    segment_ages, segment_sids = [], []
-    for g, key in enumerate(group_used):
-        key = int(key)
-        group_of_key[key] = g
+    group_key = ctxc * n_cat + np.maximum(category, 0)
+    live = ~fb
+    group_used = np.flatnonzero(np.bincount(group_key[live])) if live.any() else []
+    groups = engine.__dict__.get("_column_groups")
+    if groups is None:
+        groups = engine._column_groups = _Groups()
+    group_of_key = np.zeros(int(group_key.max()) + 1, I64)
+    for key in group_used.tolist() if len(group_used) else ():
         j, cat = divmod(key, n_cat)
-        ctx = contexts[j]
-        ages, sids = [], []
-        try:
-            pset, first_day, options = ctx[0], ctx[1], ctx[4]
-            engine._scale(pset, first_day, category_names[cat], 0, options)
-            segments = engine._scales[(pset.code, first_day, category_names[cat])]
-        except (ValueError, KeyError, TypeError, ArithmeticError):
-            segments = None
-        for max_age, scale in segments or ():
-            sid = scale_index.get(id(scale))
-            if sid is None:
-                sid = scale_index[id(scale)] = len(scales)
-                scales.append(scale)
-            ages.append(max_age)
-            sids.append(sid)
-        segment_ages.append(ages)
-        segment_sids.append(sids)
-    width = max([len(a) for a in segment_ages] + [1])
-    seg_age = np.full((max(len(segment_ages), 1), width), 10**6, I64)
-    seg_sid = np.full((max(len(segment_ages), 1), width), -1, I64)
-    seg_len = np.zeros(max(len(segment_ages), 1), I64)
-    for g, (ages, sids) in enumerate(zip(segment_ages, segment_sids, strict=True)):
-        seg_age[g, : len(ages)] = ages
-        seg_sid[g, : len(sids)] = sids
-        seg_len[g] = len(ages)
-    grp = np.where(fb, 0, group_of_key[np.where(fb, 0, group_key)])
+        group_of_key[key] = groups.group(engine, context_names[j], contexts[j], category_names[cat])
+    age_table, seg_len, scale_ok, has_monthly, hourly_cents, table = groups.arrays()
+    scales = groups.scales
+    grp = np.where(fb, 0, group_of_key[group_key])
     fb |= seg_len[grp] == 0
-    position = (age[:, None] > seg_age[grp]).sum(axis=1)
-    position = np.minimum(position, np.maximum(seg_len[grp] - 1, 0))
-    sid = seg_sid[grp, position]
-    # Per scale: usable (no prior salary, cents), the thirtieths table, the hourly rate.
-    n_scales = max(len(scales), 1)
-    scale_ok = np.zeros(n_scales, bool)
-    has_monthly = np.zeros(n_scales, bool)
-    hourly_cents = np.zeros(n_scales, I64)
-    table = np.zeros((n_scales, 31), I64)
-    rows = engine.__dict__.setdefault("_column_scales", {})
-    for s, scale in enumerate(scales):
-        found = rows.get(id(scale))
-        if found is None or found[0] is not scale:
-            found = rows[id(scale)] = (scale, *_scale_row(scale))
-        _, usable, monthly, hourly, row = found
-        scale_ok[s], has_monthly[s], hourly_cents[s] = usable, monthly, hourly
-        if monthly:
-            table[s] = row
-    sid = np.where(sid < 0, 0, sid)
+    sid = age_table[grp, np.clip(age, 0, MAX_AGE_INDEX)]
     fb |= ~scale_ok[sid]
 
     # -- per context: full-time threshold, social base, absence rules, allowances, grid -----
