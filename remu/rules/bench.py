@@ -20,6 +20,7 @@ import sys
 import time
 from decimal import Decimal
 
+from . import columns  # noqa: F401 - NumPy loaded before the timing, like the engine
 from .engine import Absence, Case, Engine
 
 REGIONS = [

@@ -24,10 +24,11 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from itertools import repeat
-from operator import attrgetter
+from operator import attrgetter, is_not
 
 import numpy as np
 
+from .engine import CaseError, Result
 from .money import ZERO, cents
 from .parameters import ABSENCE_REASONS, CATEGORIES
 
@@ -81,12 +82,14 @@ def _code_column(values, codes: dict, default: int = -1) -> np.ndarray:
     return np.fromiter(map(codes.get, values, repeat(default)), I64, len(values))
 
 
-def _value_codes(values, convert):
-    """Distinct values converted once: (codes array, converted per code)."""
-    distinct = list(set(values))
-    index = {v: i for i, v in enumerate(distinct)}
-    codes = np.fromiter(map(index.__getitem__, values), I64, len(values))
-    return codes, [convert(v) for v in distinct], distinct
+def _mapped(values, table: dict, convert) -> np.ndarray:
+    """Each value through `table` (value -> int), converting the values it lacks once."""
+    try:
+        return np.fromiter(map(table.__getitem__, values), I64, len(values))
+    except KeyError:
+        for value in set(values) - table.keys():
+            table[value] = convert(value)
+        return np.fromiter(map(table.__getitem__, values), I64, len(values))
 
 
 def _cents_or_flag(value):
@@ -228,11 +231,9 @@ class Columns:
         return [self.result(i) for i in range(self.n)]
 
     def result(self, i: int):
-        from .engine import Result
 
-        found = self.fallback.get(i)
-        if found is not None:
-            return found
+        if i in self.fallback:
+            return self.fallback[i]
         case = self.cases[i]
         scale = self.scales[self.sid[i]]
         if self.full[i]:
@@ -271,7 +272,9 @@ class Columns:
         )
 
 
-def compute_columns(engine, cases) -> Columns:  # noqa: C901 - one pass over the columns
+def compute_columns(engine, cases, errors: str = "raise") -> Columns:
+    """`errors="raise"`: raise what compute raises for the first case in order that cannot be
+    computed; `"skip"`: its result is None (a CaseError only)."""  # noqa: C901 - one pass over the columns
     cases = cases if isinstance(cases, list) else list(cases)
     n = len(cases)
     out = Columns(cases, n)
@@ -327,7 +330,10 @@ def compute_columns(engine, cases) -> Columns:  # noqa: C901 - one pass over the
     entry = np.fromiter(map(dt.date.toordinal, map(attrgetter("entry_date"), cases)), I64, n)
     birth = np.fromiter(map(dt.date.toordinal, map(attrgetter("birth_date"), cases)), I64, n)
     no_exit = np.iinfo(I64).max // 4
-    exit_ = np.array([no_exit if (d := c.exit_date) is None else d.toordinal() for c in cases], I64)
+    exits = [c.exit_date for c in cases]
+    exit_ = np.full(n, no_exit, I64)
+    with_exit = np.flatnonzero(np.fromiter(map(is_not, exits, repeat(None)), bool, n))
+    exit_[with_exit] = [exits[i].toordinal() for i in with_exit.tolist()]
     first = first_ord[ctxc]
     last = last_ord[ctxc]
     fb |= (entry > last) | (exit_ < first) | (exit_ < entry)
@@ -341,17 +347,28 @@ def compute_columns(engine, cases) -> Columns:  # noqa: C901 - one pass over the
     fb |= (age < 0) | (age > MAX_AGE_INDEX)
 
     # -- weekly hours, hours present, distance --------------------------------------------
-    wcode, weekly_values, _ = _value_codes([c.weekly_hours for c in cases], lambda v: v)
-    for k, w in enumerate(weekly_values):
-        if not isinstance(w, Decimal) or not w.is_finite() or w <= 0:
-            fb |= wcode == k
-            weekly_values[k] = Decimal(1)
-    caps = [engine._cap(w) for w in weekly_values]
+    state = engine.__dict__.get("_column_state")
+    if state is None:
+        state = engine._column_state = {"weekly": {}, "present": {}, "distance": {}, "hours": {}}
+        state["weekly_values"] = []
+    weekly_index, weekly_values = state["weekly"], state["weekly_values"]
+
+    def weekly_code(value):
+        weekly_values.append(value)
+        return len(weekly_values) - 1
+
+    wcode = _mapped([c.weekly_hours for c in cases], weekly_index, weekly_code)
+    weekly_bad = np.array(
+        [not isinstance(w, Decimal) or not w.is_finite() or w <= 0 for w in weekly_values], bool
+    )
+    fb |= weekly_bad[wcode]
+    caps = [
+        Decimal(1) if bad else engine._cap(w)
+        for w, bad in zip(weekly_values, weekly_bad, strict=True)
+    ]
     cap_cents = np.array([_scaled(c) if _scaled(c) is not None else 0 for c in caps], I64)
-    pcode, present_cents, _ = _value_codes([c.hours_present for c in cases], _cents_or_flag)
-    present = np.array(present_cents, I64)[pcode]
-    dcode, distance_cents, _ = _value_codes([c.distance_km for c in cases], _cents_or_flag)
-    distance = np.array(distance_cents, I64)[dcode]
+    present = _mapped([c.hours_present for c in cases], state["present"], _cents_or_flag)
+    distance = _mapped([c.distance_km for c in cases], state["distance"], _cents_or_flag)
     fb |= (present == -2) | (distance == -2)
 
     # -- the scale: per context and category, by age segment -------------------------------
@@ -454,7 +471,7 @@ def compute_columns(engine, cases) -> Columns:  # noqa: C901 - one pass over the
 
     # -- absences (at most one, the common reasons) -----------------------------------------
     absences = [c.absences for c in cases]
-    with_absence = [i for i, a in enumerate(absences) if a]
+    with_absence = np.flatnonzero(np.fromiter(map(bool, absences), bool, n)).tolist()
     has_run = np.zeros(n, bool)
     run_a = np.zeros(n, I64)
     run_b = np.zeros(n, I64)
@@ -462,15 +479,17 @@ def compute_columns(engine, cases) -> Columns:  # noqa: C901 - one pass over the
     if with_absence:
         ai = np.array(with_absence, I64)
         rows = [absences[i] for i in with_absence]
-        many = np.fromiter((len(r) != 1 for r in rows), bool, len(rows))
+        many = np.fromiter(map(len, rows), I64, len(rows)) != 1
         firsts = [r[0] for r in rows]
-        a_start = np.array([x.start.toordinal() for x in firsts], I64)
-        a_end = np.array([x.end.toordinal() for x in firsts], I64)
+        count = len(firsts)
+        a_start = np.fromiter(map(dt.date.toordinal, map(attrgetter("start"), firsts)), I64, count)
+        a_end = np.fromiter(map(dt.date.toordinal, map(attrgetter("end"), firsts)), I64, count)
         a_reason = _code_column([x.reason for x in firsts], REASON_CODES)
-        hcode, hours_cents, _ = _value_codes(
-            [x.hours for x in firsts], lambda v: 0 if v is None else _cents_or_flag(v)
+        a_hours = _mapped(
+            [x.hours for x in firsts],
+            state["hours"],
+            lambda v: 0 if v is None else _cents_or_flag(v),
         )
-        a_hours = np.array(hours_cents, I64)[hcode]
         a_kind = _code_column([x.kind for x in firsts], kinds)
         bad = many | (a_reason < 0) | (a_end < a_start) | (a_hours == -2)
         c_ctx = ctxc[ai]
@@ -623,7 +642,7 @@ def compute_columns(engine, cases) -> Columns:  # noqa: C901 - one pass over the
     allowances[~nonempty] = 0
 
     # -- entry bonus ----------------------------------------------------------------------------
-    granted = np.fromiter((c.entry_bonus_granted for c in cases), bool, n) & ~fb
+    granted = np.fromiter(map(attrgetter("entry_bonus_granted"), cases), bool, n) & ~fb
     bonus = np.zeros(n, I64)
     bonus_code = np.zeros(n, I64)
     bonus_objects = [ZERO]
@@ -701,6 +720,12 @@ def compute_columns(engine, cases) -> Columns:  # noqa: C901 - one pass over the
     compute = engine.compute
     fallback = out.fallback
     for i in np.flatnonzero(fb).tolist():
-        fallback[i] = compute(cases[i], False)
-    out.fallback_net = sum((r.net for r in fallback.values()), Decimal(0))
+        if errors == "skip":
+            try:
+                fallback[i] = compute(cases[i], False)
+            except CaseError:
+                fallback[i] = None
+        else:
+            fallback[i] = compute(cases[i], False)
+    out.fallback_net = sum((r.net for r in fallback.values() if r is not None), Decimal(0))
     return out

@@ -691,12 +691,13 @@ class Engine:
         done."""
         return self.compute_columns(cases).results()
 
-    def compute_columns(self, cases):
+    def compute_columns(self, cases, errors: str = "raise"):
         """The batch path in columns (columns.Columns): `net` in int64 cents, `net_total()`,
-        `result(i)` / `results()` for the Result objects."""
+        `result(i)` / `results()` for the Result objects; errors="skip": None for a case that
+        raises CaseError."""
         from .columns import compute_columns
 
-        return compute_columns(self, cases)
+        return compute_columns(self, cases, errors)
 
     def _periods(self, case: Case, explain: bool) -> Result:
         """A month of a training whose weekly hours change (seed 001 §1.6: REMU FP cannot
