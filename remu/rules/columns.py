@@ -57,6 +57,7 @@ EXOTIC = attrgetter(
 )
 DEFAULTS = (None,) * 8 + (False, (), (), False, False)
 
+GROUP_KEY = attrgetter("region", "year", "month", "category")
 REASON_CODES = {reason: i for i, reason in enumerate(ABSENCE_REASONS)}
 CATEGORY_CODES = {category: i for i, category in enumerate(CATEGORIES)}
 # Absence rule kinds, per month context and reason.
@@ -272,128 +273,84 @@ class Columns:
         )
 
 
-def compute_columns(engine, cases, errors: str = "raise") -> Columns:
-    """`errors="raise"`: raise what compute raises for the first case in order that cannot be
-    computed; `"skip"`: its result is None (a CaseError only)."""  # noqa: C901 - one pass over the columns
-    cases = cases if isinstance(cases, list) else list(cases)
-    n = len(cases)
-    out = Columns(cases, n)
-    if n == 0:
-        out.scales, out.caps, out.bonus_objects = [], [], [ZERO]
-        return out
-    fb = np.fromiter(map(DEFAULTS.__ne__, map(EXOTIC, cases)), bool, n)
-
-    # -- the month context: (region, year, month) ---------------------------------------
-    region_names = list(engine.sets)
-    region = _code_column([c.region for c in cases], {r: i for i, r in enumerate(region_names)})
-    year = np.fromiter(map(attrgetter("year"), cases), I64, n)
-    month = np.fromiter(map(attrgetter("month"), cases), I64, n)
-    fb |= region < 0
-    bad_month = (month < 1) | (month > 12) | (year < 1) | (year > 9998)
-    fb |= bad_month
-    ok = ~fb
-    y0 = int(year[ok].min()) if ok.any() else 2000
-    span_years = int(year[ok].max()) - y0 + 1 if ok.any() else 1
-    if span_years > 400:  # absurd spreads: keep the tables small, send outliers one by one
-        fb |= (year < y0) | (year >= y0 + 400)
-        span_years = 400
-    month_index = np.clip(year - y0, 0, span_years - 1) * 12 + np.clip(month - 1, 0, 11)
-    ctx_key = np.where(fb, 0, region * (span_years * 12) + month_index)
-    used = np.flatnonzero(np.bincount(ctx_key[~fb], minlength=1)) if (~fb).any() else []
-    n_ctx = len(used)
-    ctx_of_key = np.full(int(ctx_key.max()) + 1, -1, I64)
-    ctx_ok = np.zeros(max(n_ctx, 1), bool)
-    first_ord = np.zeros(max(n_ctx, 1), I64)
-    last_ord = np.zeros(max(n_ctx, 1), I64)
-    last_day = np.zeros(max(n_ctx, 1), I64)
-    contexts, context_names = [], []
-    for j, key in enumerate(used):
-        key = int(key)
-        ctx_of_key[key] = j
-        r, rest = divmod(key, span_years * 12)
-        y, m = y0 + rest // 12, rest % 12 + 1
-        context_names.append((region_names[r], y, m))
-        try:
-            ctx = engine._month(region_names[r], y, m)
-        except (ValueError, KeyError, TypeError, ArithmeticError):
-            contexts.append(None)
-            continue
-        contexts.append(ctx)
-        ctx_ok[j] = True
-        first_ord[j] = ctx[1].toordinal()
-        last_ord[j] = ctx[2].toordinal()
-        last_day[j] = ctx[3]
-    ctxc = np.where(fb, 0, ctx_of_key[ctx_key])
-    fb |= ~ctx_ok[ctxc]
-
-    # -- dates, ages ------------------------------------------------------------------------
-    entry = np.fromiter(map(dt.date.toordinal, map(attrgetter("entry_date"), cases)), I64, n)
-    birth = np.fromiter(map(dt.date.toordinal, map(attrgetter("birth_date"), cases)), I64, n)
-    no_exit = np.iinfo(I64).max // 4
-    exits = [c.exit_date for c in cases]
-    exit_ = np.full(n, no_exit, I64)
-    with_exit = np.flatnonzero(np.fromiter(map(is_not, exits, repeat(None)), bool, n))
-    exit_[with_exit] = [exits[i].toordinal() for i in with_exit.tolist()]
-    first = first_ord[ctxc]
-    last = last_ord[ctxc]
-    fb |= (entry > last) | (exit_ < first) | (exit_ < entry)
-    start = np.maximum(entry, first)
-    end = np.minimum(exit_, last)
-
-    ey, emd = _year_month_day(entry)
-    by, bmd = _year_month_day(birth)
-    em = emd // 100
-    age = ey - by - (emd < bmd)
-    fb |= (age < 0) | (age > MAX_AGE_INDEX)
-
-    # -- weekly hours, hours present, distance --------------------------------------------
+def _state(engine) -> dict:
+    """What the columnar path keeps per engine (the engine's parameters do not change)."""
     state = engine.__dict__.get("_column_state")
     if state is None:
-        state = engine._column_state = {"weekly": {}, "present": {}, "distance": {}, "hours": {}}
-        state["weekly_values"] = []
-    weekly_index, weekly_values = state["weekly"], state["weekly_values"]
+        state = engine._column_state = {
+            "weekly": {},
+            "weekly_values": [],
+            "present": {},
+            "distance": {},
+            "hours": {},
+            "group_keys": {},
+            "context_keys": {},
+            "contexts": [None],  # context 0: none (the per-case path)
+            "context_names": [("", 0, 0)],
+            "group_context": {0: 0},
+            "groups": _Groups(),
+            "region_names": list(engine.sets),
+        }
+    return state
 
-    def weekly_code(value):
-        weekly_values.append(value)
-        return len(weekly_values) - 1
 
-    wcode = _mapped([c.weekly_hours for c in cases], weekly_index, weekly_code)
-    weekly_bad = np.array(
-        [not isinstance(w, Decimal) or not w.is_finite() or w <= 0 for w in weekly_values], bool
-    )
-    fb |= weekly_bad[wcode]
-    caps = [
-        Decimal(1) if bad else engine._cap(w)
-        for w, bad in zip(weekly_values, weekly_bad, strict=True)
-    ]
-    cap_cents = np.array([_scaled(c) if _scaled(c) is not None else 0 for c in caps], I64)
-    present = _mapped([c.hours_present for c in cases], state["present"], _cents_or_flag)
-    distance = _mapped([c.distance_km for c in cases], state["distance"], _cents_or_flag)
-    fb |= (present == -2) | (distance == -2)
+def _group(engine, key) -> int:
+    """The scale group of a (region, year, month, category), 0 if it has none."""
+    state = engine._column_state
+    try:
+        region, year, month, category = key
+    except (TypeError, ValueError):
+        return 0
+    if (
+        category not in CATEGORY_CODES
+        or region not in state["region_names"]
+        or type(year) is not int
+        or type(month) is not int
+        or not (1 <= month <= 12 and 1 <= year <= 9998)
+    ):
+        return 0
+    name = (region, year, month)
+    j = state["context_keys"].get(name)
+    if j is None:
+        try:
+            ctx = engine._month(region, year, month)
+        except (ValueError, KeyError, TypeError, ArithmeticError):
+            ctx = None
+        j = 0
+        if ctx is not None:
+            j = len(state["contexts"])
+            state["contexts"].append(ctx)
+            state["context_names"].append(name)
+        state["context_keys"][name] = j
+        state.pop("arrays", None)
+    if j == 0:
+        return 0
+    g = state["groups"].group(engine, name, state["contexts"][j], category)
+    if g not in state["group_context"]:
+        state["group_context"][g] = j
+        state.pop("arrays", None)
+    return g
 
-    # -- the scale: per context and category, by age segment -------------------------------
-    category = _code_column([c.category for c in cases], CATEGORY_CODES)
-    fb |= category < 0
-    n_cat = len(CATEGORY_CODES)
-    category_names = list(CATEGORY_CODES)
-    group_key = ctxc * n_cat + np.maximum(category, 0)
-    live = ~fb
-    group_used = np.flatnonzero(np.bincount(group_key[live])) if live.any() else []
-    groups = engine.__dict__.get("_column_groups")
-    if groups is None:
-        groups = engine._column_groups = _Groups()
-    group_of_key = np.zeros(int(group_key.max()) + 1, I64)
-    for key in group_used.tolist() if len(group_used) else ():
-        j, cat = divmod(key, n_cat)
-        group_of_key[key] = groups.group(engine, context_names[j], contexts[j], category_names[cat])
-    age_table, seg_len, scale_ok, has_monthly, hourly_cents, table = groups.arrays()
-    scales = groups.scales
-    grp = np.where(fb, 0, group_of_key[group_key])
-    fb |= seg_len[grp] == 0
-    sid = age_table[grp, np.clip(age, 0, MAX_AGE_INDEX)]
-    fb |= ~scale_ok[sid]
 
-    # -- per context: full-time threshold, social base, absence rules, allowances, grid -----
+def _context_arrays(state) -> dict:
+    """Per context (set and month): what the batch reads, as arrays indexed by context."""
+    contexts = state["contexts"]
+    n_ctx = len(contexts)
+    first_ord = np.zeros(n_ctx, I64)
+    last_ord = np.zeros(n_ctx, I64)
+    last_day = np.zeros(n_ctx, I64)
+    ctx_region = np.zeros(n_ctx, I64)
+    region_index = {r: i for i, r in enumerate(state["region_names"])}
+    for j, ctx in enumerate(contexts):
+        if ctx is not None:
+            first_ord[j], last_ord[j], last_day[j] = ctx[1].toordinal(), ctx[2].toordinal(), ctx[3]
+            ctx_region[j] = region_index[state["context_names"][j][0]]
+    groups = state["groups"]
+    group_ctx = np.zeros(len(groups.ages), I64)
+    group_cat = np.zeros(len(groups.ages), I64)
+    for key, g in groups.index.items():
+        group_ctx[g] = state["group_context"].get(g, 0)
+        group_cat[g] = CATEGORY_CODES[key[3]]
     fth_values, fth_index = [], {}
     base_values, base_index = [], {}
     ctx_fth = np.zeros(max(n_ctx, 1), I64)
@@ -458,6 +415,108 @@ def compute_columns(engine, cases, errors: str = "raise") -> Columns:
     for j, row in enumerate(legal_rows):
         for leave_kind, allowed in row.items():
             legal_allowed[j, kinds[leave_kind]] = allowed
+
+    return {
+        "first_ord": first_ord,
+        "last_ord": last_ord,
+        "last_day": last_day,
+        "ctx_region": ctx_region,
+        "group_ctx": group_ctx,
+        "group_cat": group_cat,
+        "fth_values": fth_values,
+        "ctx_fth": ctx_fth,
+        "base_values": base_values,
+        "ctx_base": ctx_base,
+        "rule_kind": rule_kind,
+        "rule_param": rule_param,
+        "kinds": kinds,
+        "legal_allowed": legal_allowed,
+        "allowance_rows": allowance_rows,
+    }
+
+
+def compute_columns(engine, cases, errors: str = "raise") -> Columns:
+    """`errors="raise"`: raise what compute raises for the first case in order that cannot be
+    computed; `"skip"`: its result is None (a CaseError only)."""  # noqa: C901 - one pass over the columns
+    cases = cases if isinstance(cases, list) else list(cases)
+    n = len(cases)
+    out = Columns(cases, n)
+    if n == 0:
+        out.scales, out.caps, out.bonus_objects = [], [], [ZERO]
+        return out
+    fb = np.fromiter(map(DEFAULTS.__ne__, map(EXOTIC, cases)), bool, n)
+
+    # -- the month context and the scale group: (region, year, month, category) -----------
+    state = _state(engine)
+    groups = state["groups"]
+    gid = _mapped(list(map(GROUP_KEY, cases)), state["group_keys"], lambda k: _group(engine, k))
+    arrays = state.get("arrays")
+    if arrays is None:
+        arrays = state["arrays"] = _context_arrays(state)
+    contexts = state["contexts"]
+    n_ctx = len(contexts)
+    ctxc = arrays["group_ctx"][gid]
+    category = arrays["group_cat"][gid]
+    region = arrays["ctx_region"][ctxc]
+    first_ord, last_ord, last_day = arrays["first_ord"], arrays["last_ord"], arrays["last_day"]
+    fth_values, ctx_fth = arrays["fth_values"], arrays["ctx_fth"]
+    base_values, ctx_base = arrays["base_values"], arrays["ctx_base"]
+    rule_kind, rule_param = arrays["rule_kind"], arrays["rule_param"]
+    kinds, legal_allowed = arrays["kinds"], arrays["legal_allowed"]
+    allowance_rows = arrays["allowance_rows"]
+    fb |= gid == 0
+
+    # -- dates, ages ------------------------------------------------------------------------
+    entry = np.fromiter(map(dt.date.toordinal, map(attrgetter("entry_date"), cases)), I64, n)
+    birth = np.fromiter(map(dt.date.toordinal, map(attrgetter("birth_date"), cases)), I64, n)
+    no_exit = np.iinfo(I64).max // 4
+    exits = [c.exit_date for c in cases]
+    exit_ = np.full(n, no_exit, I64)
+    with_exit = np.flatnonzero(np.fromiter(map(is_not, exits, repeat(None)), bool, n))
+    exit_[with_exit] = [exits[i].toordinal() for i in with_exit.tolist()]
+    first = first_ord[ctxc]
+    last = last_ord[ctxc]
+    fb |= (entry > last) | (exit_ < first) | (exit_ < entry)
+    start = np.maximum(entry, first)
+    end = np.minimum(exit_, last)
+
+    ey, emd = _year_month_day(entry)
+    by, bmd = _year_month_day(birth)
+    em = emd // 100
+    age = ey - by - (emd < bmd)
+    fb |= (age < 0) | (age > MAX_AGE_INDEX)
+
+    # -- weekly hours, hours present, distance --------------------------------------------
+    weekly_index, weekly_values = state["weekly"], state["weekly_values"]
+
+    def weekly_code(value):
+        weekly_values.append(value)
+        return len(weekly_values) - 1
+
+    wcode = _mapped([c.weekly_hours for c in cases], weekly_index, weekly_code)
+    weekly_bad = np.array(
+        [not isinstance(w, Decimal) or not w.is_finite() or w <= 0 for w in weekly_values], bool
+    )
+    fb |= weekly_bad[wcode]
+    caps = [
+        Decimal(1) if bad else engine._cap(w)
+        for w, bad in zip(weekly_values, weekly_bad, strict=True)
+    ]
+    cap_cents = np.array([_scaled(c) if _scaled(c) is not None else 0 for c in caps], I64)
+    present = _mapped([c.hours_present for c in cases], state["present"], _cents_or_flag)
+    distance = _mapped([c.distance_km for c in cases], state["distance"], _cents_or_flag)
+    fb |= (present == -2) | (distance == -2)
+
+    # -- the scale of the age at entry ---------------------------------------------------------
+    n_cat = len(CATEGORY_CODES)
+    category_names = list(CATEGORY_CODES)
+    region_names = state["region_names"]
+    age_table, seg_len, scale_ok, has_monthly, hourly_cents, table = groups.arrays()
+    scales = groups.scales
+    grp = np.where(fb, 0, gid)
+    fb |= seg_len[grp] == 0
+    sid = age_table[grp, np.clip(age, 0, MAX_AGE_INDEX)]
+    fb |= ~scale_ok[sid]
 
     weekly_ok = np.zeros((max(len(fth_values), 1), len(weekly_values)), bool)
     for f, threshold in enumerate(fth_values):
