@@ -1271,6 +1271,13 @@ def _social_text(base, hours, year) -> tuple[Decimal | None, str]:
 
 
 def _thirtieths_table(monthly: Decimal) -> tuple[Decimal, ...]:
+    """cents(monthly x k / 30) for k in 0..30. For a whole number of cents M, in integers:
+    half-up of M x k / 30 (a quotient of exactly half a cent is a finite decimal, which the
+    Decimal division holds exactly, so both round the same value the same way)."""
+    scaled = monthly.scaleb(2)
+    if monthly >= 0 and scaled == scaled.to_integral_value():
+        m = int(scaled)
+        return tuple(Decimal((2 * m * k + 30) // 60).scaleb(-2) for k in range(31))
     return tuple(cents(monthly * k / THIRTY) for k in range(31))
 
 
