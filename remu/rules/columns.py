@@ -290,6 +290,8 @@ def _state(engine) -> dict:
             "group_context": {0: 0},
             "groups": _Groups(),
             "region_names": list(engine.sets),
+            "bonus": {},
+            "bonus_objects": [ZERO],
         }
     return state
 
@@ -330,6 +332,26 @@ def _group(engine, key) -> int:
         state["group_context"][g] = j
         state.pop("arrays", None)
     return g
+
+
+def _bonus(engine, key: int, n_cat: int, objects: list) -> tuple[int, int, bool]:
+    """(index in `objects`, cents, unusable) of the entry bonus of a (set, entry month,
+    category) key; index 0 is no bonus."""
+    rest, cat = divmod(key, n_cat)
+    rest, month = divmod(rest, 13)
+    r, year = divmod(rest, 20000)
+    region = engine._column_state["region_names"][r]
+    try:
+        found = engine.entry_bonus(region, dt.date(year, month, 1), list(CATEGORY_CODES)[cat])
+    except (ValueError, KeyError, TypeError, ArithmeticError):
+        return 0, 0, True
+    if found is None:
+        return 0, 0, False
+    amount = _scaled(found[0])
+    if amount is None:
+        return 0, 0, True
+    objects.append(found[0])
+    return len(objects) - 1, amount, False
 
 
 def _context_arrays(state) -> dict:
@@ -509,8 +531,6 @@ def compute_columns(engine, cases, errors: str = "raise") -> Columns:
 
     # -- the scale of the age at entry ---------------------------------------------------------
     n_cat = len(CATEGORY_CODES)
-    category_names = list(CATEGORY_CODES)
-    region_names = state["region_names"]
     age_table, seg_len, scale_ok, has_monthly, hourly_cents, table = groups.arrays()
     scales = groups.scales
     grp = np.where(fb, 0, gid)
@@ -607,12 +627,15 @@ def compute_columns(engine, cases, errors: str = "raise") -> Columns:
     base = ctx_base[ctxc]
     social = np.full(n, -1, I64)
     social_hours = np.full(n, -1, I64)
-    n_bases = max(len(base_values), 1)
-    social_table = np.zeros((n_bases, len(weekly_values), 31), I64)
-    social_hours_table = np.zeros((n_bases, len(weekly_values), 31), I64)
-    if base_values and full.any():
+    social_key = (tuple(base_values), len(weekly_values))
+    if state.get("social_key") != social_key:
+        n_bases = max(len(base_values), 1)
+        social_table = np.zeros((n_bases, len(weekly_values), 31), I64)
+        social_hours_table = np.zeros((n_bases, len(weekly_values), 31), I64)
         for bi, base_value in enumerate(base_values):
             for k, w in enumerate(weekly_values):
+                if weekly_bad[k]:
+                    continue
                 for p in range(31):
                     key = (base_value, w, p)
                     found = engine._social.get(key)
@@ -621,6 +644,9 @@ def compute_columns(engine, cases, errors: str = "raise") -> Columns:
                         found = engine._social[key] = (h, cents(h * base_value))
                     social_hours_table[bi, k, p] = _scaled(found[0])
                     social_table[bi, k, p] = _scaled(found[1])
+        state["social_key"] = social_key
+        state["social_tables"] = social_table, social_hours_table
+    social_table, social_hours_table = state["social_tables"]
     with_base = base >= 0
     fmask = full & with_base
     bsafe = np.maximum(base, 0)
@@ -704,7 +730,8 @@ def compute_columns(engine, cases, errors: str = "raise") -> Columns:
     granted = np.fromiter(map(attrgetter("entry_bonus_granted"), cases), bool, n) & ~fb
     bonus = np.zeros(n, I64)
     bonus_code = np.zeros(n, I64)
-    bonus_objects = [ZERO]
+    bonus_objects = state["bonus_objects"]
+    bonus_cache = state["bonus"]
     if granted.any():
         gi = np.flatnonzero(granted)
         keys = ((region[gi] * 20000 + ey[gi]) * 13 + em[gi]) * n_cat + category[gi]
@@ -712,26 +739,11 @@ def compute_columns(engine, cases, errors: str = "raise") -> Columns:
         codes = np.zeros(len(distinct), I64)
         values = np.zeros(len(distinct), I64)
         broken = np.zeros(len(distinct), bool)
-        for u, key in enumerate(distinct):
-            rest, cat = divmod(int(key), n_cat)
-            rest, m = divmod(rest, 13)
-            r, y = divmod(rest, 20000)
-            try:
-                found = engine.entry_bonus(
-                    region_names[r], dt.date(y, m, 1), category_names[cat], False
-                )
-            except (ValueError, KeyError, TypeError, ArithmeticError):
-                broken[u] = True
-                continue
+        for u, key in enumerate(distinct.tolist()):
+            found = bonus_cache.get(key)
             if found is None:
-                continue
-            amount = _scaled(found[0])
-            if amount is None:
-                broken[u] = True
-                continue
-            codes[u] = len(bonus_objects)
-            bonus_objects.append(found[0])
-            values[u] = amount
+                found = bonus_cache[key] = _bonus(engine, key, n_cat, bonus_objects)
+            codes[u], values[u], broken[u] = found
         bonus[gi] = values[inverse]
         bonus_code[gi] = codes[inverse]
         fb[gi] |= broken[inverse]
