@@ -1270,8 +1270,10 @@ def _social_text(base, hours, year) -> tuple[Decimal | None, str]:
     )
 
 
+@lru_cache(maxsize=4096)  # by value: many scales of many months share an amount
 def _thirtieths_table(monthly: Decimal) -> tuple[Decimal, ...]:
-    """cents(monthly x k / 30) for k in 0..30. For a whole number of cents M, in integers:
+    """cents(monthly x k / 30) for k in 0..30 (every entry has two decimals, so equal amounts
+    written differently share one table). For a whole number of cents M, in integers:
     half-up of M x k / 30 (a quotient of exactly half a cent is a finite decimal, which the
     Decimal division holds exactly, so both round the same value the same way)."""
     scaled = monthly.scaleb(2)
