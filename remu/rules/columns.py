@@ -766,15 +766,18 @@ def compute_columns(engine, cases, errors: str = "raise") -> Columns:
         mask = (case_grid == g) & ~fb
         if not mask.any():
             continue
-        # taxable <= bound, taxable in cents: the bound's whole cents
+        # A taxable amount equal to a bound: in the band below or above, as rate_for says
+        # (article 204 H: the band above). Taxable amounts are whole cents.
+        inclusive = grid.rate_for(grid.bounds[0]) == grid.rates[0]
+        rounding = "ROUND_FLOOR" if inclusive else "ROUND_CEILING"
         bounds = np.array(
-            [int((b * 100).to_integral_value(rounding="ROUND_FLOOR")) for b in grid.bounds], I64
+            [int((b * 100).to_integral_value(rounding=rounding)) for b in grid.bounds], I64
         )
         ratios = [r.as_integer_ratio() for r in grid.rates]
         num = np.array([x[0] for x in ratios], I64)
         den = np.array([x[1] for x in ratios], I64)
         t = taxable[mask]
-        k = np.searchsorted(bounds, t, side="left")
+        k = np.searchsorted(bounds, t, side="left" if inclusive else "right")
         k = np.where(k >= len(bounds), len(ratios) - 1, k)
         withholding[mask] = _half_up(t * num[k], den[k] * 100)
     gross = remuneration + allowances + bonus

@@ -364,3 +364,26 @@ def test_an_invalid_case_in_a_batch_raises_what_compute_raises():
     results = skipped.results()
     assert results[0] is None and results[-1] is None
     assert [r.net for r in results[1:6]] == [Engine().compute(c, False).net for c in cases[:5]]
+
+
+def test_columns_withholding_at_a_grid_bound():
+    """A taxable amount equal to a bound, a cent below, a cent above: the grid's own rule."""
+    from remu.rules.parameters import WithholdingGrid
+
+    cases = [
+        c
+        for c in make_cases(random.Random(8), 3000)
+        if not c.entry_bonus_granted and c.region == "national"
+    ]
+    remunerations = sorted({Engine().compute(c, False).remuneration for c in cases})
+    for taxable in remunerations[len(remunerations) // 2 :][:5]:
+        for bound in (taxable - Decimal("0.01"), taxable, taxable + Decimal("0.01")):
+            grid = WithholdingGrid(
+                dt.date(2000, 1, 1),
+                (bound, bound + 100),
+                (Decimal(0), Decimal("1.5"), Decimal("7.3")),
+            )
+            withholding = {t: [grid] for t in Engine().withholding}
+            engine = Engine(withholding=withholding)
+            columns = assert_columns_match(cases, engine, Engine(withholding=withholding))
+            assert len(columns.fallback) < len(cases) // 10
