@@ -1,9 +1,13 @@
 """`make bench-rules`: seeded random trainee-months through the batch path (no explanation).
 
+The timed part goes from the list of `Case` objects to the net pay of each case: the columnar
+path (`Engine.compute_columns`: converting the cases to columns included, and the cases it sends
+to the per-case path) and the sum of the nets. `--per-case` times `compute(case, False)` one by
+one instead (the reference the columnar path is tested against: same checksum).
 Prints trainee-months per second (compute time only; generating the cases is not timed), the
 process's CPU time beside the wall time and the load average (the machines are shared: a loaded
 machine shows a wall time well above the CPU time), and the process's peak memory.
-Usage: python -m remu.rules.bench [N]
+Usage: python -m remu.rules.bench [N] [--per-case]
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import sys
 import time
 from decimal import Decimal
 
+from . import columns  # noqa: F401 - NumPy loaded before the timing, like the engine
 from .engine import Absence, Case, Engine
 
 REGIONS = [
@@ -79,7 +84,9 @@ def make_cases(rng: random.Random, count: int) -> list[Case]:
 
 
 def main(argv=None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
+    argv = sys.argv[1:] if argv is None else list(argv)
+    per_case = "--per-case" in argv
+    argv = [a for a in argv if a != "--per-case"]
     total = int(argv[0]) if argv else 1_000_000
     rng = random.Random(20261122)
     engine = Engine()
@@ -90,8 +97,11 @@ def main(argv=None) -> int:
     while done < total:
         cases = make_cases(rng, min(CHUNK, total - done))
         start, start_cpu = time.perf_counter(), time.process_time()
-        for case in cases:
-            checksum += compute(case, False).net
+        if per_case:
+            for case in cases:
+                checksum += compute(case, False).net
+        else:
+            checksum += engine.compute_columns(cases).net_total()
         elapsed += time.perf_counter() - start
         cpu += time.process_time() - start_cpu
         done += len(cases)
@@ -99,6 +109,7 @@ def main(argv=None) -> int:
     print(
         f"{done} trainee-months in {elapsed:.2f} s of computation: "
         f"{done / elapsed:,.0f} trainee-months per second on one core "
+        f"({'per-case path' if per_case else 'columnar path'}) "
         f"(machine: {os.cpu_count()} cores)"
     )
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())

@@ -683,14 +683,21 @@ class Engine:
 
     def compute_many(self, cases) -> list[Result]:
         """The batch path: each case's result without explanation, in the cases' order (the
-        explanation is computed on demand by `compute(case)`). Computing each distinct
-        situation once was tried and measured (issue 18 §4): building a key of what the
-        computation reads (the age at entry reduced to its class, the paid span, the hours...)
-        costs about as much as the computation itself (about 3.5 µs for a full month without
-        absence), so it gained nothing, even on a population where 9 trainee-months in 10
-        repeat one; it is not done."""
-        compute = self.compute
-        return [compute(case, False) for case in cases]
+        explanation is computed on demand by `compute(case)`), through the columnar path
+        (columns.py: integer cents in NumPy for the common shapes, this per-case path for the
+        rest). Raises what `compute` raises for the first case in order that cannot be computed.
+        Computing each distinct situation once was tried and measured (issue 18 §4): building
+        its key costs about as much as the computation itself (about 3.5 µs), so it is not
+        done."""
+        return self.compute_columns(cases).results()
+
+    def compute_columns(self, cases, errors: str = "raise"):
+        """The batch path in columns (columns.Columns): `net` in int64 cents, `net_total()`,
+        `result(i)` / `results()` for the Result objects; errors="skip": None for a case that
+        raises CaseError."""
+        from .columns import compute_columns
+
+        return compute_columns(self, cases, errors)
 
     def _periods(self, case: Case, explain: bool) -> Result:
         """A month of a training whose weekly hours change (seed 001 §1.6: REMU FP cannot
@@ -1263,7 +1270,16 @@ def _social_text(base, hours, year) -> tuple[Decimal | None, str]:
     )
 
 
+@lru_cache(maxsize=4096)  # by value: many scales of many months share an amount
 def _thirtieths_table(monthly: Decimal) -> tuple[Decimal, ...]:
+    """cents(monthly x k / 30) for k in 0..30 (every entry has two decimals, so equal amounts
+    written differently share one table). For a whole number of cents M, in integers:
+    half-up of M x k / 30 (a quotient of exactly half a cent is a finite decimal, which the
+    Decimal division holds exactly, so both round the same value the same way)."""
+    scaled = monthly.scaleb(2)
+    if monthly >= 0 and scaled == scaled.to_integral_value():
+        m = int(scaled)
+        return tuple(Decimal((2 * m * k + 30) // 60).scaleb(-2) for k in range(31))
     return tuple(cents(monthly * k / THIRTY) for k in range(31))
 
 

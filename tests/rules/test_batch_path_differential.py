@@ -8,6 +8,7 @@ import datetime as dt
 import random
 from decimal import Decimal
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -167,3 +168,222 @@ def test_the_bench_prints_cpu_time_and_load_beside_the_wall_time(capsys):
     assert "300 trainee-months in " in out
     assert "CPU time " in out and "load average " in out
     assert "checksum of net pay: " in out
+
+
+# -- the columnar path (remu/rules/columns.py) ------------------------------------------------
+
+
+def assert_columns_match(cases, engine=None, reference_engine=None):
+    """compute_columns over `cases` in one batch against compute(case, False) one by one."""
+    engine, reference_engine = engine or Engine(), reference_engine or Engine()
+    expected = [reference(reference_engine, case) for case in cases]
+    if any(isinstance(e, str) for e in expected):  # the batch raises the first error in order
+        first = next(e for e in expected if isinstance(e, str))
+        try:
+            engine.compute_columns(cases)
+        except ValueError as error:
+            assert f"{type(error).__name__}: {error}" == first
+        else:
+            raise AssertionError(f"no error, expected {first}")
+        cases = [c for c, e in zip(cases, expected, strict=True) if not isinstance(e, str)]
+        expected = [e for e in expected if not isinstance(e, str)]
+    columns = engine.compute_columns(cases)
+    got = columns.results()
+    assert len(got) == len(cases)
+    for case, a, b in zip(cases, expected, got, strict=True):
+        assert_same(case, a, b)
+    assert columns.net_total() == sum((r.net for r in expected), Decimal(0))
+    return columns
+
+
+def test_the_bench_generator_200_000_cases_through_the_columns():
+    """200,000 of the bench's trainee-months (its seed), field by field, value and written
+    form; nearly all of them through the columns, not the per-case fallback."""
+    cases = make_cases(random.Random(20261122), 200_000)
+    engine, reference_engine = Engine(), Engine()
+    for chunk in range(0, len(cases), 100_000):
+        part = cases[chunk : chunk + 100_000]
+        columns = assert_columns_match(part, engine, reference_engine)
+        assert len(columns.fallback) < len(part) // 100
+
+
+@st.composite
+def column_cases(draw):
+    """The shapes the columnar path computes itself (and their near misses)."""
+    year, month = draw(st.integers(2022, 2026)), draw(st.integers(1, 12))
+    first = dt.date(year, month, 1)
+    entry = first + dt.timedelta(days=draw(st.integers(-400, 31)))
+    exit_date = draw(st.one_of(st.none(), st.just(first + dt.timedelta(draw(st.integers(-3, 40))))))
+    absences = ()
+    if draw(st.booleans()):
+        start = first + dt.timedelta(days=draw(st.integers(-5, 31)))
+        reason = draw(st.sampled_from(REASONS[:7]))
+        absences = (
+            Absence(
+                start,
+                start + dt.timedelta(days=draw(st.integers(-1, 10))),
+                reason,
+                hours=draw(st.sampled_from([None, Decimal(7), Decimal("3.5"), Decimal("2.25")])),
+                kind=draw(st.sampled_from(["BIRTH", "OWN_MARRIAGE", "DEATH_PARENT", None])),
+            ),
+        )
+    weekly = draw(st.sampled_from(["35", "34.99", "30", "29.99", "24", "20", "15", "1"]))
+    present = draw(
+        st.one_of(
+            st.none(),
+            st.integers(0, 20000).map(lambda c: Decimal(c) / 100),
+            st.sampled_from([Decimal("151.55"), Decimal("200"), Decimal("20.10")]),
+        )
+    )
+    return Case(
+        region=draw(st.sampled_from(REGIONS)),
+        year=year,
+        month=month,
+        category=draw(st.sampled_from(CATEGORIES[:8])),
+        birth_date=entry - dt.timedelta(days=draw(st.integers(5000, 70 * 366))),
+        entry_date=entry,
+        exit_date=exit_date,
+        weekly_hours=Decimal(weekly),
+        absences=absences,
+        hours_present=present,
+        distance_km=draw(
+            st.one_of(st.none(), st.integers(0, 30000).map(lambda c: Decimal(c) / 100))
+        ),
+        entry_bonus_granted=draw(st.booleans()),
+        id=str(draw(st.integers(0, 10**6))),
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(column_cases(), min_size=1, max_size=40))
+def test_columns_on_any_batch_of_common_shapes(cases):
+    assert_columns_match(cases, BATCH_ENGINE, ENGINE)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(cases(), min_size=1, max_size=10))
+def test_columns_on_any_batch_of_any_case(batch):
+    assert_columns_match(batch, BATCH_ENGINE, ENGINE)
+
+
+def edge_cases():
+    """Entry and exit on the first and last day, February (leap and not), 35 h against
+    34.99 h, part-time caps, every region, every category, each absence reason at the
+    month's edges."""
+    out = []
+    n = 0
+    for region in REGIONS:
+        for year, month in ((2024, 2), (2025, 2), (2025, 12), (2026, 1), (2025, 7)):
+            first = dt.date(year, month, 1)
+            last = dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)
+            for category in CATEGORIES:
+                for weekly, present in (
+                    ("35", None),
+                    ("34.99", "151.50"),
+                    ("34.99", "160"),
+                    ("30", None),
+                    ("29.99", "129.86"),
+                    ("20", "86.60"),
+                    ("20", "86.61"),
+                ):
+                    for entry, exit_date in (
+                        (first, None),
+                        (last, None),
+                        (first - dt.timedelta(days=40), first),
+                        (first - dt.timedelta(days=40), last),
+                        (first + dt.timedelta(days=14), last - dt.timedelta(days=1)),
+                    ):
+                        n += 1
+                        reason = REASONS[n % 7]
+                        start = (first, last, first + dt.timedelta(days=27))[n % 3]
+                        absences = (
+                            (
+                                Absence(
+                                    start,
+                                    start + dt.timedelta(days=n % 5),
+                                    reason,
+                                    hours=Decimal(7),
+                                    kind="BIRTH",
+                                ),
+                            )
+                            if n % 2
+                            else ()
+                        )
+                        out.append(
+                            Case(
+                                region=region,
+                                year=year,
+                                month=month,
+                                category=category,
+                                birth_date=dt.date(1990 + n % 20, 1 + n % 12, 1 + n % 28),
+                                entry_date=entry,
+                                exit_date=exit_date,
+                                weekly_hours=Decimal(weekly),
+                                absences=absences,
+                                hours_present=None if present is None else Decimal(present),
+                                prior_monthly_salary=Decimal("1500"),
+                                distance_km=Decimal(n % 90) if n % 3 else None,
+                                entry_bonus_granted=bool(n % 4 == 0),
+                                id=str(n),
+                            )
+                        )
+    return out
+
+
+def test_columns_on_the_edge_cases():
+    cases = edge_cases()
+    engine = Engine()
+    expected = [reference(engine, case) for case in cases]
+    valid = [c for c, e in zip(cases, expected, strict=True) if not isinstance(e, str)]
+    assert len(valid) > len(cases) // 2
+    columns = assert_columns_match(valid)
+    assert len(columns.fallback) < len(valid)  # most of them through the columns
+
+
+def test_the_explanation_on_demand_gives_the_columns_figures():
+    cases = make_cases(random.Random(11), 500)
+    columns = Engine().compute_columns(cases)
+    assert len(columns.fallback) < 10
+    engine = Engine()
+    for i, case in enumerate(cases):
+        batch_result, explained = columns.result(i), engine.compute(case, True)
+        assert explained.explanation and batch_result.explanation == []
+        for name in FIELDS:
+            if name != "explanation":
+                assert getattr(explained, name) == getattr(batch_result, name), (case, name)
+
+
+def test_an_invalid_case_in_a_batch_raises_what_compute_raises():
+    cases = make_cases(random.Random(3), 50)
+    bad = dataclasses.replace(cases[20], weekly_hours=Decimal(0))
+    worse = dataclasses.replace(cases[30], region="nowhere")
+    with pytest.raises(ValueError) as raised:
+        Engine().compute_columns(cases[:20] + [bad] + cases[20:30] + [worse])
+    assert "weekly_hours" in str(raised.value)
+    skipped = Engine().compute_columns([bad, *cases[:5], worse], errors="skip")
+    results = skipped.results()
+    assert results[0] is None and results[-1] is None
+    assert [r.net for r in results[1:6]] == [Engine().compute(c, False).net for c in cases[:5]]
+
+
+def test_columns_withholding_at_a_grid_bound():
+    """A taxable amount equal to a bound, a cent below, a cent above: the grid's own rule."""
+    from remu.rules.parameters import WithholdingGrid
+
+    cases = [
+        c
+        for c in make_cases(random.Random(8), 3000)
+        if not c.entry_bonus_granted and c.region == "national"
+    ]
+    remunerations = sorted({Engine().compute(c, False).remuneration for c in cases})
+    for taxable in remunerations[len(remunerations) // 2 :][:5]:
+        for bound in (taxable - Decimal("0.01"), taxable, taxable + Decimal("0.01")):
+            grid = WithholdingGrid(
+                dt.date(2000, 1, 1),
+                (bound, bound + 100),
+                (Decimal(0), Decimal("1.5"), Decimal("7.3")),
+            )
+            withholding = {t: [grid] for t in Engine().withholding}
+            engine = Engine(withholding=withholding)
+            columns = assert_columns_match(cases, engine, Engine(withholding=withholding))
+            assert len(columns.fallback) < len(cases) // 10

@@ -7,7 +7,8 @@ The population is the validated attendance lines of the 12 months up to `--until
 month by default): each line's engine input, as the monthly run builds it, is computed with the
 parameter files as they are and with the change (another file for one parameter set, whose name
 is its code, or every scale amount revalued by a coefficient, half-up to the cent as a
-revaluation is), both through the engine's batch path. Stored scale versions (the rules
+revaluation is), both through the engine's columnar batch path (`Engine.compute_columns`,
+NumPy, the per-case path for the shapes it does not cover). Stored scale versions (the rules
 administrators' own) are left aside on both sides, so that the difference is the change's alone.
 Progress is drawn on stderr; the summary by category (the month's gross pay: remuneration,
 allowances, complement and entry bonus) on stdout.
@@ -37,7 +38,7 @@ from remu.rules.parameters import (
     load_parameter_sets,
 )
 
-CHUNK = 500
+CHUNK = 2000
 BAR = 30
 
 
@@ -149,16 +150,8 @@ class Command(BaseCommand):
         batch = []
 
         def safe(engine, cases):
-            try:
-                return engine.compute_many(cases)
-            except CaseError:  # a case the parameters cannot compute: one by one
-                results = []
-                for case in cases:
-                    try:
-                        results.extend(engine.compute_many([case]))
-                    except CaseError:
-                        results.append(None)
-                return results
+            # The engine's columnar batch path; a case the parameters cannot compute: None.
+            return engine.compute_columns(cases, errors="skip").results()
 
         def price(batch):
             nonlocal errors

@@ -1,0 +1,805 @@
+"""The engine in bulk: many trainee-months at once, in columns of integer cents (issue 18 §4).
+
+`compute_columns(engine, cases)` turns the list of `Case` objects into NumPy columns (one
+attribute at a time, distinct Decimals converted once), computes the shapes that dominate
+(a month's thirtieths at full time, hours at part time, entry / exit inside the month, at most
+one absence per case, regional transport allowances, the entry bonus, the default withholding
+grid) with int64 arithmetic, and sends every other case to the exact per-case path
+(`Engine.compute(case, False)`): prior-salary and special-public cases, several absences,
+holidays, centre closures with a day limit, sick leaves, periods of weekly hours, a personal tax
+rate, housing, ... and every case that raises (so the error raised is compute's, in order).
+
+Exactness: each amount is the same half-up rounding to the cent of the same exact value the
+engine rounds. Where the engine divides (a thirtieth fraction, hours / cap), the Decimal
+quotient is rounded to 28 digits before the product is: for thirtieths the amounts come from a
+table built with the engine's own Decimals, and for hours the rare products that land exactly
+on half a cent are recomputed with Decimals. `Columns.results()` gives the `Result` objects,
+field by field and in written form the same as `compute(case, False)`; the explanation stays
+on demand through `compute(case, True)`. tests/rules/test_batch_path_differential.py is the
+gate. Pure Python + NumPy, no Django.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from itertools import repeat
+from operator import attrgetter, is_not
+
+import numpy as np
+
+from .engine import CaseError, Result
+from .money import ZERO, cents
+from .parameters import ABSENCE_REASONS, CATEGORIES
+
+I64 = np.int64
+EPOCH = dt.date(1970, 1, 1).toordinal()
+THIRTY = Decimal(30)
+FRACTIONS = tuple(Decimal(k) / THIRTY for k in range(31))
+HUNDRED = Decimal(100)
+MAX_AGE_INDEX = 200
+
+# Fields whose value, when not the default, sends a case to the per-case path.
+EXOTIC = attrgetter(
+    "training_total_hours",
+    "tax_rate",
+    "pay_start",
+    "pay_from",
+    "pay_until",
+    "resigned_contract_end",
+    "benefit_end",
+    "permit_end",
+    "housing",
+    "sick_leaves",
+    "weekly_hours_periods",
+    "entry_bonus_paid",
+    "distance_learning",
+)
+DEFAULTS = (None,) * 8 + (False, (), (), False, False)
+
+GROUP_KEY = attrgetter("region", "year", "month", "category")
+REASON_CODES = {reason: i for i, reason in enumerate(ABSENCE_REASONS)}
+CATEGORY_CODES = {category: i for i, category in enumerate(CATEGORIES)}
+# Absence rule kinds, per month context and reason.
+UNPAID, PAID, SICK_WAITING, LEGAL, OTHER = 0, 1, 2, 3, 9
+ALWAYS_PAID_WHEN_PAID = frozenset(
+    ABSENCE_REASONS.keys() - {"PUBLIC_HOLIDAY", "LOCAL_DAY", "LEGAL_LEAVE", "CENTRE_CLOSURE"}
+)
+ONE = np.int64(1)
+
+
+def _half_up(num, den):
+    """round(num / den) half-up, for num >= 0 and den > 0 (integers or int64 arrays)."""
+    return (2 * num + den) // (2 * den)
+
+
+def _scaled(value: Decimal, places: int = 2) -> int | None:
+    """value x 10^places as an int when that is exact, else None."""
+    scaled = value.scaleb(places)
+    return int(scaled) if scaled == scaled.to_integral_value() else None
+
+
+def _code_column(values, codes: dict, default: int = -1) -> np.ndarray:
+    return np.fromiter(map(codes.get, values, repeat(default)), I64, len(values))
+
+
+def _mapped(values, table: dict, convert) -> np.ndarray:
+    """Each value through `table` (value -> int), converting the values it lacks once."""
+    try:
+        return np.fromiter(map(table.__getitem__, values), I64, len(values))
+    except KeyError:
+        for value in set(values) - table.keys():
+            table[value] = convert(value)
+        return np.fromiter(map(table.__getitem__, values), I64, len(values))
+
+
+def _cents_or_flag(value):
+    """Decimal -> cents (>= 0); None -> -1; negative or finer than the cent -> -2."""
+    if value is None:
+        return -1
+    if not isinstance(value, Decimal) or not value.is_finite() or value < 0:
+        return -2
+    scaled = _scaled(value)
+    return -2 if scaled is None else scaled
+
+
+class _Groups:
+    """Per engine: the scale of each age in each (set, month, category), and per scale the
+    columns the batch reads (a thirtieths table in cents, the hourly rate in cents), kept
+    across batches (the engine keeps its scales as long as it lives). Group 0 and scale 0
+    stand for "no scale": the per-case path."""
+
+    def __init__(self):
+        self.index: dict = {}
+        self.ages: list = [[]]
+        self.sids: list = [[]]
+        self.scales: list = [None]
+        self.rows: list = [(False, False, 0, None)]
+        self.scale_index: dict = {}
+        self.cached = None
+
+    def group(self, engine, name, ctx, category: str) -> int:
+        key = (*name, category)
+        found = self.index.get(key)
+        if found is not None:
+            return found
+        segments = None
+        if ctx is not None:
+            try:
+                pset, first_day, options = ctx[0], ctx[1], ctx[4]
+                engine._scale(pset, first_day, category, 0, options)
+                segments = engine._scales[(pset.code, first_day, category)]
+            except (ValueError, KeyError, TypeError, ArithmeticError):
+                segments = None
+        ages, sids = [], []
+        for max_age, scale in segments or ():
+            sid = self.scale_index.get(id(scale))
+            if sid is None:
+                sid = self.scale_index[id(scale)] = len(self.scales)
+                self.scales.append(scale)
+                self.rows.append(_scale_row(scale))
+            ages.append(max_age)
+            sids.append(sid)
+        found = self.index[key] = len(self.ages)
+        self.ages.append(ages)
+        self.sids.append(sids)
+        self.cached = None
+        return found
+
+    def arrays(self):
+        if self.cached is None:
+            count = len(self.ages)
+            width = max(len(a) for a in self.ages) or 1
+            seg_age = np.full((count, width), 10**6, I64)
+            seg_sid = np.zeros((count, width), I64)
+            seg_len = np.zeros(count, I64)
+            for g, (ages, sids) in enumerate(zip(self.ages, self.sids, strict=True)):
+                seg_age[g, : len(ages)] = ages
+                seg_sid[g, : len(sids)] = sids
+                seg_len[g] = len(ages)
+            # The first segment the age is under or at, else the last one.
+            ages = np.arange(MAX_AGE_INDEX + 1)
+            position = (ages[None, :, None] > seg_age[:, None, :]).sum(axis=2)
+            position = np.minimum(position, np.maximum(seg_len - 1, 0)[:, None])
+            age_table = np.take_along_axis(seg_sid, position, axis=1)
+            n_scales = len(self.scales)
+            table = np.zeros((n_scales, 31), I64)
+            for s, row in enumerate(self.rows):
+                if row[1]:
+                    table[s] = row[3]
+            self.cached = (
+                age_table,
+                seg_len,
+                np.array([row[0] for row in self.rows], bool),
+                np.array([row[1] for row in self.rows], bool),
+                np.array([row[2] for row in self.rows], I64),
+                table,
+            )
+        return self.cached
+
+
+def _scale_row(scale):
+    """(usable, has a monthly amount, hourly rate in cents, thirtieths table in cents)."""
+    hourly = None if scale.hourly is None else _scaled(scale.hourly)
+    if scale.floor is not None or hourly is None:
+        return False, False, 0, None
+    if scale.monthly is None:
+        return True, False, hourly, None
+    monthly = _scaled(scale.monthly)
+    if monthly is not None and len(scale.by_thirtieths) == 31:
+        # cents(monthly x k / 30): the exact quotient is a half cent only where it is a
+        # finite decimal, which the engine's Decimal division then holds exactly.
+        return True, True, hourly, [(2 * monthly * k + 30) // 60 for k in range(31)]
+    row = [_scaled(v) for v in scale.by_thirtieths]
+    if len(row) != 31 or None in row:
+        return False, False, 0, None
+    return True, True, hourly, row
+
+
+def _year_month_day(ordinals):
+    """(year, month x 100 + day) of each proleptic ordinal, through a table of the span."""
+    low, high = int(ordinals.min()), int(ordinals.max())
+    days = np.arange(low - EPOCH, high - EPOCH + 1).astype("datetime64[D]")
+    months = days.astype("datetime64[M]")
+    years = months.astype("datetime64[Y]").astype(I64) + 1970
+    month_day = (months.astype(I64) % 12 + 1) * 100 + (
+        (days - months.astype("datetime64[D]")).astype(I64) + 1
+    )
+    index = ordinals - low
+    return years[index], month_day[index]
+
+
+def _dec(n) -> Decimal:
+    return Decimal(int(n)).scaleb(-2)
+
+
+class Columns:
+    """The results of a batch: `net` (int64 cents, fallback cases included), the columnar
+    fields, and the per-case results of the cases computed by the exact path."""
+
+    def __init__(self, cases, n):
+        self.cases = cases
+        self.n = n
+        self.fallback: dict[int, object] = {}
+        self.net = np.zeros(n, I64)
+        self.fallback_net = Decimal(0)
+
+    def net_total(self) -> Decimal:
+        """The sum of the net pay of every case, as the per-case Decimals add up."""
+        return _dec(self.net.sum()) + self.fallback_net
+
+    def results(self) -> list:
+        return [self.result(i) for i in range(self.n)]
+
+    def result(self, i: int):
+
+        if i in self.fallback:
+            return self.fallback[i]
+        case = self.cases[i]
+        scale = self.scales[self.sid[i]]
+        if self.full[i]:
+            paid_thirtieths, paid_hours = int(self.paid[i]), None
+            social_hours = None if self.social[i] < 0 else _dec(self.social_hours[i])
+        else:
+            paid_thirtieths = None
+            present = case.hours_present if self.start[i] <= self.end[i] else ZERO
+            total = present + _dec(self.absence_hours[i])
+            cap = self.caps[self.wcode[i]]
+            paid_hours = cap if cap < total else total
+            social_hours = None if self.social[i] < 0 else paid_hours
+        social = None if self.social[i] < 0 else _dec(self.social[i])
+        bonus = self.bonus_objects[self.bonus_code[i]]
+        withholding = _dec(self.withholding[i]) if self.withholding[i] else ZERO
+        gross = _dec(self.gross[i])
+        return Result(
+            case.id,
+            scale.monthly,
+            scale.hourly,
+            paid_thirtieths,
+            paid_hours,
+            _dec(self.remuneration[i]),
+            _dec(self.allowances[i]),
+            gross,
+            withholding,
+            gross - withholding if withholding else gross,
+            [],
+            scale.version_label,
+            scale.version_start,
+            bonus,
+            social,
+            social_hours,
+            ZERO,
+            0,
+        )
+
+
+def _state(engine) -> dict:
+    """What the columnar path keeps per engine (the engine's parameters do not change)."""
+    state = engine.__dict__.get("_column_state")
+    if state is None:
+        state = engine._column_state = {
+            "weekly": {},
+            "weekly_values": [],
+            "present": {},
+            "distance": {},
+            "hours": {},
+            "group_keys": {},
+            "context_keys": {},
+            "contexts": [None],  # context 0: none (the per-case path)
+            "context_names": [("", 0, 0)],
+            "group_context": {0: 0},
+            "groups": _Groups(),
+            "region_names": list(engine.sets),
+            "bonus": {},
+            "bonus_objects": [ZERO],
+        }
+    return state
+
+
+def _group(engine, key) -> int:
+    """The scale group of a (region, year, month, category), 0 if it has none."""
+    state = engine._column_state
+    try:
+        region, year, month, category = key
+    except (TypeError, ValueError):
+        return 0
+    if (
+        category not in CATEGORY_CODES
+        or region not in state["region_names"]
+        or type(year) is not int
+        or type(month) is not int
+        or not (1 <= month <= 12 and 1 <= year <= 9998)
+    ):
+        return 0
+    name = (region, year, month)
+    j = state["context_keys"].get(name)
+    if j is None:
+        try:
+            ctx = engine._month(region, year, month)
+        except (ValueError, KeyError, TypeError, ArithmeticError):
+            ctx = None
+        j = 0
+        if ctx is not None:
+            j = len(state["contexts"])
+            state["contexts"].append(ctx)
+            state["context_names"].append(name)
+        state["context_keys"][name] = j
+        state.pop("arrays", None)
+    if j == 0:
+        return 0
+    g = state["groups"].group(engine, name, state["contexts"][j], category)
+    if g not in state["group_context"]:
+        state["group_context"][g] = j
+        state.pop("arrays", None)
+    return g
+
+
+def _bonus(engine, key: int, n_cat: int, objects: list) -> tuple[int, int, bool]:
+    """(index in `objects`, cents, unusable) of the entry bonus of a (set, entry month,
+    category) key; index 0 is no bonus."""
+    rest, cat = divmod(key, n_cat)
+    rest, month = divmod(rest, 13)
+    r, year = divmod(rest, 20000)
+    region = engine._column_state["region_names"][r]
+    try:
+        found = engine.entry_bonus(region, dt.date(year, month, 1), list(CATEGORY_CODES)[cat])
+    except (ValueError, KeyError, TypeError, ArithmeticError):
+        return 0, 0, True
+    if found is None:
+        return 0, 0, False
+    amount = _scaled(found[0])
+    if amount is None:
+        return 0, 0, True
+    objects.append(found[0])
+    return len(objects) - 1, amount, False
+
+
+def _context_arrays(state) -> dict:
+    """Per context (set and month): what the batch reads, as arrays indexed by context."""
+    contexts = state["contexts"]
+    n_ctx = len(contexts)
+    first_ord = np.zeros(n_ctx, I64)
+    last_ord = np.zeros(n_ctx, I64)
+    last_day = np.zeros(n_ctx, I64)
+    ctx_region = np.zeros(n_ctx, I64)
+    region_index = {r: i for i, r in enumerate(state["region_names"])}
+    for j, ctx in enumerate(contexts):
+        if ctx is not None:
+            first_ord[j], last_ord[j], last_day[j] = ctx[1].toordinal(), ctx[2].toordinal(), ctx[3]
+            ctx_region[j] = region_index[state["context_names"][j][0]]
+    groups = state["groups"]
+    group_ctx = np.zeros(len(groups.ages), I64)
+    group_cat = np.zeros(len(groups.ages), I64)
+    for key, g in groups.index.items():
+        group_ctx[g] = state["group_context"].get(g, 0)
+        group_cat[g] = CATEGORY_CODES[key[3]]
+    fth_values, fth_index = [], {}
+    base_values, base_index = [], {}
+    ctx_fth = np.zeros(max(n_ctx, 1), I64)
+    ctx_base = np.full(max(n_ctx, 1), -1, I64)
+    n_reasons = len(REASON_CODES)
+    kinds = {}
+    rule_kind = np.full((max(n_ctx, 1), n_reasons), OTHER, I64)
+    rule_param = np.zeros((max(n_ctx, 1), n_reasons), I64)
+    legal_rows = []
+    allowance_rows = []  # per context: None, or (excluded categories, parsed bands)
+    for j, ctx in enumerate(contexts):
+        legal_rows.append({})
+        allowance_rows.append(None)
+        if ctx is None:
+            continue
+        options, full_time_hours, social_base = ctx[4], ctx[8], ctx[9]
+        if full_time_hours not in fth_index:
+            fth_index[full_time_hours] = len(fth_values)
+            fth_values.append(full_time_hours)
+        ctx_fth[j] = fth_index[full_time_hours]
+        if social_base is not None:
+            if social_base not in base_index:
+                base_index[social_base] = len(base_values)
+                base_values.append(social_base)
+            ctx_base[j] = base_index[social_base]
+        rules = options.get("absences", {})
+        waiting = options.get("sickness_waiting_days") or 0
+        for reason, code in REASON_CODES.items():
+            rule = rules.get(reason, {"paid": False})
+            paid = rule.get("paid")
+            if reason in ("PUBLIC_HOLIDAY", "LOCAL_DAY"):
+                kind = OTHER
+            elif not paid:
+                kind = UNPAID
+            elif reason in ALWAYS_PAID_WHEN_PAID:
+                kind = SICK_WAITING if reason == "SICKNESS" and waiting else PAID
+                rule_param[j, code] = waiting
+            elif reason == "LEGAL_LEAVE":
+                kind = LEGAL
+            elif reason == "CENTRE_CLOSURE" and "limit_days" in rule:
+                kind = OTHER
+            else:
+                kind = PAID
+            rule_kind[j, code] = kind
+        for leave_kind, allowed in (options.get("legal_leave_days") or {}).items():
+            if isinstance(allowed, int):
+                kinds.setdefault(leave_kind, len(kinds))
+                legal_rows[j][leave_kind] = allowed
+        regional = options.get("allowances")
+        if regional:
+            parsed = []
+            for band in regional.get("transport") or ():
+                strictly = "above_km" in band
+                limit = Decimal(str(band["above_km"] if strictly else band["from_km"]))
+                parsed.append((strictly, limit, Decimal(str(band["amount"]))))
+            allowance_rows[j] = (
+                frozenset(regional.get("excluded_categories") or ()),
+                tuple(parsed),
+            )
+    n_kinds = max(len(kinds), 1)
+    legal_allowed = np.full((max(n_ctx, 1), n_kinds), -1, I64)
+    for j, row in enumerate(legal_rows):
+        for leave_kind, allowed in row.items():
+            legal_allowed[j, kinds[leave_kind]] = allowed
+
+    return {
+        "first_ord": first_ord,
+        "last_ord": last_ord,
+        "last_day": last_day,
+        "ctx_region": ctx_region,
+        "group_ctx": group_ctx,
+        "group_cat": group_cat,
+        "fth_values": fth_values,
+        "ctx_fth": ctx_fth,
+        "base_values": base_values,
+        "ctx_base": ctx_base,
+        "rule_kind": rule_kind,
+        "rule_param": rule_param,
+        "kinds": kinds,
+        "legal_allowed": legal_allowed,
+        "allowance_rows": allowance_rows,
+    }
+
+
+def compute_columns(engine, cases, errors: str = "raise") -> Columns:
+    """`errors="raise"`: raise what compute raises for the first case in order that cannot be
+    computed; `"skip"`: its result is None (a CaseError only)."""  # noqa: C901 - one pass over the columns
+    cases = cases if isinstance(cases, list) else list(cases)
+    n = len(cases)
+    out = Columns(cases, n)
+    if n == 0:
+        out.scales, out.caps, out.bonus_objects = [], [], [ZERO]
+        return out
+    fb = np.fromiter(map(DEFAULTS.__ne__, map(EXOTIC, cases)), bool, n)
+
+    # -- the month context and the scale group: (region, year, month, category) -----------
+    state = _state(engine)
+    groups = state["groups"]
+    gid = _mapped(list(map(GROUP_KEY, cases)), state["group_keys"], lambda k: _group(engine, k))
+    arrays = state.get("arrays")
+    if arrays is None:
+        arrays = state["arrays"] = _context_arrays(state)
+    contexts = state["contexts"]
+    n_ctx = len(contexts)
+    ctxc = arrays["group_ctx"][gid]
+    category = arrays["group_cat"][gid]
+    region = arrays["ctx_region"][ctxc]
+    first_ord, last_ord, last_day = arrays["first_ord"], arrays["last_ord"], arrays["last_day"]
+    fth_values, ctx_fth = arrays["fth_values"], arrays["ctx_fth"]
+    base_values, ctx_base = arrays["base_values"], arrays["ctx_base"]
+    rule_kind, rule_param = arrays["rule_kind"], arrays["rule_param"]
+    kinds, legal_allowed = arrays["kinds"], arrays["legal_allowed"]
+    allowance_rows = arrays["allowance_rows"]
+    fb |= gid == 0
+
+    # -- dates, ages ------------------------------------------------------------------------
+    entry = np.fromiter(map(dt.date.toordinal, map(attrgetter("entry_date"), cases)), I64, n)
+    birth = np.fromiter(map(dt.date.toordinal, map(attrgetter("birth_date"), cases)), I64, n)
+    no_exit = np.iinfo(I64).max // 4
+    exits = [c.exit_date for c in cases]
+    exit_ = np.full(n, no_exit, I64)
+    with_exit = np.flatnonzero(np.fromiter(map(is_not, exits, repeat(None)), bool, n))
+    exit_[with_exit] = [exits[i].toordinal() for i in with_exit.tolist()]
+    first = first_ord[ctxc]
+    last = last_ord[ctxc]
+    fb |= (entry > last) | (exit_ < first) | (exit_ < entry)
+    start = np.maximum(entry, first)
+    end = np.minimum(exit_, last)
+
+    ey, emd = _year_month_day(entry)
+    by, bmd = _year_month_day(birth)
+    em = emd // 100
+    age = ey - by - (emd < bmd)
+    fb |= (age < 0) | (age > MAX_AGE_INDEX)
+
+    # -- weekly hours, hours present, distance --------------------------------------------
+    weekly_index, weekly_values = state["weekly"], state["weekly_values"]
+
+    def weekly_code(value):
+        weekly_values.append(value)
+        return len(weekly_values) - 1
+
+    wcode = _mapped([c.weekly_hours for c in cases], weekly_index, weekly_code)
+    weekly_bad = np.array(
+        [not isinstance(w, Decimal) or not w.is_finite() or w <= 0 for w in weekly_values], bool
+    )
+    fb |= weekly_bad[wcode]
+    caps = [
+        Decimal(1) if bad else engine._cap(w)
+        for w, bad in zip(weekly_values, weekly_bad, strict=True)
+    ]
+    cap_cents = np.array([_scaled(c) if _scaled(c) is not None else 0 for c in caps], I64)
+    present = _mapped([c.hours_present for c in cases], state["present"], _cents_or_flag)
+    distance = _mapped([c.distance_km for c in cases], state["distance"], _cents_or_flag)
+    fb |= (present == -2) | (distance == -2)
+
+    # -- the scale of the age at entry ---------------------------------------------------------
+    n_cat = len(CATEGORY_CODES)
+    age_table, seg_len, scale_ok, has_monthly, hourly_cents, table = groups.arrays()
+    scales = groups.scales
+    grp = np.where(fb, 0, gid)
+    fb |= seg_len[grp] == 0
+    sid = age_table[grp, np.clip(age, 0, MAX_AGE_INDEX)]
+    fb |= ~scale_ok[sid]
+
+    weekly_ok = np.zeros((max(len(fth_values), 1), len(weekly_values)), bool)
+    for f, threshold in enumerate(fth_values):
+        for k, w in enumerate(weekly_values):
+            weekly_ok[f, k] = w >= threshold
+    full = weekly_ok[ctx_fth[ctxc], wcode] & has_monthly[sid]
+    fb |= full & (present != -1)  # declared hours at full time: the per-case path
+    part = ~full
+    nonempty = start <= end
+    fb |= part & nonempty & (present < 0)
+
+    # -- absences (at most one, the common reasons) -----------------------------------------
+    absences = [c.absences for c in cases]
+    with_absence = np.flatnonzero(np.fromiter(map(bool, absences), bool, n)).tolist()
+    has_run = np.zeros(n, bool)
+    run_a = np.zeros(n, I64)
+    run_b = np.zeros(n, I64)
+    absence_hours = np.zeros(n, I64)
+    if with_absence:
+        ai = np.array(with_absence, I64)
+        rows = [absences[i] for i in with_absence]
+        many = np.fromiter(map(len, rows), I64, len(rows)) != 1
+        firsts = [r[0] for r in rows]
+        count = len(firsts)
+        a_start = np.fromiter(map(dt.date.toordinal, map(attrgetter("start"), firsts)), I64, count)
+        a_end = np.fromiter(map(dt.date.toordinal, map(attrgetter("end"), firsts)), I64, count)
+        a_reason = _code_column([x.reason for x in firsts], REASON_CODES)
+        a_hours = _mapped(
+            [x.hours for x in firsts],
+            state["hours"],
+            lambda v: 0 if v is None else _cents_or_flag(v),
+        )
+        a_kind = _code_column([x.kind for x in firsts], kinds)
+        bad = many | (a_reason < 0) | (a_end < a_start) | (a_hours == -2)
+        c_ctx = ctxc[ai]
+        kind = rule_kind[c_ctx, np.maximum(a_reason, 0)]
+        bad |= kind == OTHER
+        s, e = start[ai], end[ai]
+        a = np.maximum(a_start, s)
+        b = np.minimum(a_end, e)
+        overlap = a <= b
+        allowed = legal_allowed[c_ctx, np.maximum(a_kind, 0)]
+        bad |= (kind == LEGAL) & ((a_kind < 0) | (allowed < 0))
+        last_waiting = a_start + rule_param[c_ctx, np.maximum(a_reason, 0)] - 1
+        ua = np.where(kind == LEGAL, np.maximum(a, a_start + allowed), a)
+        ub = np.where(kind == SICK_WAITING, np.minimum(b, last_waiting), b)
+        run = overlap & (
+            (kind == UNPAID)
+            | ((kind == SICK_WAITING) & (a <= last_waiting))
+            | ((kind == LEGAL) & (ua <= ub))
+        )
+        fb[ai] |= bad
+        has_run[ai] = run
+        run_a[ai] = ua
+        run_b[ai] = ub
+        total_days = b - a + 1
+        unpaid_days = np.where(run, ub - ua + 1, 0)
+        hours_paid = overlap & (a_hours > 0) & (unpaid_days < total_days)
+        absence_hours[ai] = np.where(
+            hours_paid,
+            _half_up(
+                np.maximum(a_hours, 0) * (total_days - unpaid_days), np.maximum(total_days, 1)
+            ),
+            0,
+        )
+
+    # -- full time: thirtieths ----------------------------------------------------------------
+    ld = last_day[ctxc]
+
+    def thirtieth(ordinals):
+        day = ordinals - first + 1
+        return np.where(day == ld, 30, np.minimum(day, 30))
+
+    span = np.where(nonempty, thirtieth(end) - thirtieth(start) + 1, 0)
+    unpaid = np.where(has_run, thirtieth(run_b) - thirtieth(run_a) + 1, 0)
+    paid = np.clip(span - unpaid, 0, 30)
+    remuneration = np.zeros(n, I64)
+    remuneration_full = table[sid, paid]
+
+    # -- part time: hours -------------------------------------------------------------------
+    present_paid = np.where(nonempty, np.maximum(present, 0), 0)
+    cap = cap_cents[wcode]
+    hours = np.minimum(present_paid + absence_hours, cap)
+    remuneration_part = _half_up(hours * hourly_cents[sid], 100)
+    remuneration = np.where(full, remuneration_full, remuneration_part)
+
+    # -- social contributions -----------------------------------------------------------------
+    base = ctx_base[ctxc]
+    social = np.full(n, -1, I64)
+    social_hours = np.full(n, -1, I64)
+    social_key = (tuple(base_values), len(weekly_values))
+    if state.get("social_key") != social_key:
+        n_bases = max(len(base_values), 1)
+        social_table = np.zeros((n_bases, len(weekly_values), 31), I64)
+        social_hours_table = np.zeros((n_bases, len(weekly_values), 31), I64)
+        for bi, base_value in enumerate(base_values):
+            for k, w in enumerate(weekly_values):
+                if weekly_bad[k]:
+                    continue
+                for p in range(31):
+                    key = (base_value, w, p)
+                    found = engine._social.get(key)
+                    if found is None:
+                        h = cents(engine._cap(w) * p / THIRTY)
+                        found = engine._social[key] = (h, cents(h * base_value))
+                    social_hours_table[bi, k, p] = _scaled(found[0])
+                    social_table[bi, k, p] = _scaled(found[1])
+        state["social_key"] = social_key
+        state["social_tables"] = social_table, social_hours_table
+    social_table, social_hours_table = state["social_tables"]
+    with_base = base >= 0
+    fmask = full & with_base
+    bsafe = np.maximum(base, 0)
+    social[fmask] = social_table[bsafe[fmask], wcode[fmask], paid[fmask]]
+    social_hours[fmask] = social_hours_table[bsafe[fmask], wcode[fmask], paid[fmask]]
+    pmask = part & with_base
+    if pmask.any():
+        ratios = [v.as_integer_ratio() for v in base_values]
+        num = np.array([r[0] for r in ratios], I64)[bsafe[pmask]]
+        den = np.array([r[1] for r in ratios], I64)[bsafe[pmask]]
+        social[pmask] = _half_up(hours[pmask] * num, den)
+        social_hours[pmask] = hours[pmask]
+
+    # -- allowances (regional transport by distance) ----------------------------------------
+    allowances = np.zeros(n, I64)
+    with_distance = np.flatnonzero((distance >= 0) & nonempty & ~fb)
+    if len(with_distance):
+        amounts, amount_index = [], {}
+        width = max([len(row[1]) for row in allowance_rows if row is not None] + [1])
+        band_limit = np.zeros((max(n_ctx, 1), width), I64)
+        band_strict = np.zeros((max(n_ctx, 1), width), bool)
+        band_amount = np.full((max(n_ctx, 1), width), -1, I64)
+        excluded = np.ones((max(n_ctx, 1), n_cat), bool)  # no regional allowances
+        ctx_broken = np.zeros(max(n_ctx, 1), bool)
+        for j, row in enumerate(allowance_rows):
+            if row is None:
+                continue
+            excluded_names, bands = row
+            excluded[j] = [name in excluded_names for name in CATEGORY_CODES]
+            for k, (strictly, limit, amount) in enumerate(bands):
+                limit_cents = _scaled(limit)
+                if limit_cents is None:
+                    ctx_broken[j] = True
+                    continue
+                if amount not in amount_index:
+                    amount_index[amount] = len(amounts)
+                    amounts.append(amount)
+                band_limit[j, k] = limit_cents
+                band_strict[j, k] = strictly
+                band_amount[j, k] = amount_index[amount]
+        w_ctx = ctxc[with_distance]
+        w_distance = distance[with_distance]
+        fb[with_distance] |= ctx_broken[w_ctx]
+        found = np.full(len(with_distance), -1, I64)
+        for k in range(width):
+            limit = band_limit[w_ctx, k]
+            hit = np.where(band_strict[w_ctx, k], w_distance > limit, w_distance >= limit)
+            code = band_amount[w_ctx, k]
+            found = np.where(hit & (code >= 0), code, found)
+        found[excluded[w_ctx, category[with_distance]]] = -1
+        if amounts:
+            usable = [_scaled(a) for a in amounts]
+            fb[with_distance] |= np.isin(found, [i for i, u in enumerate(usable) if u is None])
+            amount_cents = np.array([u if u is not None and u > 0 else 0 for u in usable], I64)
+            by_thirtieths = np.array(
+                [[_scaled(cents(a * FRACTIONS[k])) for k in range(31)] for a in amounts], I64
+            )
+            has = found >= 0
+            code = np.maximum(found, 0)
+            w_full = full[with_distance]
+            w_paid = paid[with_distance]
+            value = np.where(has & w_full, by_thirtieths[code, w_paid], 0)
+            w_part = has & ~w_full
+            if w_part.any():
+                big_a = amount_cents[code[w_part]]
+                big_p = hours[with_distance][w_part]
+                big_c = cap[with_distance][w_part]
+                safe_c = np.maximum(big_c, 1)
+                part_value = np.where(big_c > 0, _half_up(big_a * big_p, safe_c), 0)
+                twice = 2 * big_a * big_p
+                half = (big_c > 0) & (twice % safe_c == 0) & ((twice // safe_c) % 2 == 1)
+                codes = code[w_part]
+                for k in np.flatnonzero(half).tolist():
+                    fraction = _dec(big_p[k]) / _dec(big_c[k])
+                    part_value[k] = _scaled(cents(amounts[codes[k]] * fraction))
+                value[w_part] = part_value
+            allowances[with_distance] = value
+    allowances[~nonempty] = 0
+
+    # -- entry bonus ----------------------------------------------------------------------------
+    granted = np.fromiter(map(attrgetter("entry_bonus_granted"), cases), bool, n) & ~fb
+    bonus = np.zeros(n, I64)
+    bonus_code = np.zeros(n, I64)
+    bonus_objects = state["bonus_objects"]
+    bonus_cache = state["bonus"]
+    if granted.any():
+        gi = np.flatnonzero(granted)
+        keys = ((region[gi] * 20000 + ey[gi]) * 13 + em[gi]) * n_cat + category[gi]
+        distinct, inverse = np.unique(keys, return_inverse=True)
+        codes = np.zeros(len(distinct), I64)
+        values = np.zeros(len(distinct), I64)
+        broken = np.zeros(len(distinct), bool)
+        for u, key in enumerate(distinct.tolist()):
+            found = bonus_cache.get(key)
+            if found is None:
+                found = bonus_cache[key] = _bonus(engine, key, n_cat, bonus_objects)
+            codes[u], values[u], broken[u] = found
+        bonus[gi] = values[inverse]
+        bonus_code[gi] = codes[inverse]
+        fb[gi] |= broken[inverse]
+
+    # -- withholding (the default grid), gross, net ------------------------------------------
+    taxable = remuneration + bonus
+    withholding = np.zeros(n, I64)
+    grid_ids, grids = {}, []
+    ctx_grid = np.full(max(n_ctx, 1), -1, I64)
+    for j, ctx in enumerate(contexts):
+        if ctx is None or ctx[5] is None:
+            continue
+        grid = ctx[5]
+        if id(grid) not in grid_ids:
+            grid_ids[id(grid)] = len(grids)
+            grids.append(grid)
+        ctx_grid[j] = grid_ids[id(grid)]
+    case_grid = ctx_grid[ctxc]
+    for g, grid in enumerate(grids):
+        mask = (case_grid == g) & ~fb
+        if not mask.any():
+            continue
+        # A taxable amount equal to a bound: in the band below or above, as rate_for says
+        # (article 204 H: the band above). Taxable amounts are whole cents.
+        inclusive = grid.rate_for(grid.bounds[0]) == grid.rates[0]
+        rounding = "ROUND_FLOOR" if inclusive else "ROUND_CEILING"
+        bounds = np.array(
+            [int((b * 100).to_integral_value(rounding=rounding)) for b in grid.bounds], I64
+        )
+        ratios = [r.as_integer_ratio() for r in grid.rates]
+        num = np.array([x[0] for x in ratios], I64)
+        den = np.array([x[1] for x in ratios], I64)
+        t = taxable[mask]
+        k = np.searchsorted(bounds, t, side="left" if inclusive else "right")
+        k = np.where(k >= len(bounds), len(ratios) - 1, k)
+        withholding[mask] = _half_up(t * num[k], den[k] * 100)
+    gross = remuneration + allowances + bonus
+
+    out.scales = scales
+    out.caps = caps
+    out.bonus_objects = bonus_objects
+    out.sid, out.full, out.paid, out.start, out.end = sid, full, paid, start, end
+    out.wcode, out.absence_hours = wcode, absence_hours
+    out.remuneration, out.allowances, out.gross = remuneration, allowances, gross
+    out.withholding, out.social, out.social_hours = withholding, social, social_hours
+    out.bonus_code = bonus_code
+    out.net = np.where(fb, 0, gross - withholding)
+    compute = engine.compute
+    fallback = out.fallback
+    for i in np.flatnonzero(fb).tolist():
+        if errors == "skip":
+            try:
+                fallback[i] = compute(cases[i], False)
+            except CaseError:
+                fallback[i] = None
+        else:
+            fallback[i] = compute(cases[i], False)
+    out.fallback_net = sum((r.net for r in fallback.values() if r is not None), Decimal(0))
+    return out
