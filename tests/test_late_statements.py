@@ -7,12 +7,18 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from remu.attendance.models import AttendanceLine, AttendanceStatement
 from remu.attendance.selectors import late_statements, statements_to_enter_and_late
 from remu.core.tenancy import Tenant
 from remu.dossiers.models import Dossier
-from remu.invoicing.selectors import late_declarations, late_declarations_count
+from remu.invoicing.models import Declaration
+from remu.invoicing.selectors import (
+    late_declaration_months,
+    late_declarations,
+    late_declarations_count,
+)
 
 from . import factories as f
 from .utils import text
@@ -87,6 +93,40 @@ def test_late_declarations_counted_as_listed(world, region):
     tenant = Tenant(region=region, is_agent=True)
     for day in (TODAY, dt.date(2026, 4, 20), dt.date(2026, 12, 1)):
         assert late_declarations_count(tenant, day) == len(late_declarations(tenant, day))
+
+
+def _declared(rows):
+    return [(r["provider"].name, r["action"].number, r["month"], r["due"]) for r in rows]
+
+
+def test_the_agents_late_declarations_are_built_a_page_at_a_time(
+    client, world, region, agent, monkeypatch, django_assert_max_num_queries
+):
+    """The agents' « Déclarations de réalisé en retard »: the rows the month-by-month list
+    gives, in its order, built in SQL a page at a time (never every action in Python), each
+    provider with its total over every page."""
+    Declaration.objects.create(
+        action=world["a1"], month=dt.date(2026, 4, 1), status=Declaration.Status.CONFIRMED,
+        confirmed_at=timezone.now(), confirmed_by=agent,
+    )  # fmt: skip
+    tenant = Tenant(region=region, is_agent=True)
+    day = dt.date(2026, 8, 20)
+    expected = _declared(late_declarations(tenant, day))
+    late = late_declaration_months(tenant, day)
+    assert len(expected) > 5 and late.count() == len(expected)
+    assert _declared(late) == expected
+    assert _declared(late[2:5]) == expected[2:5]
+    assert dt.date(2026, 4, 1) not in [m for _, n, m, _ in expected if n == "Z-2"]
+    monkeypatch.setattr("remu.invoicing.views.timezone.localdate", lambda: day)
+    monkeypatch.setattr("remu.invoicing.selectors.timezone.localdate", lambda: day)
+    client.force_login(agent)
+    with django_assert_max_num_queries(14):
+        page = text(client.get(reverse("invoicing:late")))
+    zebre = sum(1 for row in expected if row[0] == "Zèbre")
+    assert f"Zèbre ({zebre})" in page and f"alpha ({len(expected) - zebre})" in page
+    assert f"{len(expected)} résultats" in page
+    assert ">Z-2</a> – mai 2026, due le 15/06/2026" in page
+    assert ">Z-2</a> – avril 2026" not in page  # confirmed
 
 
 def test_the_agents_list_is_paged_by_provider(client, world, region, agent, monkeypatch):

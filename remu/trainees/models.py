@@ -119,6 +119,12 @@ class Enrollment(TimestampedModel):
     class Meta:
         ordering = ["trainee__birth_name", "trainee__first_names"]
         verbose_name = "inscription"
+        indexes = [
+            # the exited trainees (follow-up surveys due on the homes): never the active ones
+            models.Index(
+                fields=["exit_date"], condition=Q(exit_date__isnull=False), name="enrollment_exited"
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["trainee", "action", "entry_date"], name="unique_enrollment_entry"
