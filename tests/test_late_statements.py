@@ -89,6 +89,29 @@ def test_the_rows_their_order_and_their_pages(world, region):
     assert to_enter.first_due() == dt.date(2026, 7, 5) and summary(late_too) == expected[3:]
 
 
+def test_counted_as_listed_with_odd_dates(world, region, agent):
+    """The counts (actions by start and by end, less the months done) give the rows' number
+    in every case: an action whose real start is after its planned end, a finished statement
+    outside its action's months (the action shortened since), an action begun mid-month."""
+    odd, _ = admitted_action(region, world["alpha"], "A-9", start=dt.date(2026, 3, 2))
+    odd.planned_end, odd.real_start = dt.date(2026, 3, 10), dt.date(2026, 3, 20)
+    odd.save()  # from the 20th to the 10th: March only, as the rows' join has it
+    world["a1"].real_end = dt.date(2026, 3, 20)  # its April statement (finished) now outside
+    world["a1"].save()
+    for tenant in (
+        Tenant(region=region, is_agent=True),
+        Tenant(region=region, provider=world["alpha"]),
+        Tenant(region=region, provider=world["zebre"]),
+    ):
+        for day in (dt.date(2026, 3, 1), dt.date(2026, 4, 5), TODAY, dt.date(2027, 1, 6)):
+            to_enter, late = statements_to_enter_and_late(tenant, day)
+            assert late.count() == len(list(late)) and to_enter.count() == len(list(to_enter))
+            assert sum(late.per_provider().values()) == late.count()
+    late = late_statements(Tenant(region=region, is_agent=True), TODAY)
+    assert [r for r in summary(late) if r[1] == "A-9"] == [("alpha", "A-9", "2026-03", True, 0)]
+    assert ("Zèbre", "Z-2", "2026-05", True, 0) not in summary(late)  # ended in March
+
+
 def test_late_declarations_counted_as_listed(world, region):
     tenant = Tenant(region=region, is_agent=True)
     for day in (TODAY, dt.date(2026, 4, 20), dt.date(2026, 12, 1)):

@@ -170,17 +170,79 @@ class MonthCalendar:
         return sql, params + list(actions_params)
 
     def counts(self) -> dict[int, int]:
-        """How many unfinished months per calendar index (one query)."""
+        """How many unfinished months per calendar index (one query).
+
+        Never the join of every action to every month it covers (tens of thousands of rows
+        for a big provider): the months an action covers are those from its start's month
+        to its end's, so a month's actions are those started by its last day less those
+        ended before its first (the actions counted by start date and by end date), less
+        the months done among them (the finished statements: a few thousand rows)."""
         if self._counts is None:
             sql, params = self.sql()
             self._counts = {}
             if sql is not None:
-                with connection.cursor() as cursor:
-                    cursor.execute(
-                        sql.replace("{columns}", "m.idx, COUNT(*)") + " GROUP BY m.idx", params
-                    )
-                    self._counts = {int(idx): n for idx, n in cursor.fetchall()}
+                self._counts = self._count(sql, params)
         return self._counts
+
+    def _count(self, sql: str, params: list) -> dict[int, int]:
+        head = sql[: sql.index("SELECT {columns}")]  # the calendar and the actions
+        # the months done, with their action's region and dates, materialised before they
+        # meet the calendar (else PostgreSQL joins every action to every month first)
+        materialized = "MATERIALIZED " if connection.vendor == "postgresql" else ""
+        head = f"""{head.rstrip()},
+            d AS {materialized}(
+                SELECT x.month, a.region_ref, a.start_on, a.end_on
+                FROM (SELECT DISTINCT s.action_id, s.month FROM ({self.done}
+                      AND s.action_id IN (SELECT action_id FROM a)
+                      AND s.month IN (SELECT month FROM calendar)) s) x
+                INNER JOIN a ON a.action_id = x.action_id)
+        """
+        # kind 0: actions by (region, start), 1: by (region, end), 2: an inverted action
+        # (its end before its start: a real start after the planned end), 3: done months
+        query = f"""{head}
+            SELECT 0, a.region_ref, a.start_on, a.start_on, COUNT(*) FROM a
+            WHERE a.start_on <= a.end_on GROUP BY a.region_ref, a.start_on
+            UNION ALL
+            SELECT 1, a.region_ref, a.end_on, a.end_on, COUNT(*) FROM a
+            WHERE a.start_on <= a.end_on GROUP BY a.region_ref, a.end_on
+            UNION ALL
+            SELECT 2, a.region_ref, a.start_on, a.end_on, 1 FROM a WHERE a.start_on > a.end_on
+            UNION ALL
+            SELECT 3, m.idx, MIN(m.month), MIN(m.month), COUNT(*) FROM d
+            INNER JOIN calendar m ON m.region_id = d.region_ref AND m.month = d.month
+            WHERE m.month <= d.end_on AND m.month_end >= d.start_on
+            GROUP BY m.idx
+        """
+        starts, ends, inverted, finished = {}, {}, [], {}
+        with connection.cursor() as cursor:
+            cursor.execute(query, params)
+            for kind, key, first, last, n in cursor.fetchall():
+                if kind == 0:
+                    starts.setdefault(key, []).append((_day(first), n))
+                elif kind == 1:
+                    ends.setdefault(key, []).append((_day(first), n))
+                elif kind == 2:
+                    inverted.append((key, _day(first), _day(last)))
+                else:
+                    finished[int(key)] = n
+        counts = {}
+        for index, region_id, month, month_end, _, _ in self.months():
+            started = sum(n for day, n in starts.get(region_id, ()) if day <= month_end)
+            ended = sum(n for day, n in ends.get(region_id, ()) if day < month)
+            odd = sum(
+                1
+                for r, first, last in inverted
+                if r == region_id and first <= month_end and last >= month
+            )
+            n = started - ended + odd - finished.get(index, 0)
+            if n:
+                counts[index] = n
+        return counts
+
+
+def _day(value) -> dt.date:
+    """A date read by a raw cursor (SQLite gives its text)."""
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
 
 
 class UnfinishedMonths:
