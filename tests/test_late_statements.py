@@ -159,3 +159,33 @@ def test_the_agents_list_is_paged_by_provider(client, world, region, agent, monk
     assert "Zèbre (3)" in page and "alpha (2)" in page and "5 résultats" in page
     assert page.index("Zèbre (3)") < page.index("alpha (2)")
     assert "1 ligne(s) non validée(s)" in page and "état non créé" in page
+
+
+def test_reminders_give_each_provider_its_count_and_first_months(
+    world, region, monkeypatch, django_assert_max_num_queries
+):
+    """`send_attendance_reminders`: each provider with users gets its number of late months
+    and the first of them (the rows of the whole region are never built at once)."""
+    import io
+
+    from django.core import mail
+    from django.core.management import call_command
+
+    monkeypatch.setattr("remu.attendance.management.commands.send_attendance_reminders.SHOWN", 2)
+    monkeypatch.setattr("remu.attendance.selectors.timezone.localdate", lambda: TODAY)
+    f.ProviderUserFactory(email="b@zebre.example", providers=[world["zebre"]])
+    f.ProviderUserFactory(email="a@zebre.example", providers=[world["zebre"]])
+    f.ProviderUserFactory(email="gone@zebre.example", providers=[world["zebre"]], is_active=False)
+    # alpha has no user: no e-mail
+    with django_assert_max_num_queries(20):
+        call_command("send_attendance_reminders", stdout=io.StringIO())
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == ["a@zebre.example", "b@zebre.example"]
+    assert message.subject == "Remu – 3 état(s) de présence en retard"
+    assert "- Z-10 – " in message.body and "mai 2026 (dû le 05/06/2026), 1 stagiaire(s)" in (
+        message.body
+    )
+    assert "mars 2026 (dû le 05/04/2026), état non créé" in message.body
+    assert "- et 1 autre(s) : la liste complète" in message.body
+    assert "A-1" not in message.body

@@ -47,10 +47,12 @@ def due_date(region, month: dt.date) -> dt.date:
     return next_month(month).replace(day=day)
 
 
-def late_statements(tenant, today: dt.date | None = None) -> "UnfinishedMonths":
+def late_statements(tenant, today: dt.date | None = None, *, provider=None) -> "UnfinishedMonths":
     """Months whose statement is missing or not fully validated once its due date has come,
-    per action (agents: their region's; providers: their own)."""
-    return UnfinishedMonths(MonthCalendar(tenant, today or timezone.localdate()), late=True)
+    per action (agents: their region's; providers: their own; `provider`: only its actions
+    among those)."""
+    calendar = MonthCalendar(tenant, today or timezone.localdate(), provider=provider)
+    return UnfinishedMonths(calendar, late=True)
 
 
 def statements_to_enter(tenant, today: dt.date | None = None) -> "UnfinishedMonths":
@@ -71,13 +73,24 @@ class MonthCalendar:
     actions, each with its due date (the region's dated option), and how many unfinished
     months each has: what the late and the to-enter lists share."""
 
-    def __init__(self, tenant, today: dt.date, *, actions=None, due=None, is_late=None, done=""):
+    def __init__(
+        self,
+        tenant,
+        today: dt.date,
+        *,
+        actions=None,
+        due=None,
+        is_late=None,
+        done="",
+        provider=None,
+    ):
         """By default the attendance statements'; another monthly duty (the providers'
         declarations) gives its `actions` queryset, its `due(region, month)` date, when a
         due date is late (`is_late(due)`) and `done`: the SELECT of the (action_id, month)
         pairs already done, its table aliased `s`, ending with its WHERE clause."""
         self.tenant = tenant
         self.today = today
+        self.provider = provider
         self._actions = actions
         self.due = due or due_date
         self.is_late = is_late or (lambda due: due <= today)
@@ -96,7 +109,8 @@ class MonthCalendar:
         # A semi-join (EXISTS) on the dossiers of each action (partial index
         # dossier_admitted_rs1_by_action), never a DISTINCT over every admitted dossier.
         admitted = Dossier.objects.filter(action=OuterRef("pk"), status="admitted", kind="RS1")
-        return TrainingAction.objects.for_tenant(self.tenant).filter(Exists(admitted))
+        actions = TrainingAction.objects.for_tenant(self.tenant).filter(Exists(admitted))
+        return actions.filter(provider=self.provider) if self.provider is not None else actions
 
     def months(self) -> list[tuple]:
         """(index, region id, month, last day of the month, due date, late) (one query)."""
