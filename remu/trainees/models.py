@@ -124,6 +124,11 @@ class Enrollment(TimestampedModel):
             models.Index(
                 fields=["exit_date"], condition=Q(exit_date__isnull=False), name="enrollment_exited"
             ),
+            # the trainees in training (the agents' dashboard counts the region's: an index-only
+            # scan, not the enrollments' table)
+            models.Index(
+                fields=["action"], condition=Q(status="active"), name="enrollment_active_by_action"
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
