@@ -47,12 +47,14 @@ def _waiting_since(today: dt.date, oldest) -> str:
 
 def agent_items(tenant, today: dt.date) -> list[Item]:
     dossiers = dossier_selectors.to_instruct(Dossier.objects.for_tenant(tenant))
-    oldest = dossiers.values_list("submitted_at", flat=True).first()
+    # counted without the submission dates (an aggregate over their transitions)
+    count = dossier_selectors.waiting_for_agent(Dossier.objects.for_tenant(tenant)).count()
+    oldest = dossiers.values_list("submitted_at", flat=True).first() if count else None
     to_prepare = months_to_prepare(tenant)
     return [
         Item(
             "Dossiers à instruire",
-            dossiers.count(),
+            count,
             reverse("dossiers:list") + "?todo=instruct",
             _waiting_since(today, oldest),
         ),
