@@ -1,3 +1,4 @@
+import bisect
 import datetime as dt
 
 from django.db import connection
@@ -239,10 +240,15 @@ class MonthCalendar:
                     inverted.append((key, _day(first), _day(last)))
                 else:
                     finished[int(key)] = n
+        # per region, the dates in order with the running count: a month's is a bisection
+        starts = {region: _running(rows) for region, rows in starts.items()}
+        ends = {region: _running(rows) for region, rows in ends.items()}
         counts = {}
         for index, region_id, month, month_end, _, _ in self.months():
-            started = sum(n for day, n in starts.get(region_id, ()) if day <= month_end)
-            ended = sum(n for day, n in ends.get(region_id, ()) if day < month)
+            days, totals = starts.get(region_id, ((), ()))
+            started = totals[i - 1] if (i := bisect.bisect_right(days, month_end)) else 0
+            days, totals = ends.get(region_id, ((), ()))
+            ended = totals[i - 1] if (i := bisect.bisect_left(days, month)) else 0
             odd = sum(
                 1
                 for r, first, last in inverted
@@ -252,6 +258,16 @@ class MonthCalendar:
             if n:
                 counts[index] = n
         return counts
+
+
+def _running(rows: list[tuple]) -> tuple[list, list]:
+    """(dates in order, how many up to and including each)."""
+    days, totals, total = [], [], 0
+    for day, n in sorted(rows):
+        total += n
+        days.append(day)
+        totals.append(total)
+    return days, totals
 
 
 def _day(value) -> dt.date:
