@@ -50,7 +50,7 @@ AGENT_PAGES = [
     ("payments:runs", 10),
     ("home:agent_dashboard", 25),
     ("home:runs_todo", 10),
-    ("attendance:late", 10),
+    ("attendance:late", 11),
     ("invoicing:late", 12),
 ]
 
