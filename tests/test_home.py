@@ -298,3 +298,102 @@ def test_waiting_days_count_in_the_regions_time_zone():
         "le plus ancien attend depuis 2 jours"
     )
     assert todo._waiting_since(dt.date(2026, 12, 3), None) == ""
+
+
+def _months_to_prepare_by_aggregate(tenant):
+    """The definition, as an aggregate over every validated line (what the page did before
+    issue 18): the reference the indexed reads must give."""
+    from django.db.models import Max
+
+    from remu.attendance.models import AttendanceLine
+
+    validated = (
+        AttendanceLine.objects.for_tenant(tenant)
+        .filter(status="validated", dossier__isnull=False)
+        .values("statement__month")
+        .annotate(last=Max("validated_at"))
+    )
+    runs = list(
+        PaymentRun.objects.for_tenant(tenant)
+        .filter(is_preview=False, status="done")
+        .values_list("month", "finished_at")
+    )
+    months = []
+    for row in validated:
+        month = row["statement__month"]
+        paid = max((at for m, at in runs if m >= month and at), default=None)
+        if paid is None or (row["last"] is not None and row["last"] > paid):
+            months.append(month)
+    return sorted(months)
+
+
+def test_months_to_prepare_read_few_lines_and_match_the_aggregate(
+    client, pay_world, provider, provider_user, other_region
+):
+    """« Mois à payer » on the dashboard and the runs' to-do page: the months whose lines were
+    validated after the last run that paid them, read from the lines validated since the
+    runs (an index) and the months no run paid yet, the same months as the aggregate over
+    every line, in every case below (other regions and lines without a dossier ignored)."""
+    from remu.attendance.models import AttendanceLine
+
+    from .conftest import admitted_with_validated_march
+
+    world, tenant = pay_world, _tenant(pay_world)
+    now = timezone.now()
+    march, april, may = dt.date(2026, 3, 1), dt.date(2026, 4, 1), dt.date(2026, 5, 1)
+    second = admitted_with_validated_march(
+        world["region"], provider, provider_user, world["agent"], number=2
+    )
+    april_line = AttendanceLine.objects.get(pk=second["line"].pk)
+    april_line.statement.month = april  # its statement made April's
+    april_line.statement.save()
+    # another region's validated months never count (May there)
+    other_region.parameter_set = "centre-val-de-loire"
+    other_region.save()
+    other_provider = f.ProviderFactory(region=other_region)
+    elsewhere = admitted_with_validated_march(
+        other_region, other_provider,
+        f.ProviderUserFactory(email="of@other.example", providers=[other_provider]),
+        f.AgentFactory(region=other_region), number=3,
+    )  # fmt: skip
+    AttendanceLine.objects.get(pk=elsewhere["line"].pk).statement.__class__.objects.filter(
+        lines=elsewhere["line"]
+    ).update(month=may)
+
+    def check(expected):
+        assert todo.months_to_prepare(tenant) == expected
+        assert _months_to_prepare_by_aggregate(tenant) == expected
+
+    check([march, april])  # no run yet
+    run(world["region"], world["agent"], preview=False, month=march, at=now)
+    check([april])  # March paid, April not yet
+    AttendanceLine.objects.filter(pk=april_line.pk).update(validated_at=None)
+    check([april])  # a line validated before validated_at was recorded: unpaid month
+    run(world["region"], world["agent"], preview=False, month=april, at=now + dt.timedelta(1))
+    check([])  # April's run pays March too
+    # March validated again after March's run but before April's: April's run paid it
+    AttendanceLine.objects.filter(pk=world["line"].pk).update(validated_at=now)
+    check([])
+    AttendanceLine.objects.filter(pk=world["line"].pk).update(
+        validated_at=now + dt.timedelta(days=2)
+    )
+    check([march])
+    # a line without a dossier (not paid by the region) validated later: never a month to pay
+    AttendanceLine.objects.filter(pk=world["line"].pk).update(validated_at=now)
+    AttendanceLine.objects.filter(pk=april_line.pk).update(
+        dossier=None, amount=None, paid_thirtieths=None, paid_hours=None,
+        validated_at=now + dt.timedelta(days=3),
+    )  # fmt: skip
+    check([])
+    # an interrupted run pays nothing; a later preview neither
+    run(world["region"], world["agent"], preview=False, month=may, at=now + dt.timedelta(4),
+        status="interrupted")  # fmt: skip
+    run(world["region"], world["agent"], preview=True, month=may, at=now + dt.timedelta(5))
+    AttendanceLine.objects.filter(pk=world["line"].pk).update(
+        validated_at=now + dt.timedelta(days=6)
+    )
+    check([march])
+    # the page shows them
+    client.force_login(world["agent"])
+    page = text(client.get(reverse("home:agent_dashboard")))
+    assert "Mois à payer (série à préparer)" in page and "mars 2026" in page

@@ -48,6 +48,10 @@ AGENT_PAGES = [
     ("actions:list", 12),
     ("dossiers:list", 10),
     ("payments:runs", 10),
+    ("home:agent_dashboard", 25),
+    ("home:runs_todo", 10),
+    ("attendance:late", 11),
+    ("invoicing:late", 12),
 ]
 
 

@@ -132,6 +132,11 @@ class TrainingAction(TimestampedModel):
             # The region's action list in its order: a page read from the index, not a sort
             # of the region's thousands of actions.
             models.Index(fields=["region", "-planned_start", "number"], name="action_region_start"),
+            # The provider home's actions of a campaign in their order, likewise.
+            models.Index(
+                fields=["provider", "campaign", "planned_start", "number"],
+                name="action_provider_campaign_start",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

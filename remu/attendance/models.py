@@ -114,6 +114,12 @@ class AttendanceLine(models.Model):
             models.Index(
                 fields=["statement"], condition=Q(status="draft"), name="line_draft_by_statement"
             ),
+            # the lines validated since a month's last run (agents' « Mois à payer »): few
+            models.Index(
+                fields=["validated_at"],
+                condition=Q(status="validated", dossier__isnull=False),
+                name="line_validated_at",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -1,3 +1,4 @@
+import bisect
 import datetime as dt
 
 from django.db import connection
@@ -47,10 +48,12 @@ def due_date(region, month: dt.date) -> dt.date:
     return next_month(month).replace(day=day)
 
 
-def late_statements(tenant, today: dt.date | None = None) -> "UnfinishedMonths":
+def late_statements(tenant, today: dt.date | None = None, *, provider=None) -> "UnfinishedMonths":
     """Months whose statement is missing or not fully validated once its due date has come,
-    per action (agents: their region's; providers: their own)."""
-    return UnfinishedMonths(MonthCalendar(tenant, today or timezone.localdate()), late=True)
+    per action (agents: their region's; providers: their own; `provider`: only its actions
+    among those)."""
+    calendar = MonthCalendar(tenant, today or timezone.localdate(), provider=provider)
+    return UnfinishedMonths(calendar, late=True)
 
 
 def statements_to_enter(tenant, today: dt.date | None = None) -> "UnfinishedMonths":
@@ -71,13 +74,24 @@ class MonthCalendar:
     actions, each with its due date (the region's dated option), and how many unfinished
     months each has: what the late and the to-enter lists share."""
 
-    def __init__(self, tenant, today: dt.date, *, actions=None, due=None, is_late=None, done=""):
+    def __init__(
+        self,
+        tenant,
+        today: dt.date,
+        *,
+        actions=None,
+        due=None,
+        is_late=None,
+        done="",
+        provider=None,
+    ):
         """By default the attendance statements'; another monthly duty (the providers'
         declarations) gives its `actions` queryset, its `due(region, month)` date, when a
         due date is late (`is_late(due)`) and `done`: the SELECT of the (action_id, month)
         pairs already done, its table aliased `s`, ending with its WHERE clause."""
         self.tenant = tenant
         self.today = today
+        self.provider = provider
         self._actions = actions
         self.due = due or due_date
         self.is_late = is_late or (lambda due: due <= today)
@@ -96,7 +110,8 @@ class MonthCalendar:
         # A semi-join (EXISTS) on the dossiers of each action (partial index
         # dossier_admitted_rs1_by_action), never a DISTINCT over every admitted dossier.
         admitted = Dossier.objects.filter(action=OuterRef("pk"), status="admitted", kind="RS1")
-        return TrainingAction.objects.for_tenant(self.tenant).filter(Exists(admitted))
+        actions = TrainingAction.objects.for_tenant(self.tenant).filter(Exists(admitted))
+        return actions.filter(provider=self.provider) if self.provider is not None else actions
 
     def months(self) -> list[tuple]:
         """(index, region id, month, last day of the month, due date, late) (one query)."""
@@ -170,17 +185,94 @@ class MonthCalendar:
         return sql, params + list(actions_params)
 
     def counts(self) -> dict[int, int]:
-        """How many unfinished months per calendar index (one query)."""
+        """How many unfinished months per calendar index (one query).
+
+        Never the join of every action to every month it covers (tens of thousands of rows
+        for a big provider): the months an action covers are those from its start's month
+        to its end's, so a month's actions are those started by its last day less those
+        ended before its first (the actions counted by start date and by end date), less
+        the months done among them (the finished statements: a few thousand rows)."""
         if self._counts is None:
             sql, params = self.sql()
             self._counts = {}
             if sql is not None:
-                with connection.cursor() as cursor:
-                    cursor.execute(
-                        sql.replace("{columns}", "m.idx, COUNT(*)") + " GROUP BY m.idx", params
-                    )
-                    self._counts = {int(idx): n for idx, n in cursor.fetchall()}
+                self._counts = self._count(sql, params)
         return self._counts
+
+    def _count(self, sql: str, params: list) -> dict[int, int]:
+        head = sql[: sql.index("SELECT {columns}")]  # the calendar and the actions
+        # the months done, with their action's region and dates, materialised before they
+        # meet the calendar (else PostgreSQL joins every action to every month first)
+        materialized = "MATERIALIZED " if connection.vendor == "postgresql" else ""
+        head = f"""{head.rstrip()},
+            d AS {materialized}(
+                SELECT x.month, a.region_ref, a.start_on, a.end_on
+                FROM (SELECT DISTINCT s.action_id, s.month FROM ({self.done}
+                      AND s.action_id IN (SELECT action_id FROM a)
+                      AND s.month IN (SELECT month FROM calendar)) s) x
+                INNER JOIN a ON a.action_id = x.action_id)
+        """
+        # kind 0: actions by (region, start), 1: by (region, end), 2: an inverted action
+        # (its end before its start: a real start after the planned end), 3: done months
+        query = f"""{head}
+            SELECT 0, a.region_ref, a.start_on, a.start_on, COUNT(*) FROM a
+            WHERE a.start_on <= a.end_on GROUP BY a.region_ref, a.start_on
+            UNION ALL
+            SELECT 1, a.region_ref, a.end_on, a.end_on, COUNT(*) FROM a
+            WHERE a.start_on <= a.end_on GROUP BY a.region_ref, a.end_on
+            UNION ALL
+            SELECT 2, a.region_ref, a.start_on, a.end_on, 1 FROM a WHERE a.start_on > a.end_on
+            UNION ALL
+            SELECT 3, m.idx, MIN(m.month), MIN(m.month), COUNT(*) FROM d
+            INNER JOIN calendar m ON m.region_id = d.region_ref AND m.month = d.month
+            WHERE m.month <= d.end_on AND m.month_end >= d.start_on
+            GROUP BY m.idx
+        """
+        starts, ends, inverted, finished = {}, {}, [], {}
+        with connection.cursor() as cursor:
+            cursor.execute(query, params)
+            for kind, key, first, last, n in cursor.fetchall():
+                if kind == 0:
+                    starts.setdefault(key, []).append((_day(first), n))
+                elif kind == 1:
+                    ends.setdefault(key, []).append((_day(first), n))
+                elif kind == 2:
+                    inverted.append((key, _day(first), _day(last)))
+                else:
+                    finished[int(key)] = n
+        # per region, the dates in order with the running count: a month's is a bisection
+        starts = {region: _running(rows) for region, rows in starts.items()}
+        ends = {region: _running(rows) for region, rows in ends.items()}
+        counts = {}
+        for index, region_id, month, month_end, _, _ in self.months():
+            days, totals = starts.get(region_id, ((), ()))
+            started = totals[i - 1] if (i := bisect.bisect_right(days, month_end)) else 0
+            days, totals = ends.get(region_id, ((), ()))
+            ended = totals[i - 1] if (i := bisect.bisect_left(days, month)) else 0
+            odd = sum(
+                1
+                for r, first, last in inverted
+                if r == region_id and first <= month_end and last >= month
+            )
+            n = started - ended + odd - finished.get(index, 0)
+            if n:
+                counts[index] = n
+        return counts
+
+
+def _running(rows: list[tuple]) -> tuple[list, list]:
+    """(dates in order, how many up to and including each)."""
+    days, totals, total = [], [], 0
+    for day, n in sorted(rows):
+        total += n
+        days.append(day)
+        totals.append(total)
+    return days, totals
+
+
+def _day(value) -> dt.date:
+    """A date read by a raw cursor (SQLite gives its text)."""
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
 
 
 class UnfinishedMonths:

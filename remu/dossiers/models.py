@@ -170,6 +170,12 @@ class Dossier(models.Model):
             # The lists' newest first: a page of 25 read backwards from the index, not sorted
             # out of a big provider's 100,000 dossiers; an agent's by status (« pré-saisis »).
             models.Index(fields=["created_at"], name="dossier_created"),
+            # the dossiers whose payment was returned (agents' to-do): a few among many
+            models.Index(
+                fields=["region"],
+                condition=Q(bank_details_rejected=True),
+                name="dossier_bank_rejected",
+            ),
             models.Index(
                 fields=["region", "status", "created_at"], name="dossier_region_status_created"
             ),

@@ -4,12 +4,13 @@ the list of exactly those items."""
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Exists, Max, OuterRef, Q
+from django.db.models import Exists, Max, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from remu.attendance.models import AttendanceLine, Withdrawal
+from remu.attendance.models import AttendanceLine, AttendanceStatement, Withdrawal
 from remu.attendance.selectors import (
     late_statements,
     statements_to_enter_and_late,
@@ -46,12 +47,14 @@ def _waiting_since(today: dt.date, oldest) -> str:
 
 def agent_items(tenant, today: dt.date) -> list[Item]:
     dossiers = dossier_selectors.to_instruct(Dossier.objects.for_tenant(tenant))
-    oldest = dossiers.values_list("submitted_at", flat=True).first()
+    # counted without the submission dates (an aggregate over their transitions)
+    count = dossier_selectors.waiting_for_agent(Dossier.objects.for_tenant(tenant)).count()
+    oldest = dossiers.values_list("submitted_at", flat=True).first() if count else None
     to_prepare = months_to_prepare(tenant)
     return [
         Item(
             "Dossiers à instruire",
-            dossiers.count(),
+            count,
             reverse("dossiers:list") + "?todo=instruct",
             _waiting_since(today, oldest),
         ),
@@ -156,25 +159,44 @@ def provider_items(tenant, today: dt.date) -> list[Item]:
 
 def months_to_prepare(tenant) -> list[dt.date]:
     """Months with attendance validated since the last run that paid them (a run pays its
-    month and the months before it), oldest first."""
-    validated = (
-        AttendanceLine.objects.for_tenant(tenant)
-        .filter(status=AttendanceLine.Status.VALIDATED, dossier__isnull=False)
+    month and the months before it), oldest first (two queries).
+
+    Never an aggregate over every validated line (100,000 a month in a big region): the
+    months after the last paid month need one validated line each (a semi-join per
+    statement of those months, a line validated before `validated_at` was recorded too),
+    the paid ones only the lines validated after the earliest of their last payments — the
+    last paid month's — (the partial index `line_validated_at`: a few lines)."""
+    runs = PaymentRun.objects.for_tenant(tenant).filter(
+        is_preview=False, status=PaymentRun.Status.DONE, finished_at__isnull=False
+    )
+    last_paid_month = runs.order_by("-month").values("month")[:1]
+    since = runs.order_by("-month", "-finished_at").values("finished_at")[:1]
+    lines = AttendanceLine.objects.for_tenant(tenant).filter(
+        status=AttendanceLine.Status.VALIDATED, dossier__isnull=False
+    )
+    unpaid = (
+        AttendanceStatement.objects.for_tenant(tenant)
+        .filter(month__gt=Coalesce(Subquery(last_paid_month), Value(dt.date.min)))
+        .filter(Exists(lines.filter(statement=OuterRef("pk"))))
+        .order_by()
+        .values_list("month", flat=True)
+        .distinct()
+    )
+    months = set(unpaid)
+    paid_again = (
+        lines.filter(validated_at__gt=Subquery(since), statement__month__lte=last_paid_month)
+        .order_by()
         .values("statement__month")
-        .annotate(last=Max("validated_at"))
+        .annotate(
+            last=Max("validated_at"),
+            paid=Subquery(
+                runs.filter(month__gte=OuterRef("statement__month"))
+                .order_by("-finished_at")
+                .values("finished_at")[:1]
+            ),
+        )
     )
-    runs = list(
-        PaymentRun.objects.for_tenant(tenant)
-        .filter(is_preview=False, status=PaymentRun.Status.DONE)
-        .values_list("month", "finished_at")
-    )
-    months = []
-    for row in validated:
-        month = row["statement__month"]
-        paid = max((at for m, at in runs if m >= month and at), default=None)
-        # (a line validated before `validated_at` was recorded: paid by any later run)
-        if paid is None or (row["last"] is not None and row["last"] > paid):
-            months.append(month)
+    months |= {row["statement__month"] for row in paid_again if row["last"] > row["paid"]}
     return sorted(months)
 
 

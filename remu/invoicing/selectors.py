@@ -393,9 +393,10 @@ def late_declarations(tenant, today: dt.date | None = None) -> list[dict]:
     return rows
 
 
-def late_declarations_count(tenant, today: dt.date | None = None) -> int:
-    """How many months late_declarations lists, counted in SQL (the agents' home: a big
-    region has tens of thousands of them, never built in Python)."""
+def late_declaration_months(tenant, today: dt.date | None = None) -> UnfinishedMonths:
+    """The months late_declarations lists, as a lazy sequence computed in SQL: counted, and
+    built a page at a time (the agents' list; a big region has tens of thousands of them,
+    never built in Python). Rows: action, provider, month, due (same order)."""
     today = today or timezone.localdate()
 
     engines: dict = {}  # the region's engine (its stored scale versions), read once
@@ -417,7 +418,12 @@ def late_declarations_count(tenant, today: dt.date | None = None) -> int:
         is_late=lambda day: day < today,
         done=confirmed,
     )
-    return UnfinishedMonths(calendar, late=True).count()
+    return UnfinishedMonths(calendar, late=True)
+
+
+def late_declarations_count(tenant, today: dt.date | None = None) -> int:
+    """How many months late_declarations lists, counted in SQL (the agents' home)."""
+    return late_declaration_months(tenant, today).count()
 
 
 def invoices_for(tenant):

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from remu.actions.selectors import actions_for
+from remu.attendance.selectors import by_provider
 from remu.core.forms import add_errors, id_or_none
 from remu.core.tenancy import require_agent, require_provider
 from remu.core.views_generic import paginate
@@ -375,11 +376,19 @@ def invoice_list(request):
 
 
 def late(request):
+    """Agents: the providers' late declarations, per provider, 100 months a page (counted and
+    built in SQL for the page only)."""
     require_agent(request)
+    late = selectors.late_declaration_months(request.tenant)
+    page, query = paginate(request, late, 100)
     return render(
         request,
         "invoicing/late.html",
-        {"rows": selectors.late_declarations(request.tenant)},
+        {
+            "groups": by_provider(page, late.per_provider() if late else {}),
+            "page": page,
+            "query": query,
+        },
     )
 
 

@@ -67,10 +67,12 @@ def run_detail(request, pk):
         param="dettes",
     )
     sepa_files = list(run.sepa_files.defer("content"))
-    # A run's lines are created pending and leave that state only through a SEPA export: until
-    # the first, the summary's count is the pending one (not a count of 150,000 index entries).
-    if known is not None and not sepa_files:
-        pending = known
+    # A run's lines are created pending and leave that state only through a SEPA export, which
+    # moves every pending line of its run (`sepa._move`; a returned line is reissued by a later
+    # run, on a new line): until the first, the summary's count is the pending one, after it
+    # none is left (never a count of 150,000 index entries).
+    if known is not None:
+        pending = 0 if sepa_files else known
     else:
         pending = run.payments.filter(status=Payment.Status.PENDING).count()
     return render(

@@ -119,6 +119,17 @@ class Enrollment(TimestampedModel):
     class Meta:
         ordering = ["trainee__birth_name", "trainee__first_names"]
         verbose_name = "inscription"
+        indexes = [
+            # the exited trainees (follow-up surveys due on the homes): never the active ones
+            models.Index(
+                fields=["exit_date"], condition=Q(exit_date__isnull=False), name="enrollment_exited"
+            ),
+            # the trainees in training (the agents' dashboard counts the region's: an index-only
+            # scan, not the enrollments' table)
+            models.Index(
+                fields=["action"], condition=Q(status="active"), name="enrollment_active_by_action"
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["trainee", "action", "entry_date"], name="unique_enrollment_entry"
