@@ -201,7 +201,7 @@ def compute_dues(
     travels = inputs.travels
     leaves = inputs.leaves
     complement_days = defaultdict(int)  # dossier -> sickness complement days of earlier months
-    lines.sort(key=lambda line: (line.dossier_id, line.month))
+    lines.sort(key=lambda line: (line.dossier_id, line.month, line.id))
     hours_changes = inputs.hours_changes
     earlier = inputs.earlier
     periods = inputs.periods
