@@ -265,20 +265,39 @@ def statements_of_lines(line_ids) -> dict[int, int]:
 Key = tuple[int, dt.date, str]  # enrollment, month, component
 
 
-def ledger(bounds: Bounds, upto: dt.date):
+@dataclass(slots=True)
+class Ledger:
+    """A chunk's ledger, as a run reads it."""
+
+    due: dict  # what is due per key, up to a month
+    ordered: dict  # what was ordered per key (rejected lines excluded)
+    bonus_month: dict  # enrollment -> the month of its entry bonus (any month)
+    holds: bool  # any due or social contribution for the range's enrollments
+
+
+def ledger(bounds: Bounds, upto: dt.date) -> Ledger:
     """The chunk's ledger: what is due and what was ordered (rejected lines excluded) per
     enrollment, month and component; `offsets.deduct` then takes off what was claimed back.
+    The dues are read in one query that also gives the entry bonus months and whether the
+    ledger holds anything for the range (a first run writes straight into the tables).
     Enrollment ids belong to one region: the range alone selects (and uses the ledger's unique
     index)."""
-    due: dict[Key, Decimal] = {
-        (enrollment, month, component): amount
-        for enrollment, month, component, amount in DueAmount.objects.filter(
-            **enrollments_in(bounds), month__lte=upto
-        )
+    due: dict[Key, Decimal] = {}
+    bonus_month: dict[int, dt.date] = {}
+    entry_bonus = Component.ENTRY_BONUS.value
+    rows = (
+        DueAmount.objects.filter(**enrollments_in(bounds))
         # no order: the model's (by enrollment, hence by trainee name) joins two tables to sort
         .order_by()
         .values_list("enrollment_id", "month", "component", "amount")
-    }
+    )
+    holds = False
+    for enrollment, month, component, amount in rows:
+        holds = True
+        if month <= upto:
+            due[enrollment, month, component] = amount
+        if component == entry_bonus:
+            bonus_month[enrollment] = month
     ordered: dict[Key, Decimal] = defaultdict(Decimal)
     for enrollment, month, component, total in (
         Payment.objects.ordered()
@@ -288,16 +307,17 @@ def ledger(bounds: Bounds, upto: dt.date):
         .order_by()
     ):
         ordered[(enrollment, month, component)] += total
-    return due, ordered
+    holds = holds or ledger_holds(bounds, dues=False)
+    return Ledger(due, ordered, bonus_month, holds)
 
 
-def ledger_holds(bounds: Bounds) -> bool:
+def ledger_holds(bounds: Bounds, *, dues: bool = True) -> bool:
     """Whether the range's enrollments have any due or social contribution in the ledger (a
-    first run writes them straight into their tables)."""
+    first run writes them straight into their tables); `dues=False`: the social
+    contributions only (the dues already read)."""
     return (
-        DueAmount.objects.filter(**enrollments_in(bounds)).exists()
-        or SocialContribution.objects.filter(**enrollments_in(bounds)).exists()
-    )
+        dues and DueAmount.objects.filter(**enrollments_in(bounds)).exists()
+    ) or SocialContribution.objects.filter(**enrollments_in(bounds)).exists()
 
 
 def tax_rates(region, day: dt.date) -> dict[str, Decimal]:

@@ -166,10 +166,13 @@ class DueInputs:
     adjustments: list  # approved manual adjustments
 
     @classmethod
-    def read(cls, bounds, month: dt.date) -> DueInputs:
+    def read(cls, bounds, month: dt.date, bonus_month: dict | None = None) -> DueInputs:
+        """`bonus_month`: the entry bonus months, when the ledger was read (read here else)."""
         return cls(
             lines=selectors.validated_lines(bounds, month),
-            bonus_month=selectors.entry_bonus_months(bounds),
+            bonus_month=selectors.entry_bonus_months(bounds)
+            if bonus_month is None
+            else bonus_month,
             travels=selectors.travel_situations(bounds),
             leaves=selectors.sick_leaves(bounds),
             hours_changes=selectors.hours_changes(bounds),
@@ -627,15 +630,16 @@ class ChunkInputs:
 
 
 def read_chunk(ctx: RunContext, bounds, *, lock: bool) -> ChunkInputs:
-    """The reading step of a chunk: one query for each input (no computing)."""
-    due, ordered = selectors.ledger(bounds, max(ctx.month, ctx.today))
+    """The reading step of a chunk: one query for each input (no computing); the ledger's
+    dues give the entry bonus months and whether the ledger holds anything yet."""
+    ledger = selectors.ledger(bounds, max(ctx.month, ctx.today))
     return ChunkInputs(
-        dues=DueInputs.read(bounds, ctx.month),
-        due=due,
-        ordered=ordered,
+        dues=DueInputs.read(bounds, ctx.month, ledger.bonus_month),
+        due=ledger.due,
+        ordered=ledger.ordered,
         deducted=offsets.claims().deducted(bounds),
         open_claims=offsets.claims().open_claims(ctx.region, bounds, lock=lock),
-        fresh=not selectors.ledger_holds(bounds),
+        fresh=not ledger.holds,
     )
 
 
