@@ -48,15 +48,31 @@ class SocialBase:
 
 
 def row_from_result(
-    region, enrollment_id: int, month: dt.date, result, rules, base: SocialBase | None = None
+    region,
+    enrollment_id: int,
+    month: dt.date,
+    result,
+    rules,
+    base: SocialBase | None = None,
+    texts: dict | None = None,
 ) -> dict | None:
     """The ledger row of a paid trainee's month from the engine's result (None: no base).
-    `base`: the month's base, when the caller holds it (else read from the rules)."""
+    `base`: the month's base, when the caller holds it (else read from the rules); `texts`: a
+    dict where the line found in each explanation is kept (results shared by several months
+    have the same explanation list)."""
     if result.social_contributions is None:
         return None
     if base is None:
         base = SocialBase(rules.options(region.parameter_set, month))
-    text = next((line for line in result.explanation if line.startswith(SOCIAL_LINE)), "")
+    explanation = result.explanation
+    found = texts.get(id(explanation)) if texts is not None else None
+    if found is None:
+        text = next((line for line in explanation if line.startswith(SOCIAL_LINE)), "")
+        if texts is not None:
+            # the list is kept with its line: its id is not reused while the dict lives
+            texts[id(explanation)] = (explanation, text)
+    else:
+        text = found[1]
     return {
         "region_id": region.pk,
         "enrollment_id": enrollment_id,

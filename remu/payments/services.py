@@ -216,6 +216,7 @@ def compute_dues(
     # Each distinct case is computed once in the chunk (memo.py: most months repeat a few).
     compute = CaseMemo(rules.compute)
     months = {}  # month -> (closure window, last day, social contribution base): read once
+    social_texts = {}  # the social contribution line of each explanation (contributions.py)
     region_id, parameter_set = region.pk, region.parameter_set
     components = (
         Component.REMUNERATION.value,
@@ -309,7 +310,7 @@ def compute_dues(
         enrollment_id, month = payable.enrollment_id, line.month
         if social is not None:
             row = contributions.row_from_result(
-                region, enrollment_id, month, result, rules, base=social_base
+                region, enrollment_id, month, result, rules, base=social_base, texts=social_texts
             )
             if row:
                 social.append(row)
@@ -728,6 +729,7 @@ def compute_chunk(
     taxable = tuple(TAXABLE)
     labels = {}  # (component, month, regularisation) -> the line's label
     default_rates = {}  # (month, monthly taxable amount) -> the default withholding rate
+    month_rates = {}  # (enrollment, month) -> that rate for the trainee's month
     cap_percents = {}  # month -> the most of a line's net an offset may take, in percent
     for key in sorted(due.keys() | ordered.keys()):
         enrollment_id, month, component = key
@@ -767,6 +769,8 @@ def compute_chunk(
         if component in TAXABLE:
             rate = ctx.rates.get(dossier.nir_hash) if dossier.nir_hash else None
             if rate is None:
+                rate = month_rates.get((enrollment_id, month))
+            if rate is None:
                 # the month's taxable amount, as the engine's base: remuneration + bonus
                 monthly_taxable = sum(due.get((enrollment_id, month, c), ZERO) for c in taxable)
                 rate = default_rates.get((month, monthly_taxable))
@@ -774,6 +778,7 @@ def compute_chunk(
                     rate = default_rates[month, monthly_taxable] = default_tax_rate(
                         ctx.rules, ctx.territory, month, monthly_taxable
                     )
+                month_rates[enrollment_id, month] = rate
         else:
             rate = ZERO
         withholding = cents(difference * rate / 100) if rate else ZERO
