@@ -213,6 +213,8 @@ def compute_dues(
         closed[line.dossier_id].append(
             (line.month, closures.closure_days(line.month, line.absences))
         )
+    # the dossiers with a closure day in a validated month (the others' prior days are 0)
+    closing = {dossier for dossier, months in closed.items() if any(d for _, d in months)}
     # Each distinct case is computed once in the chunk (memo.py: most months repeat a few).
     compute = CaseMemo(rules.compute)
     months = {}  # month -> (closure window, last day, social contribution base): read once
@@ -271,7 +273,9 @@ def compute_dues(
                 housing=travel.housing if travel else False,
                 prior_closure_days_paid=closures.prior_days(
                     payable.entry_date, line.month, window, closed[line.dossier_id]
-                ),
+                )
+                if line.dossier_id in closing
+                else 0,
                 sick_leaves=leaves.get(payable.enrollment_id, ()),
                 prior_complement_days=complement_days[line.dossier_id],
                 resigned_contract_end=special.resigned_contract_end(
