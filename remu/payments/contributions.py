@@ -31,19 +31,55 @@ SOCIAL_LINE = "Cotisations sociales"
 UPDATED = ("kind", "hours", "base", "amount", "explanation", "computed_at")
 
 
-def row_from_result(region, enrollment_id: int, month: dt.date, result, rules) -> dict | None:
-    """The ledger row of a paid trainee's month from the engine's result (None: no base)."""
+class SocialBase:
+    """A month's hourly base as the rows carry it, from the month's options, converted once
+    (on first use: a month without contributions never reads it)."""
+
+    __slots__ = ("options", "value")
+
+    def __init__(self, options: dict):
+        self.options = options
+        self.value = None
+
+    def __call__(self) -> Decimal:
+        if self.value is None:
+            self.value = Decimal(str(self.options.get("social_contributions_hourly_base")))
+        return self.value
+
+
+def row_from_result(
+    region,
+    enrollment_id: int,
+    month: dt.date,
+    result,
+    rules,
+    base: SocialBase | None = None,
+    texts: dict | None = None,
+) -> dict | None:
+    """The ledger row of a paid trainee's month from the engine's result (None: no base).
+    `base`: the month's base, when the caller holds it (else read from the rules); `texts`: a
+    dict where the line found in each explanation is kept (results shared by several months
+    have the same explanation list)."""
     if result.social_contributions is None:
         return None
-    base = rules.options(region.parameter_set, month).get("social_contributions_hourly_base")
-    text = next((line for line in result.explanation if line.startswith(SOCIAL_LINE)), "")
+    if base is None:
+        base = SocialBase(rules.options(region.parameter_set, month))
+    explanation = result.explanation
+    found = texts.get(id(explanation)) if texts is not None else None
+    if found is None:
+        text = next((line for line in explanation if line.startswith(SOCIAL_LINE)), "")
+        if texts is not None:
+            # the list is kept with its line: its id is not reused while the dict lives
+            texts[id(explanation)] = (explanation, text)
+    else:
+        text = found[1]
     return {
         "region_id": region.pk,
         "enrollment_id": enrollment_id,
         "month": month,
         "kind": SocialContribution.Kind.PAID.value,
         "hours": result.social_contribution_hours,
-        "base": Decimal(str(base)),
+        "base": base(),
         "amount": result.social_contributions,
         "explanation": text[:250],
     }

@@ -28,7 +28,7 @@ from remu.dossiers.travel import Travel
 from remu.rules.engine import Absence as EngineAbsence
 from remu.rules.engine import Journey as EngineJourney
 from remu.rules.engine import SickLeave as EngineSickLeave
-from remu.trainees.models import Trainee
+from remu.trainees.models import Enrollment, Trainee
 
 from .models import Adjustment, Component, DueAmount, Payment, SocialContribution, TaxRate
 
@@ -129,35 +129,45 @@ def region_actions(region) -> dict[int, ActionFacts]:
 
 
 def payables(region, bounds: Bounds) -> list[Payable]:
+    """The payable dossiers of a chunk's range, with their enrollment and trainee, in
+    enrollment order. Read from the enrollments with the range on both tables: PostgreSQL
+    does not carry a range over a join, and with it on the dossiers only it scanned every
+    enrollment and trainee of the table for each chunk (a run's reading grew with the square
+    of its size)."""
     rows = (
-        payable_dossiers(region)
-        .filter(**enrollments_in(bounds))
-        .order_by("enrollment_id", "pk")
+        Enrollment.objects.filter(
+            **enrollments_in(bounds, "pk"),
+            **enrollments_in(bounds, "dossiers__enrollment_id"),
+            dossiers__region=region,
+            dossiers__status=Dossier.Status.ADMITTED,
+            dossiers__kind=Dossier.Kind.RS1,
+        )
+        .order_by("pk", "dossiers__pk")
         .values_list(
+            "dossiers__pk",
             "pk",
-            "enrollment_id",
-            "enrollment__action_id",
-            "rate_category",
-            "weekly_hours",
-            "last_monthly_salary",
+            "action_id",
+            "dossiers__rate_category",
+            "dossiers__weekly_hours",
+            "dossiers__last_monthly_salary",
             # The IBAN's token, undecrypted: the run only tests it is there and copies it to
             # the payment lines (fields.Ciphertext); the SEPA export decrypts it.
-            raw("iban"),
-            "bic",
-            "account_holder",
-            "bank_details_rejected",
-            "enrollment__entry_date",
-            "enrollment__exit_date",
-            "enrollment__trainee__birth_date",
-            "enrollment__trainee__nir_hash",
-            "enrollment__trainee__birth_name",
-            "enrollment__trainee__usage_name",
-            "enrollment__trainee__first_names",
-            "pay_start",
-            "resignation",
-            "contract_end_date",
-            "residence_permit_until",
-            "complete_on",
+            raw("dossiers__iban"),
+            "dossiers__bic",
+            "dossiers__account_holder",
+            "dossiers__bank_details_rejected",
+            "entry_date",
+            "exit_date",
+            "trainee__birth_date",
+            "trainee__nir_hash",
+            "trainee__birth_name",
+            "trainee__usage_name",
+            "trainee__first_names",
+            "dossiers__pay_start",
+            "dossiers__resignation",
+            "dossiers__contract_end_date",
+            "dossiers__residence_permit_until",
+            "dossiers__complete_on",
         )
     )
     return [Payable(*row[:14], Trainee.name_of(*row[14:17]), *row[17:]) for row in rows]
@@ -165,13 +175,14 @@ def payables(region, bounds: Bounds) -> list[Payable]:
 
 def validated_lines(bounds: Bounds, upto: dt.date) -> list[ValidatedLine]:
     """The validated attendance lines of the chunk's enrollments up to a month, with their
-    declared absences (one query for the lines, one for the absences)."""
+    declared absences (one query for the lines, one for the absences), in id order (not the
+    model's order by trainee name, which joins the enrollment and the trainee to sort)."""
     lines = AttendanceLine.objects.filter(
         **enrollments_in(bounds),
         status=AttendanceLine.Status.VALIDATED,
         statement__month__lte=upto,
         dossier__isnull=False,  # lines not paid by the region are declared for invoicing only
-    )
+    ).order_by("pk")
     by_id = {
         row[0]: ValidatedLine(row[0], row[1], row[2], row[3], row[4], (row[5], row[6]), row[7])
         for row in lines.values_list(
@@ -254,17 +265,39 @@ def statements_of_lines(line_ids) -> dict[int, int]:
 Key = tuple[int, dt.date, str]  # enrollment, month, component
 
 
-def ledger(bounds: Bounds, upto: dt.date):
+@dataclass(slots=True)
+class Ledger:
+    """A chunk's ledger, as a run reads it."""
+
+    due: dict  # what is due per key, up to a month
+    ordered: dict  # what was ordered per key (rejected lines excluded)
+    bonus_month: dict  # enrollment -> the month of its entry bonus (any month)
+    holds: bool  # any due or social contribution for the range's enrollments
+
+
+def ledger(bounds: Bounds, upto: dt.date) -> Ledger:
     """The chunk's ledger: what is due and what was ordered (rejected lines excluded) per
     enrollment, month and component; `offsets.deduct` then takes off what was claimed back.
+    The dues are read in one query that also gives the entry bonus months and whether the
+    ledger holds anything for the range (a first run writes straight into the tables).
     Enrollment ids belong to one region: the range alone selects (and uses the ledger's unique
     index)."""
-    due: dict[Key, Decimal] = {
-        (enrollment, month, component): amount
-        for enrollment, month, component, amount in DueAmount.objects.filter(
-            **enrollments_in(bounds), month__lte=upto
-        ).values_list("enrollment_id", "month", "component", "amount")
-    }
+    due: dict[Key, Decimal] = {}
+    bonus_month: dict[int, dt.date] = {}
+    entry_bonus = Component.ENTRY_BONUS.value
+    rows = (
+        DueAmount.objects.filter(**enrollments_in(bounds))
+        # no order: the model's (by enrollment, hence by trainee name) joins two tables to sort
+        .order_by()
+        .values_list("enrollment_id", "month", "component", "amount")
+    )
+    holds = False
+    for enrollment, month, component, amount in rows:
+        holds = True
+        if month <= upto:
+            due[enrollment, month, component] = amount
+        if component == entry_bonus:
+            bonus_month[enrollment] = month
     ordered: dict[Key, Decimal] = defaultdict(Decimal)
     for enrollment, month, component, total in (
         Payment.objects.ordered()
@@ -274,16 +307,17 @@ def ledger(bounds: Bounds, upto: dt.date):
         .order_by()
     ):
         ordered[(enrollment, month, component)] += total
-    return due, ordered
+    holds = holds or ledger_holds(bounds, dues=False)
+    return Ledger(due, ordered, bonus_month, holds)
 
 
-def ledger_holds(bounds: Bounds) -> bool:
+def ledger_holds(bounds: Bounds, *, dues: bool = True) -> bool:
     """Whether the range's enrollments have any due or social contribution in the ledger (a
-    first run writes them straight into their tables)."""
+    first run writes them straight into their tables); `dues=False`: the social
+    contributions only (the dues already read)."""
     return (
-        DueAmount.objects.filter(**enrollments_in(bounds)).exists()
-        or SocialContribution.objects.filter(**enrollments_in(bounds)).exists()
-    )
+        dues and DueAmount.objects.filter(**enrollments_in(bounds)).exists()
+    ) or SocialContribution.objects.filter(**enrollments_in(bounds)).exists()
 
 
 def tax_rates(region, day: dt.date) -> dict[str, Decimal]:
@@ -303,9 +337,9 @@ def entry_bonus_months(bounds: Bounds) -> dict[int, dt.date]:
     """The month the ledger holds each enrollment's entry bonus for (one query): it stays
     there, so a bonus is never due twice (one per enrollment, a database constraint)."""
     return dict(
-        DueAmount.objects.filter(**enrollments_in(bounds), component="entry_bonus").values_list(
-            "enrollment_id", "month"
-        )
+        DueAmount.objects.filter(**enrollments_in(bounds), component="entry_bonus")
+        .order_by()  # see `ledger`
+        .values_list("enrollment_id", "month")
     )
 
 

@@ -54,6 +54,7 @@ from . import (
     transport_costs,
 )
 from .incomplete import incomplete_at_exit, incomplete_text
+from .memo import CaseMemo
 from .models import (
     OWN_LINE,
     TAXABLE,
@@ -165,10 +166,13 @@ class DueInputs:
     adjustments: list  # approved manual adjustments
 
     @classmethod
-    def read(cls, bounds, month: dt.date) -> DueInputs:
+    def read(cls, bounds, month: dt.date, bonus_month: dict | None = None) -> DueInputs:
+        """`bonus_month`: the entry bonus months, when the ledger was read (read here else)."""
         return cls(
             lines=selectors.validated_lines(bounds, month),
-            bonus_month=selectors.entry_bonus_months(bounds),
+            bonus_month=selectors.entry_bonus_months(bounds)
+            if bonus_month is None
+            else bonus_month,
             travels=selectors.travel_situations(bounds),
             leaves=selectors.sick_leaves(bounds),
             hours_changes=selectors.hours_changes(bounds),
@@ -200,7 +204,7 @@ def compute_dues(
     travels = inputs.travels
     leaves = inputs.leaves
     complement_days = defaultdict(int)  # dossier -> sickness complement days of earlier months
-    lines.sort(key=lambda line: (line.dossier_id, line.month))
+    lines.sort(key=lambda line: (line.dossier_id, line.month, line.id))
     hours_changes = inputs.hours_changes
     earlier = inputs.earlier
     periods = inputs.periods
@@ -209,6 +213,19 @@ def compute_dues(
         closed[line.dossier_id].append(
             (line.month, closures.closure_days(line.month, line.absences))
         )
+    # the dossiers with a closure day in a validated month (the others' prior days are 0)
+    closing = {dossier for dossier, months in closed.items() if any(d for _, d in months)}
+    # Each distinct case is computed once in the chunk (memo.py: most months repeat a few).
+    compute = CaseMemo(rules.compute)
+    months = {}  # month -> (closure window, last day, social contribution base): read once
+    social_texts = {}  # the social contribution line of each explanation (contributions.py)
+    region_id, parameter_set = region.pk, region.parameter_set
+    components = (
+        Component.REMUNERATION.value,
+        Component.ALLOWANCES.value,
+        Component.ENTRY_BONUS.value,
+        Component.COMPLEMENT.value,
+    )
     for line in lines:
         payable = by_dossier.get(line.dossier_id)
         if payable is None:
@@ -216,7 +233,15 @@ def compute_dues(
         payable = corrections.as_of(payable, line.month, earlier.get(line.dossier_id))
         action = ctx.actions[payable.action_id]
         travel = in_force(travels.get(line.dossier_id, []), max(line.month, payable.entry_date))
-        window = closures.window_months(rules.options(region.parameter_set, line.month))
+        of_month = months.get(line.month)
+        if of_month is None:
+            options = rules.options(parameter_set, line.month)
+            of_month = months[line.month] = (
+                closures.window_months(options),
+                month_bounds(line.month.year, line.month.month)[1],
+                contributions.SocialBase(options),
+            )
+        window, last_day, social_base = of_month
 
         def case_for(  # the loop's values bound as defaults
             pay_start,
@@ -235,7 +260,7 @@ def compute_dues(
                 period=line.period,
                 weekly_hours_present=line.weekly_hours_present,
                 declared_absences=line.absences,
-                parameter_set=region.parameter_set,
+                parameter_set=parameter_set,
                 category=payable.category,
                 birth_date=payable.birth_date,
                 entry_date=payable.entry_date,
@@ -248,11 +273,13 @@ def compute_dues(
                 housing=travel.housing if travel else False,
                 prior_closure_days_paid=closures.prior_days(
                     payable.entry_date, line.month, window, closed[line.dossier_id]
-                ),
+                )
+                if line.dossier_id in closing
+                else 0,
                 sick_leaves=leaves.get(payable.enrollment_id, ()),
                 prior_complement_days=complement_days[line.dossier_id],
                 resigned_contract_end=special.resigned_contract_end(
-                    region.parameter_set,
+                    parameter_set,
                     payable.entry_date,
                     payable.resignation,
                     payable.contract_end,
@@ -266,17 +293,13 @@ def compute_dues(
             )
 
         try:
-            result = rules.compute(case_for(payable.pay_start, payable.exit_date))
-            # the days of a France Travail benefit period are not paid (issue 13)
-            result = corrections.without_periods(
-                rules.compute,
-                case_for,
-                payable,
-                line.month,
-                month_bounds(line.month.year, line.month.month)[1],
-                periods.get(payable.enrollment_id),
-                result,
-            )
+            result = compute(case_for(payable.pay_start, payable.exit_date))
+            benefit_periods = periods.get(payable.enrollment_id)
+            if benefit_periods:
+                # the days of a France Travail benefit period are not paid (issue 13)
+                result = corrections.without_periods(
+                    compute, case_for, payable, line.month, last_day, benefit_periods, result
+                )
             complement_days[line.dossier_id] += result.complement_days
         except CaseError as exc:
             anomalies.append(
@@ -288,32 +311,29 @@ def compute_dues(
                 )
             )
             continue
+        enrollment_id, month = payable.enrollment_id, line.month
         if social is not None:
             row = contributions.row_from_result(
-                region, payable.enrollment_id, line.month, result, rules
+                region, enrollment_id, month, result, rules, base=social_base, texts=social_texts
             )
             if row:
                 social.append(row)
         # a bonus the ledger holds is recomputed here (to nothing, if no longer granted)
-        bonus_here = bonus_month[payable.enrollment_id] == line.month
-        bonus_held = bonus_here and payable.enrollment_id in held
+        bonus_held = bonus_month[enrollment_id] == month and enrollment_id in held
+        remuneration, allowances, bonus, complement = components
         for component, amount in (
-            (Component.REMUNERATION, result.remuneration),
-            (Component.ALLOWANCES, result.allowances),
-            (Component.ENTRY_BONUS, result.entry_bonus),
-            (Component.COMPLEMENT, result.complement),
+            (remuneration, result.remuneration),
+            (allowances, result.allowances),
+            (bonus, result.entry_bonus),
+            (complement, result.complement),
         ):
-            if (
-                amount
-                or component == Component.REMUNERATION
-                or (component == Component.ENTRY_BONUS and bonus_held)
-            ):
+            if amount or component is remuneration or (component is bonus and bonus_held):
                 dues.append(
                     {
-                        "region_id": region.pk,
-                        "enrollment_id": payable.enrollment_id,
-                        "month": line.month,
-                        "component": component.value,
+                        "region_id": region_id,
+                        "enrollment_id": enrollment_id,
+                        "month": month,
+                        "component": component,
                         "amount": amount,
                         "explanation": result.explanation,
                         "version_label": result.version_label,
@@ -615,15 +635,16 @@ class ChunkInputs:
 
 
 def read_chunk(ctx: RunContext, bounds, *, lock: bool) -> ChunkInputs:
-    """The reading step of a chunk: one query for each input (no computing)."""
-    due, ordered = selectors.ledger(bounds, max(ctx.month, ctx.today))
+    """The reading step of a chunk: one query for each input (no computing); the ledger's
+    dues give the entry bonus months and whether the ledger holds anything yet."""
+    ledger = selectors.ledger(bounds, max(ctx.month, ctx.today))
     return ChunkInputs(
-        dues=DueInputs.read(bounds, ctx.month),
-        due=due,
-        ordered=ordered,
+        dues=DueInputs.read(bounds, ctx.month, ledger.bonus_month),
+        due=ledger.due,
+        ordered=ledger.ordered,
         deducted=offsets.claims().deducted(bounds),
         open_claims=offsets.claims().open_claims(ctx.region, bounds, lock=lock),
-        fresh=not selectors.ledger_holds(bounds),
+        fresh=not ledger.holds,
     )
 
 
@@ -707,6 +728,13 @@ def compute_chunk(
     new_payments, new_claims = [], []
     now = timezone.now()
     reference_of = references()
+    region_id, run_id = region.pk, run.pk
+    remuneration, entry_bonus = Component.REMUNERATION.value, Component.ENTRY_BONUS.value
+    taxable = tuple(TAXABLE)
+    labels = {}  # (component, month, regularisation) -> the line's label
+    default_rates = {}  # (month, monthly taxable amount) -> the default withholding rate
+    month_rates = {}  # (enrollment, month) -> that rate for the trainee's month
+    cap_percents = {}  # month -> the most of a line's net an offset may take, in percent
     for key in sorted(due.keys() | ordered.keys()):
         enrollment_id, month, component = key
         dossier = payable.get(enrollment_id)
@@ -718,15 +746,17 @@ def compute_chunk(
         # A month already paid: what it adds (an allowance left out, a correction) is a
         # regularisation, and the advice says so.
         regularisation = key in ordered or (
-            component not in OWN_LINE and (enrollment_id, month, Component.REMUNERATION) in ordered
+            component not in OWN_LINE and (enrollment_id, month, remuneration) in ordered
         )
-        # The entry bonus is paid once: its line names the month it is paid for.
-        of = (", au titre " if component == Component.ENTRY_BONUS else " ") + month_of(month)
-        label = (
-            f"Régularisation : {LABELS[component].lower()}{of}"
-            if regularisation
-            else f"{LABELS[component]}{of}"
-        )
+        label = labels.get((component, month, regularisation))
+        if label is None:
+            # The entry bonus is paid once: its line names the month it is paid for.
+            of = (", au titre " if component == entry_bonus else " ") + month_of(month)
+            label = labels[component, month, regularisation] = (
+                f"Régularisation : {LABELS[component].lower()}{of}"
+                if regularisation
+                else f"{LABELS[component]}{of}"
+            )
         label = taken.labels.get(key, label)  # « Ajustement manuel de mars 2026 : <reason> »
         if difference < 0:
             new_claims.append(
@@ -743,24 +773,38 @@ def compute_chunk(
         if component in TAXABLE:
             rate = ctx.rates.get(dossier.nir_hash) if dossier.nir_hash else None
             if rate is None:
+                rate = month_rates.get((enrollment_id, month))
+            if rate is None:
                 # the month's taxable amount, as the engine's base: remuneration + bonus
-                monthly_taxable = sum(due.get((enrollment_id, month, c), ZERO) for c in TAXABLE)
-                rate = default_tax_rate(ctx.rules, ctx.territory, month, monthly_taxable)
+                monthly_taxable = sum(due.get((enrollment_id, month, c), ZERO) for c in taxable)
+                rate = default_rates.get((month, monthly_taxable))
+                if rate is None:
+                    rate = default_rates[month, monthly_taxable] = default_tax_rate(
+                        ctx.rules, ctx.territory, month, monthly_taxable
+                    )
+                month_rates[enrollment_id, month] = rate
         else:
             rate = ZERO
         withholding = cents(difference * rate / 100) if rate else ZERO
         reference = next(reference_of)
-        offset = offsets.take(
-            open_claims.get(enrollment_id, []),
-            offsets.cap(ctx.rules.options(region.parameter_set, month), difference - withholding),
-            reference,
-        )
+        claims = open_claims.get(enrollment_id)
+        if claims:
+            percent = cap_percents.get(month)
+            if percent is None:
+                percent = cap_percents[month] = offsets.cap_percent(
+                    ctx.rules.options(region.parameter_set, month)
+                )
+            offset = offsets.take(
+                claims, offsets.capped(percent, difference - withholding), reference
+            )
+        else:
+            offset = ZERO  # nothing to take back (`offsets.take` of no claim)
         if offset:
             label += f" (dont {euros(offset)} retenus sur un trop-perçu)"
         new_payments.append(
             {
-                "region_id": region.pk,
-                "run_id": run.pk,
+                "region_id": region_id,
+                "run_id": run_id,
                 "enrollment_id": enrollment_id,
                 "dossier_id": dossier.dossier_id,
                 "month": month,
