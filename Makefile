@@ -59,9 +59,10 @@ fmt: venv
 	$(PY) -m ruff check --fix .
 	$(PY) -m ruff format .
 
-## 1,000,000 seeded trainee-months through the rules engine's batch path: rate and peak memory.
+## 1,000,000 seeded trainee-months three ways: per-case (reference), columnar on one core,
+## columnar on every core (PROCESSES, default all); rates, ratios, load, one checksum each.
 bench-rules: venv
-	$(PY) -m remu.rules.bench 1000000
+	$(PY) -m remu.rules.bench 1000000 $(if $(PROCESSES),--processes $(PROCESSES))
 
 ## A 500-row attendance import, timed on the configured database (rolled back afterwards).
 bench-import: migrate

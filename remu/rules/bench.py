@@ -1,18 +1,33 @@
-"""`make bench-rules`: seeded random trainee-months through the batch path (no explanation).
+"""`make bench-rules`: seeded random trainee-months, net pay only (no explanation), three ways.
 
-The timed part goes from the list of `Case` objects to the net pay of each case: the columnar
-path (`Engine.compute_columns`: converting the cases to columns included, and the cases it sends
-to the per-case path) and the sum of the nets. `--per-case` times `compute(case, False)` one by
-one instead (the reference the columnar path is tested against: same checksum).
-Prints trainee-months per second (compute time only; generating the cases is not timed), the
-process's CPU time beside the wall time and the load average (the machines are shared: a loaded
-machine shows a wall time well above the CPU time), and the process's peak memory.
-Usage: python -m remu.rules.bench [N] [--per-case]
+The population is N trainee-months in chunks of `CHUNK`: chunk i is
+`make_cases(random.Random(SEED + i), size)`, so any process can make any chunk by itself and
+the three modes compute the very same cases:
+
+1. per-case: `compute(case, False)` one by one, one process (the reference);
+2. columnar: `Engine.compute_columns(chunk).net_total()`, one process;
+3. columnar on every core (`--processes P`, default os.cpu_count()): P worker processes forked
+   (multiprocessing, "fork" context) after the imports, each with its own cold `Engine`; worker
+   w makes and computes chunks w, w + P, w + 2P, … and sends back (count, sum of the nets in
+   cents as an int, compute wall, compute CPU, generation wall). No `Case` crosses a process.
+
+Timed ("compute"): from a chunk's list of `Case` objects to its sum of net pay, i.e. the
+conversion of the cases to columns, the cases sent to the per-case path and the sum; making
+the cases is not timed, in any mode. In mode 3 each worker adds up its own compute times and
+the mode's compute wall is the slowest worker's sum (its CPU: the largest worker CPU); the wall
+from starting the workers to the last result, generation included, is printed beside it as the
+end-to-end figure, and so is each single-process mode's generation + compute wall.
+The ratios are against the per-case mode, in compute wall and in compute CPU. The three
+checksums (the sum of every net, in euros) must be equal: exit 1 otherwise.
+Prints the core count, the load average before and after, and the peak memory.
+Usage: python -m remu.rules.bench [N] [--processes P] [--chunk C] [--skip-per-case]
+       [--per-case] (the per-case mode alone) [--columnar] (the columnar mode alone)
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing
 import os
 import random
 import resource
@@ -36,6 +51,7 @@ CATEGORIES = ["JOB_SEEKER"] * 6 + ["PRIOR_ACTIVITY", "FAMILY_SITUATION", "DISABL
 # exercised by legal leave instead.
 REASONS = ["UNJUSTIFIED", "SICKNESS", "JUSTIFIED_PAID", "LEGAL_LEAVE", "WEATHER"]
 CHUNK = 100_000
+SEED = 20261122
 
 
 def make_cases(rng: random.Random, count: int) -> list[Case]:
@@ -83,38 +99,174 @@ def make_cases(rng: random.Random, count: int) -> list[Case]:
     return cases
 
 
-def main(argv=None) -> int:
-    argv = sys.argv[1:] if argv is None else list(argv)
-    per_case = "--per-case" in argv
-    argv = [a for a in argv if a != "--per-case"]
-    total = int(argv[0]) if argv else 1_000_000
-    rng = random.Random(20261122)
+def chunk_sizes(total: int, chunk: int) -> list[int]:
+    """The sizes of the population's chunks: chunk i is made from random.Random(SEED + i)."""
+    return [min(chunk, total - start) for start in range(0, total, chunk)]
+
+
+def make_chunk(i: int, size: int) -> list[Case]:
+    return make_cases(random.Random(SEED + i), size)
+
+
+def cents(amount: Decimal) -> int:
+    value = amount * 100
+    assert value == value.to_integral_value(), amount  # nets are whole cents
+    return int(value)
+
+
+def run_chunks(indices, sizes, per_case: bool) -> dict:
+    """Make and compute the chunks `indices` in this process with a cold engine; only the
+    computation (the cases to the sum of their nets) is timed."""
     engine = Engine()
     compute = engine.compute
-    elapsed = cpu = 0.0
-    done = 0
-    checksum = Decimal(0)
-    while done < total:
-        cases = make_cases(rng, min(CHUNK, total - done))
+    wall = cpu = generation = 0.0
+    count = total = 0
+    for i in indices:
+        start = time.perf_counter()
+        cases = make_chunk(i, sizes[i])
+        generation += time.perf_counter() - start
         start, start_cpu = time.perf_counter(), time.process_time()
         if per_case:
+            net = Decimal(0)
             for case in cases:
-                checksum += compute(case, False).net
+                net += compute(case, False).net
         else:
-            checksum += engine.compute_columns(cases).net_total()
-        elapsed += time.perf_counter() - start
+            net = engine.compute_columns(cases).net_total()
+        wall += time.perf_counter() - start
         cpu += time.process_time() - start_cpu
-        done += len(cases)
-    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        count += len(cases)
+        total += cents(net)
+    return {"count": count, "cents": total, "wall": wall, "cpu": cpu, "generation": generation}
+
+
+def _worker(connection, indices, sizes) -> None:
+    try:
+        connection.send(run_chunks(indices, sizes, per_case=False))
+    except BaseException as error:  # reported by the parent, which exits non-zero
+        connection.send({"error": f"{type(error).__name__}: {error}"})
+    finally:
+        connection.close()
+
+
+def run_parallel(sizes: list[int], processes: int) -> dict:
+    """Chunks dealt round-robin to `processes` forked workers; the wall of the slowest
+    worker's computing, the largest worker CPU, and the end-to-end wall (generation too)."""
+    context = multiprocessing.get_context("fork")
+    start = time.perf_counter()
+    workers = []
+    for w in range(processes):
+        receive, send = context.Pipe(duplex=False)
+        indices = list(range(w, len(sizes), processes))
+        process = context.Process(target=_worker, args=(send, indices, sizes), daemon=True)
+        process.start()
+        send.close()
+        workers.append((process, receive))
+    results = []
+    for process, receive in workers:
+        try:
+            results.append(receive.recv())
+        except EOFError:
+            results.append({"error": f"worker {process.pid} died"})
+        receive.close()
+    end_to_end = time.perf_counter() - start
+    for process, _ in workers:
+        process.join()
+    errors = [r["error"] for r in results if "error" in r]
+    if errors:
+        raise RuntimeError("; ".join(errors))
+    return {
+        "count": sum(r["count"] for r in results),
+        "cents": sum(r["cents"] for r in results),
+        "wall": max(r["wall"] for r in results),
+        "cpu": max(r["cpu"] for r in results),
+        "end_to_end": end_to_end,
+        "workers": results,
+    }
+
+
+def load() -> str:
+    return ", ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def main(argv=None) -> int:  # noqa: C901 - option parsing and the report
+    argv = sys.argv[1:] if argv is None else list(argv)
+    options = {"--processes": os.cpu_count() or 1, "--chunk": CHUNK}
+    flags = {"--skip-per-case", "--per-case", "--columnar"}
+    chosen, positional = set(), []
+    args = iter(argv)
+    for arg in args:
+        if arg in flags:
+            chosen.add(arg)
+        elif arg in options:
+            options[arg] = int(next(args))
+        elif arg.split("=")[0] in options:
+            name, value = arg.split("=", 1)
+            options[name] = int(value)
+        else:
+            positional.append(arg)
+    total = int(positional[0]) if positional else 1_000_000
+    processes, chunk = options["--processes"], options["--chunk"]
+    if total < 1 or processes < 1 or chunk < 1:
+        print("N, --processes and --chunk must be at least 1", file=sys.stderr)
+        return 2
+    if "--per-case" in chosen:
+        modes = ["per-case"]
+    elif "--columnar" in chosen:
+        modes = ["columnar"]
+    else:
+        modes = ["columnar", "parallel"]
+        if "--skip-per-case" not in chosen:
+            modes.insert(0, "per-case")
+    sizes = chunk_sizes(total, chunk)
     print(
-        f"{done} trainee-months in {elapsed:.2f} s of computation: "
-        f"{done / elapsed:,.0f} trainee-months per second on one core "
-        f"({'per-case path' if per_case else 'columnar path'}) "
-        f"(machine: {os.cpu_count()} cores)"
+        f"{total} trainee-months in {len(sizes)} chunks of at most {chunk} (chunk i seeded "
+        f"{SEED} + i); machine: {os.cpu_count()} cores; load average {load()}"
     )
-    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
-    print(f"CPU time {cpu:.2f} s; load average {load}")
-    print(f"peak memory: {peak_mib:.0f} MiB; checksum of net pay: {checksum}")
+    figures = {}
+    for mode in modes:
+        if mode == "parallel":
+            figures[mode] = run_parallel(sizes, processes)
+        else:
+            start = time.perf_counter()
+            figures[mode] = run_chunks(range(len(sizes)), sizes, per_case=mode == "per-case")
+            figures[mode]["end_to_end"] = time.perf_counter() - start
+        f = figures[mode]
+        label = {
+            "per-case": "per-case path, 1 process",
+            "columnar": "columnar path, 1 process",
+            "parallel": f"columnar path, {processes} processes",
+        }[mode]
+        print(
+            f"{label}: {f['count']} trainee-months in {f['wall']:.2f} s of computation: "
+            f"{f['count'] / f['wall']:,.0f} trainee-months per second; CPU time {f['cpu']:.2f} s"
+            f"{' (largest worker)' if mode == 'parallel' else ''}; "
+            f"with generation {f['end_to_end']:.2f} s wall; load average {load()}"
+        )
+        if mode == "parallel":
+            for w, r in enumerate(f["workers"]):
+                print(
+                    f"  worker {w}: {r['count']} trainee-months, computation {r['wall']:.2f} s "
+                    f"wall, {r['cpu']:.2f} s CPU; generation {r['generation']:.2f} s wall"
+                )
+    if "per-case" in figures:
+        base = figures["per-case"]
+        for mode in modes[1:]:
+            f = figures[mode]
+            print(
+                f"{mode} vs per-case: {base['wall'] / f['wall']:.2f}x in computation wall time, "
+                f"{base['cpu'] / f['cpu']:.2f}x in CPU time"
+                f"{' (largest worker)' if mode == 'parallel' else ''}, "
+                f"{base['end_to_end'] / f['end_to_end']:.2f}x with generation"
+            )
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(f"peak memory: {peak:.0f} MiB (largest worker: {children:.0f} MiB)")
+    checksums = {mode: Decimal(f["cents"]).scaleb(-2) for mode, f in figures.items()}
+    for mode, checksum in checksums.items():
+        print(f"{mode}: checksum of net pay: {checksum}")
+    if len(set(checksums.values())) != 1:
+        print("the checksums differ", file=sys.stderr)
+        return 1
     return 0
 
 
