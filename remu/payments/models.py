@@ -254,6 +254,14 @@ class Payment(models.Model):
             models.Index(
                 fields=["run", "enrollment", "month", "component", "id"], name="payment_run_order"
             ),
+            # the returned lines (a few) of a chunk's enrollments, which a run reissues: read
+            # from this small index, not from the chunk's every line (rejected_on is never
+            # changed by the SEPA export: its updates stay HOT)
+            models.Index(
+                fields=["enrollment"],
+                condition=Q(rejected_on__isnull=False),
+                name="payment_returned",
+            ),
             # No index names `status` (nor `sent_at`), not even in a condition: the SEPA export
             # changes the status of a whole run's lines, which PostgreSQL then updates in place
             # (HOT: no index entry to add, the table's pages kept half free for it, fillfactor

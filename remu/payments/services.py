@@ -800,9 +800,15 @@ def mark_reissued(run, bounds, new_payments) -> None:
     keys = {(p["enrollment_id"], p["month"], p["component"]) for p in new_payments}
     if not keys:
         return
-    returned = Payment.objects.filter(
-        **selectors.enrollments_in(bounds), status=Payment.Status.REJECTED
-    ).values_list("pk", "enrollment_id", "month", "component")
+    returned = (
+        Payment.objects.filter(  # from the partial index `payment_returned`
+            **selectors.enrollments_in(bounds),
+            rejected_on__isnull=False,
+            status=Payment.Status.REJECTED,
+        )
+        .order_by()
+        .values_list("pk", "enrollment_id", "month", "component")
+    )
     ids = [pk for pk, *key in returned if tuple(key) in keys]
     if not ids:
         return
