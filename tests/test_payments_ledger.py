@@ -2,7 +2,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from remu.attendance import services as attendance
 from remu.overpayments.models import Overpayment
@@ -131,6 +131,29 @@ def test_entry_bonus_once_per_enrollment_by_the_database(world):
             account_holder="x",
             reference="DOUBLON",
         )
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the composite foreign key is PostgreSQL's"
+)
+def test_a_line_of_another_region_or_enrollment_than_its_dossier_by_the_database(
+    world, other_region
+):
+    """One composite foreign key checks a line's dossier, enrollment and region together."""
+    run(world)
+    line = Payment.objects.get(component="remuneration")
+    other = f.EnrollmentFactory(action=world["dossier"].action)
+    changes = [
+        {"region_id": other_region.pk},
+        {"enrollment_id": other.pk},
+        {"dossier_id": line.dossier_id + 10_000},
+    ]
+    for change in changes:
+        with pytest.raises(IntegrityError), transaction.atomic():
+            Payment.objects.filter(pk=line.pk).update(**change)
+            connection.check_constraints()
+    Payment.objects.filter(pk=line.pk).update(label="inchangé")
+    connection.check_constraints()  # the line as the run wrote it agrees with its dossier
 
 
 def test_missing_bank_details_and_rejections(world):

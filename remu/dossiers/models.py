@@ -215,6 +215,11 @@ class Dossier(models.Model):
                 condition=Q(kind="RS1") & ~Q(status="rejected"),
                 name="one_rs1_per_enrollment",
             ),
+            # The target of the payment lines' composite foreign key (dossier, enrollment,
+            # region): one check per line says that the three exist and agree (payments 0016).
+            models.UniqueConstraint(
+                fields=["id", "enrollment", "region"], name="dossier_enrollment_region"
+            ),
         ]
 
     def __str__(self):

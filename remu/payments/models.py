@@ -41,9 +41,14 @@ class DueAmount(models.Model):
     """What is due for an enrollment, a month and a component, as the engine computed it
     from the admitted dossier and the validated attendance (with the explanation)."""
 
-    region = models.ForeignKey("referential.Region", on_delete=models.PROTECT, related_name="+")
+    # No index of its own: no query reads the ledger by region alone (a trainee's page and
+    # the run go by enrollment); a run writes 150,000 dues a month for 100,000 trainees.
+    region = models.ForeignKey(
+        "referential.Region", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    # indexed by the unique (enrollment, month, component), which begins with it
     enrollment = models.ForeignKey(
-        "trainees.Enrollment", on_delete=models.PROTECT, related_name="dues"
+        "trainees.Enrollment", on_delete=models.PROTECT, related_name="dues", db_index=False
     )
     month = models.DateField()
     component = models.CharField(max_length=15, choices=Component.choices)
@@ -202,15 +207,34 @@ class Payment(models.Model):
         REJECTED = "rejected", "Rejeté"
         REISSUED = "reissued", "Rejeté puis réémis"
 
-    region = models.ForeignKey("referential.Region", on_delete=models.PROTECT, related_name="+")
+    # The region, the enrollment and the dossier are checked by the database with one
+    # composite foreign key, (dossier, enrollment, region) → the dossier's (id, enrollment,
+    # region) (migration 0016): one check per line at commit instead of three, and the line's
+    # enrollment and region are its dossier's. So no foreign key of their own (the dossier's
+    # point to the region and the enrollment; PROTECT is Django's, the database refuses to
+    # delete or re-key a dossier that has lines).
+    # No index of its own either: lines are read by run, enrollment, reference or id, never
+    # by region alone (the region's agents see them through a run or a trainee).
+    region = models.ForeignKey(
+        "referential.Region",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
     # indexed by the (run, …) indexes below, which begin with it
     run = models.ForeignKey(
         PaymentRun, on_delete=models.PROTECT, related_name="payments", db_index=False
     )
     enrollment = models.ForeignKey(
-        "trainees.Enrollment", on_delete=models.PROTECT, related_name="payments"
+        "trainees.Enrollment",
+        on_delete=models.PROTECT,
+        related_name="payments",
+        db_constraint=False,
     )
-    dossier = models.ForeignKey("dossiers.Dossier", on_delete=models.PROTECT, related_name="+")
+    dossier = models.ForeignKey(
+        "dossiers.Dossier", on_delete=models.PROTECT, related_name="+", db_constraint=False
+    )
     month = models.DateField()
     component = models.CharField(max_length=15, choices=Component.choices)
     amount = models.DecimalField("montant ordonné", max_digits=9, decimal_places=2)
@@ -239,6 +263,14 @@ class Payment(models.Model):
             # a run's page: its lines in the run's order, 50 at a time (no sort of the run)
             models.Index(
                 fields=["run", "enrollment", "month", "component", "id"], name="payment_run_order"
+            ),
+            # the returned lines (a few) of a chunk's enrollments, which a run reissues: read
+            # from this small index, not from the chunk's every line (rejected_on is never
+            # changed by the SEPA export: its updates stay HOT)
+            models.Index(
+                fields=["enrollment"],
+                condition=Q(rejected_on__isnull=False),
+                name="payment_returned",
             ),
             # No index names `status` (nor `sent_at`), not even in a condition: the SEPA export
             # changes the status of a whole run's lines, which PostgreSQL then updates in place
@@ -380,8 +412,12 @@ class SocialContribution(models.Model):
         P2S = "p2s", "Protection sociale seule"
 
     region = models.ForeignKey("referential.Region", on_delete=models.PROTECT, related_name="+")
+    # indexed by the unique (enrollment, month), which begins with it
     enrollment = models.ForeignKey(
-        "trainees.Enrollment", on_delete=models.PROTECT, related_name="social_contributions"
+        "trainees.Enrollment",
+        on_delete=models.PROTECT,
+        related_name="social_contributions",
+        db_index=False,
     )
     month = models.DateField()
     kind = models.CharField(max_length=4, choices=Kind.choices)

@@ -841,12 +841,20 @@ def write_chunk(run, bounds, orders: ChunkOrders, inputs: ChunkInputs) -> None:
 def mark_reissued(run, bounds, new_payments) -> None:
     """The returned lines (rejected by the paymaster) whose amount this run orders again on a
     new line become « reissued », each change logged."""
-    keys = {(p["enrollment_id"], p["month"], p["component"]) for p in new_payments}
-    if not keys:
+    if not new_payments:
         return
-    returned = Payment.objects.filter(
-        **selectors.enrollments_in(bounds), status=Payment.Status.REJECTED
-    ).values_list("pk", "enrollment_id", "month", "component")
+    returned = list(
+        Payment.objects.filter(  # from the partial index `payment_returned`
+            **selectors.enrollments_in(bounds),
+            rejected_on__isnull=False,
+            status=Payment.Status.REJECTED,
+        )
+        .order_by()
+        .values_list("pk", "enrollment_id", "month", "component")
+    )
+    if not returned:
+        return
+    keys = {(p["enrollment_id"], p["month"], p["component"]) for p in new_payments}
     ids = [pk for pk, *key in returned if tuple(key) in keys]
     if not ids:
         return

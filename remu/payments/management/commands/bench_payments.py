@@ -178,27 +178,33 @@ class Command(BaseCommand):
 
     def _workers(self, region, agent, count, chunk, workers, alone) -> PaymentRun:
         """The same run on a fresh ledger, its chunks shared by `workers` processes (each what
-        a `db_worker` does with the run's task), timed from the queueing to the last one's end
-        (their start-up included)."""
+        a `db_worker` does with the run's task). The processes are started and loaded first, as
+        resident workers are; the run is timed from their start signal to the last one's end
+        (their start-up printed apart)."""
         self._reset_ledger(region)
         run = services.start_run(region, PaymentRun.Kind.MONTHLY, MONTH, agent)
         start = time.perf_counter()
         processes = [
             subprocess.Popen(
-                [
-                    sys.executable,
-                    "manage.py",
-                    "execute_payment_run",
-                    str(run.pk),
-                    "--chunk",
-                    str(chunk),
-                ],
-                stdout=subprocess.DEVNULL,
+                [sys.executable, "manage.py", "execute_payment_run", str(run.pk)]
+                + ["--chunk", str(chunk), "--when-told"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                text=True,
             )
             for _ in range(workers)
         ]
+        for process in processes:
+            if process.stdout.readline().strip() != "prêt":
+                raise RuntimeError(f"a worker did not start: {process.args}")
+        ready = time.perf_counter()
+        for process in processes:
+            process.stdin.write("go\n")
+            process.stdin.close()
+        for process in processes:
+            process.stdout.read()  # its progress, unread (a full pipe would block it)
         failed = [p.args for p in processes if p.wait() != 0]
-        elapsed = time.perf_counter() - start
+        elapsed = time.perf_counter() - ready
         if failed:
             raise RuntimeError(f"a worker failed: {failed}")
         run.refresh_from_db()
@@ -206,10 +212,9 @@ class Command(BaseCommand):
         per_worker = ", ".join(f"{row['count']} tranches" for row in run.workers if row["worker"])
         self.stdout.write(
             f"Série mensuelle à {workers} processus : {count} stagiaires, {lines} lignes en "
-            f"{elapsed:.1f} s (démarrage des processus compris ; "
-            f"{(run.finished_at - run.started_at).total_seconds():.1f} s sans lui ; "
-            f"{per_worker}) contre "
-            f"{alone:.1f} s à un seul : {alone / elapsed:.2f}× ({os.cpu_count()} cœurs ; {load()})"
+            f"{elapsed:.1f} s (processus déjà chargés, comme des db_worker ; leur démarrage "
+            f"{ready - start:.1f} s en plus ; {per_worker}) contre {alone:.1f} s à un seul : "
+            f"{alone / elapsed:.2f}× ({os.cpu_count()} cœurs ; {load()})"
         )
         return run
 
