@@ -1,7 +1,7 @@
 """Fewer checks and index entries per row the monthly run writes (issue 18).
 
 A payment line's region, enrollment and dossier are checked by one composite foreign key,
-(dossier, enrollment, region) → the dossier's unique (id, enrollment, region) (dossiers 0016),
+(dossier, enrollment, region) → the dossier's unique (id, enrollment, region) (dossiers 0017),
 instead of three: a foreign key costs one query per row at commit (Django's are deferred), and
 this one also says that the line's enrollment and region are its dossier's. The dossier's own
 foreign keys keep the region and the enrollment existing. PostgreSQL only: SQLite (development)
@@ -38,7 +38,7 @@ def drop_composite_key(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('dossiers', '0016_dossier_enrollment_region_unique'),
+        ('dossiers', '0017_dossier_enrollment_region_unique'),
         ('payments', '0015_payment_reference_like_index_dropped'),
         ('referential', '0005_attendance_due_day_is_a_parameter'),
         ('trainees', '0006_nir_hash_unique'),

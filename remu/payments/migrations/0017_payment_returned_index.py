@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('dossiers', '0016_dossier_enrollment_region_unique'),
+        ('dossiers', '0017_dossier_enrollment_region_unique'),
         ('payments', '0016_ledger_composite_key'),
         ('referential', '0005_attendance_due_day_is_a_parameter'),
         ('trainees', '0006_nir_hash_unique'),

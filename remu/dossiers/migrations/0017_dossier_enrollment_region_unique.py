@@ -7,7 +7,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('actions', '0004_action_list_index'),
-        ('dossiers', '0015_dossier_list_indexes'),
+        ('dossiers', '0016_dossier_bank_rejected'),
         ('referential', '0005_attendance_due_day_is_a_parameter'),
         ('trainees', '0006_nir_hash_unique'),
     ]
