@@ -287,3 +287,31 @@ def test_the_run_times_each_step_of_its_chunks(world):
     services.execute_run(created.pk, steps=steps)
     assert set(steps.seconds) == {"read", "compute", "write", "commit"}
     assert all(seconds > 0 for seconds in steps.seconds.values())
+
+
+def test_dues_sharing_one_explanation_are_each_written_with_their_own(world):
+    """The COPY encodes a shared explanation list once (by identity): rows sharing it get it,
+    and rows with lists of their own keep theirs."""
+    from remu.payments import bulk
+
+    run(world)
+    dues = list(DueAmount.objects.order_by("pk"))
+    assert len(dues) == 2
+    shared = ["dû « partagé »", "ligne 2"]
+    for explanations in ([shared, shared], [["premier"], ["second"]]):
+        rows = [
+            {
+                "region_id": due.region_id,
+                "enrollment_id": due.enrollment_id,
+                "month": due.month,
+                "component": due.component,
+                "amount": Decimal("1.00"),
+                "explanation": explanation,
+                "version_label": "v",
+            }
+            for due, explanation in zip(dues, explanations, strict=True)
+        ]
+        with transaction.atomic():
+            bulk.upsert_dues(rows)
+        stored = [DueAmount.objects.get(pk=due.pk).explanation for due in dues]
+        assert stored == explanations

@@ -44,16 +44,37 @@ def _copy(cursor, table, fields, rows, types) -> None:
     defaults = {f.attname: f.get_default() for f in fields}
     names = [f.attname for f in fields]
     json = {f.attname for f in fields if isinstance(f, JSONField)}
+    # The components of a month (and, through the run's memo, the trainees of one situation)
+    # share one explanation list: each is encoded once. Keyed by identity, which holds while
+    # `rows` keeps the lists alive.
+    encoded: dict[int, Jsonb] = {}
+
+    def as_json(value):
+        key = id(value)
+        found = encoded.get(key)
+        if found is None:
+            found = encoded[key] = Jsonb(value, dumps=_dumps_once(value))
+        return found
+
     statement = f"COPY {table} ({_columns(fields)}) FROM STDIN (FORMAT BINARY)"
     with cursor.cursor.copy(statement) as copy:
         copy.set_types(types)
         for row in rows:
             copy.write_row(
                 [
-                    Jsonb(row[name]) if name in json else row.get(name, defaults[name])
+                    as_json(row[name]) if name in json else row.get(name, defaults[name])
                     for name in names
                 ]
             )
+
+
+def _dumps_once(value):
+    """A `dumps` for psycopg's Jsonb that encodes `value` the first time and then gives the
+    same bytes (psycopg calls it at each row written)."""
+    import json
+
+    data = json.dumps(value).encode()  # psycopg takes bytes as they are
+    return lambda _obj: data
 
 
 def insert_payments(rows) -> None:
