@@ -31,6 +31,7 @@ from django.db import connection
 from django.urls import reverse
 
 from remu.accounts.models import ProviderMembership, User
+from remu.audit.models import AccessEvent
 from remu.core import cpu
 from remu.payments.models import PaymentRun
 from remu.referential.models import Provider, Region
@@ -180,6 +181,9 @@ class Command(BaseCommand):
             if not keep:
                 from remu.payments.management.commands.bench_payments import Command as Payments
 
+                # the trainee pages the bench viewed logged who saw them: the bench's own rows
+                # (the log protects its users, so they go first)
+                AccessEvent.objects.filter(region=region).delete()
                 reader.delete()
                 Payments()._clean(region)
 
