@@ -6,7 +6,7 @@ chunk repeat a few situations (a whole month at the same scale, same entry, same
 engine reads a case's birth date only for the age at entry (`Engine.compute`: the age picks the
 scale's band), so two cases equal in every field but the line id and the birth date, with the
 same age at entry, have the same result, explanation included: the memo's key is the whole case
-but those two fields, plus that age. `tests/payments/test_memo.py` holds the engine to it.
+but those two fields, plus that age. `tests/test_payments_memo.py` holds the engine to it.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import fields
 from operator import attrgetter
 
+from remu.rules.calendar import age_on
 from remu.rules.engine import Case, Result
 
 # every field of the case except the line id (`Result.id`) and the birth date (its age is added)
@@ -33,12 +34,7 @@ class CaseMemo:
         self.computed = 0  # cases the engine computed (the others came from the memo)
 
     def __call__(self, case: Case) -> Result:
-        birth, entry = case.birth_date, case.entry_date
-        # the engine's age at entry (remu.rules.calendar.age_on), inlined: the hot path
-        key = (
-            _FIELDS(case),
-            entry.year - birth.year - ((entry.month, entry.day) < (birth.month, birth.day)),
-        )
+        key = (_FIELDS(case), age_on(case.birth_date, case.entry_date))  # the engine's age
         try:
             return self._results[key]
         except KeyError:
