@@ -89,18 +89,14 @@ def deduct(bounds, ordered: dict[Key, Decimal], read=None) -> set[Key]:
     return forfeited
 
 
-def cap(options: dict, net: Decimal) -> Decimal:
-    """The most that may be withheld from a line whose net before offset is `net`."""
-    return capped(cap_percent(options), net)
-
-
 def cap_percent(options: dict) -> Decimal:
     """The most of a line's net an offset may take, in percent (a region option)."""
     return Decimal(str(options.get("overpayment_offset_cap_percent", 100)))
 
 
 def capped(percent: Decimal, net: Decimal) -> Decimal:
-    """`cap` with the percent already read (a run reads it once a month)."""
+    """The most that may be withheld from a line whose net before offset is `net`, the
+    region's percent read once a month (`cap_percent`)."""
     return min(net, cents(net * percent / 100))
 
 
