@@ -118,7 +118,7 @@ def test_a_run_chunk_shares_a_result_between_identical_trainees_only(pay_world, 
         return dues, social
 
     shared, shared_social = dues_of(Counted)
-    alone, alone_social = dues_of(lambda compute: compute)  # every case computed
+    alone, alone_social = dues_of(memo.NoMemo)  # every case built and computed
     assert memos[0].computed == 2
     assert shared == alone and shared_social == alone_social
     remuneration = {

@@ -58,22 +58,17 @@ def row_from_result(
 ) -> dict | None:
     """The ledger row of a paid trainee's month from the engine's result (None: no base).
     `base`: the month's base, when the caller holds it (else read from the rules); `texts`: a
-    dict where the line found in each explanation is kept (results shared by several months
-    have the same explanation list)."""
+    dict where the row of each result is kept (a run's memo shares one result between many
+    trainee-months of a month: their rows differ only by the enrollment)."""
     if result.social_contributions is None:
         return None
+    found = texts.get(id(result)) if texts is not None else None
+    if found is not None and found[1]["month"] == month:
+        return {**found[1], "enrollment_id": enrollment_id}
     if base is None:
         base = SocialBase(rules.options(region.parameter_set, month))
-    explanation = result.explanation
-    found = texts.get(id(explanation)) if texts is not None else None
-    if found is None:
-        text = next((line for line in explanation if line.startswith(SOCIAL_LINE)), "")
-        if texts is not None:
-            # the list is kept with its line: its id is not reused while the dict lives
-            texts[id(explanation)] = (explanation, text)
-    else:
-        text = found[1]
-    return {
+    text = next((line for line in result.explanation if line.startswith(SOCIAL_LINE)), "")
+    row = {
         "region_id": region.pk,
         "enrollment_id": enrollment_id,
         "month": month,
@@ -83,6 +78,11 @@ def row_from_result(
         "amount": result.social_contributions,
         "explanation": text[:250],
     }
+    if texts is not None:
+        # the result is kept with its row: its id is not reused while the dict lives
+        texts[id(result)] = (result, row)
+        return {**row}  # the kept row is never handed out (a caller may change its own)
+    return row
 
 
 def upsert(rows: list[dict], *, fresh: bool = False) -> None:

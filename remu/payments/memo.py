@@ -5,8 +5,13 @@ about eight times the amounts alone (26 µs against 3 µs a month, issue 18); mo
 chunk repeat a few situations (a whole month at the same scale, same entry, same hours). The
 engine reads a case's birth date only for the age at entry (`Engine.compute`: the age picks the
 scale's band), so two cases equal in every field but the line id and the birth date, with the
-same age at entry, have the same result, explanation included: the memo's key is the whole case
-but those two fields, plus that age. `tests/test_payments_memo.py` holds the engine to it.
+same age at entry, have the same result, explanation included. `tests/test_payments_memo.py`
+holds the engine to it.
+
+A run keys its months by what the case is built from (`keyed`: every argument of
+`attendance.services.build_case` but the line id and the birth date, plus the age at entry) and
+builds the case only for a key not met yet (building it costs more than looking it up); a case
+already built is keyed by its own fields (`__call__`).
 """
 
 from __future__ import annotations
@@ -26,11 +31,12 @@ class CaseMemo:
     are shared: callers must not change them (`dataclasses.replace` makes a new one), and a
     shared result's `id` is the first case's. An error (CaseError) is raised again each time."""
 
-    __slots__ = ("_compute", "_results", "computed")
+    __slots__ = ("_compute", "_results", "_keyed", "computed")
 
     def __init__(self, compute):
         self._compute = compute
-        self._results: dict = {}
+        self._results: dict = {}  # by the case's fields
+        self._keyed: dict = {}  # by what the case is built from (`keyed`)
         self.computed = 0  # cases the engine computed (the others came from the memo)
 
     def __call__(self, case: Case) -> Result:
@@ -45,3 +51,35 @@ class CaseMemo:
         self.computed += 1
         result = self._results[key] = self._compute(case)
         return result
+
+    def keyed(self, key: tuple, build, *args) -> Result:
+        """The result of the case `build(*args)` makes, `key` being everything that case is
+        built from but the line id and the birth date, plus the age at entry (the engine's,
+        `calendar.age_on`); the case is built only when the key is new."""
+        try:
+            return self._keyed[key]
+        except KeyError:
+            pass
+        except TypeError:  # a value that cannot be hashed: computed each time
+            self.computed += 1
+            return self._compute(build(*args))
+        self.computed += 1
+        result = self._keyed[key] = self._compute(build(*args))
+        return result
+
+
+class NoMemo:
+    """The memo's interface, every case built and computed: the reference the tests compare a
+    run's memoised results with."""
+
+    def __init__(self, compute):
+        self._compute = compute
+        self.computed = 0
+
+    def __call__(self, case: Case) -> Result:
+        self.computed += 1
+        return self._compute(case)
+
+    def keyed(self, key: tuple, build, *args) -> Result:
+        self.computed += 1
+        return self._compute(build(*args))

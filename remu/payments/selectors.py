@@ -6,11 +6,13 @@ thousands of ids and no row costs a model instance."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Sum
+from django.db.models import Sum, TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from remu.actions.models import TrainingAction
@@ -86,7 +88,7 @@ class ValidatedLine:
     full_time: bool
     presence: str
     period: tuple[dt.date | None, dt.date | None]
-    weekly_hours_present: list
+    weekly_hours_present: tuple  # decoded once per distinct value: shared, never changed
     absences: list[EngineAbsence] = field(default_factory=list)
 
 
@@ -176,26 +178,31 @@ def payables(region, bounds: Bounds) -> list[Payable]:
 def validated_lines(bounds: Bounds, upto: dt.date) -> list[ValidatedLine]:
     """The validated attendance lines of the chunk's enrollments up to a month, with their
     declared absences (one query for the lines, one for the absences), in id order (not the
-    model's order by trainee name, which joins the enrollment and the trainee to sort)."""
+    model's order by trainee name, which joins the enrollment and the trainee to sort). The
+    weekly hours present are read as their JSON text and decoded once per distinct text (most
+    lines are full time, `[]`), as a tuple: a line's case is a memo key (payments/memo.py)."""
     lines = AttendanceLine.objects.filter(
         **enrollments_in(bounds),
         status=AttendanceLine.Status.VALIDATED,
         statement__month__lte=upto,
         dossier__isnull=False,  # lines not paid by the region are declared for invoicing only
     ).order_by("pk")
-    by_id = {
-        row[0]: ValidatedLine(row[0], row[1], row[2], row[3], row[4], (row[5], row[6]), row[7])
-        for row in lines.values_list(
-            "pk",
-            "dossier_id",
-            "statement__month",
-            "full_time",
-            "presence",
-            "period_start",
-            "period_end",
-            "weekly_hours_present",
-        )
-    }
+    decoded: dict = {}
+    by_id = {}
+    for pk, dossier_id, month, full_time, presence, start, end, hours in lines.values_list(
+        "pk",
+        "dossier_id",
+        "statement__month",
+        "full_time",
+        "presence",
+        "period_start",
+        "period_end",
+        json_text("weekly_hours_present"),
+    ):
+        weekly = decoded.get(hours)
+        if weekly is None:
+            weekly = decoded[hours] = tuple(json.loads(hours))
+        by_id[pk] = ValidatedLine(pk, dossier_id, month, full_time, presence, (start, end), weekly)
     for line_id, start, end, reason, hours, kind in (
         Absence.objects.filter(line__in=lines)
         .order_by("start", "pk")
@@ -203,6 +210,11 @@ def validated_lines(bounds: Bounds, upto: dt.date) -> list[ValidatedLine]:
     ):
         by_id[line_id].absences.append(engine_absence(start, end, reason, hours, kind))
     return list(by_id.values())
+
+
+def json_text(name: str) -> Cast:
+    """A JSON column as its text: Django's converter would decode every row's value."""
+    return Cast(name, TextField())
 
 
 def travel_situations(bounds: Bounds) -> dict[int, list[Travel]]:

@@ -25,6 +25,7 @@ from collections import defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import partial
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -38,7 +39,7 @@ from remu.core.fields import Ciphertext
 from remu.core.french import month_of, month_year
 from remu.dossiers import special
 from remu.dossiers.travel import in_force
-from remu.rules.calendar import month_bounds
+from remu.rules.calendar import age_on, month_bounds
 from remu.rules.engine import CaseError, default_tax_rate
 from remu.rules.money import cents, euros
 from remu.scales.selectors import engine as engine_for
@@ -211,14 +212,15 @@ def compute_dues(
     closed = defaultdict(list)  # dossier -> (month, centre-closure days) of its validated lines
     for line in lines:
         closed[line.dossier_id].append(
-            (line.month, closures.closure_days(line.month, line.absences))
+            (line.month, closures.closure_days(line.month, line.absences) if line.absences else 0)
         )
     # the dossiers with a closure day in a validated month (the others' prior days are 0)
     closing = {dossier for dossier, months in closed.items() if any(d for _, d in months)}
-    # Each distinct case is computed once in the chunk (memo.py: most months repeat a few).
+    # Each distinct case is computed once in the chunk (memo.py: most months repeat a few); a
+    # case is built only for a month the memo has not met (its key is build_case's arguments).
     compute = CaseMemo(rules.compute)
     months = {}  # month -> (closure window, last day, social contribution base): read once
-    social_texts = {}  # the social contribution line of each explanation (contributions.py)
+    social_rows = {}  # the social contribution row of each result (contributions.py)
     region_id, parameter_set = region.pk, region.parameter_set
     components = (
         Component.REMUNERATION.value,
@@ -226,95 +228,104 @@ def compute_dues(
         Component.ENTRY_BONUS.value,
         Component.COMPLEMENT.value,
     )
+    actions = ctx.actions
     for line in lines:
-        payable = by_dossier.get(line.dossier_id)
+        dossier_id = line.dossier_id
+        payable = by_dossier.get(dossier_id)
         if payable is None:
             continue
-        payable = corrections.as_of(payable, line.month, earlier.get(line.dossier_id))
-        action = ctx.actions[payable.action_id]
-        travel = in_force(travels.get(line.dossier_id, []), max(line.month, payable.entry_date))
-        of_month = months.get(line.month)
+        month = line.month
+        corrected = earlier.get(dossier_id)
+        if corrected:
+            payable = corrections.as_of(payable, month, corrected)
+        enrollment_id, entry_date = payable.enrollment_id, payable.entry_date
+        action = actions[payable.action_id]
+        situations = travels.get(dossier_id)
+        travel = in_force(situations, max(month, entry_date)) if situations else None
+        of_month = months.get(month)
         if of_month is None:
-            options = rules.options(parameter_set, line.month)
-            of_month = months[line.month] = (
+            options = rules.options(parameter_set, month)
+            of_month = months[month] = (
                 closures.window_months(options),
-                month_bounds(line.month.year, line.month.month)[1],
+                month_bounds(month.year, month.month)[1],
                 contributions.SocialBase(options),
             )
         window, last_day, social_base = of_month
-
-        def case_for(  # the loop's values bound as defaults
-            pay_start,
-            exit_date,
-            payable=payable,
-            line=line,
-            action=action,
-            travel=travel,
-            window=window,
-        ):
-            return build_case(
-                line_id=line.id,
-                month=line.month,
-                full_time=line.full_time,
-                presence=line.presence,
-                period=line.period,
-                weekly_hours_present=line.weekly_hours_present,
-                declared_absences=line.absences,
-                parameter_set=parameter_set,
-                category=payable.category,
-                birth_date=payable.birth_date,
-                entry_date=payable.entry_date,
-                exit_date=exit_date,
-                weekly_hours=payable.weekly_hours or action.weekly_hours,
-                prior_monthly_salary=payable.prior_monthly_salary,
-                training_total_hours=action.total_hours,
-                pay_start=pay_start,
-                distance_km=travel.distance_km if travel else None,
-                housing=travel.housing if travel else False,
-                prior_closure_days_paid=closures.prior_days(
-                    payable.entry_date, line.month, window, closed[line.dossier_id]
-                )
-                if line.dossier_id in closing
-                else 0,
-                sick_leaves=leaves.get(payable.enrollment_id, ()),
-                prior_complement_days=complement_days[line.dossier_id],
-                resigned_contract_end=special.resigned_contract_end(
-                    parameter_set,
-                    payable.entry_date,
-                    payable.resignation,
-                    payable.contract_end,
-                ),
-                permit_end=payable.permit_end,
-                hours_changes=hours_changes.get(line.dossier_id, ()),
-                # never for a trainee admitted on ARE (seed 001 §3.5: « ni des aides connexes »)
-                entry_bonus_granted=action.entry_bonus and payable.pay_start is None,
-                entry_bonus_paid=bonus_month[payable.enrollment_id] != line.month,
-                distance_learning=action.distance_learning,
+        sick = leaves.get(enrollment_id)
+        changes = hours_changes.get(dossier_id)
+        # Every argument of build_case but the line id and the birth date: they are the memo's
+        # key (with the age at entry), so a case is built only for a key not met yet.
+        args = {
+            "month": month,
+            "full_time": line.full_time,
+            "presence": line.presence,
+            "period": line.period,
+            "weekly_hours_present": line.weekly_hours_present,
+            "declared_absences": tuple(line.absences) if line.absences else (),
+            "parameter_set": parameter_set,
+            "category": payable.category,
+            "entry_date": entry_date,
+            "exit_date": payable.exit_date,
+            "weekly_hours": payable.weekly_hours or action.weekly_hours,
+            "prior_monthly_salary": payable.prior_monthly_salary,
+            "training_total_hours": action.total_hours,
+            "pay_start": payable.pay_start,
+            "distance_km": travel.distance_km if travel else None,
+            "housing": travel.housing if travel else False,
+            "prior_closure_days_paid": closures.prior_days(
+                entry_date, month, window, closed[dossier_id]
             )
+            if dossier_id in closing
+            else 0,
+            "sick_leaves": tuple(sick) if sick else (),
+            "prior_complement_days": complement_days[dossier_id],
+            "resigned_contract_end": special.resigned_contract_end(
+                parameter_set, entry_date, payable.resignation, payable.contract_end
+            )
+            if payable.resignation
+            else None,
+            "permit_end": payable.permit_end,
+            "hours_changes": tuple(changes) if changes else (),
+            # never for a trainee admitted on ARE (seed 001 §3.5: « ni des aides connexes »)
+            "entry_bonus_granted": action.entry_bonus and payable.pay_start is None,
+            "entry_bonus_paid": bonus_month[enrollment_id] != month,
+            "distance_learning": action.distance_learning,
+        }
 
         try:
-            result = compute(case_for(payable.pay_start, payable.exit_date))
-            benefit_periods = periods.get(payable.enrollment_id)
+            result = compute.keyed(
+                (age_on(payable.birth_date, entry_date), *args.values()),
+                _case,
+                args,
+                line.id,
+                payable.birth_date,
+            )
+            benefit_periods = periods.get(enrollment_id)
             if benefit_periods:
                 # the days of a France Travail benefit period are not paid (issue 13)
                 result = corrections.without_periods(
-                    compute, case_for, payable, line.month, last_day, benefit_periods, result
+                    compute,
+                    partial(_case_paid, args, line.id, payable.birth_date),
+                    payable,
+                    month,
+                    last_day,
+                    benefit_periods,
+                    result,
                 )
-            complement_days[line.dossier_id] += result.complement_days
+            complement_days[dossier_id] += result.complement_days
         except CaseError as exc:
             anomalies.append(
                 anomaly(
-                    f"{payable.name} ({line.month:%m/%Y}) : {exc.message}",
+                    f"{payable.name} ({month:%m/%Y}) : {exc.message}",
                     "attendance",
                     dossier=payable.dossier_id,
                     line=line.id,
                 )
             )
             continue
-        enrollment_id, month = payable.enrollment_id, line.month
         if social is not None:
             row = contributions.row_from_result(
-                region, enrollment_id, month, result, rules, base=social_base, texts=social_texts
+                region, enrollment_id, month, result, rules, base=social_base, texts=social_rows
             )
             if row:
                 social.append(row)
@@ -344,6 +355,20 @@ def compute_dues(
         ctx, payables, bounds, dues, anomaly, found=inputs.journeys
     )
     return dues, anomalies
+
+
+def _case(args: dict, line_id: int, birth_date: dt.date):
+    """The engine's case of a line from build_case's other arguments."""
+    return build_case(**args, line_id=line_id, birth_date=birth_date)
+
+
+def _case_paid(args: dict, line_id: int, birth_date: dt.date, pay_start, exit_date):
+    """The same case paid from `pay_start` to `exit_date` (corrections.without_periods)."""
+    return build_case(
+        **{**args, "pay_start": pay_start, "exit_date": exit_date},
+        line_id=line_id,
+        birth_date=birth_date,
+    )
 
 
 # -- the run ---------------------------------------------------------------------------------
