@@ -11,6 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Sum, TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
@@ -97,6 +98,61 @@ def enrollments_in(bounds: Bounds, path: str = "enrollment_id") -> dict:
     return {f"{path}__gte": bounds[0], f"{path}__lte": bounds[1]}
 
 
+# Placeholders a query is compiled with, replaced by each chunk's values (within the integer
+# columns' range: Django rewrites a lookup beyond it).
+FIRST, LAST = 2_000_000_011, 2_000_000_013
+UPTO = dt.date(1901, 2, 3)
+REGION = 2_000_000_017
+
+
+class Compiled:
+    """A chunk's query built and compiled by Django once a process, then run for each chunk with
+    that chunk's values: building and compiling a queryset took half the reading step's CPU
+    (15 queries a chunk, issue 18). `build(*args)` makes the `values_list` queryset; it is
+    compiled with `placeholders`, each of which must land in the parameters as it is (an id, a
+    date: PostgreSQL's parameters are the values themselves), the rows then converted as Django
+    would (`get_converters`). Elsewhere (SQLite adapts dates to text), or for a query whose
+    SQL does not hold each placeholder, Django builds the queryset each time."""
+
+    def __init__(self, build, *placeholders):
+        self._build, self._placeholders = build, placeholders
+        self._compiled = None  # (sql, params, slots, compiler, converters), or False
+
+    def __call__(self, *args) -> list[tuple]:
+        connection = connections[DEFAULT_DB_ALIAS]
+        if connection.vendor != "postgresql":
+            return list(self._build(*args))
+        if self._compiled is None:
+            self._compiled = self._compile()
+        if not self._compiled:
+            return list(self._build(*args))
+        sql, params, slots, compiler, converters = self._compiled
+        params = list(params)
+        for index, which in slots:
+            params[index] = args[which]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        if converters:
+            return [tuple(row) for row in compiler.apply_converters(rows, converters)]
+        return rows
+
+    def _compile(self):
+        query = self._build(*self._placeholders).query
+        compiler = query.get_compiler(DEFAULT_DB_ALIAS)
+        sql, params = compiler.as_sql()
+        places = self._placeholders
+        slots = [
+            (index, places.index(value))
+            for index, value in enumerate(params)
+            if type(value) in (int, dt.date) and value in places
+        ]
+        if compiler.has_extra_select or {which for _, which in slots} != set(range(len(places))):
+            return False
+        fields = [column[0] for column in compiler.select[: compiler.col_count]]
+        return sql, tuple(params), slots, compiler, compiler.get_converters(fields)
+
+
 def payable_dossiers(region):
     """Admitted RS1 dossiers of the region: the enrollments a run looks at."""
     return Dossier.objects.filter(
@@ -130,17 +186,12 @@ def region_actions(region) -> dict[int, ActionFacts]:
     }
 
 
-def payables(region, bounds: Bounds) -> list[Payable]:
-    """The payable dossiers of a chunk's range, with their enrollment and trainee, in
-    enrollment order. Read from the enrollments with the range on both tables: PostgreSQL
-    does not carry a range over a join, and with it on the dossiers only it scanned every
-    enrollment and trainee of the table for each chunk (a run's reading grew with the square
-    of its size)."""
-    rows = (
+def _payable_rows(region_id: int, first: int, last: int):
+    return (
         Enrollment.objects.filter(
-            **enrollments_in(bounds, "pk"),
-            **enrollments_in(bounds, "dossiers__enrollment_id"),
-            dossiers__region=region,
+            **enrollments_in((first, last), "pk"),
+            **enrollments_in((first, last), "dossiers__enrollment_id"),
+            dossiers__region_id=region_id,
             dossiers__status=Dossier.Status.ADMITTED,
             dossiers__kind=Dossier.Kind.RS1,
         )
@@ -172,24 +223,32 @@ def payables(region, bounds: Bounds) -> list[Payable]:
             "dossiers__complete_on",
         )
     )
+
+
+_payables = Compiled(_payable_rows, REGION, FIRST, LAST)
+
+
+def payables(region, bounds: Bounds) -> list[Payable]:
+    """The payable dossiers of a chunk's range, with their enrollment and trainee, in
+    enrollment order. Read from the enrollments with the range on both tables: PostgreSQL
+    does not carry a range over a join, and with it on the dossiers only it scanned every
+    enrollment and trainee of the table for each chunk (a run's reading grew with the square
+    of its size)."""
+    rows = _payables(region.pk, *bounds)
     return [Payable(*row[:14], Trainee.name_of(*row[14:17]), *row[17:]) for row in rows]
 
 
-def validated_lines(bounds: Bounds, upto: dt.date) -> list[ValidatedLine]:
-    """The validated attendance lines of the chunk's enrollments up to a month, with their
-    declared absences (one query for the lines, one for the absences), in id order (not the
-    model's order by trainee name, which joins the enrollment and the trainee to sort). The
-    weekly hours present are read as their JSON text and decoded once per distinct text (most
-    lines are full time, `[]`), as a tuple: a line's case is a memo key (payments/memo.py)."""
-    lines = AttendanceLine.objects.filter(
-        **enrollments_in(bounds),
+def _validated(first: int, last: int, upto: dt.date):
+    return AttendanceLine.objects.filter(
+        **enrollments_in((first, last)),
         status=AttendanceLine.Status.VALIDATED,
         statement__month__lte=upto,
         dossier__isnull=False,  # lines not paid by the region are declared for invoicing only
     ).order_by("pk")
-    decoded: dict = {}
-    by_id = {}
-    for pk, dossier_id, month, full_time, presence, start, end, hours in lines.values_list(
+
+
+_lines = Compiled(
+    lambda first, last, upto: _validated(first, last, upto).values_list(
         "pk",
         "dossier_id",
         "statement__month",
@@ -198,16 +257,37 @@ def validated_lines(bounds: Bounds, upto: dt.date) -> list[ValidatedLine]:
         "period_start",
         "period_end",
         json_text("weekly_hours_present"),
-    ):
+    ),
+    FIRST,
+    LAST,
+    UPTO,
+)
+_absences = Compiled(
+    lambda first, last, upto: (
+        Absence.objects.filter(line__in=_validated(first, last, upto))
+        .order_by("start", "pk")
+        .values_list("line_id", "start", "end", "reason", "hours", "legal_leave_kind")
+    ),
+    FIRST,
+    LAST,
+    UPTO,
+)
+
+
+def validated_lines(bounds: Bounds, upto: dt.date) -> list[ValidatedLine]:
+    """The validated attendance lines of the chunk's enrollments up to a month, with their
+    declared absences (one query for the lines, one for the absences), in id order (not the
+    model's order by trainee name, which joins the enrollment and the trainee to sort). The
+    weekly hours present are read as their JSON text and decoded once per distinct text (most
+    lines are full time, `[]`), as a tuple: a line's case is a memo key (payments/memo.py)."""
+    decoded: dict = {}
+    by_id = {}
+    for pk, dossier_id, month, full_time, presence, start, end, hours in _lines(*bounds, upto):
         weekly = decoded.get(hours)
         if weekly is None:
             weekly = decoded[hours] = tuple(json.loads(hours))
         by_id[pk] = ValidatedLine(pk, dossier_id, month, full_time, presence, (start, end), weekly)
-    for line_id, start, end, reason, hours, kind in (
-        Absence.objects.filter(line__in=lines)
-        .order_by("start", "pk")
-        .values_list("line_id", "start", "end", "reason", "hours", "legal_leave_kind")
-    ):
+    for line_id, start, end, reason, hours, kind in _absences(*bounds, upto):
         by_id[line_id].absences.append(engine_absence(start, end, reason, hours, kind))
     return list(by_id.values())
 
@@ -217,26 +297,40 @@ def json_text(name: str) -> Cast:
     return Cast(name, TextField())
 
 
+_travels = Compiled(
+    lambda first, last: (
+        TravelSituation.objects.filter(**enrollments_in((first, last), "dossier__enrollment_id"))
+        .order_by("dossier_id", "valid_from")
+        .values_list("dossier_id", "valid_from", "distance_km", "housing")
+    ),
+    FIRST,
+    LAST,
+)
+
+
 def travel_situations(bounds: Bounds) -> dict[int, list[Travel]]:
     """The travel situations of the chunk's dossiers, by dossier, in date order (one query)."""
     found: dict[int, list[Travel]] = defaultdict(list)
-    for dossier_id, valid_from, distance, housing in (
-        TravelSituation.objects.filter(**enrollments_in(bounds, "dossier__enrollment_id"))
-        .order_by("dossier_id", "valid_from")
-        .values_list("dossier_id", "valid_from", "distance_km", "housing")
-    ):
+    for dossier_id, valid_from, distance, housing in _travels(*bounds):
         found[dossier_id].append(Travel(valid_from, distance, housing))
     return found
+
+
+_hours_changes = Compiled(
+    lambda first, last: (
+        WeeklyHoursChange.objects.filter(**enrollments_in((first, last), "dossier__enrollment_id"))
+        .order_by("dossier_id", "valid_from")
+        .values_list("dossier_id", "valid_from", "weekly_hours")
+    ),
+    FIRST,
+    LAST,
+)
 
 
 def hours_changes(bounds: Bounds) -> dict[int, list[tuple[dt.date, Decimal]]]:
     """The dated weekly hours of the chunk's dossiers, by dossier, in date order (one query)."""
     found: dict[int, list] = defaultdict(list)
-    for dossier_id, valid_from, weekly_hours in (
-        WeeklyHoursChange.objects.filter(**enrollments_in(bounds, "dossier__enrollment_id"))
-        .order_by("dossier_id", "valid_from")
-        .values_list("dossier_id", "valid_from", "weekly_hours")
-    ):
+    for dossier_id, valid_from, weekly_hours in _hours_changes(*bounds):
         found[dossier_id].append((valid_from, weekly_hours))
     return found
 
@@ -287,6 +381,38 @@ class Ledger:
     holds: bool  # any due or social contribution for the range's enrollments
 
 
+_dues = Compiled(
+    lambda first, last: (
+        DueAmount.objects.filter(**enrollments_in((first, last)))
+        # no order: the model's (by enrollment, hence by trainee name) joins two tables to sort
+        .order_by()
+        .values_list("enrollment_id", "month", "component", "amount")
+    ),
+    FIRST,
+    LAST,
+)
+_ordered = Compiled(
+    lambda first, last: (
+        Payment.objects.ordered()
+        .filter(**enrollments_in((first, last)))
+        .values_list("enrollment_id", "month", "component")
+        .annotate(total=Sum("amount"))
+        .order_by()
+    ),
+    FIRST,
+    LAST,
+)
+_contributions = Compiled(  # whether the range has any (as `exists()`: one row at most)
+    lambda first, last: (
+        SocialContribution.objects.filter(**enrollments_in((first, last)))
+        .order_by()
+        .values_list("enrollment_id")[:1]
+    ),
+    FIRST,
+    LAST,
+)
+
+
 def ledger(bounds: Bounds, upto: dt.date) -> Ledger:
     """The chunk's ledger: what is due and what was ordered (rejected lines excluded) per
     enrollment, month and component; `offsets.deduct` then takes off what was claimed back.
@@ -297,29 +423,17 @@ def ledger(bounds: Bounds, upto: dt.date) -> Ledger:
     due: dict[Key, Decimal] = {}
     bonus_month: dict[int, dt.date] = {}
     entry_bonus = Component.ENTRY_BONUS.value
-    rows = (
-        DueAmount.objects.filter(**enrollments_in(bounds))
-        # no order: the model's (by enrollment, hence by trainee name) joins two tables to sort
-        .order_by()
-        .values_list("enrollment_id", "month", "component", "amount")
-    )
     holds = False
-    for enrollment, month, component, amount in rows:
+    for enrollment, month, component, amount in _dues(*bounds):
         holds = True
         if month <= upto:
             due[enrollment, month, component] = amount
         if component == entry_bonus:
             bonus_month[enrollment] = month
     ordered: dict[Key, Decimal] = defaultdict(Decimal)
-    for enrollment, month, component, total in (
-        Payment.objects.ordered()
-        .filter(**enrollments_in(bounds))
-        .values_list("enrollment_id", "month", "component")
-        .annotate(total=Sum("amount"))
-        .order_by()
-    ):
+    for enrollment, month, component, total in _ordered(*bounds):
         ordered[(enrollment, month, component)] += total
-    holds = holds or ledger_holds(bounds, dues=False)
+    holds = holds or bool(_contributions(*bounds))
     return Ledger(due, ordered, bonus_month, holds)
 
 
@@ -358,16 +472,25 @@ def entry_bonus_months(bounds: Bounds) -> dict[int, dt.date]:
 # -- issue 12: adjustments, RS2 journeys, sick leaves ----------------------------------------
 
 
-def approved_adjustments(bounds: Bounds):
+def approved_adjustments(bounds: Bounds) -> list[tuple]:
     """The chunk's approved adjustments: (id, enrollment, month, component, amount, reason,
     approval time, run that took it)."""
-    return (
-        Adjustment.objects.filter(**enrollments_in(bounds), status=Adjustment.Status.APPROVED)
+    return _adjustments(*bounds)
+
+
+_adjustments = Compiled(
+    lambda first, last: (
+        Adjustment.objects.filter(
+            **enrollments_in((first, last)), status=Adjustment.Status.APPROVED
+        )
         .order_by("enrollment_id", "month", "decided_at", "pk")
         .values_list(
             "pk", "enrollment_id", "month", "corrects", "amount", "reason", "decided_at", "run_id"
         )
-    )
+    ),
+    FIRST,
+    LAST,
+)
 
 
 @dataclass(slots=True)
@@ -379,13 +502,10 @@ class Rs2Facts:
     journeys: list[EngineJourney] = field(default_factory=list)
 
 
-def accepted_journeys(bounds: Bounds) -> dict[int, Rs2Facts]:
-    """The accepted journeys of the chunk's RS2 dossiers (neither draft nor rejected), by
-    enrollment, in date order (one query)."""
-    found: dict[int, Rs2Facts] = {}
-    for row in (
+_journeys = Compiled(
+    lambda first, last: (
         Journey.objects.filter(
-            **enrollments_in(bounds, "dossier__enrollment_id"),
+            **enrollments_in((first, last), "dossier__enrollment_id"),
             dossier__kind=Dossier.Kind.RS2,
             review="accepted",
         )
@@ -403,7 +523,17 @@ def accepted_journeys(bounds: Bounds) -> dict[int, Rs2Facts]:
             "distance_km",
             "amount",
         )
-    ):
+    ),
+    FIRST,
+    LAST,
+)
+
+
+def accepted_journeys(bounds: Bounds) -> dict[int, Rs2Facts]:
+    """The accepted journeys of the chunk's RS2 dossiers (neither draft nor rejected), by
+    enrollment, in date order (one query)."""
+    found: dict[int, Rs2Facts] = {}
+    for row in _journeys(*bounds):
         enrollment_id, real_end, planned_end, children, single_parent, pregnant = row[:6]
         facts = found.get(enrollment_id)
         if facts is None:
@@ -415,14 +545,21 @@ def accepted_journeys(bounds: Bounds) -> dict[int, Rs2Facts]:
     return found
 
 
+_sick_leaves = Compiled(
+    lambda first, last: (
+        SickLeave.objects.filter(**enrollments_in((first, last)))
+        .order_by("enrollment_id", "start", "pk")
+        .values_list("enrollment_id", "start", "end", "daily_allowance", "kind")
+    ),
+    FIRST,
+    LAST,
+)
+
+
 def sick_leaves(bounds: Bounds) -> dict[int, list[EngineSickLeave]]:
     """The chunk's sick / maternity leaves, by enrollment (one query)."""
     found: dict[int, list[EngineSickLeave]] = defaultdict(list)
-    for enrollment_id, start, end, allowance, kind in (
-        SickLeave.objects.filter(**enrollments_in(bounds))
-        .order_by("enrollment_id", "start", "pk")
-        .values_list("enrollment_id", "start", "end", "daily_allowance", "kind")
-    ):
+    for enrollment_id, start, end, allowance, kind in _sick_leaves(*bounds):
         found[enrollment_id].append(EngineSickLeave(start, end, allowance, kind))
     return found
 

@@ -18,6 +18,7 @@ a worker that dies comes back, and the run is completed once, its row locked.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import os
 import socket
 import time
@@ -120,6 +121,22 @@ def chunks(ids: list[int], size: int):
     for start in range(0, len(ids), size):
         part = ids[start : start + size]
         yield start + len(part), (part[0], part[-1])
+
+
+@contextmanager
+def gc_paused():
+    """Python's cyclic garbage collector held off for a step: a chunk's reading and computing
+    make hundreds of thousands of rows and dicts that hold no cycle (refcounting frees them),
+    and each collection the collector started in between would walk every object of the
+    process. It runs again afterwards (what was held off is collected then)."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 # -- anomalies -------------------------------------------------------------------------------
@@ -662,15 +679,16 @@ class ChunkInputs:
 def read_chunk(ctx: RunContext, bounds, *, lock: bool) -> ChunkInputs:
     """The reading step of a chunk: one query for each input (no computing); the ledger's
     dues give the entry bonus months and whether the ledger holds anything yet."""
-    ledger = selectors.ledger(bounds, max(ctx.month, ctx.today))
-    return ChunkInputs(
-        dues=DueInputs.read(bounds, ctx.month, ledger.bonus_month),
-        due=ledger.due,
-        ordered=ledger.ordered,
-        deducted=offsets.claims().deducted(bounds),
-        open_claims=offsets.claims().open_claims(ctx.region, bounds, lock=lock),
-        fresh=not ledger.holds,
-    )
+    with gc_paused():
+        ledger = selectors.ledger(bounds, max(ctx.month, ctx.today))
+        return ChunkInputs(
+            dues=DueInputs.read(bounds, ctx.month, ledger.bonus_month),
+            due=ledger.due,
+            ordered=ledger.ordered,
+            deducted=offsets.claims().deducted(bounds),
+            open_claims=offsets.claims().open_claims(ctx.region, bounds, lock=lock),
+            fresh=not ledger.holds,
+        )
 
 
 @dataclass
@@ -716,6 +734,11 @@ def compute_chunk(
     ordered as a payment row or an amount owed. Dues and social contributions are computed for
     every admitted dossier, bank details or not: only the ordering waits for them. Reads
     nothing."""
+    with gc_paused():
+        return _compute_chunk(ctx, run, bounds, dossiers, inputs, social=social)
+
+
+def _compute_chunk(ctx, run, bounds, dossiers, inputs: ChunkInputs, *, social=None):
     region = ctx.region
     anomalies = []
     payable = {}
@@ -760,12 +783,16 @@ def compute_chunk(
     default_rates = {}  # (month, monthly taxable amount) -> the default withholding rate
     month_rates = {}  # (enrollment, month) -> that rate for the trainee's month
     cap_percents = {}  # month -> the most of a line's net an offset may take, in percent
+    tokens = {}  # enrollment -> its dossier's IBAN token, as the lines copy it
+    # the loop's lookups bound once (a chunk has tens of thousands of keys)
+    due_get, ordered_get, payable_get = due.get, ordered.get, payable.get
+    rates_get, taken_labels = ctx.rates.get, taken.labels
     for key in sorted(due.keys() | ordered.keys()):
         enrollment_id, month, component = key
-        dossier = payable.get(enrollment_id)
+        dossier = payable_get(enrollment_id)
         if dossier is None:
             continue
-        difference = due.get(key, ZERO) - ordered.get(key, ZERO)
+        difference = due_get(key, ZERO) - ordered_get(key, ZERO)
         if difference == 0 or (difference > 0 and key in forfeited):
             continue
         # A month already paid: what it adds (an allowance left out, a correction) is a
@@ -782,7 +809,8 @@ def compute_chunk(
                 if regularisation
                 else f"{LABELS[component]}{of}"
             )
-        label = taken.labels.get(key, label)  # « Ajustement manuel de mars 2026 : <reason> »
+        if taken_labels:
+            label = taken_labels.get(key, label)  # « Ajustement manuel de mars 2026 : <reason> »
         if difference < 0:
             new_claims.append(
                 offsets.NewClaim(
@@ -790,18 +818,20 @@ def compute_chunk(
                     month,
                     component,
                     ordered[key],
-                    due.get(key, ZERO),
+                    due_get(key, ZERO),
                     label + " (trop-perçu)",
                 )
             )
             continue
         if component in TAXABLE:
-            rate = ctx.rates.get(dossier.nir_hash) if dossier.nir_hash else None
+            rate = rates_get(dossier.nir_hash) if dossier.nir_hash else None
             if rate is None:
                 rate = month_rates.get((enrollment_id, month))
             if rate is None:
                 # the month's taxable amount, as the engine's base: remuneration + bonus
-                monthly_taxable = sum(due.get((enrollment_id, month, c), ZERO) for c in taxable)
+                monthly_taxable = 0
+                for taxed in taxable:
+                    monthly_taxable += due_get((enrollment_id, month, taxed), ZERO)
                 rate = default_rates.get((month, monthly_taxable))
                 if rate is None:
                     rate = default_rates[month, monthly_taxable] = default_tax_rate(
@@ -826,6 +856,9 @@ def compute_chunk(
             offset = ZERO  # nothing to take back (`offsets.take` of no claim)
         if offset:
             label += f" (dont {euros(offset)} retenus sur un trop-perçu)"
+        token = tokens.get(enrollment_id)
+        if token is None:
+            token = tokens[enrollment_id] = Ciphertext(dossier.iban)  # copied as it is
         new_payments.append(
             {
                 "region_id": region_id,
@@ -841,7 +874,7 @@ def compute_chunk(
                 "offset": offset,
                 "net": difference - withholding - offset,
                 "tax_rate": rate,
-                "iban": Ciphertext(dossier.iban),  # the dossier's token, copied as it is
+                "iban": token,
                 "bic": dossier.bic,
                 "account_holder": dossier.account_holder or dossier.name,
                 "reference": reference,
