@@ -27,6 +27,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import partial
+from operator import attrgetter
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -215,24 +216,31 @@ def compute_dues(
     lines = inputs.lines
     bonus_month = dict(inputs.bonus_month)  # enrollment -> month, in the ledger
     held = set(bonus_month)
-    for line in sorted(lines, key=lambda line: line.month):
+    first_month = {}  # enrollment -> its first validated month
+    for line in lines:
         payable = by_dossier.get(line.dossier_id)
         if payable is not None:
-            bonus_month.setdefault(payable.enrollment_id, line.month)
+            known = first_month.get(payable.enrollment_id)
+            if known is None or line.month < known:
+                first_month[payable.enrollment_id] = line.month
+    for enrollment_id, month in first_month.items():
+        bonus_month.setdefault(enrollment_id, month)
     travels = inputs.travels
     leaves = inputs.leaves
     complement_days = defaultdict(int)  # dossier -> sickness complement days of earlier months
-    lines.sort(key=lambda line: (line.dossier_id, line.month, line.id))
+    lines.sort(key=attrgetter("dossier_id", "month", "id"))
     hours_changes = inputs.hours_changes
     earlier = inputs.earlier
     periods = inputs.periods
-    closed = defaultdict(list)  # dossier -> (month, centre-closure days) of its validated lines
+    # dossier -> (month, centre-closure days) of its validated lines with any (the months
+    # without count for nothing in `closures.prior_days`)
+    closed = defaultdict(list)
     for line in lines:
-        closed[line.dossier_id].append(
-            (line.month, closures.closure_days(line.month, line.absences) if line.absences else 0)
-        )
-    # the dossiers with a closure day in a validated month (the others' prior days are 0)
-    closing = {dossier for dossier, months in closed.items() if any(d for _, d in months)}
+        if line.absences:
+            days = closures.closure_days(line.month, line.absences)
+            if days:
+                closed[line.dossier_id].append((line.month, days))
+    closing = set(closed)  # the dossiers with a closure day in a validated month
     # Each distinct case is computed once in the chunk (memo.py: most months repeat a few); a
     # case is built only for a month the memo has not met (its key is build_case's arguments).
     compute = CaseMemo(rules.compute)
