@@ -14,6 +14,7 @@ from remu.attendance import services as attendance
 from remu.attendance.models import SickLeave
 from remu.dossiers import travel
 from remu.dossiers.models import WeeklyHoursChange
+from remu.overpayments import claims, overlap, wrong_information
 from remu.payments import memo, selectors, services
 from remu.payments.models import Adjustment, TaxRate
 
@@ -203,11 +204,12 @@ def test_each_compiled_query_gives_the_rows_of_its_queryset(varied):
     ids = selectors.payable_enrollments(region)
     first, last = ids[0], ids[-1]
     queries = {
-        name: value
-        for name, value in vars(selectors).items()
+        f"{module.__name__}.{name}": value
+        for module in (selectors, claims, overlap, wrong_information)
+        for name, value in vars(module).items()
         if isinstance(value, selectors.Compiled)
     }
-    assert len(queries) >= 10
+    assert len(queries) >= 15
     for name, query in queries.items():
         places = query._placeholders
         values = {selectors.FIRST: first, selectors.LAST: last, selectors.UPTO: APRIL}

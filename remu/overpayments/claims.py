@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from decimal import Decimal
+from functools import partial
 
 from django.db.models import Q, Sum
 
 from remu.core.french import month_of
 from remu.payments.models import Component, Payment
 from remu.payments.offsets import Key, NewClaim, OpenClaim
-from remu.payments.selectors import enrollments_in
+from remu.payments.selectors import FIRST, LAST, REGION, Compiled, enrollments_in
 from remu.rules.money import euros
 from remu.trainees.models import Enrollment
 
@@ -22,16 +23,42 @@ from .models import OFFSETTABLE, Overpayment, OverpaymentItem
 LABELS = dict(Component.choices)
 
 
+def _open_claim_rows(region_id, first, last, *, lock=False):
+    rows = (
+        Overpayment.objects.filter(
+            region_id=region_id,
+            status__in=OFFSETTABLE,
+            **enrollments_in((first, last), "trainee__enrollments__id"),
+        )
+        .filter(Q(remaining__gt=0) | Q(written_off__gt=0))
+        .exclude(waivers__decision="pending")  # recovery suspended while pending
+        .order_by("detected_at", "pk")
+    )
+    if lock:
+        rows = rows.select_for_update(of=("self",))
+    return rows.values_list("pk", "trainee__enrollments__id", "remaining", "written_off")
+
+
+# A run's chunk queries, compiled once a process (payments.selectors.Compiled).
+_deducted = Compiled(
+    lambda first, last: (
+        OverpaymentItem.objects.filter(**enrollments_in((first, last)))
+        .values_list("enrollment_id", "month", "component", "forfeit")
+        .annotate(total=Sum("amount"))
+        .order_by()
+    ),
+    FIRST,
+    LAST,
+)
+_open_claims = Compiled(_open_claim_rows, REGION, FIRST, LAST)
+_locked_claims = Compiled(partial(_open_claim_rows, lock=True), REGION, FIRST, LAST)
+
+
 class Claims:
     def deducted(self, bounds):
         deducted: dict[Key, Decimal] = {}
         forfeited: set[Key] = set()
-        for enrollment, month, component, forfeit, total in (
-            OverpaymentItem.objects.filter(**enrollments_in(bounds))
-            .values_list("enrollment_id", "month", "component", "forfeit")
-            .annotate(total=Sum("amount"))
-            .order_by()
-        ):
+        for enrollment, month, component, forfeit, total in _deducted(*bounds):
             key = (enrollment, month, component)
             deducted[key] = deducted.get(key, Decimal(0)) + total
             if forfeit:
@@ -39,23 +66,10 @@ class Claims:
         return deducted, forfeited
 
     def open_claims(self, region, bounds, *, lock):
-        rows = (
-            Overpayment.objects.filter(
-                region=region,
-                status__in=OFFSETTABLE,
-                **enrollments_in(bounds, "trainee__enrollments__id"),
-            )
-            .filter(Q(remaining__gt=0) | Q(written_off__gt=0))
-            .exclude(waivers__decision="pending")  # recovery suspended while pending
-            .order_by("detected_at", "pk")
-        )
-        if lock:
-            rows = rows.select_for_update(of=("self",))
+        rows = (_locked_claims if lock else _open_claims)(region.pk, *bounds)
         found: dict[int, list[OpenClaim]] = defaultdict(list)
         claims: dict[int, OpenClaim] = {}
-        for pk, enrollment, remaining, written_off in rows.values_list(
-            "pk", "trainee__enrollments__id", "remaining", "written_off"
-        ):
+        for pk, enrollment, remaining, written_off in rows:
             claim = claims.setdefault(pk, OpenClaim(pk, remaining, written_off))
             found[enrollment].append(claim)
         return found

@@ -21,6 +21,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from remu.core.french import month_of, period_text
+from remu.payments.selectors import FIRST, LAST, Compiled
 from remu.rules.money import ZERO, euros
 from remu.trainees.models import Trainee
 
@@ -47,13 +48,20 @@ def periods_of(bounds) -> dict:
     """Registered in `payments.corrections`: the benefit periods of the chunk's enrollments,
     whose days a run does not pay (one query)."""
     found: dict = {}
-    for enrollment_id, start, end in (
-        BenefitPeriod.objects.filter(enrollment_id__gte=bounds[0], enrollment_id__lte=bounds[1])
-        .order_by("enrollment_id", "start")
-        .values_list("enrollment_id", "start", "end")
-    ):
+    for enrollment_id, start, end in _periods(*bounds):
         found.setdefault(enrollment_id, []).append((start, end))
     return found
+
+
+_periods = Compiled(  # compiled once a process (a run reads it for each chunk)
+    lambda first, last: (
+        BenefitPeriod.objects.filter(enrollment_id__gte=first, enrollment_id__lte=last)
+        .order_by("enrollment_id", "start")
+        .values_list("enrollment_id", "start", "end")
+    ),
+    FIRST,
+    LAST,
+)
 
 
 def compute(enrollment, start: dt.date, end: dt.date, source_label: str, reference: str, paid):

@@ -25,6 +25,7 @@ from remu.core.french import month_of, month_year
 from remu.dossiers.models import Dossier
 from remu.payments import selectors as pay_selectors
 from remu.payments.models import Payment
+from remu.payments.selectors import FIRST, LAST, Compiled
 from remu.payments.services import RunContext, compute_dues
 from remu.rules.money import ZERO, euros
 from remu.rules.parameters import CATEGORIES
@@ -109,15 +110,22 @@ def earlier_values(bounds) -> dict:
     """Registered in `payments.corrections`: per dossier of the chunk, the values in force
     before each correction, latest effective month first (one query)."""
     found = defaultdict(list)
-    for dossier_id, effective, name, old in (
+    for dossier_id, effective, name, old in _corrections(*bounds):
+        found[dossier_id].append((effective, name, from_text(name, old)))
+    return found
+
+
+_corrections = Compiled(  # compiled once a process (a run reads it for each chunk)
+    lambda first, last: (
         InformationCorrection.objects.filter(
-            dossier__enrollment_id__gte=bounds[0], dossier__enrollment_id__lte=bounds[1]
+            dossier__enrollment_id__gte=first, dossier__enrollment_id__lte=last
         )
         .order_by("dossier_id", "-effective_from", "-pk")
         .values_list("dossier_id", "effective_from", "field", "old_value")
-    ):
-        found[dossier_id].append((effective, name, from_text(name, old)))
-    return found
+    ),
+    FIRST,
+    LAST,
+)
 
 
 # -- recompute ---------------------------------------------------------------------------------

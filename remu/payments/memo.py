@@ -1,4 +1,5 @@
-"""Each distinct month computed once within a chunk of a run.
+"""Each distinct month computed once within a run (the memo is the run's context's, shared by
+its chunks).
 
 A run computes every trainee-month with its explanation (written with the dues), which costs
 about eight times the amounts alone (26 µs against 3 µs a month, issue 18); most months of a

@@ -115,6 +115,7 @@ class RunContext:
         self.territory = self.rules.sets[region.parameter_set].territory
         self.actions = selectors.region_actions(region)
         self.rates = selectors.tax_rates(region, self.today)
+        self.memo = None  # the run's CaseMemo, shared by its chunks (made by the first one)
 
 
 def chunks(ids: list[int], size: int):
@@ -241,9 +242,11 @@ def compute_dues(
             if days:
                 closed[line.dossier_id].append((line.month, days))
     closing = set(closed)  # the dossiers with a closure day in a validated month
-    # Each distinct case is computed once in the chunk (memo.py: most months repeat a few); a
+    # Each distinct case is computed once in the run (memo.py: most months repeat a few); a
     # case is built only for a month the memo has not met (its key is build_case's arguments).
-    compute = CaseMemo(rules.compute)
+    compute = ctx.memo
+    if compute is None:
+        compute = ctx.memo = CaseMemo(rules.compute)
     months = {}  # month -> (closure window, last day, social contribution base): read once
     social_rows = {}  # the social contribution row of each result (contributions.py)
     region_id, parameter_set = region.pk, region.parameter_set
@@ -786,12 +789,17 @@ def _compute_chunk(ctx, run, bounds, dossiers, inputs: ChunkInputs, *, social=No
     reference_of = references()
     region_id, run_id = region.pk, run.pk
     remuneration, entry_bonus = Component.REMUNERATION.value, Component.ENTRY_BONUS.value
-    taxable = tuple(TAXABLE)
     labels = {}  # (component, month, regularisation) -> the line's label
     default_rates = {}  # (month, monthly taxable amount) -> the default withholding rate
     month_rates = {}  # (enrollment, month) -> that rate for the trainee's month
     cap_percents = {}  # month -> the most of a line's net an offset may take, in percent
     tokens = {}  # enrollment -> its dossier's IBAN token, as the lines copy it
+    monthly_taxable = {}  # (enrollment, month) -> its taxable dues (the engine's tax base)
+    for (enrollment_id, month, component), amount in due.items():
+        if component in TAXABLE:
+            monthly_taxable[enrollment_id, month] = (
+                monthly_taxable.get((enrollment_id, month), 0) + amount
+            )
     # the loop's lookups bound once (a chunk has tens of thousands of keys)
     due_get, ordered_get, payable_get = due.get, ordered.get, payable.get
     rates_get, taken_labels = ctx.rates.get, taken.labels
@@ -837,13 +845,11 @@ def _compute_chunk(ctx, run, bounds, dossiers, inputs: ChunkInputs, *, social=No
                 rate = month_rates.get((enrollment_id, month))
             if rate is None:
                 # the month's taxable amount, as the engine's base: remuneration + bonus
-                monthly_taxable = 0
-                for taxed in taxable:
-                    monthly_taxable += due_get((enrollment_id, month, taxed), ZERO)
-                rate = default_rates.get((month, monthly_taxable))
+                taxed = monthly_taxable.get((enrollment_id, month), 0)
+                rate = default_rates.get((month, taxed))
                 if rate is None:
-                    rate = default_rates[month, monthly_taxable] = default_tax_rate(
-                        ctx.rules, ctx.territory, month, monthly_taxable
+                    rate = default_rates[month, taxed] = default_tax_rate(
+                        ctx.rules, ctx.territory, month, taxed
                     )
                 month_rates[enrollment_id, month] = rate
         else:
