@@ -141,22 +141,27 @@ def varied(pay_world):
 
 
 def chunk_orders(world, month, memo_class, monkeypatch):
-    """What the run of `month` computes for every enrollment, in one chunk, with this memo."""
+    """What the run of `month` computes for every enrollment, in chunks of five sharing the
+    run's context (and its memo), with this memo."""
     monkeypatch.setattr(services, "CaseMemo", memo_class)
     region = world["region"]
-    ids = selectors.payable_enrollments(region)
-    bounds = (ids[0], ids[-1])
     run_ = services.start_run(region, "monthly", month, world["agent"], preview=True)
     ctx = services.RunContext(region, month)
-    dossiers = selectors.payables(region, bounds)
-    inputs = services.read_chunk(ctx, bounds, lock=False)
-    orders = services.compute_chunk(ctx, run_, bounds, dossiers, inputs, social=[])
+    dues, social, payments, claims, anomalies, labels = [], [], [], [], [], {}
+    for _done, bounds in services.chunks(selectors.payable_enrollments(region), 5):
+        dossiers = selectors.payables(region, bounds)
+        inputs = services.read_chunk(ctx, bounds, lock=False)
+        orders = services.compute_chunk(ctx, run_, bounds, dossiers, inputs, social=social)
+        dues += orders.dues
+        payments += [
+            {k: v for k, v in row.items() if k not in ("reference", "created_at", "run_id")}
+            for row in orders.payments
+        ]
+        claims += orders.claims
+        anomalies += orders.anomalies
+        labels.update(orders.taken.labels)
     run_.delete()
-    payments = [
-        {k: v for k, v in row.items() if k not in ("reference", "created_at", "run_id")}
-        for row in orders.payments
-    ]
-    return orders, payments
+    return dues, social, payments, claims, anomalies, labels
 
 
 def same_orders(world, month, monkeypatch):
@@ -167,25 +172,26 @@ def same_orders(world, month, monkeypatch):
             super().__init__(compute)
             memos.append(self)
 
-    shared, shared_payments = chunk_orders(world, month, Counted, monkeypatch)
-    alone, alone_payments = chunk_orders(world, month, memo.NoMemo, monkeypatch)
-    assert shared.dues == alone.dues
-    assert shared.social == alone.social
-    assert shared_payments == alone_payments
-    assert shared.claims == alone.claims
-    assert shared.anomalies == alone.anomalies
-    assert shared.taken.labels == alone.taken.labels
-    return memos[0], shared, shared_payments
+    shared = chunk_orders(world, month, Counted, monkeypatch)
+    alone = chunk_orders(world, month, memo.NoMemo, monkeypatch)
+    for name, mine, plain in zip(
+        ("dues", "social", "payments", "claims", "anomalies", "labels"), shared, alone, strict=True
+    ):
+        assert mine == plain, name
+    assert len(memos) == 1  # one memo for the run's chunks
+    return memos[0], shared
 
 
 def test_the_memo_gives_every_row_the_plain_path_gives(varied, monkeypatch):
-    found, orders, payments = same_orders(varied, APRIL, monkeypatch)
+    found, (dues, social, payments, claims, _anomalies, _labels) = same_orders(
+        varied, APRIL, monkeypatch
+    )
     lines = 2 * len(varied["dossiers"]) + 2  # March and April, the pay_world trainee's too
     assert 0 < found.computed < lines  # the twins share a result; the others do not
-    components = {row["component"] for row in orders.dues}
+    components = {row["component"] for row in dues}
     assert {"remuneration", "allowances", "entry_bonus", "complement", "adjustment"} <= components
-    assert orders.claims  # the negative adjustment is owed
-    assert orders.social
+    assert claims  # the negative adjustment is owed
+    assert social
     assert any(p["withholding"] for p in payments)
 
 
@@ -195,8 +201,8 @@ def test_the_memo_gives_the_offsets_of_a_later_run(varied, monkeypatch):
     for dossier in varied["dossiers"]:
         if dossier.enrollment.exit_date is None:
             validate(dossier, varied["provider_user"], MAY)
-    found, orders, payments = same_orders(varied, MAY, monkeypatch)
-    assert any(p["offset"] for p in payments)  # the amount owed taken on May's line
+    _found, orders = same_orders(varied, MAY, monkeypatch)
+    assert any(p["offset"] for p in orders[2])  # the amount owed taken on May's line
 
 
 def test_each_compiled_query_gives_the_rows_of_its_queryset(varied):
