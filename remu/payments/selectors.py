@@ -111,7 +111,8 @@ class Compiled:
     (15 queries a chunk, issue 18). `build(*args)` makes the `values_list` queryset; it is
     compiled with `placeholders`, each of which must land in the parameters as it is (an id, a
     date: PostgreSQL's parameters are the values themselves), the rows then converted as Django
-    would (`get_converters`). Elsewhere (SQLite adapts dates to text), or for a query whose
+    would (`get_converters`); the queryset must depend on its arguments alone (no clock, no
+    setting read at build time). Elsewhere (SQLite adapts dates to text), or for a query whose
     SQL does not hold each placeholder, Django builds the queryset each time."""
 
     def __init__(self, build, *placeholders):
