@@ -21,14 +21,15 @@ gate. Pure Python + NumPy, no Django.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from decimal import Decimal
 from itertools import repeat
-from operator import attrgetter, is_not
+from operator import attrgetter, itemgetter
 
 import numpy as np
 
-from .engine import CaseError, Result
+from .engine import Absence, Case, CaseError, Result
 from .money import ZERO, cents
 from .parameters import ABSENCE_REASONS, CATEGORIES
 
@@ -40,7 +41,7 @@ HUNDRED = Decimal(100)
 MAX_AGE_INDEX = 200
 
 # Fields whose value, when not the default, sends a case to the per-case path.
-EXOTIC = attrgetter(
+EXOTIC_NAMES = (
     "training_total_hours",
     "tax_rate",
     "pay_start",
@@ -56,8 +57,34 @@ EXOTIC = attrgetter(
     "distance_learning",
 )
 DEFAULTS = (None,) * 8 + (False, (), (), False, False)
+EXOTIC = attrgetter(*EXOTIC_NAMES)
+EXOTIC_DEFAULTS = dict(zip(EXOTIC_NAMES, DEFAULTS, strict=True))
 
-GROUP_KEY = attrgetter("region", "year", "month", "category")
+GROUP_FIELDS = ("region", "year", "month", "category")
+# A row: the plain values a Case of the common shapes is built from, in this order, as a
+# database cursor gives them. `absences`: a sequence of (start, end, reason, hours, kind)
+# tuples (or Absence objects); `extra`: None, or a dict of the Case's other fields (keyword
+# arguments; one that is not its default sends the row to the per-case path).
+ROW_FIELDS = (
+    "id",
+    "region",
+    "year",
+    "month",
+    "category",
+    "birth_date",
+    "entry_date",
+    "exit_date",
+    "weekly_hours",
+    "hours_present",
+    "distance_km",
+    "entry_bonus_granted",
+    "absences",
+    "extra",
+)
+ROW_INDEX = {name: i for i, name in enumerate(ROW_FIELDS)}
+# The Case's other fields (a row's `extra`) and their defaults.
+ROWLESS_DEFAULTS = {f.name: f.default for f in dataclasses.fields(Case) if f.name not in ROW_INDEX}
+ABSENCE_FIELDS = attrgetter("start", "end", "reason", "hours", "kind")
 REASON_CODES = {reason: i for i, reason in enumerate(ABSENCE_REASONS)}
 CATEGORY_CODES = {category: i for i, category in enumerate(CATEGORIES)}
 # Absence rule kinds, per month context and reason.
@@ -83,14 +110,36 @@ def _code_column(values, codes: dict, default: int = -1) -> np.ndarray:
     return np.fromiter(map(codes.get, values, repeat(default)), I64, len(values))
 
 
-def _mapped(values, table: dict, convert) -> np.ndarray:
-    """Each value through `table` (value -> int), converting the values it lacks once."""
-    try:
-        return np.fromiter(map(table.__getitem__, values), I64, len(values))
-    except KeyError:
-        for value in set(values) - table.keys():
-            table[value] = convert(value)
-        return np.fromiter(map(table.__getitem__, values), I64, len(values))
+class _Table(dict):
+    """value -> int code; a value it lacks is converted once by `convert` and kept (the
+    engine's tables live as long as it does: distinct values are few)."""
+
+    __slots__ = ("convert",)
+
+    def __init__(self, convert):
+        super().__init__()
+        self.convert = convert
+
+    def __missing__(self, value):
+        code = self[value] = self.convert(value)
+        return code
+
+
+def _codes(values, table: _Table, n: int) -> np.ndarray:
+    """The codes of n values (any iterable), one C-level dict lookup each."""
+    return np.fromiter(map(table.__getitem__, values), I64, n)
+
+
+NO_DATE, BAD_DATE = -1, -2
+
+
+def _ordinal(value) -> int:
+    """A date's proleptic ordinal; None: NO_DATE; anything else: BAD_DATE (per-case path)."""
+    if value is None:
+        return NO_DATE
+    if type(value) is not dt.date:
+        return BAD_DATE
+    return value.toordinal()
 
 
 def _cents_or_flag(value):
@@ -217,8 +266,8 @@ class Columns:
     """The results of a batch: `net` (int64 cents, fallback cases included), the columnar
     fields, and the per-case results of the cases computed by the exact path."""
 
-    def __init__(self, cases, n):
-        self.cases = cases
+    def __init__(self, source, n):
+        self.source = source
         self.n = n
         self.fallback: dict[int, object] = {}
         self.net = np.zeros(n, I64)
@@ -235,14 +284,14 @@ class Columns:
 
         if i in self.fallback:
             return self.fallback[i]
-        case = self.cases[i]
+        source = self.source
         scale = self.scales[self.sid[i]]
         if self.full[i]:
             paid_thirtieths, paid_hours = int(self.paid[i]), None
             social_hours = None if self.social[i] < 0 else _dec(self.social_hours[i])
         else:
             paid_thirtieths = None
-            present = case.hours_present if self.start[i] <= self.end[i] else ZERO
+            present = source.value(i, "hours_present") if self.start[i] <= self.end[i] else ZERO
             total = present + _dec(self.absence_hours[i])
             cap = self.caps[self.wcode[i]]
             paid_hours = cap if cap < total else total
@@ -252,7 +301,7 @@ class Columns:
         withholding = _dec(self.withholding[i]) if self.withholding[i] else ZERO
         gross = _dec(self.gross[i])
         return Result(
-            case.id,
+            source.value(i, "id"),
             scale.monthly,
             scale.hourly,
             paid_thirtieths,
@@ -277,13 +326,20 @@ def _state(engine) -> dict:
     """What the columnar path keeps per engine (the engine's parameters do not change)."""
     state = engine.__dict__.get("_column_state")
     if state is None:
+        weekly_values = []
+
+        def weekly_code(value):
+            weekly_values.append(value)
+            return len(weekly_values) - 1
+
         state = engine._column_state = {
-            "weekly": {},
-            "weekly_values": [],
-            "present": {},
-            "distance": {},
-            "hours": {},
-            "group_keys": {},
+            "weekly": _Table(weekly_code),
+            "weekly_values": weekly_values,
+            "present": _Table(_cents_or_flag),
+            "distance": _Table(_cents_or_flag),
+            "hours": _Table(lambda v: 0 if v is None else _cents_or_flag(v)),
+            "dates": _Table(_ordinal),
+            "group_keys": _Table(lambda key: _group(engine, key)),
             "context_keys": {},
             "contexts": [None],  # context 0: none (the per-case path)
             "context_names": [("", 0, 0)],
@@ -457,21 +513,117 @@ def _context_arrays(state) -> dict:
     }
 
 
+class _CaseSource:
+    """Case objects: each field read with a C-level attrgetter, the case itself for the
+    per-case path."""
+
+    def __init__(self, cases: list):
+        self.items = cases
+
+    def column(self, name: str):
+        return map(attrgetter(name), self.items)
+
+    def key(self, *names: str):
+        return map(attrgetter(*names), self.items)
+
+    def unusual(self, n: int) -> np.ndarray:
+        return np.fromiter(map(DEFAULTS.__ne__, map(EXOTIC, self.items)), bool, n)
+
+    def case(self, i: int) -> Case:
+        return self.items[i]
+
+    def value(self, i: int, name: str):
+        return getattr(self.items[i], name)
+
+
+class _RowSource:
+    """Rows of plain values (ROW_FIELDS): each field read with a C-level itemgetter; a Case is
+    built only for a row sent to the per-case path."""
+
+    def __init__(self, rows: list):
+        if rows and set(map(len, rows)) != {len(ROW_FIELDS)}:
+            raise ValueError(f"each row has {len(ROW_FIELDS)} values: {', '.join(ROW_FIELDS)}")
+        self.items = rows
+
+    def column(self, name: str):
+        return map(itemgetter(ROW_INDEX[name]), self.items)
+
+    def key(self, *names: str):
+        return map(itemgetter(*(ROW_INDEX[name] for name in names)), self.items)
+
+    def unusual(self, n: int) -> np.ndarray:
+        extras = list(self.column("extra"))
+        flags = np.zeros(n, bool)
+        for i in np.flatnonzero(np.fromiter(map(bool, extras), bool, n)).tolist():
+            flags[i] = _unusual_extra(extras[i])
+        return flags
+
+    def case(self, i: int) -> Case:
+        return case_of_row(self.items[i])
+
+    def value(self, i: int, name: str):
+        return self.items[i][ROW_INDEX[name]]
+
+
+def _unusual_extra(extra) -> bool:
+    """A row's other Case fields: one not its default sends the row to the per-case path, and
+    so does a name that is not one of them (the Case built there raises)."""
+    for name, value in extra.items():
+        if name in EXOTIC_DEFAULTS:
+            if value != EXOTIC_DEFAULTS[name]:
+                return True
+        elif name not in ROWLESS_DEFAULTS:
+            return True
+    return False
+
+
+def case_of_row(row) -> Case:
+    """The Case a row stands for (ROW_FIELDS)."""
+    values = dict(zip(ROW_FIELDS, row, strict=True))
+    extra = values.pop("extra") or {}
+    absences = values.pop("absences") or ()
+    values["absences"] = tuple(a if isinstance(a, Absence) else Absence(*a) for a in absences)
+    return Case(**values, **extra)
+
+
+def row_of_case(case: Case) -> tuple:
+    """A Case as a row (ROW_FIELDS): its other fields in `extra` where not their default."""
+    absences = tuple(ABSENCE_FIELDS(a) for a in case.absences)
+    extra = {
+        name: value
+        for name, default in ROWLESS_DEFAULTS.items()
+        if (value := getattr(case, name)) != default
+    }
+    basic = tuple(getattr(case, name) for name in ROW_FIELDS[:-2])
+    return (*basic, absences, extra or None)
+
+
 def compute_columns(engine, cases, errors: str = "raise") -> Columns:
-    """`errors="raise"`: raise what compute raises for the first case in order that cannot be
-    computed; `"skip"`: its result is None (a CaseError only)."""  # noqa: C901 - one pass over the columns
+    """The batch of `Case` objects. `errors="raise"`: raise what compute raises for the first
+    case in order that cannot be computed; `"skip"`: its result is None (a CaseError only)."""
     cases = cases if isinstance(cases, list) else list(cases)
-    n = len(cases)
-    out = Columns(cases, n)
+    return _compute(engine, _CaseSource(cases), len(cases), errors)
+
+
+def compute_rows(engine, rows, errors: str = "raise") -> Columns:
+    """The batch of rows of plain values (ROW_FIELDS, as a database cursor gives them), read
+    into columns without building a Case (but for the rows the per-case path computes);
+    `errors` as for compute_columns."""
+    rows = rows if isinstance(rows, list) else list(rows)
+    return _compute(engine, _RowSource(rows), len(rows), errors)
+
+
+def _compute(engine, source, n: int, errors: str) -> Columns:  # noqa: C901 - one pass over the columns
+    out = Columns(source, n)
     if n == 0:
         out.scales, out.caps, out.bonus_objects = [], [], [ZERO]
         return out
-    fb = np.fromiter(map(DEFAULTS.__ne__, map(EXOTIC, cases)), bool, n)
+    fb = source.unusual(n)
 
     # -- the month context and the scale group: (region, year, month, category) -----------
     state = _state(engine)
     groups = state["groups"]
-    gid = _mapped(list(map(GROUP_KEY, cases)), state["group_keys"], lambda k: _group(engine, k))
+    gid = _codes(source.key(*GROUP_FIELDS), state["group_keys"], n)
     arrays = state.get("arrays")
     if arrays is None:
         arrays = state["arrays"] = _context_arrays(state)
@@ -489,13 +641,18 @@ def compute_columns(engine, cases, errors: str = "raise") -> Columns:
     fb |= gid == 0
 
     # -- dates, ages ------------------------------------------------------------------------
-    entry = np.fromiter(map(dt.date.toordinal, map(attrgetter("entry_date"), cases)), I64, n)
-    birth = np.fromiter(map(dt.date.toordinal, map(attrgetter("birth_date"), cases)), I64, n)
+    dates = state["dates"]
+    entry = _codes(source.column("entry_date"), dates, n)
+    birth = _codes(source.column("birth_date"), dates, n)
+    exit_ = _codes(source.column("exit_date"), dates, n)
+    bad_dates = (entry < 0) | (birth < 0) | (exit_ == BAD_DATE)
+    if bad_dates.any():  # the per-case path says why; a harmless date meanwhile
+        fb |= bad_dates
+        entry[entry < 0] = EPOCH
+        birth[birth < 0] = EPOCH
+        exit_[exit_ == BAD_DATE] = NO_DATE
     no_exit = np.iinfo(I64).max // 4
-    exits = [c.exit_date for c in cases]
-    exit_ = np.full(n, no_exit, I64)
-    with_exit = np.flatnonzero(np.fromiter(map(is_not, exits, repeat(None)), bool, n))
-    exit_[with_exit] = [exits[i].toordinal() for i in with_exit.tolist()]
+    exit_[exit_ == NO_DATE] = no_exit
     first = first_ord[ctxc]
     last = last_ord[ctxc]
     fb |= (entry > last) | (exit_ < first) | (exit_ < entry)
@@ -509,13 +666,8 @@ def compute_columns(engine, cases, errors: str = "raise") -> Columns:
     fb |= (age < 0) | (age > MAX_AGE_INDEX)
 
     # -- weekly hours, hours present, distance --------------------------------------------
-    weekly_index, weekly_values = state["weekly"], state["weekly_values"]
-
-    def weekly_code(value):
-        weekly_values.append(value)
-        return len(weekly_values) - 1
-
-    wcode = _mapped([c.weekly_hours for c in cases], weekly_index, weekly_code)
+    weekly_values = state["weekly_values"]
+    wcode = _codes(source.column("weekly_hours"), state["weekly"], n)
     weekly_bad = np.array(
         [not isinstance(w, Decimal) or not w.is_finite() or w <= 0 for w in weekly_values], bool
     )
@@ -525,8 +677,8 @@ def compute_columns(engine, cases, errors: str = "raise") -> Columns:
         for w, bad in zip(weekly_values, weekly_bad, strict=True)
     ]
     cap_cents = np.array([_scaled(c) if _scaled(c) is not None else 0 for c in caps], I64)
-    present = _mapped([c.hours_present for c in cases], state["present"], _cents_or_flag)
-    distance = _mapped([c.distance_km for c in cases], state["distance"], _cents_or_flag)
+    present = _codes(source.column("hours_present"), state["present"], n)
+    distance = _codes(source.column("distance_km"), state["distance"], n)
     fb |= (present == -2) | (distance == -2)
 
     # -- the scale of the age at entry ---------------------------------------------------------
@@ -549,7 +701,7 @@ def compute_columns(engine, cases, errors: str = "raise") -> Columns:
     fb |= part & nonempty & (present < 0)
 
     # -- absences (at most one, the common reasons) -----------------------------------------
-    absences = [c.absences for c in cases]
+    absences = list(source.column("absences"))
     with_absence = np.flatnonzero(np.fromiter(map(bool, absences), bool, n)).tolist()
     has_run = np.zeros(n, bool)
     run_a = np.zeros(n, I64)
@@ -557,20 +709,25 @@ def compute_columns(engine, cases, errors: str = "raise") -> Columns:
     absence_hours = np.zeros(n, I64)
     if with_absence:
         ai = np.array(with_absence, I64)
-        rows = [absences[i] for i in with_absence]
-        many = np.fromiter(map(len, rows), I64, len(rows)) != 1
-        firsts = [r[0] for r in rows]
-        count = len(firsts)
-        a_start = np.fromiter(map(dt.date.toordinal, map(attrgetter("start"), firsts)), I64, count)
-        a_end = np.fromiter(map(dt.date.toordinal, map(attrgetter("end"), firsts)), I64, count)
-        a_reason = _code_column([x.reason for x in firsts], REASON_CODES)
-        a_hours = _mapped(
-            [x.hours for x in firsts],
-            state["hours"],
-            lambda v: 0 if v is None else _cents_or_flag(v),
-        )
-        a_kind = _code_column([x.kind for x in firsts], kinds)
-        bad = many | (a_reason < 0) | (a_end < a_start) | (a_hours == -2)
+        lists = [absences[i] for i in with_absence]
+        count = len(lists)
+        many = np.fromiter(map(len, lists), I64, count) != 1
+        # The first absence's (start, end, reason, hours, kind): a row's tuple, or read from
+        # an Absence; anything else is left to the per-case path.
+        firsts = [
+            a if type(a) is tuple else ABSENCE_FIELDS(a) if type(a) is Absence else ()
+            for a in map(itemgetter(0), lists)
+        ]
+        many |= np.fromiter(map(len, firsts), I64, count) != 5
+        if many.any():
+            firsts = [(None,) * 5 if len(a) != 5 else a for a in firsts]
+        a_start = _codes(map(itemgetter(0), firsts), dates, count)
+        a_end = _codes(map(itemgetter(1), firsts), dates, count)
+        a_reason = _code_column(list(map(itemgetter(2), firsts)), REASON_CODES)
+        a_hours = _codes(map(itemgetter(3), firsts), state["hours"], count)
+        a_kind = _code_column(list(map(itemgetter(4), firsts)), kinds)
+        bad = many | (a_start < 0) | (a_end < 0) | (a_reason < 0) | (a_end < a_start)
+        bad |= a_hours == -2
         c_ctx = ctxc[ai]
         kind = rule_kind[c_ctx, np.maximum(a_reason, 0)]
         bad |= kind == OTHER
@@ -727,7 +884,7 @@ def compute_columns(engine, cases, errors: str = "raise") -> Columns:
     allowances[~nonempty] = 0
 
     # -- entry bonus ----------------------------------------------------------------------------
-    granted = np.fromiter(map(attrgetter("entry_bonus_granted"), cases), bool, n) & ~fb
+    granted = np.fromiter(source.column("entry_bonus_granted"), bool, n) & ~fb
     bonus = np.zeros(n, I64)
     bonus_code = np.zeros(n, I64)
     bonus_objects = state["bonus_objects"]
@@ -796,10 +953,10 @@ def compute_columns(engine, cases, errors: str = "raise") -> Columns:
     for i in np.flatnonzero(fb).tolist():
         if errors == "skip":
             try:
-                fallback[i] = compute(cases[i], False)
+                fallback[i] = compute(source.case(i), False)
             except CaseError:
                 fallback[i] = None
         else:
-            fallback[i] = compute(cases[i], False)
+            fallback[i] = compute(source.case(i), False)
     out.fallback_net = sum((r.net for r in fallback.values() if r is not None), Decimal(0))
     return out
