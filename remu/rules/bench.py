@@ -1,27 +1,30 @@
-"""`make bench-rules`: seeded random trainee-months, net pay only (no explanation), three ways.
+"""`make bench-rules`: seeded random trainee-months, net pay only (no explanation), five ways.
 
 The population is N trainee-months in chunks of `CHUNK`: chunk i is
-`make_cases(random.Random(SEED + i), size)`, so any process can make any chunk by itself and
-the three modes compute the very same cases:
+`make_rows(random.Random(SEED + i), size)`, rows of plain values (columns.ROW_FIELDS, as a
+database cursor gives them), and the same rows as `Case` objects for the modes that read them
+(`make_cases`), so any process makes any chunk by itself and every mode computes the very same
+trainee-months:
 
-1. per-case: `compute(case, False)` one by one, one process (the reference);
-2. columnar: `Engine.compute_columns(chunk).net_total()`, one process;
-3. columnar on every core (`--processes P`, default os.cpu_count()): P worker processes forked
-   (multiprocessing, "fork" context) after the imports, each with its own cold `Engine`; worker
-   w makes and computes chunks w, w + P, w + 2P, … and sends back (count, sum of the nets in
-   cents as an int, compute wall, compute CPU, generation wall). No `Case` crosses a process.
+1. per-case: `compute(case, False)` one by one over `Case` objects (the reference);
+2. columnar: `Engine.compute_columns(cases).net_total()`;
+3. rows: `Engine.compute_rows(rows).net_total()` (the columnar path from rows);
+4. and 5. parallel, parallel-rows: modes 2 and 3 on every core (`--processes P`, default
+   os.cpu_count()): P worker processes forked (multiprocessing, "fork" context) after the
+   imports; worker w makes chunks w, w + P, w + 2P, ... and computes each in both modes, each
+   mode with its own cold `Engine`, and sends back per mode (count, sum of the nets in cents as
+   an int, compute wall, compute CPU). No row and no `Case` crosses a process.
 
-Timed ("compute"): from a chunk's list of `Case` objects to its sum of net pay, i.e. the
-conversion of the cases to columns, the cases sent to the per-case path and the sum; making
-the cases is not timed, in any mode. In mode 3 each worker adds up its own compute times and
-the mode's compute wall is the slowest worker's sum (its CPU: the largest worker CPU); the wall
-from starting the workers to the last result, generation included, is printed beside it as the
-end-to-end figure, and so is each single-process mode's generation + compute wall.
-The ratios are against the per-case mode, in compute wall and in compute CPU. The three
+Modes 1 to 3 run in this process one after the other on each chunk, each with its own cold
+`Engine`. Timed ("compute"): from a chunk's rows or cases to its sum of net pay (the conversion
+to columns, the cases sent to the per-case path and the sum); making the rows and the cases is
+not timed, in any mode (its wall is printed apart). In modes 4 and 5 each worker adds up its own
+compute times and the mode's compute wall is the slowest worker's sum (its CPU: the largest
+worker CPU). The ratios are against the per-case mode, in compute wall and in compute CPU. The
 checksums (the sum of every net, in euros) must be equal: exit 1 otherwise.
-Prints the core count, the load average before and after, and the peak memory.
+Prints the core count, the load average, and the peak memory.
 Usage: python -m remu.rules.bench [N] [--processes P] [--chunk C] [--skip-per-case]
-       [--per-case] (the per-case mode alone) [--columnar] (the columnar mode alone)
+       [--per-case | --columnar | --rows] (that single-process mode alone)
 """
 
 from __future__ import annotations

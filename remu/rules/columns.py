@@ -1,7 +1,9 @@
 """The engine in bulk: many trainee-months at once, in columns of integer cents (issue 18 §4).
 
-`compute_columns(engine, cases)` turns the list of `Case` objects into NumPy columns (one
-attribute at a time, distinct Decimals converted once), computes the shapes that dominate
+`compute_columns(engine, cases)` turns the list of `Case` objects, and `compute_rows(engine,
+rows)` the list of rows of plain values (ROW_FIELDS, as a database cursor gives them: no `Case`
+built but for the per-case path), into NumPy columns (one field at a time through C-level
+getters, each distinct value converted once per engine), computes the shapes that dominate
 (a month's thirtieths at full time, hours at part time, entry / exit inside the month, at most
 one absence per case, regional transport allowances, the entry bonus, the default withholding
 grid) with int64 arithmetic, and sends every other case to the exact per-case path
@@ -131,6 +133,16 @@ def _codes(values, table: _Table, n: int) -> np.ndarray:
 
 
 NO_DATE, BAD_DATE = -1, -2
+DATE_ONLY = {dt.date}
+
+
+def _ordinals(column, n: int, dates: _Table) -> np.ndarray:
+    """The ordinals of a column of dates (`column()`: a fresh iterator over it): C-level
+    toordinal when every value is a date (no table: birth dates are many), else through the
+    table (NO_DATE for None, BAD_DATE for anything else)."""
+    if set(map(type, column())) == DATE_ONLY:
+        return np.fromiter(map(dt.date.toordinal, column()), I64, n)
+    return _codes(column(), dates, n)
 
 
 def _ordinal(value) -> int:
@@ -163,7 +175,7 @@ class _Groups:
         self.ages: list = [[]]
         self.sids: list = [[]]
         self.scales: list = [None]
-        self.rows: list = [(False, False, 0, None)]
+        self.rows: list = [(False, False, 0, None, None)]
         self.scale_index: dict = {}
         self.cached = None
 
@@ -211,11 +223,13 @@ class _Groups:
             position = (ages[None, :, None] > seg_age[:, None, :]).sum(axis=2)
             position = np.minimum(position, np.maximum(seg_len - 1, 0)[:, None])
             age_table = np.take_along_axis(seg_sid, position, axis=1)
-            n_scales = len(self.scales)
-            table = np.zeros((n_scales, 31), I64)
+            # cents(monthly x k / 30): the exact quotient is a half cent only where it is a
+            # finite decimal, which the engine's Decimal division then holds exactly.
+            monthly = np.array([0 if row[3] is None else row[3] for row in self.rows], I64)
+            table = (2 * monthly[:, None] * np.arange(31, dtype=I64) + 30) // 60
             for s, row in enumerate(self.rows):
-                if row[1]:
-                    table[s] = row[3]
+                if row[4] is not None:
+                    table[s] = row[4]
             self.cached = (
                 age_table,
                 seg_len,
@@ -228,21 +242,20 @@ class _Groups:
 
 
 def _scale_row(scale):
-    """(usable, has a monthly amount, hourly rate in cents, thirtieths table in cents)."""
+    """(usable, has a monthly amount, hourly rate in cents, monthly amount in cents or None,
+    thirtieths table in cents where the monthly amount is not whole cents, else None)."""
     hourly = None if scale.hourly is None else _scaled(scale.hourly)
     if scale.floor is not None or hourly is None:
-        return False, False, 0, None
+        return False, False, 0, None, None
     if scale.monthly is None:
-        return True, False, hourly, None
+        return True, False, hourly, None, None
     monthly = _scaled(scale.monthly)
     if monthly is not None and len(scale.by_thirtieths) == 31:
-        # cents(monthly x k / 30): the exact quotient is a half cent only where it is a
-        # finite decimal, which the engine's Decimal division then holds exactly.
-        return True, True, hourly, [(2 * monthly * k + 30) // 60 for k in range(31)]
+        return True, True, hourly, monthly, None
     row = [_scaled(v) for v in scale.by_thirtieths]
     if len(row) != 31 or None in row:
-        return False, False, 0, None
-    return True, True, hourly, row
+        return False, False, 0, None, None
+    return True, True, hourly, None, row
 
 
 def _year_month_day(ordinals):
@@ -552,10 +565,9 @@ class _RowSource:
         return map(itemgetter(*(ROW_INDEX[name] for name in names)), self.items)
 
     def unusual(self, n: int) -> np.ndarray:
-        extras = list(self.column("extra"))
-        flags = np.zeros(n, bool)
-        for i in np.flatnonzero(np.fromiter(map(bool, extras), bool, n)).tolist():
-            flags[i] = _unusual_extra(extras[i])
+        flags = np.fromiter(map(bool, self.column("extra")), bool, n)
+        for i in np.flatnonzero(flags).tolist():
+            flags[i] = _unusual_extra(self.items[i][-1])
         return flags
 
     def case(self, i: int) -> Case:
@@ -596,6 +608,52 @@ def row_of_case(case: Case) -> tuple:
     }
     basic = tuple(getattr(case, name) for name in ROW_FIELDS[:-2])
     return (*basic, absences, extra or None)
+
+
+GRID_SPAN = 1 << 40  # cents: above any bound or taxable amount
+BROKEN_GRID = -2
+
+
+def _grid_arrays(contexts):
+    """The default withholding grids of the contexts, for one search over all of them: per
+    context its grid (-1 none, BROKEN_GRID: a bound out of range, the per-case path); the
+    bounds in cents of grid g shifted by g x GRID_SPAN, each grid's first bound and bound
+    count, the index of its last rate, the shift of a taxable amount (a bound equal to it is in
+    the band below, shift 0, or above, shift 1, as rate_for says: article 204 H) and every
+    rate as num / den (rates of grid g start at its first bound's index + g)."""
+    grid_ids, grids = {}, []
+    ctx_grid = np.full(max(len(contexts), 1), -1, I64)
+    for j, ctx in enumerate(contexts):
+        if ctx is None or ctx[5] is None:
+            continue
+        grid = ctx[5]
+        if id(grid) not in grid_ids:
+            grid_ids[id(grid)] = len(grids)
+            grids.append(grid)
+        ctx_grid[j] = grid_ids[id(grid)]
+    keys, bound_start, bound_count, rate_start, rate_last, shift = [], [], [], [], [], []
+    nums, dens = [0], [1]  # rate 0: none (a grid without rates is broken)
+    for g, grid in enumerate(grids):
+        inclusive = grid.rate_for(grid.bounds[0]) == grid.rates[0]
+        rounding = "ROUND_FLOOR" if inclusive else "ROUND_CEILING"
+        bounds = [int((b * 100).to_integral_value(rounding=rounding)) for b in grid.bounds]
+        if len(grid.rates) < len(bounds) + 1 or any(not 0 <= b < GRID_SPAN - 2 for b in bounds):
+            ctx_grid[ctx_grid == g] = BROKEN_GRID
+            bounds = []
+        bound_start.append(len(keys))
+        bound_count.append(len(bounds))
+        keys += [b + g * GRID_SPAN for b in bounds]
+        shift.append(0 if inclusive else 1)
+        rate_start.append(len(nums))
+        for rate in grid.rates if bounds else ():
+            num, den = rate.as_integer_ratio()
+            nums.append(num)
+            dens.append(den)
+        rate_last.append(max(len(nums) - 1, rate_start[-1]) if bounds else 0)
+    if not grids:  # one entry all the same: the arrays are indexed before the mask applies
+        bound_start, bound_count, rate_start, rate_last, shift = [0], [0], [0], [0], [0]
+    arrays = (keys, bound_start, bound_count, rate_start, rate_last, shift, nums, dens)
+    return ctx_grid, *(np.array(x, I64) for x in arrays)
 
 
 def compute_columns(engine, cases, errors: str = "raise") -> Columns:
@@ -642,8 +700,8 @@ def _compute(engine, source, n: int, errors: str) -> Columns:  # noqa: C901 - on
 
     # -- dates, ages ------------------------------------------------------------------------
     dates = state["dates"]
-    entry = _codes(source.column("entry_date"), dates, n)
-    birth = _codes(source.column("birth_date"), dates, n)
+    entry = _ordinals(lambda: source.column("entry_date"), n, dates)
+    birth = _ordinals(lambda: source.column("birth_date"), n, dates)
     exit_ = _codes(source.column("exit_date"), dates, n)
     bad_dates = (entry < 0) | (birth < 0) | (exit_ == BAD_DATE)
     if bad_dates.any():  # the per-case path says why; a harmless date meanwhile
@@ -721,8 +779,8 @@ def _compute(engine, source, n: int, errors: str) -> Columns:  # noqa: C901 - on
         many |= np.fromiter(map(len, firsts), I64, count) != 5
         if many.any():
             firsts = [(None,) * 5 if len(a) != 5 else a for a in firsts]
-        a_start = _codes(map(itemgetter(0), firsts), dates, count)
-        a_end = _codes(map(itemgetter(1), firsts), dates, count)
+        a_start = _ordinals(lambda: map(itemgetter(0), firsts), count, dates)
+        a_end = _ordinals(lambda: map(itemgetter(1), firsts), count, dates)
         a_reason = _code_column(list(map(itemgetter(2), firsts)), REASON_CODES)
         a_hours = _codes(map(itemgetter(3), firsts), state["hours"], count)
         a_kind = _code_column(list(map(itemgetter(4), firsts)), kinds)
@@ -907,36 +965,20 @@ def _compute(engine, source, n: int, errors: str) -> Columns:  # noqa: C901 - on
 
     # -- withholding (the default grid), gross, net ------------------------------------------
     taxable = remuneration + bonus
-    withholding = np.zeros(n, I64)
-    grid_ids, grids = {}, []
-    ctx_grid = np.full(max(n_ctx, 1), -1, I64)
-    for j, ctx in enumerate(contexts):
-        if ctx is None or ctx[5] is None:
-            continue
-        grid = ctx[5]
-        if id(grid) not in grid_ids:
-            grid_ids[id(grid)] = len(grids)
-            grids.append(grid)
-        ctx_grid[j] = grid_ids[id(grid)]
-    case_grid = ctx_grid[ctxc]
-    for g, grid in enumerate(grids):
-        mask = (case_grid == g) & ~fb
-        if not mask.any():
-            continue
-        # A taxable amount equal to a bound: in the band below or above, as rate_for says
-        # (article 204 H: the band above). Taxable amounts are whole cents.
-        inclusive = grid.rate_for(grid.bounds[0]) == grid.rates[0]
-        rounding = "ROUND_FLOOR" if inclusive else "ROUND_CEILING"
-        bounds = np.array(
-            [int((b * 100).to_integral_value(rounding=rounding)) for b in grid.bounds], I64
-        )
-        ratios = [r.as_integer_ratio() for r in grid.rates]
-        num = np.array([x[0] for x in ratios], I64)
-        den = np.array([x[1] for x in ratios], I64)
-        t = taxable[mask]
-        k = np.searchsorted(bounds, t, side="left" if inclusive else "right")
-        k = np.where(k >= len(bounds), len(ratios) - 1, k)
-        withholding[mask] = _half_up(t * num[k], den[k] * 100)
+    grids = state.get("grids")
+    if grids is None or grids[0] != n_ctx:
+        grids = state["grids"] = (n_ctx, *_grid_arrays(contexts))
+    _, ctx_grid, keys, bound_start, bound_count, rate_start, rate_last, shift, num, den = grids
+    g = ctx_grid[ctxc]
+    fb |= g == BROKEN_GRID
+    taxed = (g >= 0) & ~fb
+    g = np.maximum(g, 0)
+    # Each grid's bounds, shifted by g x GRID_SPAN, in one sorted array: one search for all;
+    # past the last bound, the last rate (as rate_for).
+    found = np.searchsorted(keys, np.clip(taxable, 0, GRID_SPAN - 2) + shift[g] + g * GRID_SPAN)
+    k = found - bound_start[g]
+    k = np.where(k >= bound_count[g], rate_last[g], k + rate_start[g])
+    withholding = np.where(taxed, _half_up(taxable * num[k], den[k] * 100), 0)
     gross = remuneration + allowances + bonus
 
     out.scales = scales

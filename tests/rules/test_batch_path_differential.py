@@ -396,6 +396,9 @@ def test_columns_withholding_at_a_grid_bound():
             engine = Engine(withholding=withholding)
             columns = assert_columns_match(cases, engine, Engine(withholding=withholding))
             assert len(columns.fallback) < len(cases) // 10
+    # No grid at all: no withholding, in both paths.
+    columns = assert_columns_match(cases[:300], Engine(withholding={}), Engine(withholding={}))
+    assert not columns.withholding.any()
 
 
 def test_rows_of_the_bench_through_the_columns():
