@@ -618,9 +618,9 @@ def _grid_arrays(contexts):
     """The default withholding grids of the contexts, for one search over all of them: per
     context its grid (-1 none, BROKEN_GRID: a bound out of range, the per-case path); the
     bounds in cents of grid g shifted by g x GRID_SPAN, each grid's first bound and bound
-    count, the index of its last rate, the shift of a taxable amount (a bound equal to it is in
-    the band below, shift 0, or above, shift 1, as rate_for says: article 204 H) and every
-    rate as num / den (rates of grid g start at its first bound's index + g)."""
+    count, its first and last rate's index, the shift of a taxable amount (a bound equal to it
+    is in the band below, shift 0, or above, shift 1, as rate_for says: article 204 H), and
+    every grid's rates as num / den."""
     grid_ids, grids = {}, []
     ctx_grid = np.full(max(len(contexts), 1), -1, I64)
     for j, ctx in enumerate(contexts):
@@ -649,7 +649,7 @@ def _grid_arrays(contexts):
             num, den = rate.as_integer_ratio()
             nums.append(num)
             dens.append(den)
-        rate_last.append(max(len(nums) - 1, rate_start[-1]) if bounds else 0)
+        rate_last.append(len(nums) - 1 if bounds else 0)
     if not grids:  # one entry all the same: the arrays are indexed before the mask applies
         bound_start, bound_count, rate_start, rate_last, shift = [0], [0], [0], [0], [0]
     arrays = (keys, bound_start, bound_count, rate_start, rate_last, shift, nums, dens)
