@@ -177,6 +177,7 @@ class _Groups:
         self.scales: list = [None]
         self.rows: list = [(False, False, 0, None, None)]
         self.scale_index: dict = {}
+        self.row_cache: dict = {}
         self.cached = None
 
     def group(self, engine, name, ctx, category: str) -> int:
@@ -198,7 +199,12 @@ class _Groups:
             if sid is None:
                 sid = self.scale_index[id(scale)] = len(self.scales)
                 self.scales.append(scale)
-                self.rows.append(_scale_row(scale))
+                # Every month has its own Scale objects, most with the same amounts.
+                values = (scale.floor, scale.hourly, scale.monthly, scale.by_thirtieths)
+                row = self.row_cache.get(values)
+                if row is None:
+                    row = self.row_cache[values] = _scale_row(scale)
+                self.rows.append(row)
             ages.append(max_age)
             sids.append(sid)
         found = self.index[key] = len(self.ages)
@@ -211,13 +217,10 @@ class _Groups:
         if self.cached is None:
             count = len(self.ages)
             width = max(len(a) for a in self.ages) or 1
-            seg_age = np.full((count, width), 10**6, I64)
-            seg_sid = np.zeros((count, width), I64)
-            seg_len = np.zeros(count, I64)
-            for g, (ages, sids) in enumerate(zip(self.ages, self.sids, strict=True)):
-                seg_age[g, : len(ages)] = ages
-                seg_sid[g, : len(sids)] = sids
-                seg_len[g] = len(ages)
+            seg_len = np.fromiter(map(len, self.ages), I64, count)
+            padding = [[10**6] * width, [0] * width]
+            seg_age = np.array([(a + padding[0])[:width] for a in self.ages], I64)
+            seg_sid = np.array([(s + padding[1])[:width] for s in self.sids], I64)
             # The first segment the age is under or at, else the last one.
             ages = np.arange(MAX_AGE_INDEX + 1)
             position = (ages[None, :, None] > seg_age[:, None, :]).sum(axis=2)
