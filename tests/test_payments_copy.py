@@ -1,4 +1,4 @@
-"""The run's writes (`payments.bulk`: COPY in text format on PostgreSQL, bulk_create elsewhere)
+"""The run's writes (`payments.bulk`: binary COPY on PostgreSQL, bulk_create elsewhere)
 store every value exactly as the ORM stores it: awkward text, accents and emoji, amounts,
 dates, time zones, JSON explanations shared or not, defaults, NULLs."""
 
@@ -235,6 +235,6 @@ def test_columns_left_out_take_their_default_and_rows_of_other_shapes_their_own(
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the COPY of PostgreSQL")
 def test_a_time_without_its_time_zone_is_refused_not_guessed(world):
     row = due_rows(world)[0] | {"computed_at": dt.datetime(2026, 3, 1, 12, 0)}
-    with pytest.raises(ValueError, match="sans fuseau horaire"), transaction.atomic():
+    with pytest.raises(TypeError, match="offset-naive"), transaction.atomic():
         bulk.upsert_dues([row], fresh=True)
     assert not DueAmount.objects.exists()

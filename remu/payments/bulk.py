@@ -1,16 +1,18 @@
 """Fast writes for the runs, from rows (dicts of column attributes, not model instances):
-PostgreSQL's COPY (text format, formatted here), straight into the table when the chunk's
+PostgreSQL's binary COPY (formatted here), straight into the table when the chunk's
 enrollments have no row there yet (a first run), else an upsert through a temporary table;
 other databases use Django's bulk_create."""
 
-import datetime as dt
 import itertools
-import json
 import operator
+import struct
 from operator import itemgetter
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import JSONField
+from psycopg.adapt import Transformer
+from psycopg.pq import Format
+from psycopg.types.json import Jsonb
 
 from .models import DueAmount, Payment, SocialContribution
 
@@ -26,97 +28,67 @@ def _columns(fields) -> str:
     return ", ".join(connection.ops.quote_name(f.column) for f in fields)
 
 
-NULL = b"\\N"  # COPY's text format, in the connection's encoding (UTF-8: Django sets it)
+_oids: dict[tuple[str, str], dict[str, int]] = {}
+
+
+def _types(cursor, table: str, fields) -> list[int]:
+    """The PostgreSQL type (oid) of each column, for a binary COPY (read once a process)."""
+    key = (connection.settings_dict["NAME"], table)
+    if key not in _oids:
+        cursor.execute(
+            "SELECT attname, atttypid FROM pg_attribute "
+            "WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped",
+            [table],
+        )
+        _oids[key] = dict(cursor.fetchall())
+    return [_oids[key][f.column] for f in fields]
+
+
+# Binary COPY: a header, then each row as its number of fields and each field as its length
+# and psycopg's binary form of the value (`dump`: the very bytes `write_row` sent), then -1.
+SIGNATURE = b"PGCOPY\n\xff\r\n\0" + bytes(8)
+TRAILER = b"\xff\xff"
+NULL = b"\xff\xff\xff\xff"
 BLOCK = 2000  # rows sent to the COPY at a time (about 1.5 MB of dues)
-
-# Each column of a block of rows becomes text by a chain of C functions (map), not a Python
-# call per value: a value's text is its str() encoded, text escaped for COPY (backslash, tab,
-# newline, carriage return; a str subclass, a `Ciphertext` or a choice, gives its plain text).
-_ESCAPES = [
-    operator.methodcaller("replace", old, new)
-    for old, new in (("\\", "\\\\"), ("\t", "\\t"), ("\n", "\\n"), ("\r", "\\r"))
-]
+_length = struct.Struct(">i").pack
 
 
-def _texts(values) -> map:
-    joined = "".join(values)  # one look at the whole column: most have nothing to escape
-    if "\\" in joined or "\t" in joined or "\n" in joined or "\r" in joined:
-        for escape in _ESCAPES:
-            values = map(escape, values)
-    return map(str.encode, values)
+def _binary(dump):
+    """A column's fields from its values, by C functions mapped over the column (no Python
+    call per value): each value dumped by psycopg, its length put before it."""
+
+    def fields(values) -> map:
+        dumped = list(map(dump, values))
+        return map(operator.add, map(_length, map(len, dumped)), dumped)
+
+    return fields
 
 
-def _decimals(values) -> map:
-    # PostgreSQL rounds each to the column's scale as it rounded the binary value
-    return map(str.encode, map(str, values))
-
-
-def _integers(values) -> map:
-    # a Decimal or a float is refused (operator.index), not truncated
-    return map(str.encode, map(str, map(operator.index, values)))
-
-
-def _dates(values) -> map:
-    # a datetime gives its date, as the binary COPY did
-    return map(str.encode, map(dt.date.isoformat, values))
-
-
-def _timestamp(value) -> bytes:
-    if value.tzinfo is None:  # the binary COPY refused it too: no time zone guessed
-        raise ValueError(f"Date et heure sans fuseau horaire : {value}")
-    return value.isoformat().encode()
-
-
-def _timestamps(values) -> map:
-    return map(_timestamp, values)
-
-
-_BOOLEAN = {True: b"t", False: b"f", None: NULL}.__getitem__
-
-
-def _booleans(values) -> map:
-    return map(_BOOLEAN, values)
-
-
-_COLUMNS = {
-    "BooleanField": _booleans,
-    "CharField": _texts,
-    "TextField": _texts,
-    "DateField": _dates,
-    "DateTimeField": _timestamps,
-    "DecimalField": _decimals,
-    "IntegerField": _integers,
-    "BigIntegerField": _integers,
-    "PositiveIntegerField": _integers,
-    "AutoField": _integers,
-    "BigAutoField": _integers,
-}
-
-
-class _Texts(dict):
-    """A column's texts by value, each value converted once: for a column of few distinct
+class _Fields(dict):
+    """A column's fields by value, each value dumped once: for a column of few distinct
     values (the region, the month, a label, the batch's timestamp), a lookup instead of a
-    conversion. Equal values are stored alike (Decimal("1.5") and Decimal("1.50") in a
-    numeric(9, 2), two offsets of one instant), so either's text will do."""
+    dump. Equal values are stored alike (Decimal("1.5") and Decimal("1.50") in a
+    numeric(9, 2), two offsets of one instant), so either's field will do."""
 
     def __init__(self, column):
         super().__init__()
         self.column = column  # the column's conversion, applied to one value
 
     def __missing__(self, value):
-        text = self[value] = _text(self.column, value)
-        return text
+        field = self[value] = _field(self.column, value)
+        return field
 
     def __call__(self, values) -> map:
         return map(self.__getitem__, values)
 
 
 class _Json:
-    """A JSON column's texts: the components of a month (and, through the run's memo, the
+    """A JSON column's fields: the components of a month (and, through the run's memo, the
     trainees of one situation) share one explanation list, encoded once. Keyed by identity,
     which holds while the rows keep the lists alive. None is JSON null, as before."""
 
-    def __init__(self):
+    def __init__(self, dump):
+        self.dump = dump
         self.encoded: dict[int, bytes] = {}
 
     def __call__(self, values) -> map:
@@ -125,7 +97,8 @@ class _Json:
         if new:
             found = dict(zip(ids, values, strict=True))
             for key in new:
-                self.encoded[key] = _text(_texts, json.dumps(found[key]))
+                data = self.dump(Jsonb(found[key]))
+                self.encoded[key] = _length(len(data)) + data
         return map(self.encoded.__getitem__, ids)
 
 
@@ -139,57 +112,62 @@ def _repeated(values: list) -> bool:
 
 def _nullable(column):
     def with_nulls(values) -> list:
-        texts = iter(column([value for value in values if value is not None]))
-        return [NULL if value is None else next(texts) for value in values]
+        fields = iter(column([value for value in values if value is not None]))
+        return [NULL if value is None else next(fields) for value in values]
 
     return with_nulls
 
 
-def _text(converter, value) -> bytes:
-    """One value's text."""
+def _field(converter, value) -> bytes:
+    """One value's field."""
     return next(iter(converter((value,))))
 
 
-def _converter(field, sample: list):
-    """The function giving a column's texts in the COPY from its values (`sample`: the
-    column's first values)."""
+def _converter(field, dump, sample: list):
+    """The function giving a column's fields in the COPY from its values (`dump`: psycopg's
+    for the column's type; `sample`: the column's first values)."""
     if isinstance(field, JSONField):
-        return _Json()
-    target = field.target_field if field.is_relation else field
-    column = _COLUMNS[target.get_internal_type()]
-    if field.null and column is not _booleans:
+        return _Json(dump)
+    column = _binary(dump)
+    if field.null:
         column = _nullable(column)
-    # else a None fails as the NOT NULL constraint would
-    return _Texts(column) if _repeated(sample) else column
+    # else a None fails (psycopg refuses it) as the NOT NULL constraint would
+    return _Fields(column) if _repeated(sample) else column
 
 
-def _copy(cursor, table, fields, rows) -> None:
-    """COPY (text format) of rows into a table, formatted here a block of rows at a time:
-    psycopg's binary adaptation of each value cost the run more than PostgreSQL's storing
-    them. A column a row leaves out takes the field's default (evaluated once: one timestamp
-    for the batch).
+def _dumps(raw_cursor, fields, types) -> dict:
+    """psycopg's binary dump of each column's type, as `copy.set_types(types)` chose them."""
+    context = Transformer.from_context(raw_cursor)
+    adapters = raw_cursor.adapters
+    return {
+        f.attname: adapters.get_dumper_by_oid(oid, Format.BINARY)(type(None), context).dump
+        for f, oid in zip(fields, types, strict=True)
+    }
 
-    The columns the first row has come first, each turned into text by a function chosen once
-    for the column; the others follow as one fixed text. A block with a row of another shape
+
+def _copy(cursor, table, fields, rows, types) -> None:
+    """Binary COPY of rows into a table, formatted here a block of rows at a time, column by
+    column: psycopg's `write_row` (its adaptation of each value, row by row) cost the run more
+    than PostgreSQL's storing them. A column a row leaves out takes the field's default
+    (evaluated once: one timestamp for the batch).
+
+    The columns the first row has come first, each turned into fields by a function chosen
+    once for the column; the others follow as fixed bytes. A block with a row of another shape
     (other keys) goes the slow way, each column of each row read with its default."""
     first = rows[0]
+    dumps = _dumps(cursor.cursor, fields, types)
     given = [f for f in fields if f.attname in first]
     ordered = given + [f for f in fields if f.attname not in first]
     every = [(f.attname, f.get_default()) for f in ordered]  # each evaluated once
     converters = [
-        _converter(f, [row.get(f.attname, d) for row in rows[:BLOCK]])
+        _converter(f, dumps[f.attname], [row.get(f.attname, d) for row in rows[:BLOCK]])
         for f, (_name, d) in zip(ordered, every, strict=True)
     ]
     size = len(given)
-    fixed = [_text(c, d) for c, (_n, d) in zip(converters[size:], every[size:], strict=True)]
-    tail = b"\t".join(fixed) if fixed else None  # one more column, the same in every row
+    tail = b"".join(
+        _field(c, d) for c, (_n, d) in zip(converters[size:], every[size:], strict=True)
+    )
     getters = [itemgetter(f.attname) for f in given]
-
-    def lines(columns, converters, tail, count: int) -> bytes:
-        texts = [convert(column) for convert, column in zip(converters, columns, strict=True)]
-        if tail is not None:
-            texts.append(itertools.repeat(tail, count))
-        return b"\n".join(map(b"\t".join, zip(*texts, strict=True))) + b"\n"
 
     def block(part) -> bytes:
         # Read column by column: a list per column, no tuple per row (which, alive by the
@@ -200,14 +178,25 @@ def _copy(cursor, table, fields, rows) -> None:
             except KeyError:  # another key in place of one of them
                 pass
             else:
-                return lines(columns, converters[:size], tail, len(part))
+                return rows_of(columns, converters[:size], tail, len(part))
         columns = [[row.get(name, d) for row in part] for name, d in every]
-        return lines(columns, converters, None, len(part))
+        return rows_of(columns, converters, b"", len(part))
 
-    statement = f"COPY {table} ({_columns(ordered)}) FROM STDIN"
+    def rows_of(columns, converters, tail: bytes, count: int) -> bytes:
+        # each row: its number of fields, its fields, those of the columns left out
+        parts = [itertools.repeat(header, count)]
+        parts += [convert(column) for convert, column in zip(converters, columns, strict=True)]
+        if tail:
+            parts.append(itertools.repeat(tail, count))
+        return b"".join(map(b"".join, zip(*parts, strict=True)))
+
+    header = struct.pack(">h", len(ordered))
+    statement = f"COPY {table} ({_columns(ordered)}) FROM STDIN (FORMAT BINARY)"
     with cursor.cursor.copy(statement) as copy:
+        copy.write(SIGNATURE)
         for start in range(0, len(rows), BLOCK):
             copy.write(block(rows[start : start + BLOCK]))
+        copy.write(TRAILER)
 
 
 def insert_payments(rows) -> None:
@@ -219,7 +208,7 @@ def insert_payments(rows) -> None:
     fields = _fields(Payment)
     table = Payment._meta.db_table
     with connection.cursor() as cursor:
-        _copy(cursor, table, fields, rows)
+        _copy(cursor, table, fields, rows, _types(cursor, table, fields))
 
 
 def upsert(model, rows, key: tuple[str, ...], updated: tuple[str, ...], *, fresh=False) -> None:
@@ -241,12 +230,13 @@ def upsert(model, rows, key: tuple[str, ...], updated: tuple[str, ...], *, fresh
     fields = _fields(model)
     table = model._meta.db_table
     with connection.cursor() as cursor:
+        types = _types(cursor, table, fields)
         if fresh:
             from psycopg import IntegrityError as CopyIntegrityError  # the raw cursor's
 
             try:
                 with transaction.atomic():
-                    _copy(cursor, table, fields, rows)
+                    _copy(cursor, table, fields, rows, types)
                 return
             except (IntegrityError, CopyIntegrityError):
                 pass
@@ -258,7 +248,7 @@ def upsert(model, rows, key: tuple[str, ...], updated: tuple[str, ...], *, fresh
             f"SELECT {columns} FROM {table} WITH NO DATA"
         )
         cursor.execute(f"TRUNCATE {temporary}")
-        _copy(cursor, temporary, fields, rows)
+        _copy(cursor, temporary, fields, rows, types)
         cursor.execute(
             f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {temporary} "
             f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET {updates}"
