@@ -4,6 +4,7 @@ enrollments have no row there yet (a first run), else an upsert through a tempor
 other databases use Django's bulk_create."""
 
 import itertools
+import json
 import operator
 import struct
 from operator import itemgetter
@@ -97,7 +98,7 @@ class _Json:
         if new:
             found = dict(zip(ids, values, strict=True))
             for key in new:
-                data = self.dump(Jsonb(found[key]))
+                data = self.dump(Jsonb(found[key], dumps=json.dumps))  # as the ORM encodes it
                 self.encoded[key] = _length(len(data)) + data
         return map(self.encoded.__getitem__, ids)
 
