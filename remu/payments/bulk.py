@@ -17,7 +17,8 @@ from psycopg.types.json import Jsonb
 
 from .models import DueAmount, Payment, SocialContribution
 
-DUE_UPDATED = ("amount", "explanation", "version_label", "computed_at")
+# the dossier too: the one the run pays the month under now
+DUE_UPDATED = ("dossier_id", "amount", "explanation", "version_label", "computed_at")
 DUE_KEY = ("enrollment_id", "month", "component")
 
 

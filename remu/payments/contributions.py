@@ -28,7 +28,8 @@ from . import bulk
 from .models import SocialContribution
 
 SOCIAL_LINE = "Cotisations sociales"
-UPDATED = ("kind", "hours", "base", "amount", "explanation", "computed_at")
+# the dossier too: a P2S-only trainee's month becomes a paid one once an RS1 is admitted
+UPDATED = ("dossier_id", "kind", "hours", "base", "amount", "explanation", "computed_at")
 
 
 class SocialBase:
@@ -49,7 +50,7 @@ class SocialBase:
 
 def row_from_result(
     region,
-    enrollment_id: int,
+    payable,
     month: dt.date,
     result,
     rules,
@@ -57,9 +58,10 @@ def row_from_result(
     texts: dict | None = None,
 ) -> dict | None:
     """The ledger row of a paid trainee's month from the engine's result (None: no base).
-    `base`: the month's base, when the caller holds it (else read from the rules); `texts`: a
-    dict where the line found in each explanation is kept (results shared by several months
-    have the same explanation list)."""
+    `payable`: the dossier paid (its enrollment and dossier ids); `base`: the month's base,
+    when the caller holds it (else read from the rules); `texts`: a dict where the line found
+    in each explanation is kept (results shared by several months have the same explanation
+    list)."""
     if result.social_contributions is None:
         return None
     if base is None:
@@ -75,7 +77,8 @@ def row_from_result(
         text = found[1]
     return {
         "region_id": region.pk,
-        "enrollment_id": enrollment_id,
+        "enrollment_id": payable.enrollment_id,
+        "dossier_id": payable.dossier_id,
         "month": month,
         "kind": SocialContribution.Kind.PAID.value,
         "hours": result.social_contribution_hours,
@@ -126,9 +129,10 @@ def record_p2s_only(region, rules, upto: dt.date) -> int:
     """Records every month, up to `upto`'s, of the region's P2S-only trainees (idempotent:
     each run recomputes them). Returns how many rows were written."""
     rows = []
-    for enrollment_id, entry, exit_, dossier_hours, action_hours in p2s_only_dossiers(
+    for dossier_id, enrollment_id, entry, exit_, dossier_hours, action_hours in p2s_only_dossiers(
         region
     ).values_list(
+        "pk",
         "enrollment_id",
         "enrollment__entry_date",
         "enrollment__exit_date",
@@ -152,6 +156,7 @@ def record_p2s_only(region, rules, upto: dt.date) -> int:
                     {
                         "region_id": region.pk,
                         "enrollment_id": enrollment_id,
+                        "dossier_id": dossier_id,
                         "month": month,
                         "kind": SocialContribution.Kind.P2S.value,
                         "hours": hours,
