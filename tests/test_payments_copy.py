@@ -108,6 +108,7 @@ def due_rows(world, amounts=DECIMALS):
             {
                 "region_id": world["region"].pk,
                 "enrollment_id": world["enrollment"].pk,
+                "dossier_id": world["dossier"].pk,
                 "month": month(n),
                 "component": ["remuneration", "adjustment", "allowances"][n % 3],
                 "amount": amounts[n % len(amounts)] * (-1 if n % 3 == 1 else 1),
@@ -189,6 +190,7 @@ def test_social_contributions_are_stored_as_the_orm_stores_them(world):
         {
             "region_id": world["region"].pk,
             "enrollment_id": world["enrollment"].pk,
+            "dossier_id": world["dossier"].pk,
             "month": month(n),
             "kind": "paid" if n % 2 else "p2s",
             "hours": Decimal("151.67") if n % 2 else Decimal("0.125"),
