@@ -59,8 +59,9 @@ fmt: venv
 	$(PY) -m ruff check --fix .
 	$(PY) -m ruff format .
 
-## 1,000,000 seeded trainee-months three ways: per-case (reference), columnar on one core,
-## columnar on every core (PROCESSES, default all); rates, ratios, load, one checksum each.
+## 1,000,000 seeded trainee-months five ways: per-case (reference), columnar from Case objects
+## and from rows, on one core and on every core (PROCESSES, default all); rates, ratios, load,
+## one checksum each.
 bench-rules: venv
 	$(PY) -m remu.rules.bench 1000000 $(if $(PROCESSES),--processes $(PROCESSES))
 

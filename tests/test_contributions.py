@@ -82,6 +82,43 @@ def test_a_p2s_only_trainee_is_counted_from_the_schedule(pay_world):
     assert rows[APRIL].amount == Decimal("307.65")  # 151.55 x 2.03 = 307.6465
     assert "heures prévues de la formation" in rows[APRIL].explanation
     assert not Payment.objects.filter(enrollment=enrollment).exists()
+    # paid under its P2S dossier, the database checks their region is the enrollment's
+    assert {c.dossier_id for c in rows.values()} == {enrollment.dossiers.get().pk}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_gives_existing_rows_the_dossier_the_runs_pay_under(pay_world):
+    """Rows written before the ledger named its dossier (payments 0019) take the admitted RS1
+    (not a later RS2 of the same enrollment), the P2S-only trainee's the admitted P2S."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    from remu.payments.models import DueAmount
+
+    enrollment = p2s_only(pay_world)
+    rs1 = pay_world["dossier"]
+    Dossier.objects.create(
+        region=pay_world["region"],
+        action=rs1.action,
+        enrollment=rs1.enrollment,
+        kind="RS2",
+        status="admitted",
+        rate_category="JOB_SEEKER",
+        number="CVL-2026-000901",
+    )
+    run(pay_world, APRIL)
+    p2s = enrollment.dossiers.get()
+    before = [("payments", "0018_ledger_region_indexes_dropped")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())  # back to the latest schema
+    assert set(DueAmount.objects.values_list("dossier_id", flat=True)) == {rs1.pk}
+    assert set(SocialContribution.objects.values_list("enrollment_id", "dossier_id")) == {
+        (rs1.enrollment_id, rs1.pk),
+        (enrollment.pk, p2s.pk),
+    }
 
 
 def test_scheduled_hours_of_entry_and_exit_months():

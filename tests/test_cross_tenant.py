@@ -380,6 +380,7 @@ def world(db, region, other_region):
     SocialContribution.objects.create(
         region=region,
         enrollment=admitted.enrollment,
+        dossier=admitted,
         month=(timezone.localdate().replace(day=1) - timedelta(days=1)).replace(day=1),
         kind="paid",
         hours=151,

@@ -63,6 +63,7 @@ def test_a_bonus_the_ledger_holds_for_another_month_stays_there(pay_world):
     DueAmount.objects.create(
         region=pay_world["region"],
         enrollment=pay_world["enrollment"],
+        dossier=pay_world["dossier"],
         month=APRIL,
         component="entry_bonus",
         amount=Decimal("200.00"),

@@ -7,7 +7,7 @@ from django.db import IntegrityError, connection, transaction
 from remu.attendance import services as attendance
 from remu.overpayments.models import Overpayment
 from remu.payments import services
-from remu.payments.models import DueAmount, Payment, PaymentRun
+from remu.payments.models import DueAmount, Payment, PaymentRun, SocialContribution
 from remu.scales.models import ScaleVersion
 
 from . import factories as f
@@ -156,6 +156,44 @@ def test_a_line_of_another_region_or_enrollment_than_its_dossier_by_the_database
     connection.check_constraints()  # the line as the run wrote it agrees with its dossier
 
 
+def test_the_ledger_rows_name_the_dossier_the_run_pays_under(world):
+    run(world)
+    dossiers = {
+        model: set(model.objects.values_list("dossier_id", flat=True))
+        for model in (DueAmount, SocialContribution, Payment)
+    }
+    assert dossiers == dict.fromkeys(dossiers, {world["dossier"].pk})
+
+
+def test_a_due_or_contribution_of_an_unknown_dossier_by_the_database(world):
+    run(world)
+    for model in (DueAmount, SocialContribution):
+        row = model.objects.first()
+        with pytest.raises(IntegrityError), transaction.atomic():
+            model.objects.filter(pk=row.pk).update(dossier_id=row.dossier_id + 10_000)
+            connection.check_constraints()
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the composite foreign key is PostgreSQL's"
+)
+def test_a_due_or_contribution_of_another_region_or_enrollment_than_its_dossier_by_the_database(
+    world, other_region
+):
+    """One composite foreign key checks a due's (a contribution's) dossier, enrollment and
+    region together: its region is its enrollment's."""
+    run(world)
+    other = f.EnrollmentFactory(action=world["dossier"].action)
+    for model in (DueAmount, SocialContribution):
+        row = model.objects.first()
+        for change in ({"region_id": other_region.pk}, {"enrollment_id": other.pk}):
+            with pytest.raises(IntegrityError), transaction.atomic():
+                model.objects.filter(pk=row.pk).update(**change)
+                connection.check_constraints()
+        model.objects.filter(pk=row.pk).update(computed_at=row.computed_at)
+        connection.check_constraints()  # the row as the run wrote it agrees with its dossier
+
+
 def test_missing_bank_details_and_rejections(world):
     dossier = world["dossier"]
     dossier.iban = ""
@@ -267,6 +305,7 @@ def test_a_first_run_meeting_a_due_written_meanwhile_still_records_it_once(world
     row = {
         "region_id": due.region_id,
         "enrollment_id": due.enrollment_id,
+        "dossier_id": due.dossier_id,
         "month": due.month,
         "component": due.component,
         "amount": Decimal("12.34"),
@@ -303,6 +342,7 @@ def test_dues_sharing_one_explanation_are_each_written_with_their_own(world):
             {
                 "region_id": due.region_id,
                 "enrollment_id": due.enrollment_id,
+                "dossier_id": due.dossier_id,
                 "month": due.month,
                 "component": due.component,
                 "amount": Decimal("1.00"),

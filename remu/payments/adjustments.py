@@ -140,10 +140,11 @@ def label(month: dt.date, reasons: list[str]) -> str:
     return f"Ajustement manuel {month_of(month)} : {' ; '.join(reasons)}"[:250]
 
 
-def add_dues(region, enrollment_ids, bounds, dues: list[dict], approved=None) -> Taken:
-    """Adds to a chunk's dues, for its payable enrollments, the sum of the approved adjustments
-    of each month and component, with one explanation line each (one query, unless the
-    range's `approved` adjustments were already read)."""
+def add_dues(region, payable: dict, bounds, dues: list[dict], approved=None) -> Taken:
+    """Adds to a chunk's dues, for its payable enrollments (`payable`: enrollment -> the
+    dossier paid, whose id the rows take), the sum of the approved adjustments of each month
+    and component, with one explanation line each (one query, unless the range's `approved`
+    adjustments were already read)."""
     if approved is None:
         approved = selectors.approved_adjustments(bounds)
     taken = Taken()
@@ -160,7 +161,7 @@ def add_dues(region, enrollment_ids, bounds, dues: list[dict], approved=None) ->
         decided_at,
         run_id,
     ) in approved:
-        if enrollment_id not in enrollment_ids:
+        if enrollment_id not in payable:
             continue
         key = (enrollment_id, month, component)
         sums[key] += amount
@@ -178,6 +179,7 @@ def add_dues(region, enrollment_ids, bounds, dues: list[dict], approved=None) ->
             {
                 "region_id": region.pk,
                 "enrollment_id": enrollment_id,
+                "dossier_id": payable[enrollment_id].dossier_id,
                 "month": month,
                 "component": component,
                 "amount": amount,

@@ -67,6 +67,7 @@ def add_after_exit(ctx, payables, leaves, complement_days, dues: list[dict], ano
                     {
                         "region_id": region.pk,
                         "enrollment_id": payable.enrollment_id,
+                        "dossier_id": payable.dossier_id,
                         "month": month,
                         "component": Component.COMPLEMENT.value,
                         "amount": result.complement,

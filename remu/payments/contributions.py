@@ -28,7 +28,8 @@ from . import bulk
 from .models import SocialContribution
 
 SOCIAL_LINE = "Cotisations sociales"
-UPDATED = ("kind", "hours", "base", "amount", "explanation", "computed_at")
+# the dossier too: a P2S-only trainee's month becomes a paid one once an RS1 is admitted
+UPDATED = ("dossier_id", "kind", "hours", "base", "amount", "explanation", "computed_at")
 
 
 class SocialBase:
@@ -49,7 +50,7 @@ class SocialBase:
 
 def row_from_result(
     region,
-    enrollment_id: int,
+    payable,
     month: dt.date,
     result,
     rules,
@@ -57,20 +58,26 @@ def row_from_result(
     texts: dict | None = None,
 ) -> dict | None:
     """The ledger row of a paid trainee's month from the engine's result (None: no base).
-    `base`: the month's base, when the caller holds it (else read from the rules); `texts`: a
-    dict where the row of each result is kept (a run's memo shares one result between many
-    trainee-months of a month: their rows differ only by the enrollment)."""
+    `payable`: the dossier paid (its enrollment and dossier ids); `base`: the month's base,
+    when the caller holds it (else read from the rules); `texts`: a dict where the row of each
+    result is kept (a run's memo shares one result between many trainee-months of a month:
+    their rows differ only by the enrollment and the dossier)."""
     if result.social_contributions is None:
         return None
     found = texts.get(id(result)) if texts is not None else None
     if found is not None and found[1]["month"] == month:
-        return {**found[1], "enrollment_id": enrollment_id}
+        return {
+            **found[1],
+            "enrollment_id": payable.enrollment_id,
+            "dossier_id": payable.dossier_id,
+        }
     if base is None:
         base = SocialBase(rules.options(region.parameter_set, month))
     text = next((line for line in result.explanation if line.startswith(SOCIAL_LINE)), "")
     row = {
         "region_id": region.pk,
-        "enrollment_id": enrollment_id,
+        "enrollment_id": payable.enrollment_id,
+        "dossier_id": payable.dossier_id,
         "month": month,
         "kind": SocialContribution.Kind.PAID.value,
         "hours": result.social_contribution_hours,
@@ -126,9 +133,10 @@ def record_p2s_only(region, rules, upto: dt.date) -> int:
     """Records every month, up to `upto`'s, of the region's P2S-only trainees (idempotent:
     each run recomputes them). Returns how many rows were written."""
     rows = []
-    for enrollment_id, entry, exit_, dossier_hours, action_hours in p2s_only_dossiers(
+    for dossier_id, enrollment_id, entry, exit_, dossier_hours, action_hours in p2s_only_dossiers(
         region
     ).values_list(
+        "pk",
         "enrollment_id",
         "enrollment__entry_date",
         "enrollment__exit_date",
@@ -152,6 +160,7 @@ def record_p2s_only(region, rules, upto: dt.date) -> int:
                     {
                         "region_id": region.pk,
                         "enrollment_id": enrollment_id,
+                        "dossier_id": dossier_id,
                         "month": month,
                         "kind": SocialContribution.Kind.P2S.value,
                         "hours": hours,

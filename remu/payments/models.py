@@ -37,10 +37,25 @@ OWN_LINE = {Component.TRANSPORT_COSTS, Component.ADJUSTMENT, Component.ADJUSTMEN
 SIGNED = {Component.ADJUSTMENT, Component.ADJUSTMENT_ALLOWANCES}
 
 
+def ledger_dossier():
+    """The dossier a ledger row (a due, a social contribution) is paid under. No index: the
+    rows are read by enrollment. So DO_NOTHING rather than PROTECT, whose query before
+    deleting a dossier (a draft) would read the whole ledger; the database refuses to delete
+    a dossier that has rows (the composite key on PostgreSQL, this one on SQLite)."""
+    return models.ForeignKey(
+        "dossiers.Dossier", on_delete=models.DO_NOTHING, related_name="+", db_index=False
+    )
+
+
 class DueAmount(models.Model):
     """What is due for an enrollment, a month and a component, as the engine computed it
     from the admitted dossier and the validated attendance (with the explanation)."""
 
+    # On PostgreSQL the region, the enrollment and the dossier the due is paid under (the
+    # admitted RS1's, as the run's payment lines) are checked by one composite foreign key,
+    # (dossier, enrollment, region) → the dossier's unique (id, enrollment, region) (migration
+    # 0019): one check per row at commit instead of two, and the row's region is its
+    # enrollment's (its dossier's). Django's three single keys stay on SQLite.
     # No index of its own: no query reads the ledger by region alone (a trainee's page and
     # the run go by enrollment); a run writes 150,000 dues a month for 100,000 trainees.
     region = models.ForeignKey(
@@ -50,6 +65,7 @@ class DueAmount(models.Model):
     enrollment = models.ForeignKey(
         "trainees.Enrollment", on_delete=models.PROTECT, related_name="dues", db_index=False
     )
+    dossier = ledger_dossier()
     month = models.DateField()
     component = models.CharField(max_length=15, choices=Component.choices)
     amount = models.DecimalField(max_digits=9, decimal_places=2)
@@ -411,6 +427,8 @@ class SocialContribution(models.Model):
         PAID = "paid", "Stagiaire rémunéré"
         P2S = "p2s", "Protection sociale seule"
 
+    # Checked as the dues' (migration 0019): the dossier is the admitted RS1's for a paid
+    # trainee, the admitted P2S's for a P2S-only one.
     region = models.ForeignKey("referential.Region", on_delete=models.PROTECT, related_name="+")
     # indexed by the unique (enrollment, month), which begins with it
     enrollment = models.ForeignKey(
@@ -419,6 +437,7 @@ class SocialContribution(models.Model):
         related_name="social_contributions",
         db_index=False,
     )
+    dossier = ledger_dossier()
     month = models.DateField()
     kind = models.CharField(max_length=4, choices=Kind.choices)
     hours = models.DecimalField(max_digits=7, decimal_places=2)

@@ -353,7 +353,7 @@ def compute_dues(
             continue
         if social is not None:
             row = contributions.row_from_result(
-                region, enrollment_id, month, result, rules, base=social_base, texts=social_rows
+                region, payable, month, result, rules, base=social_base, texts=social_rows
             )
             if row:
                 social.append(row)
@@ -371,6 +371,7 @@ def compute_dues(
                     {
                         "region_id": region_id,
                         "enrollment_id": enrollment_id,
+                        "dossier_id": payable.dossier_id,
                         "month": month,
                         "component": component,
                         "amount": amount,
@@ -503,6 +504,12 @@ def work_chunks(run: PaymentRun, worker: str, *, after_chunk=None, pause: float 
 def claim_and_order(ctx: RunContext, run: PaymentRun, worker: str) -> bool:
     """Claims the next pending chunk of a running run (one no other worker holds) and orders
     it, in one transaction; False when there is none to claim."""
+    # Committed synchronously. `SET LOCAL synchronous_commit = off` here would keep the
+    # guarantee (a crash loses whole chunks, the latest ones in commit order, each with its
+    # DONE mark: they are pending again and ordered once on resume; `_complete` and the SEPA
+    # export commit synchronously, which flushes every chunk before them) but saved nothing
+    # measurable, also with the progress asynchronous: the flush is a few ms of a chunk's
+    # commit, which is its foreign-key checks (docs/architecture.md « Scale (issue 18) »).
     steps = ctx.steps
     with transaction.atomic():
         with steps("read"):
@@ -771,9 +778,7 @@ def _compute_chunk(ctx, run, bounds, dossiers, inputs: ChunkInputs, *, social=No
     social = [] if social is None else social
     dues, due_anomalies = compute_dues(ctx, dossiers, bounds, social, inputs.dues)
     anomalies.extend(due_anomalies)
-    taken = adjustments.add_dues(
-        region, payable.keys(), bounds, dues, approved=inputs.dues.adjustments
-    )
+    taken = adjustments.add_dues(region, payable, bounds, dues, approved=inputs.dues.adjustments)
     upto = max(ctx.month, ctx.today)
     due, ordered = inputs.due, inputs.ordered
     forfeited = offsets.deduct(bounds, ordered, read=inputs.deducted)

@@ -73,6 +73,7 @@ def add_dues(ctx, payables, bounds, dues: list[dict], anomaly, found=None) -> li
                 {
                     "region_id": ctx.region.pk,
                     "enrollment_id": payable.enrollment_id,
+                    "dossier_id": payable.dossier_id,
                     "month": month,
                     "component": Component.TRANSPORT_COSTS.value,
                     "amount": total,

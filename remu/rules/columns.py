@@ -1,7 +1,9 @@
 """The engine in bulk: many trainee-months at once, in columns of integer cents (issue 18 §4).
 
-`compute_columns(engine, cases)` turns the list of `Case` objects into NumPy columns (one
-attribute at a time, distinct Decimals converted once), computes the shapes that dominate
+`compute_columns(engine, cases)` turns the list of `Case` objects, and `compute_rows(engine,
+rows)` the list of rows of plain values (ROW_FIELDS, as a database cursor gives them: no `Case`
+built but for the per-case path), into NumPy columns (one field at a time through C-level
+getters, each distinct value converted once per engine), computes the shapes that dominate
 (a month's thirtieths at full time, hours at part time, entry / exit inside the month, at most
 one absence per case, regional transport allowances, the entry bonus, the default withholding
 grid) with int64 arithmetic, and sends every other case to the exact per-case path
@@ -21,14 +23,15 @@ gate. Pure Python + NumPy, no Django.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from decimal import Decimal
 from itertools import repeat
-from operator import attrgetter, is_not
+from operator import attrgetter, itemgetter
 
 import numpy as np
 
-from .engine import CaseError, Result
+from .engine import Absence, Case, CaseError, Result
 from .money import ZERO, cents
 from .parameters import ABSENCE_REASONS, CATEGORIES
 
@@ -40,7 +43,7 @@ HUNDRED = Decimal(100)
 MAX_AGE_INDEX = 200
 
 # Fields whose value, when not the default, sends a case to the per-case path.
-EXOTIC = attrgetter(
+EXOTIC_NAMES = (
     "training_total_hours",
     "tax_rate",
     "pay_start",
@@ -56,8 +59,34 @@ EXOTIC = attrgetter(
     "distance_learning",
 )
 DEFAULTS = (None,) * 8 + (False, (), (), False, False)
+EXOTIC = attrgetter(*EXOTIC_NAMES)
+EXOTIC_DEFAULTS = dict(zip(EXOTIC_NAMES, DEFAULTS, strict=True))
 
-GROUP_KEY = attrgetter("region", "year", "month", "category")
+GROUP_FIELDS = ("region", "year", "month", "category")
+# A row: the plain values a Case of the common shapes is built from, in this order, as a
+# database cursor gives them. `absences`: a sequence of (start, end, reason, hours, kind)
+# tuples (or Absence objects); `extra`: None, or a dict of the Case's other fields (keyword
+# arguments; one that is not its default sends the row to the per-case path).
+ROW_FIELDS = (
+    "id",
+    "region",
+    "year",
+    "month",
+    "category",
+    "birth_date",
+    "entry_date",
+    "exit_date",
+    "weekly_hours",
+    "hours_present",
+    "distance_km",
+    "entry_bonus_granted",
+    "absences",
+    "extra",
+)
+ROW_INDEX = {name: i for i, name in enumerate(ROW_FIELDS)}
+# The Case's other fields (a row's `extra`) and their defaults.
+ROWLESS_DEFAULTS = {f.name: f.default for f in dataclasses.fields(Case) if f.name not in ROW_INDEX}
+ABSENCE_FIELDS = attrgetter("start", "end", "reason", "hours", "kind")
 REASON_CODES = {reason: i for i, reason in enumerate(ABSENCE_REASONS)}
 CATEGORY_CODES = {category: i for i, category in enumerate(CATEGORIES)}
 # Absence rule kinds, per month context and reason.
@@ -83,14 +112,46 @@ def _code_column(values, codes: dict, default: int = -1) -> np.ndarray:
     return np.fromiter(map(codes.get, values, repeat(default)), I64, len(values))
 
 
-def _mapped(values, table: dict, convert) -> np.ndarray:
-    """Each value through `table` (value -> int), converting the values it lacks once."""
-    try:
-        return np.fromiter(map(table.__getitem__, values), I64, len(values))
-    except KeyError:
-        for value in set(values) - table.keys():
-            table[value] = convert(value)
-        return np.fromiter(map(table.__getitem__, values), I64, len(values))
+class _Table(dict):
+    """value -> int code; a value it lacks is converted once by `convert` and kept (the
+    engine's tables live as long as it does: distinct values are few)."""
+
+    __slots__ = ("convert",)
+
+    def __init__(self, convert):
+        super().__init__()
+        self.convert = convert
+
+    def __missing__(self, value):
+        code = self[value] = self.convert(value)
+        return code
+
+
+def _codes(values, table: _Table, n: int) -> np.ndarray:
+    """The codes of n values (any iterable), one C-level dict lookup each."""
+    return np.fromiter(map(table.__getitem__, values), I64, n)
+
+
+NO_DATE, BAD_DATE = -1, -2
+DATE_ONLY = {dt.date}
+
+
+def _ordinals(column, n: int, dates: _Table) -> np.ndarray:
+    """The ordinals of a column of dates (`column()`: a fresh iterator over it): C-level
+    toordinal when every value is a date (no table: birth dates are many), else through the
+    table (NO_DATE for None, BAD_DATE for anything else)."""
+    if set(map(type, column())) == DATE_ONLY:
+        return np.fromiter(map(dt.date.toordinal, column()), I64, n)
+    return _codes(column(), dates, n)
+
+
+def _ordinal(value) -> int:
+    """A date's proleptic ordinal; None: NO_DATE; anything else: BAD_DATE (per-case path)."""
+    if value is None:
+        return NO_DATE
+    if type(value) is not dt.date:
+        return BAD_DATE
+    return value.toordinal()
 
 
 def _cents_or_flag(value):
@@ -114,8 +175,9 @@ class _Groups:
         self.ages: list = [[]]
         self.sids: list = [[]]
         self.scales: list = [None]
-        self.rows: list = [(False, False, 0, None)]
+        self.rows: list = [(False, False, 0, None, None)]
         self.scale_index: dict = {}
+        self.row_cache: dict = {}
         self.cached = None
 
     def group(self, engine, name, ctx, category: str) -> int:
@@ -137,7 +199,12 @@ class _Groups:
             if sid is None:
                 sid = self.scale_index[id(scale)] = len(self.scales)
                 self.scales.append(scale)
-                self.rows.append(_scale_row(scale))
+                # Every month has its own Scale objects, most with the same amounts.
+                values = (scale.floor, scale.hourly, scale.monthly, scale.by_thirtieths)
+                row = self.row_cache.get(values)
+                if row is None:
+                    row = self.row_cache[values] = _scale_row(scale)
+                self.rows.append(row)
             ages.append(max_age)
             sids.append(sid)
         found = self.index[key] = len(self.ages)
@@ -150,23 +217,22 @@ class _Groups:
         if self.cached is None:
             count = len(self.ages)
             width = max(len(a) for a in self.ages) or 1
-            seg_age = np.full((count, width), 10**6, I64)
-            seg_sid = np.zeros((count, width), I64)
-            seg_len = np.zeros(count, I64)
-            for g, (ages, sids) in enumerate(zip(self.ages, self.sids, strict=True)):
-                seg_age[g, : len(ages)] = ages
-                seg_sid[g, : len(sids)] = sids
-                seg_len[g] = len(ages)
+            seg_len = np.fromiter(map(len, self.ages), I64, count)
+            padding = [[10**6] * width, [0] * width]
+            seg_age = np.array([(a + padding[0])[:width] for a in self.ages], I64)
+            seg_sid = np.array([(s + padding[1])[:width] for s in self.sids], I64)
             # The first segment the age is under or at, else the last one.
             ages = np.arange(MAX_AGE_INDEX + 1)
             position = (ages[None, :, None] > seg_age[:, None, :]).sum(axis=2)
             position = np.minimum(position, np.maximum(seg_len - 1, 0)[:, None])
             age_table = np.take_along_axis(seg_sid, position, axis=1)
-            n_scales = len(self.scales)
-            table = np.zeros((n_scales, 31), I64)
+            # cents(monthly x k / 30): the exact quotient is a half cent only where it is a
+            # finite decimal, which the engine's Decimal division then holds exactly.
+            monthly = np.array([0 if row[3] is None else row[3] for row in self.rows], I64)
+            table = (2 * monthly[:, None] * np.arange(31, dtype=I64) + 30) // 60
             for s, row in enumerate(self.rows):
-                if row[1]:
-                    table[s] = row[3]
+                if row[4] is not None:
+                    table[s] = row[4]
             self.cached = (
                 age_table,
                 seg_len,
@@ -179,21 +245,20 @@ class _Groups:
 
 
 def _scale_row(scale):
-    """(usable, has a monthly amount, hourly rate in cents, thirtieths table in cents)."""
+    """(usable, has a monthly amount, hourly rate in cents, monthly amount in cents or None,
+    thirtieths table in cents where the monthly amount is not whole cents, else None)."""
     hourly = None if scale.hourly is None else _scaled(scale.hourly)
     if scale.floor is not None or hourly is None:
-        return False, False, 0, None
+        return False, False, 0, None, None
     if scale.monthly is None:
-        return True, False, hourly, None
+        return True, False, hourly, None, None
     monthly = _scaled(scale.monthly)
     if monthly is not None and len(scale.by_thirtieths) == 31:
-        # cents(monthly x k / 30): the exact quotient is a half cent only where it is a
-        # finite decimal, which the engine's Decimal division then holds exactly.
-        return True, True, hourly, [(2 * monthly * k + 30) // 60 for k in range(31)]
+        return True, True, hourly, monthly, None
     row = [_scaled(v) for v in scale.by_thirtieths]
     if len(row) != 31 or None in row:
-        return False, False, 0, None
-    return True, True, hourly, row
+        return False, False, 0, None, None
+    return True, True, hourly, None, row
 
 
 def _year_month_day(ordinals):
@@ -217,8 +282,8 @@ class Columns:
     """The results of a batch: `net` (int64 cents, fallback cases included), the columnar
     fields, and the per-case results of the cases computed by the exact path."""
 
-    def __init__(self, cases, n):
-        self.cases = cases
+    def __init__(self, source, n):
+        self.source = source
         self.n = n
         self.fallback: dict[int, object] = {}
         self.net = np.zeros(n, I64)
@@ -235,14 +300,14 @@ class Columns:
 
         if i in self.fallback:
             return self.fallback[i]
-        case = self.cases[i]
+        source = self.source
         scale = self.scales[self.sid[i]]
         if self.full[i]:
             paid_thirtieths, paid_hours = int(self.paid[i]), None
             social_hours = None if self.social[i] < 0 else _dec(self.social_hours[i])
         else:
             paid_thirtieths = None
-            present = case.hours_present if self.start[i] <= self.end[i] else ZERO
+            present = source.value(i, "hours_present") if self.start[i] <= self.end[i] else ZERO
             total = present + _dec(self.absence_hours[i])
             cap = self.caps[self.wcode[i]]
             paid_hours = cap if cap < total else total
@@ -252,7 +317,7 @@ class Columns:
         withholding = _dec(self.withholding[i]) if self.withholding[i] else ZERO
         gross = _dec(self.gross[i])
         return Result(
-            case.id,
+            source.value(i, "id"),
             scale.monthly,
             scale.hourly,
             paid_thirtieths,
@@ -277,13 +342,20 @@ def _state(engine) -> dict:
     """What the columnar path keeps per engine (the engine's parameters do not change)."""
     state = engine.__dict__.get("_column_state")
     if state is None:
+        weekly_values = []
+
+        def weekly_code(value):
+            weekly_values.append(value)
+            return len(weekly_values) - 1
+
         state = engine._column_state = {
-            "weekly": {},
-            "weekly_values": [],
-            "present": {},
-            "distance": {},
-            "hours": {},
-            "group_keys": {},
+            "weekly": _Table(weekly_code),
+            "weekly_values": weekly_values,
+            "present": _Table(_cents_or_flag),
+            "distance": _Table(_cents_or_flag),
+            "hours": _Table(lambda v: 0 if v is None else _cents_or_flag(v)),
+            "dates": _Table(_ordinal),
+            "group_keys": _Table(lambda key: _group(engine, key)),
             "context_keys": {},
             "contexts": [None],  # context 0: none (the per-case path)
             "context_names": [("", 0, 0)],
@@ -457,21 +529,162 @@ def _context_arrays(state) -> dict:
     }
 
 
+class _CaseSource:
+    """Case objects: each field read with a C-level attrgetter, the case itself for the
+    per-case path."""
+
+    def __init__(self, cases: list):
+        self.items = cases
+
+    def column(self, name: str):
+        return map(attrgetter(name), self.items)
+
+    def key(self, *names: str):
+        return map(attrgetter(*names), self.items)
+
+    def unusual(self, n: int) -> np.ndarray:
+        return np.fromiter(map(DEFAULTS.__ne__, map(EXOTIC, self.items)), bool, n)
+
+    def case(self, i: int) -> Case:
+        return self.items[i]
+
+    def value(self, i: int, name: str):
+        return getattr(self.items[i], name)
+
+
+class _RowSource:
+    """Rows of plain values (ROW_FIELDS): each field read with a C-level itemgetter; a Case is
+    built only for a row sent to the per-case path."""
+
+    def __init__(self, rows: list):
+        if rows and set(map(len, rows)) != {len(ROW_FIELDS)}:
+            raise ValueError(f"each row has {len(ROW_FIELDS)} values: {', '.join(ROW_FIELDS)}")
+        self.items = rows
+
+    def column(self, name: str):
+        return map(itemgetter(ROW_INDEX[name]), self.items)
+
+    def key(self, *names: str):
+        return map(itemgetter(*(ROW_INDEX[name] for name in names)), self.items)
+
+    def unusual(self, n: int) -> np.ndarray:
+        flags = np.fromiter(map(bool, self.column("extra")), bool, n)
+        for i in np.flatnonzero(flags).tolist():
+            flags[i] = _unusual_extra(self.items[i][-1])
+        return flags
+
+    def case(self, i: int) -> Case:
+        return case_of_row(self.items[i])
+
+    def value(self, i: int, name: str):
+        return self.items[i][ROW_INDEX[name]]
+
+
+def _unusual_extra(extra) -> bool:
+    """A row's other Case fields: one not its default sends the row to the per-case path, and
+    so does a name that is not one of them (the Case built there raises)."""
+    for name, value in extra.items():
+        if name in EXOTIC_DEFAULTS:
+            if value != EXOTIC_DEFAULTS[name]:
+                return True
+        elif name not in ROWLESS_DEFAULTS:
+            return True
+    return False
+
+
+def case_of_row(row) -> Case:
+    """The Case a row stands for (ROW_FIELDS)."""
+    values = dict(zip(ROW_FIELDS, row, strict=True))
+    extra = values.pop("extra") or {}
+    absences = values.pop("absences") or ()
+    values["absences"] = tuple(a if isinstance(a, Absence) else Absence(*a) for a in absences)
+    return Case(**values, **extra)
+
+
+def row_of_case(case: Case) -> tuple:
+    """A Case as a row (ROW_FIELDS): its other fields in `extra` where not their default."""
+    absences = tuple(ABSENCE_FIELDS(a) for a in case.absences)
+    extra = {
+        name: value
+        for name, default in ROWLESS_DEFAULTS.items()
+        if (value := getattr(case, name)) != default
+    }
+    basic = tuple(getattr(case, name) for name in ROW_FIELDS[:-2])
+    return (*basic, absences, extra or None)
+
+
+GRID_SPAN = 1 << 40  # cents: above any bound or taxable amount
+BROKEN_GRID = -2
+
+
+def _grid_arrays(contexts):
+    """The default withholding grids of the contexts, for one search over all of them: per
+    context its grid (-1 none, BROKEN_GRID: a bound out of range, the per-case path); the
+    bounds in cents of grid g shifted by g x GRID_SPAN, each grid's first bound and bound
+    count, its first and last rate's index, the shift of a taxable amount (a bound equal to it
+    is in the band below, shift 0, or above, shift 1, as rate_for says: article 204 H), and
+    every grid's rates as num / den."""
+    grid_ids, grids = {}, []
+    ctx_grid = np.full(max(len(contexts), 1), -1, I64)
+    for j, ctx in enumerate(contexts):
+        if ctx is None or ctx[5] is None:
+            continue
+        grid = ctx[5]
+        if id(grid) not in grid_ids:
+            grid_ids[id(grid)] = len(grids)
+            grids.append(grid)
+        ctx_grid[j] = grid_ids[id(grid)]
+    keys, bound_start, bound_count, rate_start, rate_last, shift = [], [], [], [], [], []
+    nums, dens = [0], [1]  # rate 0: none (a grid without rates is broken)
+    for g, grid in enumerate(grids):
+        inclusive = grid.rate_for(grid.bounds[0]) == grid.rates[0]
+        rounding = "ROUND_FLOOR" if inclusive else "ROUND_CEILING"
+        bounds = [int((b * 100).to_integral_value(rounding=rounding)) for b in grid.bounds]
+        if len(grid.rates) < len(bounds) + 1 or any(not 0 <= b < GRID_SPAN - 2 for b in bounds):
+            ctx_grid[ctx_grid == g] = BROKEN_GRID
+            bounds = []
+        bound_start.append(len(keys))
+        bound_count.append(len(bounds))
+        keys += [b + g * GRID_SPAN for b in bounds]
+        shift.append(0 if inclusive else 1)
+        rate_start.append(len(nums))
+        for rate in grid.rates if bounds else ():
+            num, den = rate.as_integer_ratio()
+            nums.append(num)
+            dens.append(den)
+        rate_last.append(len(nums) - 1 if bounds else 0)
+    if not grids:  # one entry all the same: the arrays are indexed before the mask applies
+        bound_start, bound_count, rate_start, rate_last, shift = [0], [0], [0], [0], [0]
+    arrays = (keys, bound_start, bound_count, rate_start, rate_last, shift, nums, dens)
+    return ctx_grid, *(np.array(x, I64) for x in arrays)
+
+
 def compute_columns(engine, cases, errors: str = "raise") -> Columns:
-    """`errors="raise"`: raise what compute raises for the first case in order that cannot be
-    computed; `"skip"`: its result is None (a CaseError only)."""  # noqa: C901 - one pass over the columns
+    """The batch of `Case` objects. `errors="raise"`: raise what compute raises for the first
+    case in order that cannot be computed; `"skip"`: its result is None (a CaseError only)."""
     cases = cases if isinstance(cases, list) else list(cases)
-    n = len(cases)
-    out = Columns(cases, n)
+    return _compute(engine, _CaseSource(cases), len(cases), errors)
+
+
+def compute_rows(engine, rows, errors: str = "raise") -> Columns:
+    """The batch of rows of plain values (ROW_FIELDS, as a database cursor gives them), read
+    into columns without building a Case (but for the rows the per-case path computes);
+    `errors` as for compute_columns."""
+    rows = rows if isinstance(rows, list) else list(rows)
+    return _compute(engine, _RowSource(rows), len(rows), errors)
+
+
+def _compute(engine, source, n: int, errors: str) -> Columns:  # noqa: C901 - one pass over the columns
+    out = Columns(source, n)
     if n == 0:
         out.scales, out.caps, out.bonus_objects = [], [], [ZERO]
         return out
-    fb = np.fromiter(map(DEFAULTS.__ne__, map(EXOTIC, cases)), bool, n)
+    fb = source.unusual(n)
 
     # -- the month context and the scale group: (region, year, month, category) -----------
     state = _state(engine)
     groups = state["groups"]
-    gid = _mapped(list(map(GROUP_KEY, cases)), state["group_keys"], lambda k: _group(engine, k))
+    gid = _codes(source.key(*GROUP_FIELDS), state["group_keys"], n)
     arrays = state.get("arrays")
     if arrays is None:
         arrays = state["arrays"] = _context_arrays(state)
@@ -489,13 +702,18 @@ def compute_columns(engine, cases, errors: str = "raise") -> Columns:
     fb |= gid == 0
 
     # -- dates, ages ------------------------------------------------------------------------
-    entry = np.fromiter(map(dt.date.toordinal, map(attrgetter("entry_date"), cases)), I64, n)
-    birth = np.fromiter(map(dt.date.toordinal, map(attrgetter("birth_date"), cases)), I64, n)
+    dates = state["dates"]
+    entry = _ordinals(lambda: source.column("entry_date"), n, dates)
+    birth = _ordinals(lambda: source.column("birth_date"), n, dates)
+    exit_ = _codes(source.column("exit_date"), dates, n)
+    bad_dates = (entry < 0) | (birth < 0) | (exit_ == BAD_DATE)
+    if bad_dates.any():  # the per-case path says why; a harmless date meanwhile
+        fb |= bad_dates
+        entry[entry < 0] = EPOCH
+        birth[birth < 0] = EPOCH
+        exit_[exit_ == BAD_DATE] = NO_DATE
     no_exit = np.iinfo(I64).max // 4
-    exits = [c.exit_date for c in cases]
-    exit_ = np.full(n, no_exit, I64)
-    with_exit = np.flatnonzero(np.fromiter(map(is_not, exits, repeat(None)), bool, n))
-    exit_[with_exit] = [exits[i].toordinal() for i in with_exit.tolist()]
+    exit_[exit_ == NO_DATE] = no_exit
     first = first_ord[ctxc]
     last = last_ord[ctxc]
     fb |= (entry > last) | (exit_ < first) | (exit_ < entry)
@@ -509,13 +727,8 @@ def compute_columns(engine, cases, errors: str = "raise") -> Columns:
     fb |= (age < 0) | (age > MAX_AGE_INDEX)
 
     # -- weekly hours, hours present, distance --------------------------------------------
-    weekly_index, weekly_values = state["weekly"], state["weekly_values"]
-
-    def weekly_code(value):
-        weekly_values.append(value)
-        return len(weekly_values) - 1
-
-    wcode = _mapped([c.weekly_hours for c in cases], weekly_index, weekly_code)
+    weekly_values = state["weekly_values"]
+    wcode = _codes(source.column("weekly_hours"), state["weekly"], n)
     weekly_bad = np.array(
         [not isinstance(w, Decimal) or not w.is_finite() or w <= 0 for w in weekly_values], bool
     )
@@ -525,8 +738,8 @@ def compute_columns(engine, cases, errors: str = "raise") -> Columns:
         for w, bad in zip(weekly_values, weekly_bad, strict=True)
     ]
     cap_cents = np.array([_scaled(c) if _scaled(c) is not None else 0 for c in caps], I64)
-    present = _mapped([c.hours_present for c in cases], state["present"], _cents_or_flag)
-    distance = _mapped([c.distance_km for c in cases], state["distance"], _cents_or_flag)
+    present = _codes(source.column("hours_present"), state["present"], n)
+    distance = _codes(source.column("distance_km"), state["distance"], n)
     fb |= (present == -2) | (distance == -2)
 
     # -- the scale of the age at entry ---------------------------------------------------------
@@ -549,7 +762,7 @@ def compute_columns(engine, cases, errors: str = "raise") -> Columns:
     fb |= part & nonempty & (present < 0)
 
     # -- absences (at most one, the common reasons) -----------------------------------------
-    absences = [c.absences for c in cases]
+    absences = list(source.column("absences"))
     with_absence = np.flatnonzero(np.fromiter(map(bool, absences), bool, n)).tolist()
     has_run = np.zeros(n, bool)
     run_a = np.zeros(n, I64)
@@ -557,20 +770,25 @@ def compute_columns(engine, cases, errors: str = "raise") -> Columns:
     absence_hours = np.zeros(n, I64)
     if with_absence:
         ai = np.array(with_absence, I64)
-        rows = [absences[i] for i in with_absence]
-        many = np.fromiter(map(len, rows), I64, len(rows)) != 1
-        firsts = [r[0] for r in rows]
-        count = len(firsts)
-        a_start = np.fromiter(map(dt.date.toordinal, map(attrgetter("start"), firsts)), I64, count)
-        a_end = np.fromiter(map(dt.date.toordinal, map(attrgetter("end"), firsts)), I64, count)
-        a_reason = _code_column([x.reason for x in firsts], REASON_CODES)
-        a_hours = _mapped(
-            [x.hours for x in firsts],
-            state["hours"],
-            lambda v: 0 if v is None else _cents_or_flag(v),
-        )
-        a_kind = _code_column([x.kind for x in firsts], kinds)
-        bad = many | (a_reason < 0) | (a_end < a_start) | (a_hours == -2)
+        lists = [absences[i] for i in with_absence]
+        count = len(lists)
+        many = np.fromiter(map(len, lists), I64, count) != 1
+        # The first absence's (start, end, reason, hours, kind): a row's tuple, or read from
+        # an Absence; anything else is left to the per-case path.
+        firsts = [
+            a if type(a) is tuple else ABSENCE_FIELDS(a) if type(a) is Absence else ()
+            for a in map(itemgetter(0), lists)
+        ]
+        many |= np.fromiter(map(len, firsts), I64, count) != 5
+        if many.any():
+            firsts = [(None,) * 5 if len(a) != 5 else a for a in firsts]
+        a_start = _ordinals(lambda: map(itemgetter(0), firsts), count, dates)
+        a_end = _ordinals(lambda: map(itemgetter(1), firsts), count, dates)
+        a_reason = _code_column(list(map(itemgetter(2), firsts)), REASON_CODES)
+        a_hours = _codes(map(itemgetter(3), firsts), state["hours"], count)
+        a_kind = _code_column(list(map(itemgetter(4), firsts)), kinds)
+        bad = many | (a_start < 0) | (a_end < 0) | (a_reason < 0) | (a_end < a_start)
+        bad |= a_hours == -2
         c_ctx = ctxc[ai]
         kind = rule_kind[c_ctx, np.maximum(a_reason, 0)]
         bad |= kind == OTHER
@@ -727,7 +945,7 @@ def compute_columns(engine, cases, errors: str = "raise") -> Columns:
     allowances[~nonempty] = 0
 
     # -- entry bonus ----------------------------------------------------------------------------
-    granted = np.fromiter(map(attrgetter("entry_bonus_granted"), cases), bool, n) & ~fb
+    granted = np.fromiter(source.column("entry_bonus_granted"), bool, n) & ~fb
     bonus = np.zeros(n, I64)
     bonus_code = np.zeros(n, I64)
     bonus_objects = state["bonus_objects"]
@@ -750,36 +968,20 @@ def compute_columns(engine, cases, errors: str = "raise") -> Columns:
 
     # -- withholding (the default grid), gross, net ------------------------------------------
     taxable = remuneration + bonus
-    withholding = np.zeros(n, I64)
-    grid_ids, grids = {}, []
-    ctx_grid = np.full(max(n_ctx, 1), -1, I64)
-    for j, ctx in enumerate(contexts):
-        if ctx is None or ctx[5] is None:
-            continue
-        grid = ctx[5]
-        if id(grid) not in grid_ids:
-            grid_ids[id(grid)] = len(grids)
-            grids.append(grid)
-        ctx_grid[j] = grid_ids[id(grid)]
-    case_grid = ctx_grid[ctxc]
-    for g, grid in enumerate(grids):
-        mask = (case_grid == g) & ~fb
-        if not mask.any():
-            continue
-        # A taxable amount equal to a bound: in the band below or above, as rate_for says
-        # (article 204 H: the band above). Taxable amounts are whole cents.
-        inclusive = grid.rate_for(grid.bounds[0]) == grid.rates[0]
-        rounding = "ROUND_FLOOR" if inclusive else "ROUND_CEILING"
-        bounds = np.array(
-            [int((b * 100).to_integral_value(rounding=rounding)) for b in grid.bounds], I64
-        )
-        ratios = [r.as_integer_ratio() for r in grid.rates]
-        num = np.array([x[0] for x in ratios], I64)
-        den = np.array([x[1] for x in ratios], I64)
-        t = taxable[mask]
-        k = np.searchsorted(bounds, t, side="left" if inclusive else "right")
-        k = np.where(k >= len(bounds), len(ratios) - 1, k)
-        withholding[mask] = _half_up(t * num[k], den[k] * 100)
+    grids = state.get("grids")
+    if grids is None or grids[0] != n_ctx:
+        grids = state["grids"] = (n_ctx, *_grid_arrays(contexts))
+    _, ctx_grid, keys, bound_start, bound_count, rate_start, rate_last, shift, num, den = grids
+    g = ctx_grid[ctxc]
+    fb |= g == BROKEN_GRID
+    taxed = (g >= 0) & ~fb
+    g = np.maximum(g, 0)
+    # Each grid's bounds, shifted by g x GRID_SPAN, in one sorted array: one search for all;
+    # past the last bound, the last rate (as rate_for).
+    found = np.searchsorted(keys, np.clip(taxable, 0, GRID_SPAN - 2) + shift[g] + g * GRID_SPAN)
+    k = found - bound_start[g]
+    k = np.where(k >= bound_count[g], rate_last[g], k + rate_start[g])
+    withholding = np.where(taxed, _half_up(taxable * num[k], den[k] * 100), 0)
     gross = remuneration + allowances + bonus
 
     out.scales = scales
@@ -796,10 +998,10 @@ def compute_columns(engine, cases, errors: str = "raise") -> Columns:
     for i in np.flatnonzero(fb).tolist():
         if errors == "skip":
             try:
-                fallback[i] = compute(cases[i], False)
+                fallback[i] = compute(source.case(i), False)
             except CaseError:
                 fallback[i] = None
         else:
-            fallback[i] = compute(cases[i], False)
+            fallback[i] = compute(source.case(i), False)
     out.fallback_net = sum((r.net for r in fallback.values() if r is not None), Decimal(0))
     return out

@@ -699,6 +699,14 @@ class Engine:
 
         return compute_columns(self, cases, errors)
 
+    def compute_rows(self, rows, errors: str = "raise"):
+        """compute_columns for rows of plain values (columns.ROW_FIELDS: the fields a Case of
+        the common shapes is built from, as a database cursor gives them), read into columns
+        without building a Case but for the rows the per-case path computes."""
+        from .columns import compute_rows
+
+        return compute_rows(self, rows, errors)
+
     def _periods(self, case: Case, explain: bool) -> Result:
         """A month of a training whose weekly hours change (seed 001 §1.6: REMU FP cannot
         mix full and part time and has agents regularise by hand; the product pays each part

@@ -12,7 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from remu.rules.bench import make_cases
+from remu.rules.bench import make_cases, make_rows
+from remu.rules.columns import case_of_row, row_of_case
 from remu.rules.engine import Absence, Case, Engine, Result
 
 FIELDS = [f.name for f in dataclasses.fields(Result)]
@@ -174,25 +175,33 @@ def test_the_bench_prints_cpu_time_and_load_beside_the_wall_time(capsys):
 
 
 def assert_columns_match(cases, engine=None, reference_engine=None):
-    """compute_columns over `cases` in one batch against compute(case, False) one by one."""
+    """compute_columns over `cases` in one batch, and compute_rows over the same cases as rows
+    of plain values, against compute(case, False) one by one."""
     engine, reference_engine = engine or Engine(), reference_engine or Engine()
     expected = [reference(reference_engine, case) for case in cases]
+    rows = [row_of_case(case) for case in cases]
+    assert [case_of_row(row) for row in rows] == cases
     if any(isinstance(e, str) for e in expected):  # the batch raises the first error in order
         first = next(e for e in expected if isinstance(e, str))
-        try:
-            engine.compute_columns(cases)
-        except ValueError as error:
-            assert f"{type(error).__name__}: {error}" == first
-        else:
-            raise AssertionError(f"no error, expected {first}")
+        for path in (lambda: engine.compute_columns(cases), lambda: engine.compute_rows(rows)):
+            try:
+                path()
+            except ValueError as error:
+                assert f"{type(error).__name__}: {error}" == first
+            else:
+                raise AssertionError(f"no error, expected {first}")
         cases = [c for c, e in zip(cases, expected, strict=True) if not isinstance(e, str)]
+        rows = [r for r, e in zip(rows, expected, strict=True) if not isinstance(e, str)]
         expected = [e for e in expected if not isinstance(e, str)]
     columns = engine.compute_columns(cases)
-    got = columns.results()
-    assert len(got) == len(cases)
-    for case, a, b in zip(cases, expected, got, strict=True):
-        assert_same(case, a, b)
-    assert columns.net_total() == sum((r.net for r in expected), Decimal(0))
+    from_rows = engine.compute_rows(rows)
+    for batch in (columns, from_rows):
+        got = batch.results()
+        assert len(got) == len(cases)
+        for case, a, b in zip(cases, expected, got, strict=True):
+            assert_same(case, a, b)
+        assert batch.net_total() == sum((r.net for r in expected), Decimal(0))
+    assert from_rows.fallback.keys() == columns.fallback.keys()
     return columns
 
 
@@ -387,3 +396,57 @@ def test_columns_withholding_at_a_grid_bound():
             engine = Engine(withholding=withholding)
             columns = assert_columns_match(cases, engine, Engine(withholding=withholding))
             assert len(columns.fallback) < len(cases) // 10
+    # No grid at all: no withholding, in both paths.
+    columns = assert_columns_match(cases[:300], Engine(withholding={}), Engine(withholding={}))
+    assert not columns.withholding.any()
+
+
+def test_rows_of_the_bench_through_the_columns():
+    """The bench's own rows (absences as plain tuples) give what its Case objects give."""
+    rows = make_rows(random.Random(20261122), 20_000)
+    cases = make_cases(random.Random(20261122), 20_000)
+    from_rows, from_cases = Engine().compute_rows(rows), Engine().compute_columns(cases)
+    assert from_rows.net_total() == from_cases.net_total()
+    assert from_rows.results() == from_cases.results()
+    assert len(from_rows.fallback) < len(rows) // 100
+
+
+def test_a_row_with_other_fields_goes_the_per_case_way():
+    """`extra` holds the Case's other fields: one that changes the pay is computed by the
+    per-case path; an unknown one or a row of the wrong length is refused."""
+    engine = Engine()
+    case = next(c for c in make_cases(random.Random(9), 200) if c.weekly_hours >= 30)
+    taxed = dataclasses.replace(case, tax_rate=Decimal("7.5"), prior_closure_days_paid=2)
+    row = row_of_case(taxed)
+    assert row[-1] == {"tax_rate": Decimal("7.5"), "prior_closure_days_paid": 2}
+    columns = engine.compute_rows([row_of_case(case), row])
+    assert list(columns.fallback) == [1]
+    assert columns.results() == [engine.compute(case, False), engine.compute(taxed, False)]
+    plain = engine.compute_rows([row[:-1] + ({"prior_closure_days_paid": 2},)])
+    assert not plain.fallback and plain.results() == [engine.compute(case, False)]
+    with pytest.raises(TypeError):
+        engine.compute_rows([row[:-1] + ({"nickname": "x"},)])
+    with pytest.raises(ValueError, match="14 values"):
+        engine.compute_rows([row[:-1]])
+
+
+def test_a_row_of_odd_values_raises_what_compute_raises():
+    """A date that is not a date, a datetime: the per-case path decides, as for a Case."""
+    case = make_cases(random.Random(12), 1)[0]
+    for odd in (
+        dataclasses.replace(case, entry_date=dt.datetime(2025, 1, 3)),
+        dataclasses.replace(case, exit_date="2025-01-03"),
+        dataclasses.replace(case, birth_date=None),
+    ):
+        row = row_of_case(odd)
+        expected = _error_or_result(lambda c=odd: Engine().compute(c, False))
+        got = _error_or_result(lambda r=row: Engine().compute_rows([r]).results()[0])
+        assert_same(odd, expected, got)
+        assert isinstance(expected, str)
+
+
+def _error_or_result(compute):
+    try:
+        return compute()
+    except (ValueError, TypeError, AttributeError) as error:
+        return f"{type(error).__name__}: {error}"

@@ -1,5 +1,6 @@
-"""`make bench-rules`: the three modes (per-case, columnar, columnar on several processes)
-compute the same population (per-chunk seeds) and print the same checksum (issue 18 §4)."""
+"""`make bench-rules`: the five modes (per-case, columnar from Case objects and from rows, on
+one process and on several) compute the same population (per-chunk seeds) and print the same
+checksum (issue 18 §4)."""
 
 import random
 from decimal import Decimal
@@ -16,11 +17,11 @@ def checksums(out: str) -> dict[str, str]:
     }
 
 
-def test_the_three_modes_agree_on_the_checksum(capsys):
+def test_the_five_modes_agree_on_the_checksum(capsys):
     assert bench.main(["3000", "--processes", "2", "--chunk", "1000"]) == 0
     out = capsys.readouterr().out
     sums = checksums(out)
-    assert set(sums) == {"per-case", "columnar", "parallel"}
+    assert set(sums) == {"per-case", "columnar", "rows", "parallel", "parallel-rows"}
     # The population is chunk i = make_cases(Random(SEED + i)), whatever the mode.
     engine = Engine()
     expected = sum(
@@ -33,17 +34,31 @@ def test_the_three_modes_agree_on_the_checksum(capsys):
     )
     assert set(sums.values()) == {str(expected)}
     assert "machine: " in out and " cores" in out and "load average " in out
-    assert "columnar path, 2 processes: 3000 trainee-months in " in out
+    assert "columnar path from rows, 2 processes: 3000 trainee-months in " in out
+    assert "columnar path from Case objects, 2 processes: 3000 trainee-months in " in out
     assert "worker 0: 2000 trainee-months" in out and "worker 1: 1000 trainee-months" in out
-    assert "parallel vs per-case: " in out and "columnar vs per-case: " in out
+    for mode in ("columnar", "rows", "parallel", "parallel-rows"):
+        assert f"{mode} vs per-case: " in out
+
+
+def test_the_rows_are_the_cases():
+    """The bench's rows and Case objects are the same trainee-months, field by field."""
+    from remu.rules.columns import row_of_case
+
+    rows = bench.make_rows(random.Random(4), 500)
+    cases = bench.make_cases(random.Random(4), 500)
+    assert [row_of_case(case) for case in cases] == rows
+    assert sum(bool(row[12]) for row in rows) > 100  # absences, as plain tuples
 
 
 def test_the_chunks_dealt_round_robin_and_the_last_one_short():
     assert bench.chunk_sizes(2500, 1000) == [1000, 1000, 500]
     parallel = bench.run_parallel([1000, 1000, 500], 2)
-    assert [w["count"] for w in parallel["workers"]] == [1500, 1000]
-    single = bench.run_chunks(range(3), [1000, 1000, 500], per_case=False)
-    assert parallel["cents"] == single["cents"] and parallel["count"] == single["count"] == 2500
+    single = bench.run_chunks(range(3), [1000, 1000, 500], ["columnar", "rows"])
+    for mode in ("columnar", "rows"):
+        assert [w["count"] for w in parallel[mode]["workers"]] == [1500, 1000]
+        assert parallel[mode]["cents"] == single[mode]["cents"] == single["columnar"]["cents"]
+        assert parallel[mode]["count"] == single[mode]["count"] == 2500
 
 
 def test_different_checksums_exit_non_zero(monkeypatch, capsys):
@@ -51,7 +66,7 @@ def test_different_checksums_exit_non_zero(monkeypatch, capsys):
 
     def off_by_a_cent(sizes, processes):
         figures = real(sizes, processes)
-        figures["cents"] += 1
+        figures["rows"]["cents"] += 1
         return figures
 
     monkeypatch.setattr(bench, "run_parallel", off_by_a_cent)
@@ -60,7 +75,7 @@ def test_different_checksums_exit_non_zero(monkeypatch, capsys):
 
 
 def test_a_failing_worker_is_reported(monkeypatch):
-    def broken(indices, sizes, per_case):
+    def broken(indices, sizes, modes):
         raise ValueError("broken")
 
     monkeypatch.setattr(bench, "run_chunks", broken)  # inherited by the forked workers

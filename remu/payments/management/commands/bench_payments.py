@@ -11,7 +11,7 @@ import sys
 import time
 from decimal import Decimal
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.test.utils import override_settings
 from django.utils import timezone
@@ -99,7 +99,7 @@ class Command(BaseCommand):
             self._build(count, code)
             return
         if regions:
-            self._regions(count, regions, chunk, keep)
+            self._regions(count, regions, chunk, keep, reuse)
             return
         if export_only:
             region = Region.objects.get(code="bench-payments")
@@ -218,25 +218,33 @@ class Command(BaseCommand):
         )
         return run
 
-    def _regions(self, count, regions, chunk, keep):
+    def _regions(self, count, regions, chunk, keep, reuse=False):
         """`regions` regions of `count` trainees each (built in parallel processes, untimed),
         then one run per region, all at once, each in its own process (a `db_worker` each):
-        each region's time (queued to completed) and the whole's (their start-up included)."""
+        each region's time (queued to completed) and the whole's (their start-up included).
+        `reuse`: the regions an earlier `--keep` left, their ledgers emptied (no new build)."""
         codes = [f"bench-payments-r{i}" for i in range(regions)]
         self.stdout.write(f"Base de données : {connection.vendor} ; {os.cpu_count()} cœurs")
         start = time.perf_counter()
-        for batch in range(0, regions, 2):  # two builds at a time: the machine's cores
+        kept = list(Region.objects.filter(code__in=codes)) if reuse else []
+        if kept and len(kept) != regions:
+            raise CommandError(f"--reuse : {len(kept)} régions gardées sur {regions}")
+        for region in kept:
+            self._reset_ledger(region)
+        codes_to_build = [] if kept else codes
+        for batch in range(0, len(codes_to_build), 2):  # two builds at a time: the machine's cores
             builds = [
                 subprocess.Popen(
                     [sys.executable, "manage.py", "bench_payments", str(count), "--build-only"]
                     + ["--code", code]
                 )
-                for code in codes[batch : batch + 2]
+                for code in codes_to_build[batch : batch + 2]
             ]
             if any(p.wait() != 0 for p in builds):
                 raise RuntimeError("a build failed")
         self.stdout.write(
-            f"{regions} régions de {count} stagiaires créées en {time.perf_counter() - start:.1f} s"
+            f"{regions} régions de {count} stagiaires "
+            f"{'reprises' if kept else 'créées'} en {time.perf_counter() - start:.1f} s"
         )
         chosen = {r.code: r for r in Region.objects.filter(code__in=codes)}
         try:
@@ -290,6 +298,10 @@ class Command(BaseCommand):
             SocialContribution.objects.filter(region=region).delete()
             PaymentRun.objects.filter(region=region).delete()
             DueAmount.objects.filter(region=region).delete()
+        if connection.vendor == "postgresql":  # the tables as a first run finds them
+            with connection.cursor() as cursor:
+                for model in (DueAmount, Payment, SocialContribution, PaymentRun):
+                    cursor.execute(f"VACUUM ANALYZE {model._meta.db_table}")
 
     def _floor(self, region) -> float:
         """The floor, measured in the same conditions: COPY of the rows the run wrote into
