@@ -128,3 +128,16 @@ def test_a_run_chunk_shares_a_result_between_identical_trainees_only(pay_world, 
     assert first["explanation"] == second["explanation"]
     assert first["amount"] == second["amount"]
     assert third["explanation"] != first["explanation"]
+
+
+def test_a_memo_past_its_limit_starts_again_with_the_same_results():
+    # A run's memo lives as long as the run: a varied population must not grow it unbounded.
+    found = memo.CaseMemo(engine_compute, limit=2)
+    base = case(region="centre-val-de-loire", category="RSA_GJ", id="0")
+    cases = [dataclasses.replace(base, id=str(n), prior_closure_days_paid=n) for n in range(3)]
+    first = [found(one) for one in cases]
+    assert found.computed == 3
+    again = found(cases[0])  # emptied when the third came: computed again
+    assert found.computed == 4
+    assert again == first[0] == engine_compute(cases[0])
+    assert len(found._results) <= 2

@@ -10,10 +10,11 @@ from functools import partial
 
 from django.db.models import Q, Sum
 
+from remu.core.compiled import FIRST, LAST, REGION, Compiled
 from remu.core.french import month_of
 from remu.payments.models import Component, Payment
 from remu.payments.offsets import Key, NewClaim, OpenClaim
-from remu.payments.selectors import FIRST, LAST, REGION, Compiled, enrollments_in
+from remu.payments.selectors import enrollments_in
 from remu.rules.money import euros
 from remu.trainees.models import Enrollment
 
@@ -39,7 +40,7 @@ def _open_claim_rows(region_id, first, last, *, lock=False):
     return rows.values_list("pk", "trainee__enrollments__id", "remaining", "written_off")
 
 
-# A run's chunk queries, compiled once a process (payments.selectors.Compiled).
+# A run's chunk queries, compiled once a process (core.compiled.Compiled).
 _deducted = Compiled(
     lambda first, last: (
         OverpaymentItem.objects.filter(**enrollments_in((first, last)))

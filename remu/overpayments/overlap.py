@@ -20,8 +20,8 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from remu.core.compiled import FIRST, LAST, Compiled
 from remu.core.french import month_of, period_text
-from remu.payments.selectors import FIRST, LAST, Compiled
 from remu.rules.money import ZERO, euros
 from remu.trainees.models import Trainee
 

@@ -21,11 +21,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from remu.core.compiled import FIRST, LAST, Compiled
 from remu.core.french import month_of, month_year
 from remu.dossiers.models import Dossier
 from remu.payments import selectors as pay_selectors
 from remu.payments.models import Payment
-from remu.payments.selectors import FIRST, LAST, Compiled
 from remu.payments.services import RunContext, compute_dues
 from remu.rules.money import ZERO, euros
 from remu.rules.parameters import CATEGORIES

@@ -55,16 +55,16 @@ def row_from_result(
     result,
     rules,
     base: SocialBase | None = None,
-    texts: dict | None = None,
+    kept: dict | None = None,
 ) -> dict | None:
     """The ledger row of a paid trainee's month from the engine's result (None: no base).
     `payable`: the dossier paid (its enrollment and dossier ids); `base`: the month's base,
-    when the caller holds it (else read from the rules); `texts`: a dict where the row of each
+    when the caller holds it (else read from the rules); `kept`: a dict where the row of each
     result is kept (a run's memo shares one result between many trainee-months of a month:
     their rows differ only by the enrollment and the dossier)."""
     if result.social_contributions is None:
         return None
-    found = texts.get(id(result)) if texts is not None else None
+    found = kept.get(id(result)) if kept is not None else None
     if found is not None and found[1]["month"] == month:
         return {
             **found[1],
@@ -85,9 +85,9 @@ def row_from_result(
         "amount": result.social_contributions,
         "explanation": text[:250],
     }
-    if texts is not None:
+    if kept is not None:
         # the result is kept with its row: its id is not reused while the dict lives
-        texts[id(result)] = (result, row)
+        kept[id(result)] = (result, row)
         return {**row}  # the kept row is never handed out (a caller may change its own)
     return row
 

@@ -27,45 +27,53 @@ from remu.rules.engine import Case, Result
 _FIELDS = attrgetter(*(f.name for f in fields(Case) if f.name not in ("id", "birth_date")))
 
 
+# The distinct months a memo keeps: it lives as long as its run, and a varied population (each
+# trainee's own absences) may have as many as it has months; past this it starts again.
+LIMIT = 20_000
+
+
+def _itself(case: Case) -> Case:
+    return case
+
+
 class CaseMemo:
     """`compute(case)` for the engine's `compute`, each distinct case computed once. The results
     are shared: callers must not change them (`dataclasses.replace` makes a new one), and a
-    shared result's `id` is the first case's. An error (CaseError) is raised again each time."""
+    shared result's `id` is the first case's. An error (CaseError) is raised again each time.
+    At most `limit` cases are kept (then the memo is emptied: a month met again is computed
+    again, to the same result)."""
 
-    __slots__ = ("_compute", "_results", "_keyed", "computed")
+    __slots__ = ("_compute", "_results", "_keyed", "computed", "limit")
 
-    def __init__(self, compute):
+    def __init__(self, compute, limit: int = LIMIT):
         self._compute = compute
         self._results: dict = {}  # by the case's fields
         self._keyed: dict = {}  # by what the case is built from (`keyed`)
         self.computed = 0  # cases the engine computed (the others came from the memo)
+        self.limit = limit
 
     def __call__(self, case: Case) -> Result:
         key = (_FIELDS(case), age_on(case.birth_date, case.entry_date))  # the engine's age
-        try:
-            return self._results[key]
-        except KeyError:
-            pass
-        except TypeError:  # a field that cannot be hashed: computed each time
-            self.computed += 1
-            return self._compute(case)
-        self.computed += 1
-        result = self._results[key] = self._compute(case)
-        return result
+        return self._lookup(self._results, key, _itself, (case,))
 
     def keyed(self, key: tuple, build, *args) -> Result:
         """The result of the case `build(*args)` makes, `key` being everything that case is
         built from but the line id and the birth date, plus the age at entry (the engine's,
         `calendar.age_on`); the case is built only when the key is new."""
+        return self._lookup(self._keyed, key, build, args)
+
+    def _lookup(self, table: dict, key, build, args) -> Result:
         try:
-            return self._keyed[key]
+            return table[key]
         except KeyError:
             pass
         except TypeError:  # a value that cannot be hashed: computed each time
             self.computed += 1
             return self._compute(build(*args))
         self.computed += 1
-        result = self._keyed[key] = self._compute(build(*args))
+        if len(table) >= self.limit:
+            table.clear()
+        result = table[key] = self._compute(build(*args))
         return result
 
 

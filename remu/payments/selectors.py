@@ -11,7 +11,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Sum, TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
@@ -19,6 +18,7 @@ from django.utils import timezone
 from remu.actions.models import TrainingAction
 from remu.attendance.models import Absence, AttendanceLine, SickLeave
 from remu.attendance.services import engine_absence
+from remu.core.compiled import FIRST, LAST, REGION, UPTO, Compiled
 from remu.core.fields import raw
 from remu.dossiers.models import (
     Dossier,
@@ -96,62 +96,6 @@ class ValidatedLine:
 def enrollments_in(bounds: Bounds, path: str = "enrollment_id") -> dict:
     """The lookups of a chunk's range (`__range` is not offered on foreign keys)."""
     return {f"{path}__gte": bounds[0], f"{path}__lte": bounds[1]}
-
-
-# Placeholders a query is compiled with, replaced by each chunk's values (within the integer
-# columns' range: Django rewrites a lookup beyond it).
-FIRST, LAST = 2_000_000_011, 2_000_000_013
-UPTO = dt.date(1901, 2, 3)
-REGION = 2_000_000_017
-
-
-class Compiled:
-    """A chunk's query built and compiled by Django once a process, then run for each chunk with
-    that chunk's values: building and compiling a queryset took half the reading step's CPU
-    (15 queries a chunk, issue 18). `build(*args)` makes the `values_list` queryset; it is
-    compiled with `placeholders`, each of which must land in the parameters as it is (an id, a
-    date: PostgreSQL's parameters are the values themselves), the rows then converted as Django
-    would (`get_converters`); the queryset must depend on its arguments alone (no clock, no
-    setting read at build time). Elsewhere (SQLite adapts dates to text), or for a query whose
-    SQL does not hold each placeholder, Django builds the queryset each time."""
-
-    def __init__(self, build, *placeholders):
-        self._build, self._placeholders = build, placeholders
-        self._compiled = None  # (sql, params, slots, compiler, converters), or False
-
-    def __call__(self, *args) -> list[tuple]:
-        connection = connections[DEFAULT_DB_ALIAS]
-        if connection.vendor != "postgresql":
-            return list(self._build(*args))
-        if self._compiled is None:
-            self._compiled = self._compile()
-        if not self._compiled:
-            return list(self._build(*args))
-        sql, params, slots, compiler, converters = self._compiled
-        params = list(params)
-        for index, which in slots:
-            params[index] = args[which]
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            rows = cursor.fetchall()
-        if converters:
-            return [tuple(row) for row in compiler.apply_converters(rows, converters)]
-        return rows
-
-    def _compile(self):
-        query = self._build(*self._placeholders).query
-        compiler = query.get_compiler(DEFAULT_DB_ALIAS)
-        sql, params = compiler.as_sql()
-        places = self._placeholders
-        slots = [
-            (index, places.index(value))
-            for index, value in enumerate(params)
-            if type(value) in (int, dt.date) and value in places
-        ]
-        if compiler.has_extra_select or {which for _, which in slots} != set(range(len(places))):
-            return False
-        fields = [column[0] for column in compiler.select[: compiler.col_count]]
-        return sql, tuple(params), slots, compiler, compiler.get_converters(fields)
 
 
 def payable_dossiers(region):
@@ -436,15 +380,6 @@ def ledger(bounds: Bounds, upto: dt.date) -> Ledger:
         ordered[(enrollment, month, component)] += total
     holds = holds or bool(_contributions(*bounds))
     return Ledger(due, ordered, bonus_month, holds)
-
-
-def ledger_holds(bounds: Bounds, *, dues: bool = True) -> bool:
-    """Whether the range's enrollments have any due or social contribution in the ledger (a
-    first run writes them straight into their tables); `dues=False`: the social
-    contributions only (the dues already read)."""
-    return (
-        dues and DueAmount.objects.filter(**enrollments_in(bounds)).exists()
-    ) or SocialContribution.objects.filter(**enrollments_in(bounds)).exists()
 
 
 def tax_rates(region, day: dt.date) -> dict[str, Decimal]:

@@ -353,7 +353,7 @@ def compute_dues(
             continue
         if social is not None:
             row = contributions.row_from_result(
-                region, payable, month, result, rules, base=social_base, texts=social_rows
+                region, payable, month, result, rules, base=social_base, kept=social_rows
             )
             if row:
                 social.append(row)
@@ -393,11 +393,7 @@ def _case(args: dict, line_id: int, birth_date: dt.date):
 
 def _case_paid(args: dict, line_id: int, birth_date: dt.date, pay_start, exit_date):
     """The same case paid from `pay_start` to `exit_date` (corrections.without_periods)."""
-    return build_case(
-        **{**args, "pay_start": pay_start, "exit_date": exit_date},
-        line_id=line_id,
-        birth_date=birth_date,
-    )
+    return _case({**args, "pay_start": pay_start, "exit_date": exit_date}, line_id, birth_date)
 
 
 # -- the run ---------------------------------------------------------------------------------
@@ -803,7 +799,7 @@ def _compute_chunk(ctx, run, bounds, dossiers, inputs: ChunkInputs, *, social=No
     for (enrollment_id, month, component), amount in due.items():
         if component in TAXABLE:
             monthly_taxable[enrollment_id, month] = (
-                monthly_taxable.get((enrollment_id, month), 0) + amount
+                monthly_taxable.get((enrollment_id, month), ZERO) + amount
             )
     # the loop's lookups bound once (a chunk has tens of thousands of keys)
     due_get, ordered_get, payable_get = due.get, ordered.get, payable.get
@@ -850,7 +846,7 @@ def _compute_chunk(ctx, run, bounds, dossiers, inputs: ChunkInputs, *, social=No
                 rate = month_rates.get((enrollment_id, month))
             if rate is None:
                 # the month's taxable amount, as the engine's base: remuneration + bonus
-                taxed = monthly_taxable.get((enrollment_id, month), 0)
+                taxed = monthly_taxable.get((enrollment_id, month), ZERO)
                 rate = default_rates.get((month, taxed))
                 if rate is None:
                     rate = default_rates[month, taxed] = default_tax_rate(
