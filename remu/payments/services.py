@@ -52,6 +52,7 @@ from . import (
     complements,
     contributions,
     corrections,
+    keys,
     offsets,
     selectors,
     transport_costs,
@@ -62,10 +63,12 @@ from .models import (
     OWN_LINE,
     TAXABLE,
     Component,
+    DueAmount,
     Payment,
     PaymentRun,
     PaymentTransition,
     RunChunk,
+    SocialContribution,
 )
 
 CHUNK = 2000  # enrollments per transaction: a crash loses at most one chunk's work
@@ -903,9 +906,11 @@ def write_chunk(run, bounds, orders: ChunkOrders, inputs: ChunkInputs) -> None:
     """The writing step of a chunk: the ledger's dues and social contributions (COPYed straight
     into their tables on a first run), the payment lines, the returned lines reissued, the
     amounts owed and the adjustments taken."""
-    bulk.upsert_dues(orders.dues, fresh=inputs.fresh)
-    contributions.upsert(orders.social, fresh=inputs.fresh)
-    bulk.insert_payments(orders.payments)
+    written = {DueAmount: orders.dues, SocialContribution: orders.social, Payment: orders.payments}
+    with keys.checked_by_chunk(written):
+        bulk.upsert_dues(orders.dues, fresh=inputs.fresh)
+        contributions.upsert(orders.social, fresh=inputs.fresh)
+        bulk.insert_payments(orders.payments)
     mark_reissued(run, bounds, orders.payments)
     offsets.claims().record(run, orders.claims, inputs.open_claims)
     adjustments.mark_taken(orders.taken, run)

@@ -294,7 +294,13 @@ class Command(BaseCommand):
     def _reset_ledger(self, region):
         """What the run wrote, deleted: the next run starts from the same empty ledger."""
         with transaction.atomic(), override_settings(SIMPLE_HISTORY_ENABLED=False):
+            # an exported run's file and its lines' transitions too (no join: see --export-only)
+            SepaFile.objects.filter(run__region=region).delete()
+            PaymentTransition.objects.filter(
+                payment_id__in=Payment.objects.filter(region=region).values("pk")
+            ).delete()
             Payment.objects.filter(region=region).delete()
+            User.objects.filter(email="bench-payments-2@example.org").delete()  # the exporter
             SocialContribution.objects.filter(region=region).delete()
             PaymentRun.objects.filter(region=region).delete()
             DueAmount.objects.filter(region=region).delete()
