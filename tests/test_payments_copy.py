@@ -55,6 +55,11 @@ STAMPS = [
 
 @pytest.fixture
 def world(db, region, agent, provider):
+    return ledger_world(region, agent, provider)
+
+
+def ledger_world(region, agent, provider) -> dict:
+    """An admitted RS1 dossier and a finished run to write ledger rows for."""
     action = f.TrainingActionFactory(region=region, provider=provider)
     enrollment = f.EnrollmentFactory(action=action, entry_date=dt.date(2026, 1, 5))
     dossier = Dossier.objects.create(

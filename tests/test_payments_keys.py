@@ -12,11 +12,16 @@ from remu.core.fields import Ciphertext
 from remu.payments import bulk, keys
 from remu.payments.models import DueAmount, Payment, PaymentRun
 
-from .test_payments_copy import due_rows, world  # noqa: F401 (a fixture)
+from .test_payments_copy import due_rows, ledger_world
 
 pytestmark = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="PostgreSQL's triggers and replica mode"
 )
+
+
+@pytest.fixture
+def world(db, region, agent, provider):
+    return ledger_world(region, agent, provider)
 
 
 @pytest.fixture
@@ -112,9 +117,11 @@ def test_without_the_privilege_rows_are_checked_one_by_one_at_the_commit(
         dues[0]["region_id"] = other_region.pk
         with keys.checked_by_chunk({DueAmount: dues}):
             bulk.upsert_dues(dues, fresh=True)  # written: the checks are queued
-        with pytest.raises(IntegrityError, match="dueamount_dossier_enrollment_region_fk"):
-            with transaction.atomic():
-                connection.check_constraints()
+        with (
+            pytest.raises(IntegrityError, match="dueamount_dossier_enrollment_region_fk"),
+            transaction.atomic(),
+        ):
+            connection.check_constraints()
         transaction.set_rollback(True)
 
 
