@@ -165,6 +165,19 @@ def test_the_export_logs_every_change_and_settles_nil_lines(ordered_run):
     assert bytes(file.content).count(b"<CdtTrfTxInf>") == 1
 
 
+@pytest.mark.parametrize("status", ["queued", "running"])
+def test_a_run_still_at_work_is_not_exported(ordered_run, status):
+    """Its chunks still write lines: a file now would leave out those to come."""
+    run, agent = ordered_run
+    PaymentRun.objects.filter(pk=run.pk).update(status=status)
+    with pytest.raises(ValidationError, match="en cours de traitement"):
+        sepa.export_run(run, agent)
+    assert not run.sepa_files.exists()
+    assert set(run.payments.values_list("status", flat=True)) == {"pending"}
+    PaymentRun.objects.filter(pk=run.pk).update(status="interrupted")  # what it wrote is due
+    assert sepa.export_run(run, agent)
+
+
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's own statistics")
 def test_the_export_updates_the_lines_in_place(ordered_run):
     """No index names the status: PostgreSQL changes each line on its own page (HOT), no new

@@ -515,7 +515,13 @@ def export_run(run, user, *, timings: dict | None = None) -> list[SepaFile]:
     check_sepa_export(run, user)
     # The run's row is locked: of two simultaneous exports, the second sees the first's file;
     # and nothing else moves a pending line, so the lines read here are those `_move` sends.
-    PaymentRun.objects.select_for_update().filter(pk=run.pk).first()
+    locked = PaymentRun.objects.select_for_update().get(pk=run.pk)
+    if locked.status in (PaymentRun.Status.QUEUED, PaymentRun.Status.RUNNING):
+        # its chunks are still writing lines: the file would leave out those to come
+        raise ValidationError(
+            "Cette série est en cours de traitement : son fichier SEPA pourra être créé "
+            "quand elle sera terminée."
+        )
     now = timezone.now()
     lap("lock")
     rows = lines_to_send(run.payments.filter(status=Payment.Status.PENDING, net__gt=0))
