@@ -4,6 +4,9 @@ stream, split where the region's bank caps the transactions per file, all or not
 import contextlib
 import datetime as dt
 import io
+import itertools
+import re
+import time
 from decimal import Decimal
 
 import pytest
@@ -354,3 +357,13 @@ def test_an_invalid_file_changes_nothing_with_a_decrypting_child(ordered_run, mo
     assert set(run.payments.values_list("status", flat=True)) == {"pending"}
     assert not run.sepa_files.exists()
     assert not PaymentTransition.objects.exists()
+
+
+def test_payment_references_are_unique_in_time_order_and_fit_an_end_to_end_id():
+    references = list(itertools.islice(services.references(), 2500))  # three blocks
+    assert len(set(references)) == len(references)
+    # SEPA's EndToEndId: 35 characters at most, letters and digits are always accepted
+    assert all(re.fullmatch(r"REMU[0-9A-F]{27}", reference) for reference in references)
+    stamps = [reference[4:15] for reference in references]
+    assert stamps == sorted(stamps)  # the unique index takes them at its right end
+    assert abs(int(stamps[-1], 16) / 1000 - time.time()) < 60
