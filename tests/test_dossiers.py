@@ -7,6 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from pypdf import PdfReader
 
+from remu.attendance import services as attendance
 from remu.dossiers import nir
 from remu.dossiers.models import DocumentRequest, Dossier, SupportingDocument
 from remu.dossiers.services import ensure_market_drafts
@@ -221,6 +222,22 @@ def test_drafts_can_be_deleted_not_submitted_ones(provider_client, off_market):
     provider_client.post(reverse("dossiers:delete", args=[dossier.pk]))
     assert not Dossier.objects.filter(pk=dossier.pk).exists()
     assert not off_market.enrollments.exists()  # the off-market trainee went with it
+
+
+def test_a_draft_is_deleted_but_a_trainee_with_months_declared_stays(
+    provider_client, provider_user, off_market
+):
+    """The provider declared the trainee's month (every registered trainee has a line): the
+    trainee stays on the action, for the invoice, and the page says so (no server error)."""
+    dossier = create(provider_client, off_market)
+    statement = attendance.create_statement(off_market, provider_user, dt.date(2026, 9, 20))
+    assert statement.lines.filter(enrollment=dossier.enrollment).exists()
+    response = provider_client.post(reverse("dossiers:delete", args=[dossier.pk]), follow=True)
+    assert response.status_code == 200
+    assert "reste inscrit à l'action : des présences sont déclarées pour lui" in text(response)
+    assert not Dossier.objects.filter(pk=dossier.pk).exists()
+    assert off_market.enrollments.filter(pk=dossier.enrollment_id).exists()
+    assert statement.lines.filter(enrollment=dossier.enrollment).exists()
 
 
 def submitted_dossier(client, action):

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import ProtectedError, RestrictedError
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -356,22 +357,33 @@ def submit(dossier: Dossier, user) -> None:
 
 
 @transaction.atomic
-def delete_draft(dossier: Dossier) -> None:
-    if dossier.status != S.DRAFT:
-        raise PermissionDenied("Seul un brouillon peut être supprimé.")
-    enrollment = dossier.enrollment
-    for document in dossier.documents.all():
-        document.file.delete(save=False)
-    dossier.delete()
-    # An off-market trainee exists through its dossier: remove it with its last dossier.
-    if (
-        enrollment.action.kind == enrollment.action.Kind.OFF_MARKET
-        and not enrollment.dossiers.exists()
-    ):
+def delete_draft(dossier: Dossier) -> bool:
+    """Deletes a draft, its row locked and its status checked again (its pieces' files once the
+    deletion is committed). An off-market trainee exists through its dossier: it goes with its
+    last dossier, unless something else holds it (the provider declared its months present:
+    they stay, for the invoice). Returns whether the trainee stayed."""
+    with transaction.atomic():
+        locked = Dossier.objects.select_for_update().filter(pk=dossier.pk).first()
+        if locked is None or locked.status != S.DRAFT:
+            raise PermissionDenied("Seul un brouillon peut être supprimé.")
+        files = [document.file for document in locked.documents.all()]
+        enrollment = locked.enrollment
+        locked.delete()
+        transaction.on_commit(lambda: [file.delete(save=False) for file in files])
+        if (
+            enrollment.action.kind != enrollment.action.Kind.OFF_MARKET
+            or enrollment.dossiers.exists()
+        ):
+            return False
         trainee = enrollment.trainee
-        enrollment.delete()
-        if not trainee.enrollments.exists():
-            trainee.delete()
+        try:
+            with transaction.atomic():
+                enrollment.delete()
+                if not trainee.enrollments.exists():
+                    trainee.delete()
+        except (ProtectedError, RestrictedError):
+            return True
+        return False
 
 
 SIGNED_FORM_STATUSES = (S.SUBMITTED, S.RECEIVED, S.ADMITTED)

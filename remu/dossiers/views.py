@@ -407,11 +407,19 @@ def dossier_delete(request, pk):
     dossier = _dossier(request, pk)
     number = dossier.number or "en brouillon"
     try:
-        services.delete_draft(dossier)
+        stayed = services.delete_draft(dossier)
     except PermissionDenied:
         messages.error(request, "Seul un brouillon peut être supprimé.")
         return redirect("dossiers:detail", pk=pk)
-    messages.success(request, f"Le dossier {number} a été supprimé.")
+    messages.success(
+        request,
+        f"Le dossier {number} a été supprimé."
+        + (
+            " Le stagiaire reste inscrit à l'action : des présences sont déclarées pour lui."
+            if stayed
+            else ""
+        ),
+    )
     return redirect("dossiers:list")
 
 
