@@ -26,8 +26,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from decimal import Decimal
-from itertools import repeat
-from operator import attrgetter, itemgetter
+from itertools import chain, repeat
+from operator import attrgetter, itemgetter, truth
 
 import numpy as np
 
@@ -63,6 +63,7 @@ EXOTIC = attrgetter(*EXOTIC_NAMES)
 EXOTIC_DEFAULTS = dict(zip(EXOTIC_NAMES, DEFAULTS, strict=True))
 
 GROUP_FIELDS = ("region", "year", "month", "category")
+READ_FIELDS = ("weekly_hours", "hours_present", "distance_km")
 # A row: the plain values a Case of the common shapes is built from, in this order, as a
 # database cursor gives them. `absences`: a sequence of (start, end, reason, hours, kind)
 # tuples (or Absence objects); `extra`: None, or a dict of the Case's other fields (keyword
@@ -136,13 +137,13 @@ NO_DATE, BAD_DATE = -1, -2
 DATE_ONLY = {dt.date}
 
 
-def _ordinals(column, n: int, dates: _Table) -> np.ndarray:
-    """The ordinals of a column of dates (`column()`: a fresh iterator over it): C-level
-    toordinal when every value is a date (no table: birth dates are many), else through the
-    table (NO_DATE for None, BAD_DATE for anything else)."""
-    if set(map(type, column())) == DATE_ONLY:
-        return np.fromiter(map(dt.date.toordinal, column()), I64, n)
-    return _codes(column(), dates, n)
+def _ordinals(column: list, n: int, dates: _Table) -> np.ndarray:
+    """The ordinals of a column of dates: C-level toordinal when every value is a date (no
+    table: birth dates are many), else through the table (NO_DATE for None, BAD_DATE for
+    anything else)."""
+    if set(map(type, column)) == DATE_ONLY:
+        return np.fromiter(map(dt.date.toordinal, column), I64, n)
+    return _codes(column, dates, n)
 
 
 def _ordinal(value) -> int:
@@ -348,6 +349,12 @@ def _state(engine) -> dict:
             weekly_values.append(value)
             return len(weekly_values) - 1
 
+        kind_values = []  # a legal leave's kind: its code in the month's context, later
+
+        def kind_code(value):
+            kind_values.append(value)
+            return len(kind_values) - 1
+
         state = engine._column_state = {
             "weekly": _Table(weekly_code),
             "weekly_values": weekly_values,
@@ -355,6 +362,8 @@ def _state(engine) -> dict:
             "distance": _Table(_cents_or_flag),
             "hours": _Table(lambda v: 0 if v is None else _cents_or_flag(v)),
             "dates": _Table(_ordinal),
+            "kinds": _Table(kind_code),
+            "kind_values": kind_values,
             "group_keys": _Table(lambda key: _group(engine, key)),
             "context_keys": {},
             "contexts": [None],  # context 0: none (the per-case path)
@@ -536,14 +545,11 @@ class _CaseSource:
     def __init__(self, cases: list):
         self.items = cases
 
-    def column(self, name: str):
-        return map(attrgetter(name), self.items)
-
-    def key(self, *names: str):
-        return map(attrgetter(*names), self.items)
-
-    def unusual(self, n: int) -> np.ndarray:
-        return np.fromiter(map(DEFAULTS.__ne__, map(EXOTIC, self.items)), bool, n)
+    def block(self, start: int, stop: int) -> tuple[dict, np.ndarray]:
+        """The fields of cases start to stop as lists, and which of them are unusual."""
+        items = self.items[start:stop]
+        columns = {name: list(map(attrgetter(name), items)) for name in ROW_FIELDS[1:-1]}
+        return columns, np.fromiter(map(DEFAULTS.__ne__, map(EXOTIC, items)), bool, len(items))
 
     def case(self, i: int) -> Case:
         return self.items[i]
@@ -561,17 +567,20 @@ class _RowSource:
             raise ValueError(f"each row has {len(ROW_FIELDS)} values: {', '.join(ROW_FIELDS)}")
         self.items = rows
 
-    def column(self, name: str):
-        return map(itemgetter(ROW_INDEX[name]), self.items)
-
-    def key(self, *names: str):
-        return map(itemgetter(*(ROW_INDEX[name] for name in names)), self.items)
-
-    def unusual(self, n: int) -> np.ndarray:
-        flags = np.fromiter(map(bool, self.column("extra")), bool, n)
+    def block(self, start: int, stop: int) -> tuple[dict, np.ndarray]:
+        """The fields of rows start to stop as lists, and which rows are unusual: every value
+        in one C-level pass over the rows, each field then a strided slice (cheaper than one
+        pass over the rows per field)."""
+        width = len(ROW_FIELDS)
+        flat = list(chain.from_iterable(self.items[start:stop]))
+        columns = {name: flat[i::width] for i, name in enumerate(ROW_FIELDS) if i}
+        extra, m = columns["extra"], stop - start
+        if extra.count(None) == m:  # identity compares, no call per row
+            return columns, np.zeros(m, bool)
+        flags = np.fromiter(map(truth, extra), bool, m)
         for i in np.flatnonzero(flags).tolist():
-            flags[i] = _unusual_extra(self.items[i][-1])
-        return flags
+            flags[i] = _unusual_extra(extra[i])
+        return columns, flags
 
     def case(self, i: int) -> Case:
         return case_of_row(self.items[i])
@@ -659,6 +668,82 @@ def _grid_arrays(contexts):
     return ctx_grid, *(np.array(x, I64) for x in arrays)
 
 
+BLOCK = 4096  # rows read at a time: their objects stay in the CPU caches between the fields
+READ = ("weekly", "present", "distance")
+
+
+def _read(state, source, n: int) -> dict:
+    """Every field the batch reads, as arrays of codes, a block of rows at a time: the
+    per-engine tables' codes (group, weekly hours, hours present, distance), the dates'
+    ordinals (NO_DATE, BAD_DATE), the entry bonus flag, the unusual flag, and the absences
+    (see _read_absences): each value is touched while its row is still in the cache."""
+    out = {name: np.empty(n, I64) for name in ("gid", "entry", "birth", "exit", *READ)}
+    unusual, granted = np.empty(n, bool), np.empty(n, bool)
+    group_keys, dates = state["group_keys"], state["dates"]
+    tables = [(name, state[name], field) for name, field in zip(READ, READ_FIELDS, strict=True)]
+    absences = []
+    for start in range(0, n, BLOCK):
+        stop = min(start + BLOCK, n)
+        m = stop - start
+        cols, unusual[start:stop] = source.block(start, stop)
+        key = zip(*map(cols.__getitem__, GROUP_FIELDS), strict=True)
+        out["gid"][start:stop] = _codes(key, group_keys, m)
+        out["entry"][start:stop] = _ordinals(cols["entry_date"], m, dates)
+        out["birth"][start:stop] = _ordinals(cols["birth_date"], m, dates)
+        out["exit"][start:stop] = _codes(cols["exit_date"], dates, m)
+        for name, table, field in tables:
+            out[name][start:stop] = _codes(cols[field], table, m)
+        granted[start:stop] = np.fromiter(cols["entry_bonus_granted"], bool, m)
+        found = _read_absences(state, cols["absences"], m)
+        if found is not None:
+            found[0] += start
+            absences.append(found)
+    out["unusual"], out["granted"] = unusual, granted
+    out["absences"] = [np.concatenate(a) for a in zip(*absences, strict=True)] if absences else None
+    return out
+
+
+def _read_absences(state, column: list, m: int):
+    """The rows with absences: (their indices, more than one absence or unreadable, and the
+    first absence's start and end ordinals, reason code, hours in cents, kind code) as
+    arrays, or None."""
+    index = np.flatnonzero(np.fromiter(map(truth, column), bool, m))
+    if not len(index):
+        return None
+    lists = list(map(column.__getitem__, index.tolist()))
+    count = len(lists)
+    # Each non-empty: one value each exactly when there are as many values as rows.
+    firsts = list(chain.from_iterable(lists))
+    if len(firsts) == count:
+        many = np.zeros(count, bool)
+    else:
+        many = np.fromiter(map(len, lists), I64, count) != 1
+        firsts = list(map(itemgetter(0), lists))
+    # The first absence's (start, end, reason, hours, kind): a row's tuple, or read from an
+    # Absence; anything else is left to the per-case path.
+    if set(map(type, firsts)) != {tuple}:
+        firsts = [
+            a if type(a) is tuple else ABSENCE_FIELDS(a) if type(a) is Absence else ()
+            for a in firsts
+        ]
+    # Their fields read in one pass: five values each (else the careful way).
+    flat = list(chain.from_iterable(firsts))
+    if len(flat) != 5 * count:
+        many |= np.fromiter(map(len, firsts), I64, count) != 5
+        firsts = [a if len(a) == 5 else (None,) * 5 for a in firsts]
+        flat = list(chain.from_iterable(firsts))
+    dates = state["dates"]
+    return [
+        index,
+        many,
+        _ordinals(flat[0::5], count, dates),
+        _ordinals(flat[1::5], count, dates),
+        _code_column(flat[2::5], REASON_CODES),
+        _codes(flat[3::5], state["hours"], count),
+        _codes(flat[4::5], state["kinds"], count),
+    ]
+
+
 def compute_columns(engine, cases, errors: str = "raise") -> Columns:
     """The batch of `Case` objects. `errors="raise"`: raise what compute raises for the first
     case in order that cannot be computed; `"skip"`: its result is None (a CaseError only)."""
@@ -679,12 +764,13 @@ def _compute(engine, source, n: int, errors: str) -> Columns:  # noqa: C901 - on
     if n == 0:
         out.scales, out.caps, out.bonus_objects = [], [], [ZERO]
         return out
-    fb = source.unusual(n)
-
-    # -- the month context and the scale group: (region, year, month, category) -----------
     state = _state(engine)
     groups = state["groups"]
-    gid = _codes(source.key(*GROUP_FIELDS), state["group_keys"], n)
+    read = _read(state, source, n)
+    fb = read["unusual"]
+
+    # -- the month context and the scale group: (region, year, month, category) -----------
+    gid = read["gid"]
     arrays = state.get("arrays")
     if arrays is None:
         arrays = state["arrays"] = _context_arrays(state)
@@ -702,10 +788,7 @@ def _compute(engine, source, n: int, errors: str) -> Columns:  # noqa: C901 - on
     fb |= gid == 0
 
     # -- dates, ages ------------------------------------------------------------------------
-    dates = state["dates"]
-    entry = _ordinals(lambda: source.column("entry_date"), n, dates)
-    birth = _ordinals(lambda: source.column("birth_date"), n, dates)
-    exit_ = _codes(source.column("exit_date"), dates, n)
+    entry, birth, exit_ = read["entry"], read["birth"], read["exit"]
     bad_dates = (entry < 0) | (birth < 0) | (exit_ == BAD_DATE)
     if bad_dates.any():  # the per-case path says why; a harmless date meanwhile
         fb |= bad_dates
@@ -728,7 +811,7 @@ def _compute(engine, source, n: int, errors: str) -> Columns:  # noqa: C901 - on
 
     # -- weekly hours, hours present, distance --------------------------------------------
     weekly_values = state["weekly_values"]
-    wcode = _codes(source.column("weekly_hours"), state["weekly"], n)
+    wcode = read["weekly"]
     weekly_bad = np.array(
         [not isinstance(w, Decimal) or not w.is_finite() or w <= 0 for w in weekly_values], bool
     )
@@ -738,8 +821,7 @@ def _compute(engine, source, n: int, errors: str) -> Columns:  # noqa: C901 - on
         for w, bad in zip(weekly_values, weekly_bad, strict=True)
     ]
     cap_cents = np.array([_scaled(c) if _scaled(c) is not None else 0 for c in caps], I64)
-    present = _codes(source.column("hours_present"), state["present"], n)
-    distance = _codes(source.column("distance_km"), state["distance"], n)
+    present, distance = read["present"], read["distance"]
     fb |= (present == -2) | (distance == -2)
 
     # -- the scale of the age at entry ---------------------------------------------------------
@@ -762,31 +844,14 @@ def _compute(engine, source, n: int, errors: str) -> Columns:  # noqa: C901 - on
     fb |= part & nonempty & (present < 0)
 
     # -- absences (at most one, the common reasons) -----------------------------------------
-    absences = list(source.column("absences"))
-    with_absence = np.flatnonzero(np.fromiter(map(bool, absences), bool, n)).tolist()
     has_run = np.zeros(n, bool)
     run_a = np.zeros(n, I64)
     run_b = np.zeros(n, I64)
     absence_hours = np.zeros(n, I64)
-    if with_absence:
-        ai = np.array(with_absence, I64)
-        lists = [absences[i] for i in with_absence]
-        count = len(lists)
-        many = np.fromiter(map(len, lists), I64, count) != 1
-        # The first absence's (start, end, reason, hours, kind): a row's tuple, or read from
-        # an Absence; anything else is left to the per-case path.
-        firsts = [
-            a if type(a) is tuple else ABSENCE_FIELDS(a) if type(a) is Absence else ()
-            for a in map(itemgetter(0), lists)
-        ]
-        many |= np.fromiter(map(len, firsts), I64, count) != 5
-        if many.any():
-            firsts = [(None,) * 5 if len(a) != 5 else a for a in firsts]
-        a_start = _ordinals(lambda: map(itemgetter(0), firsts), count, dates)
-        a_end = _ordinals(lambda: map(itemgetter(1), firsts), count, dates)
-        a_reason = _code_column(list(map(itemgetter(2), firsts)), REASON_CODES)
-        a_hours = _codes(map(itemgetter(3), firsts), state["hours"], count)
-        a_kind = _code_column(list(map(itemgetter(4), firsts)), kinds)
+    if read["absences"] is not None:
+        ai, many, a_start, a_end, a_reason, a_hours, a_kind = read["absences"]
+        kind_map = np.array([kinds.get(v, -1) for v in state["kind_values"]] or [-1], I64)
+        a_kind = kind_map[a_kind]
         bad = many | (a_start < 0) | (a_end < 0) | (a_reason < 0) | (a_end < a_start)
         bad |= a_hours == -2
         c_ctx = ctxc[ai]
@@ -945,7 +1010,7 @@ def _compute(engine, source, n: int, errors: str) -> Columns:  # noqa: C901 - on
     allowances[~nonempty] = 0
 
     # -- entry bonus ----------------------------------------------------------------------------
-    granted = np.fromiter(source.column("entry_bonus_granted"), bool, n) & ~fb
+    granted = read["granted"] & ~fb
     bonus = np.zeros(n, I64)
     bonus_code = np.zeros(n, I64)
     bonus_objects = state["bonus_objects"]

@@ -201,6 +201,7 @@ class Engine:
             withholding if withholding is not None else load_withholding()
         )
         self._scales: dict = {}
+        self._resolved: dict = {}  # (category, age, version, amount, counterpart) -> Scale
         self._months: dict = {}
         self._caps: dict = {}  # weekly hours -> the monthly hours cap
         self._social: dict = {}  # (base, weekly hours, paid thirtieths) -> (hours, amount)
@@ -306,6 +307,25 @@ class Engine:
                 "category",
                 f"la catégorie {category} n'est pas prévue par « {pset.label} » au {fr(first)}",
             )
+        counterpart = self._counterpart(pset, first, category, options)
+        # A version lasts many months: its scale (text included) is built once per version,
+        # amount, national counterpart and age, not once per month (the objects live in
+        # self.sets as long as the engine does, so their ids are stable).
+        key = (
+            category,
+            age,
+            id(found[0]),
+            id(found[1]),
+            None
+            if counterpart is None
+            else (id(counterpart[0]), id(counterpart[1]), *counterpart[2:]),
+        )
+        scale = self._resolved.get(key)
+        if scale is None:
+            scale = self._resolved[key] = self._build_scale(found, counterpart, category, age)
+        return scale
+
+    def _build_scale(self, found, counterpart, category, age) -> Scale:
         version, amount = found
         derived = (
             f" (revalorisation par coefficient {number(version.coefficient)} de la version du "
@@ -317,7 +337,6 @@ class Engine:
             f"Barème « {version.label} » en vigueur au {fr(version.start)}{derived}, "
             f"catégorie {CATEGORIES[category]}"
         )
-        counterpart = self._counterpart(pset, first, category, options)
         if amount.is_prior_salary:
             text = (
                 f"{head} : 100 % du salaire antérieur, entre {euros(amount.floor)} "
