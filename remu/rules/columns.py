@@ -26,7 +26,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from decimal import Decimal
-from itertools import chain, repeat
+from itertools import chain, compress, repeat
 from operator import attrgetter, itemgetter, truth
 
 import numpy as np
@@ -224,7 +224,9 @@ class _Groups:
             seg_sid = np.array([(s + padding[1])[:width] for s in self.sids], I64)
             # The first segment the age is under or at, else the last one.
             ages = np.arange(MAX_AGE_INDEX + 1)
-            position = (ages[None, :, None] > seg_age[:, None, :]).sum(axis=2)
+            position = np.zeros((count, len(ages)), I64)
+            for k in range(width):  # (a sum over a short last axis is slow)
+                position += ages[None, :] > seg_age[:, k, None]
             position = np.minimum(position, np.maximum(seg_len - 1, 0)[:, None])
             age_table = np.take_along_axis(seg_sid, position, axis=1)
             # cents(monthly x k / 30): the exact quotient is a half cent only where it is a
@@ -287,7 +289,7 @@ class Columns:
         self.source = source
         self.n = n
         self.fallback: dict[int, object] = {}
-        self.net = np.zeros(n, I64)
+        self.net = np.zeros(0, I64)  # set by the computation
         self.fallback_net = Decimal(0)
 
     def net_total(self) -> Decimal:
@@ -559,12 +561,10 @@ class _CaseSource:
 
 
 class _RowSource:
-    """Rows of plain values (ROW_FIELDS): each field read with a C-level itemgetter; a Case is
-    built only for a row sent to the per-case path."""
+    """Rows of plain values (ROW_FIELDS), read a block at a time; a Case is built only for a
+    row sent to the per-case path."""
 
     def __init__(self, rows: list):
-        if rows and set(map(len, rows)) != {len(ROW_FIELDS)}:
-            raise ValueError(f"each row has {len(ROW_FIELDS)} values: {', '.join(ROW_FIELDS)}")
         self.items = rows
 
     def block(self, start: int, stop: int) -> tuple[dict, np.ndarray]:
@@ -572,7 +572,10 @@ class _RowSource:
         in one C-level pass over the rows, each field then a strided slice (cheaper than one
         pass over the rows per field)."""
         width = len(ROW_FIELDS)
-        flat = list(chain.from_iterable(self.items[start:stop]))
+        rows = self.items[start:stop]
+        if set(map(len, rows)) != {width}:
+            raise ValueError(f"each row has {width} values: {', '.join(ROW_FIELDS)}")
+        flat = list(chain.from_iterable(rows))
         columns = {name: flat[i::width] for i, name in enumerate(ROW_FIELDS) if i}
         extra, m = columns["extra"], stop - start
         if extra.count(None) == m:  # identity compares, no call per row
@@ -690,7 +693,7 @@ def _read(state, source, n: int) -> dict:
         out["gid"][start:stop] = _codes(key, group_keys, m)
         out["entry"][start:stop] = _ordinals(cols["entry_date"], m, dates)
         out["birth"][start:stop] = _ordinals(cols["birth_date"], m, dates)
-        out["exit"][start:stop] = _codes(cols["exit_date"], dates, m)
+        out["exit"][start:stop] = _sparse_codes(cols["exit_date"], dates, m, NO_DATE)
         for name, table, field in tables:
             out[name][start:stop] = _codes(cols[field], table, m)
         granted[start:stop] = np.fromiter(cols["entry_bonus_granted"], bool, m)
@@ -703,14 +706,26 @@ def _read(state, source, n: int) -> dict:
     return out
 
 
+def _sparse_codes(column: list, table: _Table, m: int, none: int) -> np.ndarray:
+    """_codes of a column mostly None whose other values are all true (dates): only those
+    looked up, found without a call per row."""
+    index = list(compress(range(m), column))
+    if m - len(index) != column.count(None):  # a false value that is not None
+        return _codes(column, table, m)
+    codes = np.full(m, none, I64)
+    if index:
+        codes[index] = _codes(map(column.__getitem__, index), table, len(index))
+    return codes
+
+
 def _read_absences(state, column: list, m: int):
     """The rows with absences: (their indices, more than one absence or unreadable, and the
     first absence's start and end ordinals, reason code, hours in cents, kind code) as
     arrays, or None."""
-    index = np.flatnonzero(np.fromiter(map(truth, column), bool, m))
-    if not len(index):
+    index = list(compress(range(m), column))  # the non-empty ones, no call per row
+    if not index:
         return None
-    lists = list(map(column.__getitem__, index.tolist()))
+    lists = list(map(column.__getitem__, index))
     count = len(lists)
     # Each non-empty: one value each exactly when there are as many values as rows.
     firsts = list(chain.from_iterable(lists))
@@ -734,7 +749,7 @@ def _read_absences(state, column: list, m: int):
         flat = list(chain.from_iterable(firsts))
     dates = state["dates"]
     return [
-        index,
+        np.array(index, I64),
         many,
         _ordinals(flat[0::5], count, dates),
         _ordinals(flat[1::5], count, dates),
@@ -742,6 +757,54 @@ def _read_absences(state, column: list, m: int):
         _codes(flat[3::5], state["hours"], count),
         _codes(flat[4::5], state["kinds"], count),
     ]
+
+
+def _allowance_arrays(allowance_rows, n_ctx: int, n_cat: int) -> tuple:
+    """The regional transport bands of every context as arrays (limits in cents, strictly
+    above or from, amount codes), the excluded categories, the contexts whose limits are not
+    whole cents, and per distinct amount: cents (or None), cents > 0 (else 0), and the
+    amount by thirtieths in cents."""
+    amounts, amount_index = [], {}
+    width = max([len(row[1]) for row in allowance_rows if row is not None] + [1])
+    band_limit = np.zeros((max(n_ctx, 1), width), I64)
+    band_strict = np.zeros((max(n_ctx, 1), width), bool)
+    band_amount = np.full((max(n_ctx, 1), width), -1, I64)
+    excluded = np.ones((max(n_ctx, 1), n_cat), bool)  # no regional allowances
+    ctx_broken = np.zeros(max(n_ctx, 1), bool)
+    for j, row in enumerate(allowance_rows):
+        if row is None:
+            continue
+        excluded_names, bands = row
+        excluded[j] = [name in excluded_names for name in CATEGORY_CODES]
+        for k, (strictly, limit, amount) in enumerate(bands):
+            limit_cents = _scaled(limit)
+            if limit_cents is None:
+                ctx_broken[j] = True
+                continue
+            if amount not in amount_index:
+                amount_index[amount] = len(amounts)
+                amounts.append(amount)
+            band_limit[j, k] = limit_cents
+            band_strict[j, k] = strictly
+            band_amount[j, k] = amount_index[amount]
+    usable = [_scaled(a) for a in amounts]
+    amount_cents = np.array([u if u is not None and u > 0 else 0 for u in usable], I64)
+    by_thirtieths = np.array(
+        [[_scaled(cents(a * FRACTIONS[k])) for k in range(31)] for a in amounts] or [[0] * 31],
+        I64,
+    )
+    return (
+        amounts,
+        width,
+        band_limit,
+        band_strict,
+        band_amount,
+        excluded,
+        ctx_broken,
+        usable,
+        amount_cents,
+        by_thirtieths,
+    )
 
 
 def compute_columns(engine, cases, errors: str = "raise") -> Columns:
@@ -908,8 +971,6 @@ def _compute(engine, source, n: int, errors: str) -> Columns:  # noqa: C901 - on
 
     # -- social contributions -----------------------------------------------------------------
     base = ctx_base[ctxc]
-    social = np.full(n, -1, I64)
-    social_hours = np.full(n, -1, I64)
     social_key = (tuple(base_values), len(weekly_values))
     if state.get("social_key") != social_key:
         n_bases = max(len(base_values), 1)
@@ -933,8 +994,10 @@ def _compute(engine, source, n: int, errors: str) -> Columns:  # noqa: C901 - on
     with_base = base >= 0
     fmask = full & with_base
     bsafe = np.maximum(base, 0)
-    social[fmask] = social_table[bsafe[fmask], wcode[fmask], paid[fmask]]
-    social_hours[fmask] = social_hours_table[bsafe[fmask], wcode[fmask], paid[fmask]]
+    # One flat index into both tables (every row's is in range; the mask picks).
+    index = (bsafe * len(weekly_values) + wcode) * 31 + paid
+    social = np.where(fmask, social_table.ravel().take(index), -1)
+    social_hours = np.where(fmask, social_hours_table.ravel().take(index), -1)
     pmask = part & with_base
     if pmask.any():
         ratios = [v.as_integer_ratio() for v in base_values]
@@ -947,29 +1010,11 @@ def _compute(engine, source, n: int, errors: str) -> Columns:  # noqa: C901 - on
     allowances = np.zeros(n, I64)
     with_distance = np.flatnonzero((distance >= 0) & nonempty & ~fb)
     if len(with_distance):
-        amounts, amount_index = [], {}
-        width = max([len(row[1]) for row in allowance_rows if row is not None] + [1])
-        band_limit = np.zeros((max(n_ctx, 1), width), I64)
-        band_strict = np.zeros((max(n_ctx, 1), width), bool)
-        band_amount = np.full((max(n_ctx, 1), width), -1, I64)
-        excluded = np.ones((max(n_ctx, 1), n_cat), bool)  # no regional allowances
-        ctx_broken = np.zeros(max(n_ctx, 1), bool)
-        for j, row in enumerate(allowance_rows):
-            if row is None:
-                continue
-            excluded_names, bands = row
-            excluded[j] = [name in excluded_names for name in CATEGORY_CODES]
-            for k, (strictly, limit, amount) in enumerate(bands):
-                limit_cents = _scaled(limit)
-                if limit_cents is None:
-                    ctx_broken[j] = True
-                    continue
-                if amount not in amount_index:
-                    amount_index[amount] = len(amounts)
-                    amounts.append(amount)
-                band_limit[j, k] = limit_cents
-                band_strict[j, k] = strictly
-                band_amount[j, k] = amount_index[amount]
+        setup = arrays.get("allowances")
+        if setup is None:  # per context, kept until a new context comes
+            setup = arrays["allowances"] = _allowance_arrays(allowance_rows, n_ctx, n_cat)
+        amounts, width, band_limit, band_strict, band_amount, excluded, ctx_broken = setup[:7]
+        usable, amount_cents, by_thirtieths = setup[7:]
         w_ctx = ctxc[with_distance]
         w_distance = distance[with_distance]
         fb[with_distance] |= ctx_broken[w_ctx]
@@ -981,12 +1026,7 @@ def _compute(engine, source, n: int, errors: str) -> Columns:  # noqa: C901 - on
             found = np.where(hit & (code >= 0), code, found)
         found[excluded[w_ctx, category[with_distance]]] = -1
         if amounts:
-            usable = [_scaled(a) for a in amounts]
             fb[with_distance] |= np.isin(found, [i for i, u in enumerate(usable) if u is None])
-            amount_cents = np.array([u if u is not None and u > 0 else 0 for u in usable], I64)
-            by_thirtieths = np.array(
-                [[_scaled(cents(a * FRACTIONS[k])) for k in range(31)] for a in amounts], I64
-            )
             has = found >= 0
             code = np.maximum(found, 0)
             w_full = full[with_distance]
