@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections import deque
 from decimal import Decimal
 from itertools import chain, compress, repeat
 from operator import attrgetter, itemgetter, truth
@@ -569,13 +570,14 @@ class _RowSource:
 
     def block(self, start: int, stop: int) -> tuple[dict, np.ndarray]:
         """The fields of rows start to stop as lists, and which rows are unusual: every value
-        in one C-level pass over the rows, each field then a strided slice (cheaper than one
-        pass over the rows per field)."""
+        in one pass over the rows, each field then a strided slice (cheaper than one pass over
+        the rows per field)."""
         width = len(ROW_FIELDS)
         rows = self.items[start:stop]
         if set(map(len, rows)) != {width}:
             raise ValueError(f"each row has {width} values: {', '.join(ROW_FIELDS)}")
-        flat = list(chain.from_iterable(rows))
+        flat = []  # list.extend copies a row's values in C: cheaper than chaining them
+        deque(map(flat.extend, rows), 0)
         columns = {name: flat[i::width] for i, name in enumerate(ROW_FIELDS) if i}
         extra, m = columns["extra"], stop - start
         if extra.count(None) == m:  # identity compares, no call per row
@@ -631,11 +633,12 @@ BROKEN_GRID = -2
 
 def _grid_arrays(contexts):
     """The default withholding grids of the contexts, for one search over all of them: per
-    context its grid (-1 none, BROKEN_GRID: a bound out of range, the per-case path); the
-    bounds in cents of grid g shifted by g x GRID_SPAN, each grid's first bound and bound
-    count, its first and last rate's index, the shift of a taxable amount (a bound equal to it
-    is in the band below, shift 0, or above, shift 1, as rate_for says: article 204 H), and
-    every grid's rates as num / den."""
+    context its grid (-1 none, BROKEN_GRID: a bound out of range, the per-case path) and the
+    offset of its taxable amounts (grid g's bounds are shifted by g x GRID_SPAN, plus 1 where
+    a bound equal to the amount is in the band above, 0 where below, as rate_for says: article
+    204 H); the bounds in cents of every grid, each followed by a sentinel above any of its
+    amounts, so that a position found in them is one rate (past a grid's last bound, its last
+    rate); the rate at each position; every grid's rates as num / den."""
     grid_ids, grids = {}, []
     ctx_grid = np.full(max(len(contexts), 1), -1, I64)
     for j, ctx in enumerate(contexts):
@@ -646,7 +649,7 @@ def _grid_arrays(contexts):
             grid_ids[id(grid)] = len(grids)
             grids.append(grid)
         ctx_grid[j] = grid_ids[id(grid)]
-    keys, bound_start, bound_count, rate_start, rate_last, shift = [], [], [], [], [], []
+    keys, rate_at, offset = [], [], []
     nums, dens = [0], [1]  # rate 0: none (a grid without rates is broken)
     for g, grid in enumerate(grids):
         inclusive = grid.rate_for(grid.bounds[0]) == grid.rates[0]
@@ -655,20 +658,19 @@ def _grid_arrays(contexts):
         if len(grid.rates) < len(bounds) + 1 or any(not 0 <= b < GRID_SPAN - 2 for b in bounds):
             ctx_grid[ctx_grid == g] = BROKEN_GRID
             bounds = []
-        bound_start.append(len(keys))
-        bound_count.append(len(bounds))
-        keys += [b + g * GRID_SPAN for b in bounds]
-        shift.append(0 if inclusive else 1)
-        rate_start.append(len(nums))
+        keys += [b + g * GRID_SPAN for b in bounds] + [(g + 1) * GRID_SPAN - 1]
+        offset.append(g * GRID_SPAN + (0 if inclusive else 1))
+        first = len(nums)
         for rate in grid.rates if bounds else ():
             num, den = rate.as_integer_ratio()
             nums.append(num)
             dens.append(den)
-        rate_last.append(len(nums) - 1 if bounds else 0)
-    if not grids:  # one entry all the same: the arrays are indexed before the mask applies
-        bound_start, bound_count, rate_start, rate_last, shift = [0], [0], [0], [0], [0]
-    arrays = (keys, bound_start, bound_count, rate_start, rate_last, shift, nums, dens)
-    return ctx_grid, *(np.array(x, I64) for x in arrays)
+        rate_at += [first + k for k in range(len(bounds))] + [len(nums) - 1 if bounds else 0]
+    if not grids:  # the arrays are indexed before the mask applies
+        keys, rate_at = [GRID_SPAN - 1], [0]
+    ctx_offset = np.array([offset[g] if g >= 0 else 0 for g in ctx_grid.tolist()], I64)
+    arrays = (keys, rate_at, nums, dens)
+    return ctx_grid, ctx_offset, *(np.array(x, I64) for x in arrays)
 
 
 BLOCK = 4096  # rows read at a time: their objects stay in the CPU caches between the fields
@@ -1076,16 +1078,12 @@ def _compute(engine, source, n: int, errors: str) -> Columns:  # noqa: C901 - on
     grids = state.get("grids")
     if grids is None or grids[0] != n_ctx:
         grids = state["grids"] = (n_ctx, *_grid_arrays(contexts))
-    _, ctx_grid, keys, bound_start, bound_count, rate_start, rate_last, shift, num, den = grids
+    _, ctx_grid, ctx_offset, keys, rate_at, num, den = grids
     g = ctx_grid[ctxc]
     fb |= g == BROKEN_GRID
     taxed = (g >= 0) & ~fb
-    g = np.maximum(g, 0)
-    # Each grid's bounds, shifted by g x GRID_SPAN, in one sorted array: one search for all;
-    # past the last bound, the last rate (as rate_for).
-    found = np.searchsorted(keys, np.clip(taxable, 0, GRID_SPAN - 2) + shift[g] + g * GRID_SPAN)
-    k = found - bound_start[g]
-    k = np.where(k >= bound_count[g], rate_last[g], k + rate_start[g])
+    # Each grid's bounds, shifted apart, in one sorted array: one search for all.
+    k = rate_at[np.searchsorted(keys, np.clip(taxable, 0, GRID_SPAN - 2) + ctx_offset[ctxc])]
     withholding = np.where(taxed, _half_up(taxable * num[k], den[k] * 100), 0)
     gross = remuneration + allowances + bonus
 

@@ -275,8 +275,10 @@ class Engine:
         if counterpart is not None and counterpart[3] is None:
             limits |= {b.max_age for b in counterpart[0].age_bands if b.max_age is not None}
         bounds = sorted(limits) + [200]
+        known = (found, counterpart)  # not looked up again for each bound
         return [
-            (bound, self._resolve_scale(pset, first, category, bound, options)) for bound in bounds
+            (bound, self._resolve_scale(pset, first, category, bound, options, known))
+            for bound in bounds
         ]
 
     def _counterpart(self, pset, first, category, options):
@@ -298,16 +300,20 @@ class Engine:
             return None
         return other[0], other[1], target, band
 
-    def _resolve_scale(self, pset, first, category, age, options) -> Scale:
+    def _resolve_scale(self, pset, first, category, age, options, known=None) -> Scale:
+        """`known`: (amount_at, _counterpart) of this set, month and category, if looked up."""
         if category == "ASS_PART_TIME" and options.get("ass_part_time") == "daily_ass_amount":
             return _ass_daily_scale(pset, first, options)
-        found = pset.amount_at(first, category)
-        if found is None:
-            raise CaseError(
-                "category",
-                f"la catégorie {category} n'est pas prévue par « {pset.label} » au {fr(first)}",
-            )
-        counterpart = self._counterpart(pset, first, category, options)
+        if known is not None:
+            found, counterpart = known
+        else:
+            found = pset.amount_at(first, category)
+            if found is None:
+                raise CaseError(
+                    "category",
+                    f"la catégorie {category} n'est pas prévue par « {pset.label} » au {fr(first)}",
+                )
+            counterpart = self._counterpart(pset, first, category, options)
         # A version lasts many months: its scale (text included) is built once per version,
         # amount, national counterpart and age, not once per month (the objects live in
         # self.sets as long as the engine does, so their ids are stable).
