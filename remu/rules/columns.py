@@ -2,14 +2,15 @@
 
 `compute_columns(engine, cases)` turns the list of `Case` objects, and `compute_rows(engine,
 rows)` the list of rows of plain values (ROW_FIELDS, as a database cursor gives them: no `Case`
-built but for the per-case path), into NumPy columns (one field at a time through C-level
-getters, each distinct value converted once per engine), computes the shapes that dominate
-(a month's thirtieths at full time, hours at part time, entry / exit inside the month, at most
-one absence per case, regional transport allowances, the entry bonus, the default withholding
-grid) with int64 arithmetic, and sends every other case to the exact per-case path
-(`Engine.compute(case, False)`): prior-salary and special-public cases, several absences,
-holidays, centre closures with a day limit, sick leaves, periods of weekly hours, a personal tax
-rate, housing, ... and every case that raises (so the error raised is compute's, in order).
+built but for the per-case path), into NumPy columns (a block of rows at a time, each field
+through C-level calls, each distinct value converted once per engine), computes the shapes
+that dominate (a month's thirtieths at full time, hours at part time, entry / exit inside the
+month, at most one absence per case, regional transport allowances, the entry bonus, the
+default withholding grid) with int64 arithmetic, and sends every other case to the exact
+per-case path (`Engine.compute(case, False)`): prior-salary and special-public cases, several
+absences, holidays, centre closures with a day limit, sick leaves, periods of weekly hours, a
+personal tax rate, housing, ... and every case that raises (so the error raised is compute's,
+in order).
 
 Exactness: each amount is the same half-up rounding to the cent of the same exact value the
 engine rounds. Where the engine divides (a thirtieth fraction, hours / cap), the Decimal
@@ -201,7 +202,7 @@ class _Groups:
             if sid is None:
                 sid = self.scale_index[id(scale)] = len(self.scales)
                 self.scales.append(scale)
-                # Every month has its own Scale objects, most with the same amounts.
+                # Versions share Scale objects across months, and amounts across versions.
                 values = (scale.floor, scale.hourly, scale.monthly, scale.by_thirtieths)
                 row = self.row_cache.get(values)
                 if row is None:
