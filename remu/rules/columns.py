@@ -28,7 +28,7 @@ import dataclasses
 import datetime as dt
 from collections import deque
 from decimal import Decimal
-from itertools import chain, compress, repeat
+from itertools import chain, compress
 from operator import attrgetter, itemgetter, truth
 
 import numpy as np
@@ -109,10 +109,6 @@ def _scaled(value: Decimal, places: int = 2) -> int | None:
     """value x 10^places as an int when that is exact, else None."""
     scaled = value.scaleb(places)
     return int(scaled) if scaled == scaled.to_integral_value() else None
-
-
-def _code_column(values, codes: dict, default: int = -1) -> np.ndarray:
-    return np.fromiter(map(codes.get, values, repeat(default)), I64, len(values))
 
 
 class _Table(dict):
@@ -359,6 +355,15 @@ def _state(engine) -> dict:
             kind_values.append(value)
             return len(kind_values) - 1
 
+        # An absence's (reason, hours, kind), one lookup: (reason code, cents, kind code).
+        absence_values = []
+
+        def absence_code(key):
+            reason, hours, kind = key
+            codes = (REASON_CODES.get(reason, -1), state["hours"][hours], state["kinds"][kind])
+            absence_values.append(codes)
+            return len(absence_values) - 1
+
         state = engine._column_state = {
             "weekly": _Table(weekly_code),
             "weekly_values": weekly_values,
@@ -368,6 +373,8 @@ def _state(engine) -> dict:
             "dates": _Table(_ordinal),
             "kinds": _Table(kind_code),
             "kind_values": kind_values,
+            "absence_kinds": _Table(absence_code),
+            "absence_values": absence_values,
             "group_keys": _Table(lambda key: _group(engine, key)),
             "context_keys": {},
             "contexts": [None],  # context 0: none (the per-case path)
@@ -670,8 +677,13 @@ def _grid_arrays(contexts):
     if not grids:  # the arrays are indexed before the mask applies
         keys, rate_at = [GRID_SPAN - 1], [0]
     ctx_offset = np.array([offset[g] if g >= 0 else 0 for g in ctx_grid.tolist()], I64)
-    arrays = (keys, rate_at, nums, dens)
-    return ctx_grid, ctx_offset, *(np.array(x, I64) for x in arrays)
+    # Below a grid's first bound (most trainees' pay), its first rate without a search.
+    starts = [0] + [i + 1 for i, key in enumerate(keys) if key % GRID_SPAN == GRID_SPAN - 1]
+    ctx_first = np.array([starts[g] if g >= 0 else 0 for g in ctx_grid.tolist()], I64)
+    keys, rate_at = np.array(keys, I64), np.array(rate_at, I64)
+    first_key, first_rate = keys[ctx_first], rate_at[ctx_first]
+    num, den = np.array(nums, I64), np.array(dens, I64)
+    return ctx_grid, ctx_offset, first_key, first_rate, keys, rate_at, num, den
 
 
 BLOCK = 4096  # rows read at a time: their objects stay in the CPU caches between the fields
@@ -756,9 +768,7 @@ def _read_absences(state, column: list, m: int):
         many,
         _ordinals(flat[0::5], count, dates),
         _ordinals(flat[1::5], count, dates),
-        _code_column(flat[2::5], REASON_CODES),
-        _codes(flat[3::5], state["hours"], count),
-        _codes(flat[4::5], state["kinds"], count),
+        _codes(zip(flat[2::5], flat[3::5], flat[4::5], strict=True), state["absence_kinds"], count),
     ]
 
 
@@ -915,7 +925,8 @@ def _compute(engine, source, n: int, errors: str) -> Columns:  # noqa: C901 - on
     run_b = np.zeros(n, I64)
     absence_hours = np.zeros(n, I64)
     if read["absences"] is not None:
-        ai, many, a_start, a_end, a_reason, a_hours, a_kind = read["absences"]
+        ai, many, a_start, a_end, a_code = read["absences"]
+        a_reason, a_hours, a_kind = np.array(state["absence_values"], I64)[a_code].T
         kind_map = np.array([kinds.get(v, -1) for v in state["kind_values"]] or [-1], I64)
         a_kind = kind_map[a_kind]
         bad = many | (a_start < 0) | (a_end < 0) | (a_reason < 0) | (a_end < a_start)
@@ -1079,13 +1090,20 @@ def _compute(engine, source, n: int, errors: str) -> Columns:  # noqa: C901 - on
     grids = state.get("grids")
     if grids is None or grids[0] != n_ctx:
         grids = state["grids"] = (n_ctx, *_grid_arrays(contexts))
-    _, ctx_grid, ctx_offset, keys, rate_at, num, den = grids
+    _, ctx_grid, ctx_offset, first_key, first_rate, keys, rate_at, num, den = grids
     g = ctx_grid[ctxc]
     fb |= g == BROKEN_GRID
     taxed = (g >= 0) & ~fb
-    # Each grid's bounds, shifted apart, in one sorted array: one search for all.
-    k = rate_at[np.searchsorted(keys, np.clip(taxable, 0, GRID_SPAN - 2) + ctx_offset[ctxc])]
-    withholding = np.where(taxed, _half_up(taxable * num[k], den[k] * 100), 0)
+    # Each grid's bounds, shifted apart, in one sorted array: one search for all those at or
+    # above their grid's first bound.
+    shifted = np.clip(taxable, 0, GRID_SPAN - 2) + ctx_offset[ctxc]
+    k = first_rate[ctxc]
+    high = np.flatnonzero(shifted >= first_key[ctxc])
+    k[high] = rate_at[np.searchsorted(keys, shifted[high])]
+    rate = num[k]
+    withholding = np.zeros(n, I64)
+    w = np.flatnonzero(taxed & (rate != 0))  # (most trainees' rate is 0)
+    withholding[w] = _half_up(taxable[w] * rate[w], den[k[w]] * 100)
     gross = remuneration + allowances + bonus
 
     out.scales = scales
