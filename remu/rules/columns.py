@@ -2,14 +2,15 @@
 
 `compute_columns(engine, cases)` turns the list of `Case` objects, and `compute_rows(engine,
 rows)` the list of rows of plain values (ROW_FIELDS, as a database cursor gives them: no `Case`
-built but for the per-case path), into NumPy columns (one field at a time through C-level
-getters, each distinct value converted once per engine), computes the shapes that dominate
-(a month's thirtieths at full time, hours at part time, entry / exit inside the month, at most
-one absence per case, regional transport allowances, the entry bonus, the default withholding
-grid) with int64 arithmetic, and sends every other case to the exact per-case path
-(`Engine.compute(case, False)`): prior-salary and special-public cases, several absences,
-holidays, centre closures with a day limit, sick leaves, periods of weekly hours, a personal tax
-rate, housing, ... and every case that raises (so the error raised is compute's, in order).
+built but for the per-case path), into NumPy columns (a block of rows at a time, each field
+through C-level calls, each distinct value converted once per engine), computes the shapes
+that dominate (a month's thirtieths at full time, hours at part time, entry / exit inside the
+month, at most one absence per case, regional transport allowances, the entry bonus, the
+default withholding grid) with int64 arithmetic, and sends every other case to the exact
+per-case path (`Engine.compute(case, False)`): prior-salary and special-public cases, several
+absences, holidays, centre closures with a day limit, sick leaves, periods of weekly hours, a
+personal tax rate, housing, ... and every case that raises (so the error raised is compute's,
+in order).
 
 Exactness: each amount is the same half-up rounding to the cent of the same exact value the
 engine rounds. Where the engine divides (a thirtieth fraction, hours / cap), the Decimal
@@ -25,9 +26,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections import deque
 from decimal import Decimal
-from itertools import repeat
-from operator import attrgetter, itemgetter
+from itertools import chain, compress
+from operator import attrgetter, itemgetter, truth
 
 import numpy as np
 
@@ -63,6 +65,7 @@ EXOTIC = attrgetter(*EXOTIC_NAMES)
 EXOTIC_DEFAULTS = dict(zip(EXOTIC_NAMES, DEFAULTS, strict=True))
 
 GROUP_FIELDS = ("region", "year", "month", "category")
+READ_FIELDS = ("weekly_hours", "hours_present", "distance_km")
 # A row: the plain values a Case of the common shapes is built from, in this order, as a
 # database cursor gives them. `absences`: a sequence of (start, end, reason, hours, kind)
 # tuples (or Absence objects); `extra`: None, or a dict of the Case's other fields (keyword
@@ -108,10 +111,6 @@ def _scaled(value: Decimal, places: int = 2) -> int | None:
     return int(scaled) if scaled == scaled.to_integral_value() else None
 
 
-def _code_column(values, codes: dict, default: int = -1) -> np.ndarray:
-    return np.fromiter(map(codes.get, values, repeat(default)), I64, len(values))
-
-
 class _Table(dict):
     """value -> int code; a value it lacks is converted once by `convert` and kept (the
     engine's tables live as long as it does: distinct values are few)."""
@@ -136,13 +135,13 @@ NO_DATE, BAD_DATE = -1, -2
 DATE_ONLY = {dt.date}
 
 
-def _ordinals(column, n: int, dates: _Table) -> np.ndarray:
-    """The ordinals of a column of dates (`column()`: a fresh iterator over it): C-level
-    toordinal when every value is a date (no table: birth dates are many), else through the
-    table (NO_DATE for None, BAD_DATE for anything else)."""
-    if set(map(type, column())) == DATE_ONLY:
-        return np.fromiter(map(dt.date.toordinal, column()), I64, n)
-    return _codes(column(), dates, n)
+def _ordinals(column: list, n: int, dates: _Table) -> np.ndarray:
+    """The ordinals of a column of dates: C-level toordinal when every value is a date (no
+    table: birth dates are many), else through the table (NO_DATE for None, BAD_DATE for
+    anything else)."""
+    if set(map(type, column)) == DATE_ONLY:
+        return np.fromiter(map(dt.date.toordinal, column), I64, n)
+    return _codes(column, dates, n)
 
 
 def _ordinal(value) -> int:
@@ -199,7 +198,7 @@ class _Groups:
             if sid is None:
                 sid = self.scale_index[id(scale)] = len(self.scales)
                 self.scales.append(scale)
-                # Every month has its own Scale objects, most with the same amounts.
+                # Versions share Scale objects across months, and amounts across versions.
                 values = (scale.floor, scale.hourly, scale.monthly, scale.by_thirtieths)
                 row = self.row_cache.get(values)
                 if row is None:
@@ -223,7 +222,9 @@ class _Groups:
             seg_sid = np.array([(s + padding[1])[:width] for s in self.sids], I64)
             # The first segment the age is under or at, else the last one.
             ages = np.arange(MAX_AGE_INDEX + 1)
-            position = (ages[None, :, None] > seg_age[:, None, :]).sum(axis=2)
+            position = np.zeros((count, len(ages)), I64)
+            for k in range(width):  # (a sum over a short last axis is slow)
+                position += ages[None, :] > seg_age[:, k, None]
             position = np.minimum(position, np.maximum(seg_len - 1, 0)[:, None])
             age_table = np.take_along_axis(seg_sid, position, axis=1)
             # cents(monthly x k / 30): the exact quotient is a half cent only where it is a
@@ -286,7 +287,7 @@ class Columns:
         self.source = source
         self.n = n
         self.fallback: dict[int, object] = {}
-        self.net = np.zeros(n, I64)
+        self.net = np.zeros(0, I64)  # set by the computation
         self.fallback_net = Decimal(0)
 
     def net_total(self) -> Decimal:
@@ -348,6 +349,21 @@ def _state(engine) -> dict:
             weekly_values.append(value)
             return len(weekly_values) - 1
 
+        kind_values = []  # a legal leave's kind: its code in the month's context, later
+
+        def kind_code(value):
+            kind_values.append(value)
+            return len(kind_values) - 1
+
+        # An absence's (reason, hours, kind), one lookup: (reason code, cents, kind code).
+        absence_values = []
+
+        def absence_code(key):
+            reason, hours, kind = key
+            codes = (REASON_CODES.get(reason, -1), state["hours"][hours], state["kinds"][kind])
+            absence_values.append(codes)
+            return len(absence_values) - 1
+
         state = engine._column_state = {
             "weekly": _Table(weekly_code),
             "weekly_values": weekly_values,
@@ -355,6 +371,10 @@ def _state(engine) -> dict:
             "distance": _Table(_cents_or_flag),
             "hours": _Table(lambda v: 0 if v is None else _cents_or_flag(v)),
             "dates": _Table(_ordinal),
+            "kinds": _Table(kind_code),
+            "kind_values": kind_values,
+            "absence_kinds": _Table(absence_code),
+            "absence_values": absence_values,
             "group_keys": _Table(lambda key: _group(engine, key)),
             "context_keys": {},
             "contexts": [None],  # context 0: none (the per-case path)
@@ -536,14 +556,11 @@ class _CaseSource:
     def __init__(self, cases: list):
         self.items = cases
 
-    def column(self, name: str):
-        return map(attrgetter(name), self.items)
-
-    def key(self, *names: str):
-        return map(attrgetter(*names), self.items)
-
-    def unusual(self, n: int) -> np.ndarray:
-        return np.fromiter(map(DEFAULTS.__ne__, map(EXOTIC, self.items)), bool, n)
+    def block(self, start: int, stop: int) -> tuple[dict, np.ndarray]:
+        """The fields of cases start to stop as lists, and which of them are unusual."""
+        items = self.items[start:stop]
+        columns = {name: list(map(attrgetter(name), items)) for name in ROW_FIELDS[1:-1]}
+        return columns, np.fromiter(map(DEFAULTS.__ne__, map(EXOTIC, items)), bool, len(items))
 
     def case(self, i: int) -> Case:
         return self.items[i]
@@ -553,25 +570,30 @@ class _CaseSource:
 
 
 class _RowSource:
-    """Rows of plain values (ROW_FIELDS): each field read with a C-level itemgetter; a Case is
-    built only for a row sent to the per-case path."""
+    """Rows of plain values (ROW_FIELDS), read a block at a time; a Case is built only for a
+    row sent to the per-case path."""
 
     def __init__(self, rows: list):
-        if rows and set(map(len, rows)) != {len(ROW_FIELDS)}:
-            raise ValueError(f"each row has {len(ROW_FIELDS)} values: {', '.join(ROW_FIELDS)}")
         self.items = rows
 
-    def column(self, name: str):
-        return map(itemgetter(ROW_INDEX[name]), self.items)
-
-    def key(self, *names: str):
-        return map(itemgetter(*(ROW_INDEX[name] for name in names)), self.items)
-
-    def unusual(self, n: int) -> np.ndarray:
-        flags = np.fromiter(map(bool, self.column("extra")), bool, n)
+    def block(self, start: int, stop: int) -> tuple[dict, np.ndarray]:
+        """The fields of rows start to stop as lists, and which rows are unusual: every value
+        in one pass over the rows, each field then a strided slice (cheaper than one pass over
+        the rows per field)."""
+        width = len(ROW_FIELDS)
+        rows = self.items[start:stop]
+        if set(map(len, rows)) != {width}:
+            raise ValueError(f"each row has {width} values: {', '.join(ROW_FIELDS)}")
+        flat = []  # list.extend copies a row's values in C: cheaper than chaining them
+        deque(map(flat.extend, rows), 0)
+        columns = {name: flat[i::width] for i, name in enumerate(ROW_FIELDS) if i}
+        extra, m = columns["extra"], stop - start
+        if extra.count(None) == m:  # identity compares, no call per row
+            return columns, np.zeros(m, bool)
+        flags = np.fromiter(map(truth, extra), bool, m)
         for i in np.flatnonzero(flags).tolist():
-            flags[i] = _unusual_extra(self.items[i][-1])
-        return flags
+            flags[i] = _unusual_extra(extra[i])
+        return columns, flags
 
     def case(self, i: int) -> Case:
         return case_of_row(self.items[i])
@@ -619,11 +641,12 @@ BROKEN_GRID = -2
 
 def _grid_arrays(contexts):
     """The default withholding grids of the contexts, for one search over all of them: per
-    context its grid (-1 none, BROKEN_GRID: a bound out of range, the per-case path); the
-    bounds in cents of grid g shifted by g x GRID_SPAN, each grid's first bound and bound
-    count, its first and last rate's index, the shift of a taxable amount (a bound equal to it
-    is in the band below, shift 0, or above, shift 1, as rate_for says: article 204 H), and
-    every grid's rates as num / den."""
+    context its grid (-1 none, BROKEN_GRID: a bound out of range, the per-case path) and the
+    offset of its taxable amounts (grid g's bounds are shifted by g x GRID_SPAN, plus 1 where
+    a bound equal to the amount is in the band above, 0 where below, as rate_for says: article
+    204 H); the bounds in cents of every grid, each followed by a sentinel above any of its
+    amounts, so that a position found in them is one rate (past a grid's last bound, its last
+    rate); the rate at each position; every grid's rates as num / den."""
     grid_ids, grids = {}, []
     ctx_grid = np.full(max(len(contexts), 1), -1, I64)
     for j, ctx in enumerate(contexts):
@@ -634,7 +657,7 @@ def _grid_arrays(contexts):
             grid_ids[id(grid)] = len(grids)
             grids.append(grid)
         ctx_grid[j] = grid_ids[id(grid)]
-    keys, bound_start, bound_count, rate_start, rate_last, shift = [], [], [], [], [], []
+    keys, rate_at, offset = [], [], []
     nums, dens = [0], [1]  # rate 0: none (a grid without rates is broken)
     for g, grid in enumerate(grids):
         inclusive = grid.rate_for(grid.bounds[0]) == grid.rates[0]
@@ -643,20 +666,158 @@ def _grid_arrays(contexts):
         if len(grid.rates) < len(bounds) + 1 or any(not 0 <= b < GRID_SPAN - 2 for b in bounds):
             ctx_grid[ctx_grid == g] = BROKEN_GRID
             bounds = []
-        bound_start.append(len(keys))
-        bound_count.append(len(bounds))
-        keys += [b + g * GRID_SPAN for b in bounds]
-        shift.append(0 if inclusive else 1)
-        rate_start.append(len(nums))
+        keys += [b + g * GRID_SPAN for b in bounds] + [(g + 1) * GRID_SPAN - 1]
+        offset.append(g * GRID_SPAN + (0 if inclusive else 1))
+        first = len(nums)
         for rate in grid.rates if bounds else ():
             num, den = rate.as_integer_ratio()
             nums.append(num)
             dens.append(den)
-        rate_last.append(len(nums) - 1 if bounds else 0)
-    if not grids:  # one entry all the same: the arrays are indexed before the mask applies
-        bound_start, bound_count, rate_start, rate_last, shift = [0], [0], [0], [0], [0]
-    arrays = (keys, bound_start, bound_count, rate_start, rate_last, shift, nums, dens)
-    return ctx_grid, *(np.array(x, I64) for x in arrays)
+        rate_at += [first + k for k in range(len(bounds))] + [len(nums) - 1 if bounds else 0]
+    if not grids:  # the arrays are indexed before the mask applies
+        keys, rate_at = [GRID_SPAN - 1], [0]
+    ctx_offset = np.array([offset[g] if g >= 0 else 0 for g in ctx_grid.tolist()], I64)
+    # Below a grid's first bound (most trainees' pay), its first rate without a search.
+    starts = [0] + [i + 1 for i, key in enumerate(keys) if key % GRID_SPAN == GRID_SPAN - 1]
+    ctx_first = np.array([starts[g] if g >= 0 else 0 for g in ctx_grid.tolist()], I64)
+    keys, rate_at = np.array(keys, I64), np.array(rate_at, I64)
+    first_key, first_rate = keys[ctx_first], rate_at[ctx_first]
+    num, den = np.array(nums, I64), np.array(dens, I64)
+    return ctx_grid, ctx_offset, first_key, first_rate, keys, rate_at, num, den
+
+
+BLOCK = 4096  # rows read at a time: their objects stay in the CPU caches between the fields
+READ = ("weekly", "present", "distance")
+
+
+def _read(state, source, n: int) -> dict:
+    """Every field the batch reads, as arrays of codes, a block of rows at a time: the
+    per-engine tables' codes (group, weekly hours, hours present, distance), the dates'
+    ordinals (NO_DATE, BAD_DATE), the entry bonus flag, the unusual flag, and the absences
+    (see _read_absences): each value is touched while its row is still in the cache."""
+    out = {name: np.empty(n, I64) for name in ("gid", "entry", "birth", "exit", *READ)}
+    unusual, granted = np.empty(n, bool), np.empty(n, bool)
+    group_keys, dates = state["group_keys"], state["dates"]
+    tables = [(name, state[name], field) for name, field in zip(READ, READ_FIELDS, strict=True)]
+    absences = []
+    for start in range(0, n, BLOCK):
+        stop = min(start + BLOCK, n)
+        m = stop - start
+        cols, unusual[start:stop] = source.block(start, stop)
+        key = zip(*map(cols.__getitem__, GROUP_FIELDS), strict=True)
+        out["gid"][start:stop] = _codes(key, group_keys, m)
+        out["entry"][start:stop] = _ordinals(cols["entry_date"], m, dates)
+        out["birth"][start:stop] = _ordinals(cols["birth_date"], m, dates)
+        out["exit"][start:stop] = _sparse_codes(cols["exit_date"], dates, m, NO_DATE)
+        for name, table, field in tables:
+            out[name][start:stop] = _codes(cols[field], table, m)
+        granted[start:stop] = np.fromiter(cols["entry_bonus_granted"], bool, m)
+        found = _read_absences(state, cols["absences"], m)
+        if found is not None:
+            found[0] += start
+            absences.append(found)
+    out["unusual"], out["granted"] = unusual, granted
+    out["absences"] = [np.concatenate(a) for a in zip(*absences, strict=True)] if absences else None
+    return out
+
+
+def _sparse_codes(column: list, table: _Table, m: int, none: int) -> np.ndarray:
+    """_codes of a column mostly None whose other values are all true (dates): only those
+    looked up, found without a call per row."""
+    index = list(compress(range(m), column))
+    if m - len(index) != column.count(None):  # a false value that is not None
+        return _codes(column, table, m)
+    codes = np.full(m, none, I64)
+    if index:
+        codes[index] = _codes(map(column.__getitem__, index), table, len(index))
+    return codes
+
+
+def _read_absences(state, column: list, m: int):
+    """The rows with absences: (their indices, more than one absence or unreadable, and the
+    first absence's start and end ordinals, reason code, hours in cents, kind code) as
+    arrays, or None."""
+    index = list(compress(range(m), column))  # the non-empty ones, no call per row
+    if not index:
+        return None
+    lists = list(map(column.__getitem__, index))
+    count = len(lists)
+    # Each non-empty: one value each exactly when there are as many values as rows.
+    firsts = list(chain.from_iterable(lists))
+    if len(firsts) == count:
+        many = np.zeros(count, bool)
+    else:
+        many = np.fromiter(map(len, lists), I64, count) != 1
+        firsts = list(map(itemgetter(0), lists))
+    # The first absence's (start, end, reason, hours, kind): a row's tuple, or read from an
+    # Absence; anything else is left to the per-case path.
+    if set(map(type, firsts)) != {tuple}:
+        firsts = [
+            a if type(a) is tuple else ABSENCE_FIELDS(a) if type(a) is Absence else ()
+            for a in firsts
+        ]
+    # Their fields read in one pass: five values each (else the careful way).
+    flat = list(chain.from_iterable(firsts))
+    if len(flat) != 5 * count:
+        many |= np.fromiter(map(len, firsts), I64, count) != 5
+        firsts = [a if len(a) == 5 else (None,) * 5 for a in firsts]
+        flat = list(chain.from_iterable(firsts))
+    dates = state["dates"]
+    return [
+        np.array(index, I64),
+        many,
+        _ordinals(flat[0::5], count, dates),
+        _ordinals(flat[1::5], count, dates),
+        _codes(zip(flat[2::5], flat[3::5], flat[4::5], strict=True), state["absence_kinds"], count),
+    ]
+
+
+def _allowance_arrays(allowance_rows, n_ctx: int, n_cat: int) -> tuple:
+    """The regional transport bands of every context as arrays (limits in cents, strictly
+    above or from, amount codes), the excluded categories, the contexts whose limits are not
+    whole cents, and per distinct amount: cents (or None), cents > 0 (else 0), and the
+    amount by thirtieths in cents."""
+    amounts, amount_index = [], {}
+    width = max([len(row[1]) for row in allowance_rows if row is not None] + [1])
+    band_limit = np.zeros((max(n_ctx, 1), width), I64)
+    band_strict = np.zeros((max(n_ctx, 1), width), bool)
+    band_amount = np.full((max(n_ctx, 1), width), -1, I64)
+    excluded = np.ones((max(n_ctx, 1), n_cat), bool)  # no regional allowances
+    ctx_broken = np.zeros(max(n_ctx, 1), bool)
+    for j, row in enumerate(allowance_rows):
+        if row is None:
+            continue
+        excluded_names, bands = row
+        excluded[j] = [name in excluded_names for name in CATEGORY_CODES]
+        for k, (strictly, limit, amount) in enumerate(bands):
+            limit_cents = _scaled(limit)
+            if limit_cents is None:
+                ctx_broken[j] = True
+                continue
+            if amount not in amount_index:
+                amount_index[amount] = len(amounts)
+                amounts.append(amount)
+            band_limit[j, k] = limit_cents
+            band_strict[j, k] = strictly
+            band_amount[j, k] = amount_index[amount]
+    usable = [_scaled(a) for a in amounts]
+    amount_cents = np.array([u if u is not None and u > 0 else 0 for u in usable], I64)
+    by_thirtieths = np.array(
+        [[_scaled(cents(a * FRACTIONS[k])) for k in range(31)] for a in amounts] or [[0] * 31],
+        I64,
+    )
+    return (
+        amounts,
+        width,
+        band_limit,
+        band_strict,
+        band_amount,
+        excluded,
+        ctx_broken,
+        usable,
+        amount_cents,
+        by_thirtieths,
+    )
 
 
 def compute_columns(engine, cases, errors: str = "raise") -> Columns:
@@ -679,12 +840,13 @@ def _compute(engine, source, n: int, errors: str) -> Columns:  # noqa: C901 - on
     if n == 0:
         out.scales, out.caps, out.bonus_objects = [], [], [ZERO]
         return out
-    fb = source.unusual(n)
-
-    # -- the month context and the scale group: (region, year, month, category) -----------
     state = _state(engine)
     groups = state["groups"]
-    gid = _codes(source.key(*GROUP_FIELDS), state["group_keys"], n)
+    read = _read(state, source, n)
+    fb = read["unusual"]
+
+    # -- the month context and the scale group: (region, year, month, category) -----------
+    gid = read["gid"]
     arrays = state.get("arrays")
     if arrays is None:
         arrays = state["arrays"] = _context_arrays(state)
@@ -702,10 +864,7 @@ def _compute(engine, source, n: int, errors: str) -> Columns:  # noqa: C901 - on
     fb |= gid == 0
 
     # -- dates, ages ------------------------------------------------------------------------
-    dates = state["dates"]
-    entry = _ordinals(lambda: source.column("entry_date"), n, dates)
-    birth = _ordinals(lambda: source.column("birth_date"), n, dates)
-    exit_ = _codes(source.column("exit_date"), dates, n)
+    entry, birth, exit_ = read["entry"], read["birth"], read["exit"]
     bad_dates = (entry < 0) | (birth < 0) | (exit_ == BAD_DATE)
     if bad_dates.any():  # the per-case path says why; a harmless date meanwhile
         fb |= bad_dates
@@ -728,7 +887,7 @@ def _compute(engine, source, n: int, errors: str) -> Columns:  # noqa: C901 - on
 
     # -- weekly hours, hours present, distance --------------------------------------------
     weekly_values = state["weekly_values"]
-    wcode = _codes(source.column("weekly_hours"), state["weekly"], n)
+    wcode = read["weekly"]
     weekly_bad = np.array(
         [not isinstance(w, Decimal) or not w.is_finite() or w <= 0 for w in weekly_values], bool
     )
@@ -738,8 +897,7 @@ def _compute(engine, source, n: int, errors: str) -> Columns:  # noqa: C901 - on
         for w, bad in zip(weekly_values, weekly_bad, strict=True)
     ]
     cap_cents = np.array([_scaled(c) if _scaled(c) is not None else 0 for c in caps], I64)
-    present = _codes(source.column("hours_present"), state["present"], n)
-    distance = _codes(source.column("distance_km"), state["distance"], n)
+    present, distance = read["present"], read["distance"]
     fb |= (present == -2) | (distance == -2)
 
     # -- the scale of the age at entry ---------------------------------------------------------
@@ -762,31 +920,15 @@ def _compute(engine, source, n: int, errors: str) -> Columns:  # noqa: C901 - on
     fb |= part & nonempty & (present < 0)
 
     # -- absences (at most one, the common reasons) -----------------------------------------
-    absences = list(source.column("absences"))
-    with_absence = np.flatnonzero(np.fromiter(map(bool, absences), bool, n)).tolist()
     has_run = np.zeros(n, bool)
     run_a = np.zeros(n, I64)
     run_b = np.zeros(n, I64)
     absence_hours = np.zeros(n, I64)
-    if with_absence:
-        ai = np.array(with_absence, I64)
-        lists = [absences[i] for i in with_absence]
-        count = len(lists)
-        many = np.fromiter(map(len, lists), I64, count) != 1
-        # The first absence's (start, end, reason, hours, kind): a row's tuple, or read from
-        # an Absence; anything else is left to the per-case path.
-        firsts = [
-            a if type(a) is tuple else ABSENCE_FIELDS(a) if type(a) is Absence else ()
-            for a in map(itemgetter(0), lists)
-        ]
-        many |= np.fromiter(map(len, firsts), I64, count) != 5
-        if many.any():
-            firsts = [(None,) * 5 if len(a) != 5 else a for a in firsts]
-        a_start = _ordinals(lambda: map(itemgetter(0), firsts), count, dates)
-        a_end = _ordinals(lambda: map(itemgetter(1), firsts), count, dates)
-        a_reason = _code_column(list(map(itemgetter(2), firsts)), REASON_CODES)
-        a_hours = _codes(map(itemgetter(3), firsts), state["hours"], count)
-        a_kind = _code_column(list(map(itemgetter(4), firsts)), kinds)
+    if read["absences"] is not None:
+        ai, many, a_start, a_end, a_code = read["absences"]
+        a_reason, a_hours, a_kind = np.array(state["absence_values"], I64)[a_code].T
+        kind_map = np.array([kinds.get(v, -1) for v in state["kind_values"]] or [-1], I64)
+        a_kind = kind_map[a_kind]
         bad = many | (a_start < 0) | (a_end < 0) | (a_reason < 0) | (a_end < a_start)
         bad |= a_hours == -2
         c_ctx = ctxc[ai]
@@ -843,8 +985,6 @@ def _compute(engine, source, n: int, errors: str) -> Columns:  # noqa: C901 - on
 
     # -- social contributions -----------------------------------------------------------------
     base = ctx_base[ctxc]
-    social = np.full(n, -1, I64)
-    social_hours = np.full(n, -1, I64)
     social_key = (tuple(base_values), len(weekly_values))
     if state.get("social_key") != social_key:
         n_bases = max(len(base_values), 1)
@@ -868,8 +1008,10 @@ def _compute(engine, source, n: int, errors: str) -> Columns:  # noqa: C901 - on
     with_base = base >= 0
     fmask = full & with_base
     bsafe = np.maximum(base, 0)
-    social[fmask] = social_table[bsafe[fmask], wcode[fmask], paid[fmask]]
-    social_hours[fmask] = social_hours_table[bsafe[fmask], wcode[fmask], paid[fmask]]
+    # One flat index into both tables (every row's is in range; the mask picks).
+    index = (bsafe * len(weekly_values) + wcode) * 31 + paid
+    social = np.where(fmask, social_table.ravel().take(index), -1)
+    social_hours = np.where(fmask, social_hours_table.ravel().take(index), -1)
     pmask = part & with_base
     if pmask.any():
         ratios = [v.as_integer_ratio() for v in base_values]
@@ -882,29 +1024,11 @@ def _compute(engine, source, n: int, errors: str) -> Columns:  # noqa: C901 - on
     allowances = np.zeros(n, I64)
     with_distance = np.flatnonzero((distance >= 0) & nonempty & ~fb)
     if len(with_distance):
-        amounts, amount_index = [], {}
-        width = max([len(row[1]) for row in allowance_rows if row is not None] + [1])
-        band_limit = np.zeros((max(n_ctx, 1), width), I64)
-        band_strict = np.zeros((max(n_ctx, 1), width), bool)
-        band_amount = np.full((max(n_ctx, 1), width), -1, I64)
-        excluded = np.ones((max(n_ctx, 1), n_cat), bool)  # no regional allowances
-        ctx_broken = np.zeros(max(n_ctx, 1), bool)
-        for j, row in enumerate(allowance_rows):
-            if row is None:
-                continue
-            excluded_names, bands = row
-            excluded[j] = [name in excluded_names for name in CATEGORY_CODES]
-            for k, (strictly, limit, amount) in enumerate(bands):
-                limit_cents = _scaled(limit)
-                if limit_cents is None:
-                    ctx_broken[j] = True
-                    continue
-                if amount not in amount_index:
-                    amount_index[amount] = len(amounts)
-                    amounts.append(amount)
-                band_limit[j, k] = limit_cents
-                band_strict[j, k] = strictly
-                band_amount[j, k] = amount_index[amount]
+        setup = arrays.get("allowances")
+        if setup is None:  # per context, kept until a new context comes
+            setup = arrays["allowances"] = _allowance_arrays(allowance_rows, n_ctx, n_cat)
+        amounts, width, band_limit, band_strict, band_amount, excluded, ctx_broken = setup[:7]
+        usable, amount_cents, by_thirtieths = setup[7:]
         w_ctx = ctxc[with_distance]
         w_distance = distance[with_distance]
         fb[with_distance] |= ctx_broken[w_ctx]
@@ -916,12 +1040,7 @@ def _compute(engine, source, n: int, errors: str) -> Columns:  # noqa: C901 - on
             found = np.where(hit & (code >= 0), code, found)
         found[excluded[w_ctx, category[with_distance]]] = -1
         if amounts:
-            usable = [_scaled(a) for a in amounts]
             fb[with_distance] |= np.isin(found, [i for i, u in enumerate(usable) if u is None])
-            amount_cents = np.array([u if u is not None and u > 0 else 0 for u in usable], I64)
-            by_thirtieths = np.array(
-                [[_scaled(cents(a * FRACTIONS[k])) for k in range(31)] for a in amounts], I64
-            )
             has = found >= 0
             code = np.maximum(found, 0)
             w_full = full[with_distance]
@@ -945,7 +1064,7 @@ def _compute(engine, source, n: int, errors: str) -> Columns:  # noqa: C901 - on
     allowances[~nonempty] = 0
 
     # -- entry bonus ----------------------------------------------------------------------------
-    granted = np.fromiter(source.column("entry_bonus_granted"), bool, n) & ~fb
+    granted = read["granted"] & ~fb
     bonus = np.zeros(n, I64)
     bonus_code = np.zeros(n, I64)
     bonus_objects = state["bonus_objects"]
@@ -971,17 +1090,20 @@ def _compute(engine, source, n: int, errors: str) -> Columns:  # noqa: C901 - on
     grids = state.get("grids")
     if grids is None or grids[0] != n_ctx:
         grids = state["grids"] = (n_ctx, *_grid_arrays(contexts))
-    _, ctx_grid, keys, bound_start, bound_count, rate_start, rate_last, shift, num, den = grids
+    _, ctx_grid, ctx_offset, first_key, first_rate, keys, rate_at, num, den = grids
     g = ctx_grid[ctxc]
     fb |= g == BROKEN_GRID
     taxed = (g >= 0) & ~fb
-    g = np.maximum(g, 0)
-    # Each grid's bounds, shifted by g x GRID_SPAN, in one sorted array: one search for all;
-    # past the last bound, the last rate (as rate_for).
-    found = np.searchsorted(keys, np.clip(taxable, 0, GRID_SPAN - 2) + shift[g] + g * GRID_SPAN)
-    k = found - bound_start[g]
-    k = np.where(k >= bound_count[g], rate_last[g], k + rate_start[g])
-    withholding = np.where(taxed, _half_up(taxable * num[k], den[k] * 100), 0)
+    # Each grid's bounds, shifted apart, in one sorted array: one search for all those at or
+    # above their grid's first bound.
+    shifted = np.clip(taxable, 0, GRID_SPAN - 2) + ctx_offset[ctxc]
+    k = first_rate[ctxc]
+    high = np.flatnonzero(shifted >= first_key[ctxc])
+    k[high] = rate_at[np.searchsorted(keys, shifted[high])]
+    rate = num[k]
+    withholding = np.zeros(n, I64)
+    w = np.flatnonzero(taxed & (rate != 0))  # (most trainees' rate is 0)
+    withholding[w] = _half_up(taxable[w] * rate[w], den[k[w]] * 100)
     gross = remuneration + allowances + bonus
 
     out.scales = scales

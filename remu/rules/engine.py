@@ -201,6 +201,7 @@ class Engine:
             withholding if withholding is not None else load_withholding()
         )
         self._scales: dict = {}
+        self._resolved: dict = {}  # (category, age, version, amount, counterpart) -> Scale
         self._months: dict = {}
         self._caps: dict = {}  # weekly hours -> the monthly hours cap
         self._social: dict = {}  # (base, weekly hours, paid thirtieths) -> (hours, amount)
@@ -274,8 +275,10 @@ class Engine:
         if counterpart is not None and counterpart[3] is None:
             limits |= {b.max_age for b in counterpart[0].age_bands if b.max_age is not None}
         bounds = sorted(limits) + [200]
+        known = (found, counterpart)  # not looked up again for each bound
         return [
-            (bound, self._resolve_scale(pset, first, category, bound, options)) for bound in bounds
+            (bound, self._resolve_scale(pset, first, category, bound, options, known))
+            for bound in bounds
         ]
 
     def _counterpart(self, pset, first, category, options):
@@ -297,15 +300,38 @@ class Engine:
             return None
         return other[0], other[1], target, band
 
-    def _resolve_scale(self, pset, first, category, age, options) -> Scale:
+    def _resolve_scale(self, pset, first, category, age, options, known=None) -> Scale:
+        """`known`: (amount_at, _counterpart) of this set, month and category, if looked up."""
         if category == "ASS_PART_TIME" and options.get("ass_part_time") == "daily_ass_amount":
             return _ass_daily_scale(pset, first, options)
-        found = pset.amount_at(first, category)
-        if found is None:
-            raise CaseError(
-                "category",
-                f"la catégorie {category} n'est pas prévue par « {pset.label} » au {fr(first)}",
-            )
+        if known is not None:
+            found, counterpart = known
+        else:
+            found = pset.amount_at(first, category)
+            if found is None:
+                raise CaseError(
+                    "category",
+                    f"la catégorie {category} n'est pas prévue par « {pset.label} » au {fr(first)}",
+                )
+            counterpart = self._counterpart(pset, first, category, options)
+        # A version lasts many months: its scale (text included) is built once per version,
+        # amount, national counterpart and age, not once per month (the objects live in
+        # self.sets as long as the engine does, so their ids are stable).
+        key = (
+            category,
+            age,
+            id(found[0]),
+            id(found[1]),
+            None
+            if counterpart is None
+            else (id(counterpart[0]), id(counterpart[1]), *counterpart[2:]),
+        )
+        scale = self._resolved.get(key)
+        if scale is None:
+            scale = self._resolved[key] = self._build_scale(found, counterpart, category, age)
+        return scale
+
+    def _build_scale(self, found, counterpart, category, age) -> Scale:
         version, amount = found
         derived = (
             f" (revalorisation par coefficient {number(version.coefficient)} de la version du "
@@ -317,7 +343,6 @@ class Engine:
             f"Barème « {version.label} » en vigueur au {fr(version.start)}{derived}, "
             f"catégorie {CATEGORIES[category]}"
         )
-        counterpart = self._counterpart(pset, first, category, options)
         if amount.is_prior_salary:
             text = (
                 f"{head} : 100 % du salaire antérieur, entre {euros(amount.floor)} "

@@ -7,11 +7,13 @@ import dataclasses
 import datetime as dt
 import random
 from decimal import Decimal
+from unittest import mock
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from remu.rules import columns as columns_module
 from remu.rules.bench import make_cases, make_rows
 from remu.rules.columns import case_of_row, row_of_case
 from remu.rules.engine import Absence, Case, Engine, Result
@@ -273,6 +275,28 @@ def test_columns_on_any_batch_of_common_shapes(cases):
 @given(st.lists(cases(), min_size=1, max_size=10))
 def test_columns_on_any_batch_of_any_case(batch):
     assert_columns_match(batch, BATCH_ENGINE, ENGINE)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.one_of(column_cases(), column_cases(), cases()), min_size=2, max_size=30),
+    st.integers(1, 7),
+)
+def test_columns_read_a_block_of_rows_at_a_time(batch, block):
+    """The rows are read a block at a time (4,096 in use): batches across blocks of a few
+    rows, absences, exits, unusual and invalid cases in any block, give what compute gives
+    (and raise what it raises for the first invalid case)."""
+    with mock.patch.object(columns_module, "BLOCK", block):
+        assert_columns_match(batch, BATCH_ENGINE, ENGINE)
+
+
+def test_a_row_of_another_length_in_a_later_block_is_refused():
+    rows = make_rows(random.Random(3), 5)
+    with (
+        mock.patch.object(columns_module, "BLOCK", 2),
+        pytest.raises(ValueError, match="14 values"),
+    ):
+        Engine().compute_rows(rows[:4] + [rows[4][:-1]])
 
 
 def edge_cases():
