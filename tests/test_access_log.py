@@ -3,8 +3,10 @@ document, exported NIRs or IBANs, and when; seen by the region's rules administr
 purged after the region's period."""
 
 import datetime as dt
+import importlib
 from pathlib import Path
 
+from django.apps import apps as django_apps
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
@@ -92,3 +94,44 @@ def test_uploaded_documents_are_not_readable_by_other_system_users(pay_world):
     path = Path(document.file.path)
     assert path.stat().st_mode & 0o777 == 0o600
     assert path.parent.stat().st_mode & 0o777 == 0o700
+
+
+def test_each_read_of_a_trainees_data_names_the_trainee_and_old_events_are_given_theirs(
+    client, pay_world
+):
+    """The trainee's page reads their accesses by the trainee's id (an index), not by the
+    labels; the migration gave the events logged before it their trainee from their label."""
+    dossier, agent = pay_world["dossier"], pay_world["agent"]
+    trainee_id = dossier.enrollment.trainee_id
+    client.force_login(pay_world["provider_user"])
+    client.get(reverse("dossiers:detail", args=[dossier.pk]))
+    client.get(reverse("attendance:trainees_xlsx", args=[dossier.action_id]))  # a list: no one
+    assert list(AccessEvent.objects.order_by("pk").values_list("kind", "about_trainee")) == [
+        ("dossier", trainee_id),
+        ("export", None),
+    ]
+    region, user = dossier.region, agent
+    old = {  # labels as the views wrote them, without the trainee
+        f"Stagiaire n° {trainee_id}": trainee_id,
+        f"Fiche d'entrée de l'inscription {dossier.enrollment_id}": trainee_id,
+        f"Dossier {dossier.number}": trainee_id,
+        f"Pièce d'identité – Dossier {dossier.number}": trainee_id,
+        f"Décision de prise en charge D-1 (codes d'accès remis) – Dossier {dossier.number}": (
+            trainee_id
+        ),
+        f"Dossier n° {dossier.pk} (brouillon)": trainee_id,
+        f"Dossier {dossier.number}9": None,  # another dossier's number, longer
+        "Stagiaires de l'action 12 (tableur)": None,
+        "Changement de RIB n° 999999": None,  # no such change
+    }
+    AccessEvent.objects.all().delete()
+    for label in old:
+        AccessEvent.objects.create(region=region, user=user, kind="document", label=label)
+    migration = importlib.import_module("remu.audit.migrations.0002_access_event_about_trainee")
+    migration.about_trainee(django_apps, None)
+    assert dict(AccessEvent.objects.values_list("label", "about_trainee")) == old
+    client.force_login(agent)
+    page = text(client.get(reverse("home:trainee", args=[trainee_id])))
+    section = page.split("Accès aux données du stagiaire")[1].split("Ajustements manuels")[0]
+    assert f"Pièce d'identité – Dossier {dossier.number}" in section
+    assert f"Dossier {dossier.number}9" not in section and "tableur" not in section

@@ -27,12 +27,22 @@ class AccessEvent(models.Model):
     kind = models.CharField(max_length=10, choices=Kind.choices)
     # What was seen, by its number (never a NIR, an IBAN or a name).
     label = models.CharField(max_length=200)
+    # The trainee whose data it was (their page, dossier, pieces, entry form, RIB change), for
+    # the trainee's page: an id, not a key (the log outlives a trainee the retention deletes).
+    about_trainee = models.BigIntegerField("stagiaire concerné", null=True, blank=True)
 
     objects = scoped(region_lookup="region", agents_only=True).as_manager()
 
     class Meta:
         ordering = ["-at", "-pk"]
-        indexes = [models.Index(fields=["region", "-at"], name="access_event_region_at")]
+        indexes = [
+            models.Index(fields=["region", "-at"], name="access_event_region_at"),
+            models.Index(
+                fields=["about_trainee", "-at"],
+                name="access_event_trainee_at",
+                condition=models.Q(about_trainee__isnull=False),
+            ),
+        ]
 
     def __str__(self):
         return f"{self.get_kind_display()} – {self.label}"

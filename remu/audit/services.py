@@ -14,12 +14,15 @@ from .models import AccessEvent
 Kind = AccessEvent.Kind
 
 
-def record(request, kind: str, label: str) -> None:
-    """Logs that the request's user saw `label` (a dossier number, a file name…)."""
+def record(request, kind: str, label: str, *, trainee_id: int | None = None) -> None:
+    """Logs that the request's user saw `label` (a dossier number, a file name…), about the
+    trainee `trainee_id` where it is a trainee's data (their page lists it)."""
     region = request.tenant.region
     if region is None or not request.user.is_authenticated:
         return
-    AccessEvent.objects.create(region=region, user=request.user, kind=kind, label=label[:200])
+    AccessEvent.objects.create(
+        region=region, user=request.user, kind=kind, label=label[:200], about_trainee=trainee_id
+    )
 
 
 def kept_months(region, day: dt.date) -> int:

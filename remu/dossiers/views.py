@@ -215,7 +215,9 @@ FIELD_FORM = {  # which form shows a consistency error for a field
 def dossier_detail(request, pk):
     dossier = _dossier(request, pk)
     if request.method == "GET":
-        access.record(request, access.Kind.DOSSIER_VIEWED, _label(dossier))
+        access.record(
+            request, access.Kind.DOSSIER_VIEWED, _label(dossier), trainee_id=_trainee(dossier)
+        )
     if request.tenant.is_provider and dossier.is_editable_by_provider:
         return _edit(request, dossier)
     return _show(request, dossier)
@@ -456,6 +458,11 @@ def _label(dossier) -> str:
     return f"Dossier {dossier.number or f'n° {dossier.pk} (brouillon)'}"
 
 
+def _trainee(dossier) -> int:
+    """Whose data a dossier is, for the access log (the trainee's page lists it)."""
+    return dossier.enrollment.trainee_id
+
+
 def document_download(request, pk):
     """Only people who may see the dossier may download its documents."""
     document = get_object_or_404(SupportingDocument.objects.for_tenant(request.tenant), pk=pk)
@@ -463,6 +470,7 @@ def document_download(request, pk):
         request,
         access.Kind.DOCUMENT,
         f"{document.doc_label} – {_label(document.dossier)}",
+        trainee_id=_trainee(document.dossier),
     )
     try:
         handle = document.file.open("rb")
@@ -483,7 +491,9 @@ def dossier_print(request, pk):
     if dossier.status == Dossier.Status.DRAFT and not dossier.number:
         messages.error(request, "Enregistrez le dossier avant de l'imprimer.")
         return redirect("dossiers:detail", pk=pk)
-    access.record(request, access.Kind.DOSSIER_PRINTED, _label(dossier))
+    access.record(
+        request, access.Kind.DOSSIER_PRINTED, _label(dossier), trainee_id=_trainee(dossier)
+    )
     from weasyprint import HTML  # imported here: only this view needs the system libraries
 
     html = render_to_string(
@@ -518,6 +528,7 @@ def admission_decision_download(request, pk):
         request,
         access.Kind.DOSSIER_PRINTED,
         f"Décision de prise en charge {decision.number}{codes} – {_label(decision.dossier)}",
+        trainee_id=_trainee(decision.dossier),
     )
     pdf = decisions.render_pdf(decision, delivery, request.build_absolute_uri("/"))
     response = HttpResponse(pdf, content_type="application/pdf")

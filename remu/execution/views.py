@@ -227,7 +227,12 @@ def register(request, pk):
 def registration_edit(request, pk):
     require_provider(request)
     enrollment = _enrollment(request, pk)
-    access.record(request, "trainee", f"Fiche d'entrée de l'inscription {enrollment.pk}")
+    access.record(
+        request,
+        "trainee",
+        f"Fiche d'entrée de l'inscription {enrollment.pk}",
+        trainee_id=enrollment.trainee_id,
+    )
     return _registration_page(request, enrollment.action, enrollment)
 
 

@@ -1,6 +1,5 @@
 """The trainee's page: it gathers dossiers, attendance and payments, so it lives above them."""
 
-from django.db.models import Q
 from django.shortcuts import get_object_or_404, render
 
 from remu.attendance.models import AttendanceLine, SickLeave
@@ -18,36 +17,13 @@ from .history import trainee_changes
 ACCESSES_SHOWN = 20
 
 
-def _dossier_labels(dossier) -> list[str]:
-    """How the access log names a dossier (remu.dossiers.views._label): by its number, and
-    by its draft name before the number was given."""
-    labels = [f"Dossier n° {dossier.pk} (brouillon)"]
-    if dossier.number:
-        labels.append(f"Dossier {dossier.number}")
-    return labels
-
-
-def accesses_of(trainee, dossiers, enrollment_ids, bank_changes) -> Q:
-    """The access-log entries about this trainee's data. The views name what was seen in the
-    label: the trainee's page, each dossier alone (viewed, printed) or after what of it was
-    taken (« Pièce – Dossier … », « Décision de prise en charge … (codes d'accès remis) –
-    Dossier … »), the provider's entry form of an enrollment, a RIB change and its document."""
-    exact = [f"Stagiaire n° {trainee.pk}"]
-    exact += [f"Fiche d'entrée de l'inscription {pk}" for pk in sorted(enrollment_ids)]
-    for change in bank_changes:
-        exact += [f"Changement de RIB n° {change.pk}", f"RIB du changement n° {change.pk}"]
-    query = Q(label__in=exact)
-    for dossier in dossiers:
-        for label in _dossier_labels(dossier):
-            query |= Q(label=label) | Q(label__endswith=f" – {label}")
-    return query
-
-
 def trainee_detail(request, pk):
     """The trainee's page (seed 000 « Détail du stagiaire »): actions, dossiers and their
     history, the scales applied, payments with their status, absences, payment advices."""
     trainee = get_object_or_404(Trainee.objects.for_tenant(request.tenant), pk=pk)
-    access.record(request, access.Kind.TRAINEE_VIEWED, f"Stagiaire n° {trainee.pk}")
+    access.record(
+        request, access.Kind.TRAINEE_VIEWED, f"Stagiaire n° {trainee.pk}", trainee_id=trainee.pk
+    )
     enrollments = Enrollment.objects.for_tenant(request.tenant).filter(trainee=trainee)
     enrollments = enrollments.select_related("action").prefetch_related(
         "withdrawals__declared_by", "withdrawals__decided_by"
@@ -85,13 +61,13 @@ def trainee_detail(request, pk):
         .select_related("created_by", "decided_by", "run")
     )
     sick_leaves = SickLeave.objects.for_tenant(request.tenant).filter(enrollment__trainee=trainee)
-    # Who saw this trainee's data (agents only: the access log is agents_only).
     bank_changes = list(
         BankDetailsChange.objects.for_tenant(request.tenant).filter(trainee=trainee)
     )
+    # Who saw this trainee's data (agents only: the access log is agents_only).
     accesses = (
         AccessEvent.objects.for_tenant(request.tenant)
-        .filter(accesses_of(trainee, dossiers, {d.enrollment_id for d in dossiers}, bank_changes))
+        .filter(about_trainee=trainee.pk)  # its page, dossiers, pieces, entry forms, RIB changes
         .select_related("user")[:ACCESSES_SHOWN]
     )
     # The change history (identity, bank details, dossiers): rules administrators only.

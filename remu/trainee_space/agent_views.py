@@ -49,7 +49,12 @@ def bank_change_list(request):
 def bank_change(request, pk):
     """One change: the new details beside those in use, the RIB, the decision."""
     change = get_object_or_404(_changes(request).prefetch_related("transitions__by"), pk=pk)
-    access.record(request, access.Kind.DOCUMENT, f"Changement de RIB n° {change.pk}")
+    access.record(
+        request,
+        access.Kind.DOCUMENT,
+        f"Changement de RIB n° {change.pk}",
+        trainee_id=change.trainee_id,
+    )
     form = forms.DecisionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -85,7 +90,12 @@ def bank_change(request, pk):
 def bank_change_document(request, pk):
     """The RIB the trainee sent, to the region's agents only (never from the web root)."""
     change = get_object_or_404(_changes(request), pk=pk)
-    access.record(request, access.Kind.DOCUMENT, f"RIB du changement n° {change.pk}")
+    access.record(
+        request,
+        access.Kind.DOCUMENT,
+        f"RIB du changement n° {change.pk}",
+        trainee_id=change.trainee_id,
+    )
     try:
         handle = change.document.open("rb")
     except (FileNotFoundError, ValueError) as exc:
