@@ -104,14 +104,8 @@ class Command(BaseCommand):
         if export_only:
             region = Region.objects.get(code="bench-payments")
             run = PaymentRun.objects.filter(region=region).first()
-            SepaFile.objects.filter(run=run).delete()
-            # no join in the filter: Django would delete `id IN (… self-join …)`, which the
-            # planner nests (row by row) when its figures are stale
-            PaymentTransition.objects.filter(
-                payment_id__in=Payment.objects.filter(run=run).values("pk")
-            ).delete()
+            self._delete_exports(Payment.objects.filter(run=run))
             run.payments.update(status="pending", sent_at=None, paid_on=None, mandate_number="")
-            User.objects.filter(email="bench-payments-2@example.org").delete()
             if connection.vendor == "postgresql":  # the lines' pages as the run wrote them
                 with connection.cursor() as cursor:
                     for model in (Payment, PaymentTransition):
@@ -293,21 +287,30 @@ class Command(BaseCommand):
 
     def _reset_ledger(self, region):
         """What the run wrote, deleted: the next run starts from the same empty ledger."""
-        with transaction.atomic(), override_settings(SIMPLE_HISTORY_ENABLED=False):
-            # an exported run's file and its lines' transitions too (no join: see --export-only)
-            SepaFile.objects.filter(run__region=region).delete()
-            PaymentTransition.objects.filter(
-                payment_id__in=Payment.objects.filter(region=region).values("pk")
-            ).delete()
-            Payment.objects.filter(region=region).delete()
-            User.objects.filter(email="bench-payments-2@example.org").delete()  # the exporter
-            SocialContribution.objects.filter(region=region).delete()
-            PaymentRun.objects.filter(region=region).delete()
-            DueAmount.objects.filter(region=region).delete()
+        self._empty_ledger(region)
         if connection.vendor == "postgresql":  # the tables as a first run finds them
             with connection.cursor() as cursor:
                 for model in (DueAmount, Payment, SocialContribution, PaymentRun):
                     cursor.execute(f"VACUUM ANALYZE {model._meta.db_table}")
+
+    def _empty_ledger(self, region):
+        """The region's runs and what they wrote and exported (not a change worth a history
+        row each)."""
+        with transaction.atomic(), override_settings(SIMPLE_HISTORY_ENABLED=False):
+            self._delete_exports(Payment.objects.filter(region=region))
+            Payment.objects.filter(region=region).delete()
+            SocialContribution.objects.filter(region=region).delete()
+            PaymentRun.objects.filter(region=region).delete()
+            DueAmount.objects.filter(region=region).delete()
+
+    @staticmethod
+    def _delete_exports(payments):
+        """What the SEPA export of these lines left: their files, their transitions and the
+        second agent who exported them. No join in the filter: Django would delete `id IN (…
+        self-join …)`, which the planner nests (row by row) when its figures are stale."""
+        SepaFile.objects.filter(run__in=payments.values("run")).delete()
+        PaymentTransition.objects.filter(payment_id__in=payments.values("pk")).delete()
+        User.objects.filter(email="bench-payments-2@example.org").delete()
 
     def _floor(self, region) -> float:
         """The floor, measured in the same conditions: COPY of the rows the run wrote into
@@ -481,13 +484,8 @@ class Command(BaseCommand):
 
     def _clean(self, region):
         # The bench's own rows: their deletion is not a change worth a history row each.
+        self._empty_ledger(region)
         with transaction.atomic(), override_settings(SIMPLE_HISTORY_ENABLED=False):
-            SepaFile.objects.filter(run__region=region).delete()
-            PaymentTransition.objects.filter(payment__region=region).delete()
-            Payment.objects.filter(region=region).delete()
-            SocialContribution.objects.filter(region=region).delete()
-            PaymentRun.objects.filter(region=region).delete()
-            DueAmount.objects.filter(region=region).delete()
             AttendanceLine.objects.filter(statement__action__region=region).delete()
             AttendanceStatement.objects.filter(action__region=region).delete()
             DossierTransition.objects.filter(dossier__region=region).delete()
