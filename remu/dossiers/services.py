@@ -362,28 +362,24 @@ def delete_draft(dossier: Dossier) -> bool:
     deletion is committed). An off-market trainee exists through its dossier: it goes with its
     last dossier, unless something else holds it (the provider declared its months present:
     they stay, for the invoice). Returns whether the trainee stayed."""
-    with transaction.atomic():
-        locked = Dossier.objects.select_for_update().filter(pk=dossier.pk).first()
-        if locked is None or locked.status != S.DRAFT:
-            raise PermissionDenied("Seul un brouillon peut être supprimé.")
-        files = [document.file for document in locked.documents.all()]
-        enrollment = locked.enrollment
-        locked.delete()
-        transaction.on_commit(lambda: [file.delete(save=False) for file in files])
-        if (
-            enrollment.action.kind != enrollment.action.Kind.OFF_MARKET
-            or enrollment.dossiers.exists()
-        ):
-            return False
-        trainee = enrollment.trainee
-        try:
-            with transaction.atomic():
-                enrollment.delete()
-                if not trainee.enrollments.exists():
-                    trainee.delete()
-        except (ProtectedError, RestrictedError):
-            return True
+    locked = Dossier.objects.select_for_update().filter(pk=dossier.pk).first()
+    if locked is None or locked.status != S.DRAFT:
+        raise PermissionDenied("Seul un brouillon peut être supprimé.")
+    files = [document.file for document in locked.documents.all()]
+    enrollment = locked.enrollment
+    locked.delete()
+    transaction.on_commit(lambda: [file.delete(save=False) for file in files])
+    if enrollment.action.kind != enrollment.action.Kind.OFF_MARKET or enrollment.dossiers.exists():
         return False
+    trainee = enrollment.trainee
+    try:
+        with transaction.atomic():  # a savepoint: a protected trainee leaves the rest done
+            enrollment.delete()
+            if not trainee.enrollments.exists():
+                trainee.delete()
+    except (ProtectedError, RestrictedError):
+        return True
+    return False
 
 
 SIGNED_FORM_STATUSES = (S.SUBMITTED, S.RECEIVED, S.ADMITTED)

@@ -413,15 +413,10 @@ def dossier_delete(request, pk):
     except PermissionDenied:
         messages.error(request, "Seul un brouillon peut être supprimé.")
         return redirect("dossiers:detail", pk=pk)
-    messages.success(
-        request,
-        f"Le dossier {number} a été supprimé."
-        + (
-            " Le stagiaire reste inscrit à l'action : des présences sont déclarées pour lui."
-            if stayed
-            else ""
-        ),
-    )
+    done = f"Le dossier {number} a été supprimé."
+    if stayed:
+        done += " Le stagiaire reste inscrit à l'action : des présences sont déclarées pour lui."
+    messages.success(request, done)
     return redirect("dossiers:list")
 
 
@@ -465,7 +460,10 @@ def _trainee(dossier) -> int:
 
 def document_download(request, pk):
     """Only people who may see the dossier may download its documents."""
-    document = get_object_or_404(SupportingDocument.objects.for_tenant(request.tenant), pk=pk)
+    document = get_object_or_404(
+        SupportingDocument.objects.for_tenant(request.tenant).select_related("dossier__enrollment"),
+        pk=pk,
+    )
     access.record(
         request,
         access.Kind.DOCUMENT,
