@@ -50,7 +50,7 @@ def replica_allowed(tables: list[str]) -> bool:
 
 def foreign_keys(table: str) -> list[tuple]:
     """The table's foreign keys: (name, columns, referenced table, referenced columns, the
-    columns' SQL types), from the catalogue."""
+    columns' SQL types, match type), from the catalogue."""
 
     def read():
         with connection.cursor() as cursor:
@@ -97,22 +97,27 @@ def checked_by_chunk(rows_by_model: dict):
         yield
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL session_replication_role = origin")
-            # the tables' keys that refer to the same columns are checked together (the
-            # ledger's three tables each refer to the dossier by one composite key)
-            wanted: dict[tuple, dict] = {}
-            for model, rows in rows_by_model.items():
-                if rows:
-                    for name, columns, referenced, ref_columns, types, match in foreign_keys(
-                        model._meta.db_table
-                    ):
-                        values = wanted.setdefault(
-                            (referenced, tuple(ref_columns), tuple(types)), {}
-                        )
-                        found = _values(model, rows, name, columns, referenced, match)
-                        values.update(dict.fromkeys(found - values.keys(), (model, name, columns)))
-            for (referenced, ref_columns, types), values in wanted.items():
+            for (referenced, ref_columns, types), values in _wanted(rows_by_model).items():
                 if values:
                     _check(cursor, referenced, ref_columns, types, values)
+
+
+def _wanted(rows_by_model: dict) -> dict[tuple, dict]:
+    """Per referenced key (table, columns, types): each distinct value the rows give it, with
+    the first (model, constraint, columns) that gave it. The tables' keys that refer to the
+    same columns are checked together: the ledger's three tables each refer to the dossier by
+    one composite key."""
+    wanted: dict[tuple, dict] = {}
+    for model, rows in rows_by_model.items():
+        if not rows:
+            continue
+        for name, columns, referenced, ref_columns, types, match in foreign_keys(
+            model._meta.db_table
+        ):
+            values = wanted.setdefault((referenced, tuple(ref_columns), tuple(types)), {})
+            found = _values(model, rows, name, columns, referenced, match)
+            values.update(dict.fromkeys(found - values.keys(), (model, name, columns)))
+    return wanted
 
 
 def _values(model, rows, name, columns, referenced, match) -> set:
