@@ -3,15 +3,17 @@ chunk of a worker that dies claimable again, the run completed once, its page sh
 chunks of each worker."""
 
 import datetime as dt
+import gc
 import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.urls import reverse
 
 from remu.payments import services, tasks
@@ -165,3 +167,89 @@ def test_two_worker_processes_one_killed_mid_run():
     assert run.summary["lines"] == Payment.objects.filter(run=run).count()
     assert run.done == run.total == count
     assert_exactly_once()
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_orders_its_chunks_in_two_threads_each_once(settings, monkeypatch):
+    settings.PAYMENT_RUN_THREADS = 2
+    count = 12
+    region, agent = build(count=count)
+    run = services.start_run(region, "monthly", MARCH, agent)
+    real = services.claim_and_order
+    threads = []
+
+    def recorded(ctx, run, worker):
+        claimed = real(ctx, run, worker)
+        if claimed:
+            threads.append(threading.current_thread().name)
+        time.sleep(0.01)  # the other thread's turn
+        return claimed
+
+    monkeypatch.setattr(services, "claim_and_order", recorded)
+    run = services.execute_run(run.pk, chunk=1, worker="machine-a:101")
+    assert run.status == PaymentRun.Status.DONE
+    assert len(threads) == count and len(set(threads)) == 2  # both threads ordered chunks
+    assert set(run.chunks.values_list("worker", flat=True)) == {"machine-a:101"}  # one worker
+    lines = Payment.objects.filter(run=run, component="remuneration")
+    assert lines.count() == lines.values("enrollment").distinct().count() == count
+    assert run.summary["lines"] == Payment.objects.filter(run=run).count()
+    assert run.done == run.total == count
+    assert_exactly_once()
+    assert not [t for t in threading.enumerate() if t.name.startswith(f"run-{run.pk}-")]
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_a_thread_that_fails_stops_its_worker_and_its_chunk_is_ordered_later(settings, monkeypatch):
+    settings.PAYMENT_RUN_THREADS = 2
+    count = 8
+    region, agent = build(count=count)
+    run = services.start_run(region, "monthly", MARCH, agent)
+    real = services._order_chunk
+
+    def fails_in_the_second_thread(*args, **kwargs):
+        if threading.current_thread() is not threading.main_thread():
+            raise RuntimeError("the second thread fails")
+        time.sleep(0.01)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(services, "_order_chunk", fails_in_the_second_thread)
+    with pytest.raises(RuntimeError, match="the second thread fails"):
+        services.execute_run(run.pk, chunk=1, worker="first")
+    run.refresh_from_db()
+    assert run.status == PaymentRun.Status.RUNNING
+    done = run.chunks.filter(status=RunChunk.Status.DONE)
+    assert run.chunks.filter(status=RunChunk.Status.PENDING).exists()
+    # nothing half-written: the lines are those of the chunks done
+    assert Payment.objects.filter(run=run, component="remuneration").count() == done.count()
+    monkeypatch.undo()
+    run = services.execute_run(run.pk, chunk=1, worker="second")
+    assert run.status == PaymentRun.Status.DONE
+    assert Payment.objects.filter(run=run, component="remuneration").count() == count
+    assert_exactly_once()
+
+
+def test_a_worker_in_its_callers_transaction_works_alone(pay_world, settings):
+    # other connections would not see what the caller has not committed
+    settings.PAYMENT_RUN_THREADS = 2
+    with transaction.atomic():
+        assert services.helper_threads() == 1
+
+
+def test_the_garbage_collector_runs_again_once_no_thread_holds_it_off():
+    assert gc.isenabled()
+    first, second = services.gc_paused(), services.gc_paused()
+    first.__enter__()
+    second.__enter__()
+    first.__exit__(None, None, None)
+    assert not gc.isenabled()  # the other thread's step is not over
+    second.__exit__(None, None, None)
+    assert gc.isenabled()
+    gc.disable()  # someone else's choice is left as it is
+    try:
+        with services.gc_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

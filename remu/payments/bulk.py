@@ -51,7 +51,8 @@ def _types(cursor, table: str, fields) -> list[int]:
 SIGNATURE = b"PGCOPY\n\xff\r\n\0" + bytes(8)
 TRAILER = b"\xff\xff"
 NULL = b"\xff\xff\xff\xff"
-BLOCK = 2000  # rows sent to the COPY at a time (about 1.5 MB of dues)
+BLOCK = 250  # rows sent to the COPY at a time: PostgreSQL stores a block while the next is made
+SAMPLE = 2000  # rows whose values choose how a column is converted
 _length = struct.Struct(">i").pack
 
 
@@ -162,7 +163,7 @@ def _copy(cursor, table, fields, rows, types) -> None:
     ordered = given + [f for f in fields if f.attname not in first]
     every = [(f.attname, f.get_default()) for f in ordered]  # each evaluated once
     converters = [
-        _converter(f, dumps[f.attname], [row.get(f.attname, d) for row in rows[:BLOCK]])
+        _converter(f, dumps[f.attname], [row.get(f.attname, d) for row in rows[:SAMPLE]])
         for f, (_name, d) in zip(ordered, every, strict=True)
     ]
     size = len(given)

@@ -21,6 +21,7 @@ import datetime as dt
 import gc
 import os
 import socket
+import threading
 import time
 from collections import defaultdict
 from contextlib import contextmanager
@@ -30,7 +31,7 @@ from functools import partial
 from operator import attrgetter
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, connections, transaction
 from django.db.models import Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -95,6 +96,7 @@ class Steps:
 
     def __init__(self):
         self.seconds: dict[str, float] = dict.fromkeys(("read", "compute", "write", "commit"), 0.0)
+        self._lock = threading.Lock()  # a worker's threads add to the same sums
 
     @contextmanager
     def __call__(self, step: str):
@@ -102,12 +104,17 @@ class Steps:
         try:
             yield
         finally:
-            self.seconds[step] += time.perf_counter() - start
+            self.add(step, time.perf_counter() - start)
+
+    def add(self, step: str, seconds: float) -> None:
+        with self._lock:
+            self.seconds[step] += seconds
 
 
 class RunContext:
     """What every chunk of a run reads, read once: the region's engine, actions and personalised
-    tax rates; and the time spent in each step of its chunks."""
+    tax rates; and the time spent in each step of its chunks. A worker's threads share it: none
+    changes it but to make the memo (the first wins; a second one made meanwhile is dropped)."""
 
     def __init__(self, region, month: dt.date, steps: Steps | None = None):
         self.steps = steps or Steps()
@@ -128,20 +135,35 @@ def chunks(ids: list[int], size: int):
         yield start + len(part), (part[0], part[-1])
 
 
+_paused = 0  # the steps of a worker's threads under `gc_paused` now
+_paused_lock = threading.Lock()
+
+
 @contextmanager
 def gc_paused():
     """Python's cyclic garbage collector held off for a step: a chunk's reading and computing
     make hundreds of thousands of rows and dicts that hold no cycle (refcounting frees them),
     and each collection the collector started in between would walk every object of the
-    process. It runs again afterwards (what was held off is collected then)."""
-    if not gc.isenabled():
+    process. It runs again afterwards (what was held off is collected then), once no thread of
+    the worker is in such a step; a collector disabled by someone else stays so."""
+    global _paused
+    with _paused_lock:
+        if not _paused and not gc.isenabled():
+            owned = False
+        else:
+            owned = True
+            _paused += 1
+            gc.disable()
+    if not owned:
         yield
         return
-    gc.disable()
     try:
         yield
     finally:
-        gc.enable()
+        with _paused_lock:
+            _paused -= 1
+            if not _paused:
+                gc.enable()
 
 
 # -- anomalies -------------------------------------------------------------------------------
@@ -482,13 +504,39 @@ def work_chunks(run: PaymentRun, worker: str, *, after_chunk=None, pause: float 
     """Claims and orders the run's pending chunks until none is left, then completes the run
     if its last chunk is done (or returns, the run being over). A chunk another worker holds
     is waited for (its worker may die: the chunk comes back), as long as the run's heartbeat
-    is fresh."""
+    is fresh.
+
+    On PostgreSQL a worker orders `PAYMENT_RUN_THREADS` chunks at once (2 by default), each in
+    a thread of its own with its own connection and transaction, claimed as another worker's
+    would be: while one thread's chunk waits on PostgreSQL (its reads, COPYs, key checks and
+    commit), the other's computes. A thread that fails stops the others at their next chunk
+    and its error is raised here (its chunk rolled back and claimable again)."""
     ctx = RunContext(run.region, run.month, steps)
+    threads = helper_threads()
+    stop = threading.Event()
+    failures: list[BaseException] = []
+    helpers = [
+        threading.Thread(
+            target=_helper,
+            args=(ctx, run, worker, after_chunk, stop, failures),
+            name=f"run-{run.pk}-{number}",
+        )
+        for number in range(1, threads)
+    ]
+    for helper in helpers:
+        helper.start()
+    try:
+        _claim_all(ctx, run, worker, after_chunk, stop)
+    except BaseException:
+        stop.set()
+        raise
+    finally:
+        for helper in helpers:
+            helper.join()
+    if failures:
+        raise failures[0]
     while True:
-        while claim_and_order(ctx, run, worker):
-            done = _progress(run)
-            if after_chunk:
-                after_chunk(done)
+        _claim_all(ctx, run, worker, after_chunk, stop)
         over = _complete(run, ctx)
         if over is not None:
             return over
@@ -498,6 +546,33 @@ def work_chunks(run: PaymentRun, worker: str, *, after_chunk=None, pause: float 
         if run.heartbeat_at and run.heartbeat_at < timezone.now() - stale_after():
             return run  # nobody is at work on it: the next run orders what it left
         time.sleep(pause)
+
+
+def helper_threads() -> int:
+    """How many chunks a worker orders at once: one where other connections could not see
+    the caller's transaction (a test's, or SQLite's single writer), else the setting."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return 1
+    return max(1, getattr(settings, "PAYMENT_RUN_THREADS", 1))
+
+
+def _claim_all(ctx: RunContext, run: PaymentRun, worker: str, after_chunk, stop) -> None:
+    while not stop.is_set() and claim_and_order(ctx, run, worker):
+        done = _progress(run)
+        if after_chunk:
+            after_chunk(done)
+
+
+def _helper(ctx, run, worker, after_chunk, stop, failures) -> None:
+    """A worker's second (third…) thread: orders chunks until none is left to claim, on its
+    own connection (closed when it is done)."""
+    try:
+        _claim_all(ctx, run, worker, after_chunk, stop)
+    except BaseException as error:  # raised again by the worker's first thread
+        stop.set()
+        failures.append(error)
+    finally:
+        connections.close_all()
 
 
 def claim_and_order(ctx: RunContext, run: PaymentRun, worker: str) -> bool:
@@ -539,7 +614,7 @@ def claim_and_order(ctx: RunContext, run: PaymentRun, worker: str) -> bool:
         with steps("write"):
             claimed.save()
         committing = time.perf_counter()
-    steps.seconds["commit"] += time.perf_counter() - committing
+    steps.add("commit", time.perf_counter() - committing)
     return True
 
 

@@ -242,6 +242,9 @@ TASKS = {
 
 # A payment run is queued as this many tasks: as many `db_worker` processes share its chunks.
 PAYMENT_RUN_WORKERS = env.int("PAYMENT_RUN_WORKERS", default=1)
+# Chunks a worker orders at once on PostgreSQL, each in a thread with its own connection: one
+# computes while another waits on the database (`payments.services.work_chunks`).
+PAYMENT_RUN_THREADS = env.int("PAYMENT_RUN_THREADS", default=2)
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 8 * 3600
