@@ -253,3 +253,17 @@ def test_the_garbage_collector_runs_again_once_no_thread_holds_it_off():
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_the_garbage_collector_is_on_again_after_a_run(pay_world):
+    world = pay_world
+    run = services.start_run(world["region"], "monthly", MARCH, world["agent"])
+    assert services.execute_run(run.pk).status == PaymentRun.Status.DONE
+    assert gc.isenabled()
+    gc.disable()  # a process that runs without it keeps it off
+    try:
+        run = services.start_run(world["region"], "monthly", dt.date(2026, 4, 1), world["agent"])
+        services.execute_run(run.pk)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
