@@ -163,7 +163,8 @@ class Command(BaseCommand):
             floor, unlogged = self._floor(region)
             self.stdout.write(
                 f"Plancher : PostgreSQL copie les mêmes lignes (dû, paiements, cotisations) dans "
-                f"des tables sans index en {floor:.1f} s ; la série en fait {elapsed / floor:.1f}× "
+                f"des tables sans index en {floor:.1f} s (médiane de 3) ; "
+                f"la série en fait {elapsed / floor:.1f}× "
                 f"(objectif : 10 s au plus et 3× le plancher ; un processus, {threads} fil(s) ; "
                 f"{os.cpu_count()} cœurs ; {load()})"
             )
@@ -324,33 +325,39 @@ class Command(BaseCommand):
     def _floor(self, region) -> tuple[float, float]:
         """The floor, measured in the same conditions: COPY of the rows the run wrote into
         tables of the same columns with no index, constraint nor foreign key (the data is read
-        first, untimed). Ordinary tables, written to the WAL as the run's are (the issue's
-        floor); then temporary ones, which PostgreSQL does not log (the lower figure earlier
-        benches printed)."""
+        first, untimed); the median of three tries, the machine being noisy. Ordinary tables,
+        written to the WAL as the run's are (the issue's floor); then temporary ones, which
+        PostgreSQL does not log (the lower figure earlier benches printed)."""
         if connection.vendor != "postgresql":
             return float("nan"), float("nan")
-        logged = unlogged = 0.0
+        tries = {"": [], "TEMP ": []}
         with connection.cursor() as cursor:
+            data = {}
             for model in (DueAmount, Payment, SocialContribution):
                 table = model._meta.db_table
-                data = bytearray()
+                rows = bytearray()
                 query = f"COPY (SELECT * FROM {table} WHERE region_id = {int(region.pk)}) TO STDOUT"
                 with cursor.cursor.copy(query) as copy:
                     for block in copy:
-                        data += block
-                for kind in ("", "TEMP "):
-                    with transaction.atomic():
-                        cursor.execute(f"CREATE {kind}TABLE bench_floor_{table} (LIKE {table})")
-                        start = time.perf_counter()
-                        with cursor.cursor.copy(f"COPY bench_floor_{table} FROM STDIN") as copy:
-                            copy.write(bytes(data))
-                        seconds = time.perf_counter() - start
-                        cursor.execute(f"DROP TABLE bench_floor_{table}")
-                    if kind:
-                        unlogged += seconds
-                    else:
-                        logged += seconds
+                        rows += block
+                data[table] = bytes(rows)
+            for _ in range(3):
+                for kind, seconds in tries.items():
+                    copies = (self._copy_into(cursor, kind, t, rows) for t, rows in data.items())
+                    seconds.append(sum(copies))
+        logged, unlogged = (sorted(seconds)[1] for seconds in tries.values())
         return logged, unlogged
+
+    @staticmethod
+    def _copy_into(cursor, kind: str, table: str, data: bytes) -> float:
+        with transaction.atomic():
+            cursor.execute(f"CREATE {kind}TABLE bench_floor_{table} (LIKE {table})")
+            start = time.perf_counter()
+            with cursor.cursor.copy(f"COPY bench_floor_{table} FROM STDIN") as copy:
+                copy.write(data)
+            seconds = time.perf_counter() - start
+            cursor.execute(f"DROP TABLE bench_floor_{table}")
+        return seconds
 
     def _export(self, run, region):
         """The run's SEPA file, written and validated as a stream, by a second agent."""
