@@ -237,24 +237,6 @@ def test_a_worker_in_its_callers_transaction_works_alone(pay_world, settings):
         assert services.helper_threads() == 1
 
 
-def test_the_garbage_collector_runs_again_once_no_thread_holds_it_off():
-    assert gc.isenabled()
-    first, second = services.gc_paused(), services.gc_paused()
-    first.__enter__()
-    second.__enter__()
-    first.__exit__(None, None, None)
-    assert not gc.isenabled()  # the other thread's step is not over
-    second.__exit__(None, None, None)
-    assert gc.isenabled()
-    gc.disable()  # someone else's choice is left as it is
-    try:
-        with services.gc_paused():
-            pass
-        assert not gc.isenabled()
-    finally:
-        gc.enable()
-
-
 def test_the_garbage_collector_is_on_again_after_a_run(pay_world):
     world = pay_world
     run = services.start_run(world["region"], "monthly", MARCH, world["agent"])

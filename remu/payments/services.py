@@ -135,35 +135,21 @@ def chunks(ids: list[int], size: int):
         yield start + len(part), (part[0], part[-1])
 
 
-_paused = 0  # the steps of a worker's threads under `gc_paused` now
-_paused_lock = threading.Lock()
-
-
 @contextmanager
 def gc_paused():
     """Python's cyclic garbage collector held off for a step: a chunk's reading and computing
     make hundreds of thousands of rows and dicts that hold no cycle (refcounting frees them),
     and each collection the collector started in between would walk every object of the
-    process. It runs again afterwards (what was held off is collected then), once no thread of
-    the worker is in such a step; a collector disabled by someone else stays so."""
-    global _paused
-    with _paused_lock:
-        if not _paused and not gc.isenabled():
-            owned = False
-        else:
-            owned = True
-            _paused += 1
-            gc.disable()
-    if not owned:
+    process. It runs again afterwards (what was held off is collected then). A run holds it
+    off from start to end (`work_chunks`): this is for the preview's chunks."""
+    if not gc.isenabled():
         yield
         return
+    gc.disable()
     try:
         yield
     finally:
-        with _paused_lock:
-            _paused -= 1
-            if not _paused:
-                gc.enable()
+        gc.enable()
 
 
 # -- anomalies -------------------------------------------------------------------------------
