@@ -51,8 +51,9 @@ def _types(cursor, table: str, fields) -> list[int]:
 SIGNATURE = b"PGCOPY\n\xff\r\n\0" + bytes(8)
 TRAILER = b"\xff\xff"
 NULL = b"\xff\xff\xff\xff"
-BLOCK = 250  # rows sent to the COPY at a time: PostgreSQL stores a block while the next is made
-SAMPLE = 2000  # rows whose values choose how a column is converted
+# Rows sent to the COPY at a time (PostgreSQL stores a block while the next is made); the first
+# block's values choose how each column is converted.
+BLOCK = 250
 _length = struct.Struct(">i").pack
 
 
@@ -163,7 +164,7 @@ def _copy(cursor, table, fields, rows, types) -> None:
     ordered = given + [f for f in fields if f.attname not in first]
     every = [(f.attname, f.get_default()) for f in ordered]  # each evaluated once
     converters = [
-        _converter(f, dumps[f.attname], [row.get(f.attname, d) for row in rows[:SAMPLE]])
+        _converter(f, dumps[f.attname], [row.get(f.attname, d) for row in rows[:BLOCK]])
         for f, (_name, d) in zip(ordered, every, strict=True)
     ]
     size = len(given)
