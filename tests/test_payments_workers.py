@@ -169,13 +169,18 @@ def test_two_worker_processes_one_killed_mid_run():
     assert_exactly_once()
 
 
+def _run_of_two_threads(settings, count):
+    """A started run of `count` trainees, its worker set to order two chunks at once."""
+    settings.PAYMENT_RUN_THREADS = 2
+    region, agent = build(count=count)
+    return services.start_run(region, "monthly", MARCH, agent)
+
+
 @postgresql_only
 @pytest.mark.django_db(transaction=True)
 def test_a_worker_orders_its_chunks_in_two_threads_each_once(settings, monkeypatch):
-    settings.PAYMENT_RUN_THREADS = 2
     count = 12
-    region, agent = build(count=count)
-    run = services.start_run(region, "monthly", MARCH, agent)
+    run = _run_of_two_threads(settings, count)
     real = services.claim_and_order
     threads = []
 
@@ -202,10 +207,8 @@ def test_a_worker_orders_its_chunks_in_two_threads_each_once(settings, monkeypat
 @postgresql_only
 @pytest.mark.django_db(transaction=True)
 def test_a_thread_that_fails_stops_its_worker_and_its_chunk_is_ordered_later(settings, monkeypatch):
-    settings.PAYMENT_RUN_THREADS = 2
     count = 8
-    region, agent = build(count=count)
-    run = services.start_run(region, "monthly", MARCH, agent)
+    run = _run_of_two_threads(settings, count)
     real = services._order_chunk
 
     def fails_in_the_second_thread(*args, **kwargs):

@@ -190,7 +190,7 @@ class Command(BaseCommand):
     def _one_user(self, host, bench, workers: int):
         """Each page alone, five times (the median): what a page costs without the crowd. Each
         page is first asked twice per worker, untimed: a worker's first request of a page
-        loads its templates and code (provider home: 272 ms cold against about 35 warm)."""
+        loads its templates and code (provider home: 272 ms cold, 36 ms warm)."""
         urls = bench["urls"]
         pages = [
             ("provider home", "provider", urls["provider_home"]),
