@@ -29,8 +29,16 @@ def require_browser():
     pytest.skip(message)
 
 
+# The page at rest: no htmx swap settling, no transition or finite animation running (a pane
+# fading in has its text at part opacity, and axe measured its contrast at that moment).
+AT_REST = """() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')
+    && document.getAnimations().every(
+        a => a.playState !== 'running' || a.effect.getComputedTiming().endTime === Infinity)"""
+
+
 def assert_accessible(page):
-    """No serious or critical axe-core violation on the page as it is now."""
+    """No serious or critical axe-core violation on the page as it is at rest."""
+    page.wait_for_function(AT_REST)
     if not page.evaluate("typeof axe !== 'undefined'"):  # else added as an init script
         page.add_script_tag(path=str(AXE))
     result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
