@@ -245,6 +245,11 @@ def test_the_garbage_collector_is_on_again_after_a_run(pay_world):
     run = services.start_run(world["region"], "monthly", MARCH, world["agent"])
     assert services.execute_run(run.pk).status == PaymentRun.Status.DONE
     assert gc.isenabled()
+    preview = services.start_run(
+        world["region"], "monthly", dt.date(2026, 4, 1), world["agent"], preview=True
+    )
+    assert services.execute_run(preview.pk).status == PaymentRun.Status.DONE
+    assert gc.isenabled()
     gc.disable()  # a process that runs without it keeps it off
     try:
         run = services.start_run(world["region"], "monthly", dt.date(2026, 4, 1), world["agent"])

@@ -137,20 +137,26 @@ def chunks(ids: list[int], size: int):
 
 
 @contextmanager
-def gc_paused():
-    """Python's cyclic garbage collector held off for a step: a chunk's reading and computing
-    make hundreds of thousands of rows and dicts that hold no cycle (refcounting frees them),
-    and each collection the collector started in between would walk every object of the
-    process. It runs again afterwards (what was held off is collected then). A run holds it
-    off from start to end (`work_chunks`): this is for the preview's chunks."""
-    if not gc.isenabled():
-        yield
-        return
+def collector_held_off():
+    """Python's cyclic garbage collector held off while a run's (or a preview's) chunks are
+    worked: they make millions of short-lived rows and dicts that hold no cycle (refcounting
+    frees them), and the automatic collections walked the survivors again and again (0.3 s of
+    a 100,000-trainee run, threads or not). After each chunk the young generations are
+    collected only if they hold many objects (`collect_young`): what cycles the chunks leave,
+    if any, stays bounded, and a collection does not walk another thread's chunk at each
+    chunk's end. A collector disabled by someone else stays so."""
+    enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
-        gc.enable()
+        if enabled:
+            gc.enable()
+
+
+def collect_young() -> None:
+    if gc.get_count()[0] > YOUNG_OBJECTS:
+        gc.collect(1)
 
 
 # -- anomalies -------------------------------------------------------------------------------
@@ -499,19 +505,8 @@ def work_chunks(run: PaymentRun, worker: str, *, after_chunk=None, pause: float 
     commit), the other's computes. A thread that fails stops the others at their next chunk
     and its error is raised here (its chunk rolled back and claimable again)."""
     ctx = RunContext(run.region, run.month, steps)
-    # Python's cyclic garbage collector is held off during the run: the chunks make millions
-    # of short-lived rows and dicts that hold no cycle (refcounting frees them), and the
-    # automatic collections walked the survivors again and again, threads or not (0.3 s of a
-    # 100,000-trainee run). The young generations are collected after a chunk only once they
-    # hold many objects (`YOUNG_OBJECTS`): what cycles the chunks leave, if any, stays bounded,
-    # and a collection does not walk the other thread's chunk at each chunk's end.
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with collector_held_off():
         return _work(ctx, run, worker, after_chunk, pause)
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _work(ctx: RunContext, run: PaymentRun, worker: str, after_chunk, pause: float):
@@ -561,8 +556,7 @@ def helper_threads() -> int:
 
 def _claim_all(ctx: RunContext, run: PaymentRun, worker: str, after_chunk, stop) -> None:
     while not stop.is_set() and claim_and_order(ctx, run, worker):
-        if gc.get_count()[0] > YOUNG_OBJECTS:
-            gc.collect(1)
+        collect_young()
         done = _progress(run)
         if after_chunk:
             after_chunk(done)
@@ -682,12 +676,14 @@ def run_summary(run: PaymentRun) -> dict:
 def _preview(run: PaymentRun, ids: list[int], chunk: int, after_chunk) -> PaymentRun:
     """A preview, by one worker: what each chunk would order, its figures kept in memory."""
     work = Preview(RunContext(run.region, run.month), run)
-    for done, bounds in chunks(ids, chunk):
-        with transaction.atomic():
-            work.chunk(bounds)
-            PaymentRun.objects.filter(pk=run.pk).update(done=done, heartbeat_at=timezone.now())
-        if after_chunk:
-            after_chunk(done)
+    with collector_held_off():
+        for done, bounds in chunks(ids, chunk):
+            with transaction.atomic():
+                work.chunk(bounds)
+                PaymentRun.objects.filter(pk=run.pk).update(done=done, heartbeat_at=timezone.now())
+            collect_young()
+            if after_chunk:
+                after_chunk(done)
     run.refresh_from_db()
     run.status = PaymentRun.Status.DONE
     run.finished_at = timezone.now()
@@ -776,16 +772,15 @@ class ChunkInputs:
 def read_chunk(ctx: RunContext, bounds, *, lock: bool) -> ChunkInputs:
     """The reading step of a chunk: one query for each input (no computing); the ledger's
     dues give the entry bonus months and whether the ledger holds anything yet."""
-    with gc_paused():
-        ledger = selectors.ledger(bounds, max(ctx.month, ctx.today))
-        return ChunkInputs(
-            dues=DueInputs.read(bounds, ctx.month, ledger.bonus_month),
-            due=ledger.due,
-            ordered=ledger.ordered,
-            deducted=offsets.claims().deducted(bounds),
-            open_claims=offsets.claims().open_claims(ctx.region, bounds, lock=lock),
-            fresh=not ledger.holds,
-        )
+    ledger = selectors.ledger(bounds, max(ctx.month, ctx.today))
+    return ChunkInputs(
+        dues=DueInputs.read(bounds, ctx.month, ledger.bonus_month),
+        due=ledger.due,
+        ordered=ledger.ordered,
+        deducted=offsets.claims().deducted(bounds),
+        open_claims=offsets.claims().open_claims(ctx.region, bounds, lock=lock),
+        fresh=not ledger.holds,
+    )
 
 
 @dataclass
@@ -835,11 +830,6 @@ def compute_chunk(
     ordered as a payment row or an amount owed. Dues and social contributions are computed for
     every admitted dossier, bank details or not: only the ordering waits for them. Reads
     nothing."""
-    with gc_paused():
-        return _compute_chunk(ctx, run, bounds, dossiers, inputs, social=social)
-
-
-def _compute_chunk(ctx, run, bounds, dossiers, inputs: ChunkInputs, *, social=None):
     region = ctx.region
     anomalies = []
     payable = {}
