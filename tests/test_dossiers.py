@@ -10,7 +10,7 @@ from pypdf import PdfReader
 from remu.attendance import services as attendance
 from remu.dossiers import nir
 from remu.dossiers.models import DocumentRequest, Dossier, SupportingDocument
-from remu.dossiers.services import ensure_market_drafts
+from remu.dossiers.services import delete_draft, ensure_market_drafts, upload
 
 from . import factories as f
 from .utils import text
@@ -222,6 +222,20 @@ def test_drafts_can_be_deleted_not_submitted_ones(provider_client, off_market):
     provider_client.post(reverse("dossiers:delete", args=[dossier.pk]))
     assert not Dossier.objects.filter(pk=dossier.pk).exists()
     assert not off_market.enrollments.exists()  # the off-market trainee went with it
+
+
+def test_a_deleted_draft_takes_its_pieces_files_once_committed(
+    provider_client, provider_user, off_market, django_capture_on_commit_callbacks
+):
+    dossier = create(provider_client, off_market)
+    piece = upload(dossier, "ID", SimpleUploadedFile("id.pdf", PDF), provider_user)
+    storage, name = piece.file.storage, piece.file.name
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        delete_draft(dossier)
+    assert storage.exists(name)  # not before the commit: a rollback would still need it
+    for callback in callbacks:
+        callback()
+    assert not storage.exists(name)
 
 
 def test_a_draft_is_deleted_but_a_trainee_with_months_declared_stays(

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from remu.accounts.models import ProviderMembership
+from remu.core.stored_files import delete_on_commit
 from remu.rules.calendar import age_on
 from remu.rules.proposal import Proposal, RegionPay, propose, region_pay
 from remu.rules.situation import Situation, prior_activity
@@ -365,10 +366,10 @@ def delete_draft(dossier: Dossier) -> bool:
     locked = Dossier.objects.select_for_update().filter(pk=dossier.pk).first()
     if locked is None or locked.status != S.DRAFT:
         raise PermissionDenied("Seul un brouillon peut être supprimé.")
-    files = [document.file for document in locked.documents.all()]
+    files = [document.file.name for document in locked.documents.all()]
     enrollment = locked.enrollment
     locked.delete()
-    transaction.on_commit(lambda: [file.delete(save=False) for file in files])
+    delete_on_commit(SupportingDocument._meta.get_field("file").storage, files)
     if enrollment.action.kind != enrollment.action.Kind.OFF_MARKET or enrollment.dossiers.exists():
         return False
     trainee = enrollment.trainee

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from remu.core.stored_files import delete_on_commit
 from remu.dossiers.models import Dossier, SupportingDocument
 from remu.overpayments.models import Overpayment, Recovery
 from remu.payments.models import Payment
@@ -110,13 +111,12 @@ def anonymise(trainee_pk: int, limit: dt.date) -> bool:
             account_holder=ERASED, iban="", bic=""
         )
         documents = SupportingDocument.objects.filter(dossier__enrollment__trainee=trainee)
-        files = [name for name in documents.values_list("file", flat=True) if name]
+        files = list(documents.values_list("file", flat=True))
         documents.update(file="", original_name=ERASED_DOCUMENT)
         changes = BankDetailsChange.objects.filter(trainee=trainee)
-        files += [name for name in changes.values_list("document", flat=True) if name]
+        files += changes.values_list("document", flat=True)
         changes.update(
             account_holder=ERASED, iban="", bic="", document="", document_name=ERASED_DOCUMENT
         )
-        storage = SupportingDocument._meta.get_field("file").storage
-        transaction.on_commit(lambda: [storage.delete(name) for name in files])
+        delete_on_commit(SupportingDocument._meta.get_field("file").storage, files)
     return True
