@@ -267,18 +267,21 @@ class Engine:
         return segments[-1][1]
 
     def _segments(self, pset, first, category, options):
+        if category == "ASS_PART_TIME" and options.get("ass_part_time") == "daily_ass_amount":
+            return [(200, _ass_daily_scale(pset, first, options))]  # the same at every age
         found = pset.amount_at(first, category)
-        if found is None:  # raise with the right message, or the ASS daily amount
-            return [(200, self._resolve_scale(pset, first, category, 0, options))]
+        if found is None:
+            raise CaseError(
+                "category",
+                f"la catégorie {category} n'est pas prévue par « {pset.label} » au {fr(first)}",
+            )
         limits = {band.max_age for band in found[0].age_bands if band.max_age is not None}
         counterpart = self._counterpart(pset, first, category, options)
         if counterpart is not None and counterpart[3] is None:
             limits |= {b.max_age for b in counterpart[0].age_bands if b.max_age is not None}
         bounds = sorted(limits) + [200]
-        known = (found, counterpart)  # not looked up again for each bound
         return [
-            (bound, self._resolve_scale(pset, first, category, bound, options, known))
-            for bound in bounds
+            (bound, self._resolve_scale(found, counterpart, category, bound)) for bound in bounds
         ]
 
     def _counterpart(self, pset, first, category, options):
@@ -300,23 +303,11 @@ class Engine:
             return None
         return other[0], other[1], target, band
 
-    def _resolve_scale(self, pset, first, category, age, options, known=None) -> Scale:
-        """`known`: (amount_at, _counterpart) of this set, month and category, if looked up."""
-        if category == "ASS_PART_TIME" and options.get("ass_part_time") == "daily_ass_amount":
-            return _ass_daily_scale(pset, first, options)
-        if known is not None:
-            found, counterpart = known
-        else:
-            found = pset.amount_at(first, category)
-            if found is None:
-                raise CaseError(
-                    "category",
-                    f"la catégorie {category} n'est pas prévue par « {pset.label} » au {fr(first)}",
-                )
-            counterpart = self._counterpart(pset, first, category, options)
-        # A version lasts many months: its scale (text included) is built once per version,
-        # amount, national counterpart and age, not once per month (the objects live in
-        # self.sets as long as the engine does, so their ids are stable).
+    def _resolve_scale(self, found, counterpart, category, age) -> Scale:
+        """The scale of a version's amount (`amount_at`) and national counterpart for an age.
+        A version lasts many months: its scale (text included) is built once per version,
+        amount, national counterpart and age, not once per month (the objects live in
+        self.sets as long as the engine does, so their ids are stable)."""
         key = (
             category,
             age,
