@@ -97,9 +97,15 @@ def checked_by_chunk(rows_by_model: dict):
         yield
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL session_replication_role = origin")
-            for (referenced, ref_columns, types), values in _wanted(rows_by_model).items():
-                if values:
-                    _check(cursor, referenced, ref_columns, types, values)
+            check(cursor, rows_by_model)
+
+
+def check(cursor, rows_by_model: dict) -> None:
+    """Checks and locks, on this cursor, the foreign keys of these rows (per model) set-wise:
+    one statement per referenced key over its distinct values."""
+    for (referenced, ref_columns, types), values in _wanted(rows_by_model).items():
+        if values:
+            _check(cursor, referenced, ref_columns, types, values)
 
 
 def _wanted(rows_by_model: dict) -> dict[tuple, dict]:

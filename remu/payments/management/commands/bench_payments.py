@@ -37,6 +37,22 @@ PER_ACTION = 25
 STEPS = {"read": "lecture", "compute": "calcul", "write": "écriture", "commit": "validation"}
 
 
+def backend_cpu() -> float | None:
+    """CPU seconds this connection's PostgreSQL backend has used so far, where the server is
+    on this machine and its /proc readable (else None)."""
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def load() -> str:
     """The machine's load, printed beside every figure (the machine is shared)."""
     return "charge " + " ".join(f"{x:.1f}" for x in os.getloadavg())
@@ -370,11 +386,14 @@ class Command(BaseCommand):
         other = User.objects.create_user(
             "bench-payments-2@example.org", role=User.Role.AGENT, region=region
         )
+        backend = backend_cpu()
         start, cpu = time.perf_counter(), os.times()
         timings = {}
         files = sepa.export_run(run, other, timings=timings)
         elapsed = time.perf_counter() - start
         cpu = [b - a for a, b in zip(cpu, os.times(), strict=True)]
+        if backend is not None:
+            backend = backend_cpu() - backend
         timings["commit"] = elapsed - sum(timings.values())  # the deferred foreign-key checks
         lines = sum(f.count for f in files)
         size = sum(len(f.content) for f in files) / 1e6
@@ -393,6 +412,7 @@ class Command(BaseCommand):
         self.stdout.write(
             f"  temps CPU : ce processus {cpu[0] + cpu[1]:.2f} s, ses processus enfants "
             f"{cpu[2] + cpu[3]:.2f} s"
+            + (f", PostgreSQL {backend:.2f} s" if backend is not None else "")
         )
 
     def _build(self, count, code="bench-payments"):
