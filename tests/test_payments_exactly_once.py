@@ -133,6 +133,7 @@ def test_a_worker_killed_mid_run_then_a_new_run(db, settings):
         "DJANGO_SETTINGS_MODULE": "remu.settings.test",
         "DATABASE_URL": f"postgres://{db_settings['USER']}@{db_settings['HOST']}:"
         f"{db_settings['PORT']}/{db_settings['NAME']}",
+        "PAYMENT_RUN_PROCESSES": "1",  # the worker alone: killing it stops the run
     }
     worker = subprocess.Popen(
         [

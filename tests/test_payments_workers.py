@@ -103,6 +103,7 @@ def _env():
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "remu.settings.test",
         "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "PAYMENT_RUN_PROCESSES": "1",  # each worker alone in its process: one can be killed
     }
 
 
@@ -172,6 +173,7 @@ def test_two_worker_processes_one_killed_mid_run():
 def _run_of_two_threads(settings, count):
     """A started run of `count` trainees, its worker set to order two chunks at once."""
     settings.PAYMENT_RUN_THREADS = 2
+    settings.PAYMENT_RUN_PROCESSES = 1
     region, agent = build(count=count)
     return services.start_run(region, "monthly", MARCH, agent)
 
@@ -236,8 +238,126 @@ def test_a_thread_that_fails_stops_its_worker_and_its_chunk_is_ordered_later(set
 def test_a_worker_in_its_callers_transaction_works_alone(pay_world, settings):
     # other connections would not see what the caller has not committed
     settings.PAYMENT_RUN_THREADS = 2
+    settings.PAYMENT_RUN_PROCESSES = 3
     with transaction.atomic():
-        assert services.helper_threads() == 1
+        assert services.helper_threads() == services.helper_processes() == 1
+
+
+def _run_of_two_processes(settings, count):
+    """A started run of `count` trainees, its worker set to order chunks in two processes."""
+    settings.PAYMENT_RUN_THREADS = 1
+    settings.PAYMENT_RUN_PROCESSES = 2
+    region, agent = build(count=count)
+    return services.start_run(region, "monthly", MARCH, agent)
+
+
+def _backend() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return cursor.fetchone()[0]
+
+
+def _gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_orders_its_chunks_in_two_processes_each_once(settings, monkeypatch, tmp_path):
+    count = 12
+    run = _run_of_two_processes(settings, count)
+    backend = _backend()
+    real = services.claim_and_order
+    log = tmp_path / "claims"
+
+    def recorded(ctx, run, worker):
+        claimed = real(ctx, run, worker)
+        if claimed:
+            with open(log, "a") as out:  # appended whole, from either process
+                out.write(f"{os.getpid()}\n")
+        time.sleep(0.01)  # the other process's turn
+        return claimed
+
+    monkeypatch.setattr(services, "claim_and_order", recorded)
+    steps = services.Steps()
+    run = services.execute_run(run.pk, chunk=1, worker="machine-a:101", steps=steps)
+    assert run.status == PaymentRun.Status.DONE
+    pids = log.read_text().split()
+    assert len(pids) == count and len(set(pids)) == 2 and str(os.getpid()) in pids
+    assert set(run.chunks.values_list("worker", flat=True)) == {"machine-a:101"}  # one worker
+    lines = Payment.objects.filter(run=run, component="remuneration")
+    assert lines.count() == lines.values("enrollment").distinct().count() == count
+    assert run.summary["lines"] == Payment.objects.filter(run=run).count()
+    assert run.done == run.total == count
+    assert_exactly_once()
+    helper = next(int(pid) for pid in pids if pid != str(os.getpid()))
+    assert _gone(helper)  # reaped
+    assert _backend() == backend  # the helper left the worker's connection open, unused
+    assert steps.seconds["compute"] > 0
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("how", ["raises", "dies"])
+def test_a_helper_that_fails_stops_its_worker_and_its_chunk_is_ordered_later(
+    settings, monkeypatch, how
+):
+    count = 8
+    run = _run_of_two_processes(settings, count)
+    worker_pid = os.getpid()
+    real = services._order_chunk
+
+    def fails_in_the_helper(*args, **kwargs):
+        if os.getpid() != worker_pid:
+            if how == "dies":
+                os._exit(3)  # killed in the middle of its chunk
+            raise ValueError("the helper fails")
+        time.sleep(0.01)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(services, "_order_chunk", fails_in_the_helper)
+    message = "the helper fails" if how == "raises" else "un processus auxiliaire s'est arrêté"
+    with pytest.raises((ValueError, RuntimeError), match=message):
+        services.execute_run(run.pk, chunk=1, worker="first")
+    run.refresh_from_db()
+    assert run.status == PaymentRun.Status.RUNNING
+    done = run.chunks.filter(status=RunChunk.Status.DONE)
+    assert run.chunks.filter(status=RunChunk.Status.PENDING).exists()
+    # nothing half-written: the lines are those of the chunks done
+    assert Payment.objects.filter(run=run, component="remuneration").count() == done.count()
+    monkeypatch.undo()
+    run = services.execute_run(run.pk, chunk=1, worker="second")
+    assert run.status == PaymentRun.Status.DONE
+    assert Payment.objects.filter(run=run, component="remuneration").count() == count
+    assert_exactly_once()
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_that_fails_stops_its_helpers(settings, monkeypatch):
+    count = 8
+    run = _run_of_two_processes(settings, count)
+    worker_pid = os.getpid()
+    real = services._order_chunk
+
+    def fails_in_the_worker(*args, **kwargs):
+        if os.getpid() == worker_pid:
+            raise ValueError("the worker fails")
+        time.sleep(0.05)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(services, "_order_chunk", fails_in_the_worker)
+    with pytest.raises(ValueError, match="the worker fails"):
+        services.execute_run(run.pk, chunk=1, worker="first")
+    run.refresh_from_db()
+    # the helper stopped at its next chunk: not every chunk was ordered
+    assert run.chunks.filter(status=RunChunk.Status.PENDING).exists()
+    done = run.chunks.filter(status=RunChunk.Status.DONE).count()
+    assert Payment.objects.filter(run=run, component="remuneration").count() == done
 
 
 def test_the_garbage_collector_is_on_again_after_a_run(pay_world):

@@ -4,9 +4,10 @@ The file is written as a stream (a thousand transactions at a time, never the wh
 a tree per transaction: templates, every text escaped) and validated against the XSD while it
 is read back as a stream (libxml2's schema validation, a piece of whole transactions at a
 time under the file's own header: `_validate`): no limit on the number of elements, and
-validation stays on — a file the bank rejects is worse than a slow one. A region whose bank caps the transactions per file sets the dated option
-`sepa_max_transactions_per_file` (none by default): the run's transfers are then split into
-several files, each with its own message id, header and control sum.
+validation stays on — a file the bank rejects is worse than a slow one. A region whose bank
+caps the transactions per file sets the dated option `sepa_max_transactions_per_file` (none
+by default): the run's transfers are then split into several files, each with its own
+message id, header and control sum.
 
 The lines written become « sent » (each change logged in `PaymentTransition`); lines whose net
 is nil (offset in full) are settled without a transfer.

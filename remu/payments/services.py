@@ -53,6 +53,7 @@ from . import (
     complements,
     contributions,
     corrections,
+    forked,
     keys,
     offsets,
     selectors,
@@ -499,38 +500,28 @@ def work_chunks(run: PaymentRun, worker: str, *, after_chunk=None, pause: float 
     is waited for (its worker may die: the chunk comes back), as long as the run's heartbeat
     is fresh.
 
-    On PostgreSQL a worker orders `PAYMENT_RUN_THREADS` chunks at once (2 by default), each in
-    a thread of its own with its own connection and transaction, claimed as another worker's
-    would be: while one thread's chunk waits on PostgreSQL (its reads, COPYs, key checks and
-    commit), the other's computes. A thread that fails stops the others at their next chunk
-    and its error is raised here (its chunk rolled back and claimable again)."""
+    On PostgreSQL a worker orders chunks in `PAYMENT_RUN_PROCESSES` processes (itself and
+    forked helpers, `forked`: each its own interpreter lock), each ordering
+    `PAYMENT_RUN_THREADS` chunks at once (2 and 2 by default), each chunk in a thread with its
+    own connection and transaction, claimed as another worker's would be: while a chunk waits
+    on PostgreSQL (its reads, COPYs, key checks and commit), the others compute. A thread or
+    helper that fails stops the others at their next chunk and its error is raised here (its
+    chunk rolled back and claimable again)."""
     ctx = RunContext(run.region, run.month, steps)
     with collector_held_off():
         return _work(ctx, run, worker, after_chunk, pause)
 
 
 def _work(ctx: RunContext, run: PaymentRun, worker: str, after_chunk, pause: float):
-    threads = helper_threads()
     stop = threading.Event()
     failures: list[BaseException] = []
-    helpers = [
-        threading.Thread(
-            target=_helper,
-            args=(ctx, run, worker, after_chunk, stop, failures),
-            name=f"run-{run.pk}-{number}",
-        )
-        for number in range(1, threads)
-    ]
-    for helper in helpers:
-        helper.start()
-    try:
-        _claim_all(ctx, run, worker, after_chunk, stop)
-    except BaseException:
-        stop.set()
-        raise
-    finally:
-        for helper in helpers:
-            helper.join()
+
+    def order(steps, stop):  # in a forked helper: its own steps, no progress callback
+        ctx.steps = steps
+        _order_in_threads(ctx, run, worker, None, stop)
+
+    with forked.helpers(helper_processes() - 1, order, ctx.steps, stop, failures):
+        _order_in_threads(ctx, run, worker, after_chunk, stop)
     if failures:
         raise failures[0]
     while True:
@@ -546,12 +537,48 @@ def _work(ctx: RunContext, run: PaymentRun, worker: str, after_chunk, pause: flo
         time.sleep(pause)
 
 
+def _order_in_threads(ctx: RunContext, run: PaymentRun, worker: str, after_chunk, stop) -> None:
+    """Orders chunks in this thread and `helper_threads() - 1` others until none is left to
+    claim; the first error (any thread's) is raised once all have stopped."""
+    failures: list[BaseException] = []
+    helpers = [
+        threading.Thread(
+            target=_helper,
+            args=(ctx, run, worker, after_chunk, stop, failures),
+            name=f"run-{run.pk}-{number}",
+        )
+        for number in range(1, helper_threads())
+    ]
+    for helper in helpers:
+        helper.start()
+    try:
+        _claim_all(ctx, run, worker, after_chunk, stop)
+    except BaseException:
+        stop.set()
+        raise
+    finally:
+        for helper in helpers:
+            helper.join()
+    if failures:
+        raise failures[0]
+
+
+def _alone() -> bool:
+    """Whether a worker must order its chunks alone: where other connections could not see
+    the caller's transaction (a test's), or on SQLite (a single writer)."""
+    return connection.vendor != "postgresql" or connection.in_atomic_block
+
+
 def helper_threads() -> int:
-    """How many chunks a worker orders at once: one where other connections could not see
-    the caller's transaction (a test's, or SQLite's single writer), else the setting."""
-    if connection.vendor != "postgresql" or connection.in_atomic_block:
+    """How many chunks each process of a worker orders at once (threads)."""
+    return 1 if _alone() else max(1, getattr(settings, "PAYMENT_RUN_THREADS", 1))
+
+
+def helper_processes() -> int:
+    """How many processes a worker orders chunks in (itself and forked helpers)."""
+    if _alone() or not forked.available():
         return 1
-    return max(1, getattr(settings, "PAYMENT_RUN_THREADS", 1))
+    return max(1, getattr(settings, "PAYMENT_RUN_PROCESSES", 1))
 
 
 def _claim_all(ctx: RunContext, run: PaymentRun, worker: str, after_chunk, stop) -> None:

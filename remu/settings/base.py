@@ -242,9 +242,13 @@ TASKS = {
 
 # A payment run is queued as this many tasks: as many `db_worker` processes share its chunks.
 PAYMENT_RUN_WORKERS = env.int("PAYMENT_RUN_WORKERS", default=1)
-# Chunks a worker orders at once on PostgreSQL, each in a thread with its own connection: one
-# computes while another waits on the database (`payments.services.work_chunks`).
-PAYMENT_RUN_THREADS = env.int("PAYMENT_RUN_THREADS", default=2)
+# On PostgreSQL a worker orders chunks in PAYMENT_RUN_PROCESSES processes (itself and forked
+# helpers: each its own interpreter lock), each ordering PAYMENT_RUN_THREADS chunks at once, in
+# threads with their own connections: while a chunk waits on the database, others compute
+# (`payments.services.work_chunks`, `payments.forked`). Three processes of one thread were the
+# fastest on 2 cores (docs/architecture.md « Scale »).
+PAYMENT_RUN_PROCESSES = env.int("PAYMENT_RUN_PROCESSES", default=3)
+PAYMENT_RUN_THREADS = env.int("PAYMENT_RUN_THREADS", default=1)
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 8 * 3600

@@ -166,9 +166,16 @@ class Command(BaseCommand):
                 f"10 s au plus) ; mémoire maximale {peak:.0f} Mio"
             )
             threads = services.helper_threads()
-            summed = f"sommes sur les {threads} fils du processus" if threads > 1 else "la série"
+            processes = services.helper_processes()
+            orderers = (
+                f"{processes} processus de {threads} fil(s)"
+                if processes > 1
+                else f"un processus, {threads} fil(s)"
+            )
+            parallel = threads * processes > 1
+            summed = f"sommes sur les {orderers}" if parallel else "la série"
             rest = elapsed - sum(steps.seconds.values())
-            rest = "" if threads > 1 else f" ; le reste {rest:.1f} s"
+            rest = "" if parallel else f" ; le reste {rest:.1f} s"
             self.stdout.write(
                 f"Étapes des tranches ({summed}) : "
                 + ", ".join(
@@ -181,7 +188,7 @@ class Command(BaseCommand):
                 f"Plancher : PostgreSQL copie les mêmes lignes (dû, paiements, cotisations) dans "
                 f"des tables sans index en {floor:.1f} s (médiane de 3) ; "
                 f"la série en fait {elapsed / floor:.1f}× "
-                f"(objectif : 10 s au plus et 3× le plancher ; un processus, {threads} fil(s) ; "
+                f"(objectif : 10 s au plus et 3× le plancher ; un worker : {orderers} ; "
                 f"{os.cpu_count()} cœurs ; {load()})"
             )
             self.stdout.write(
@@ -190,18 +197,34 @@ class Command(BaseCommand):
             )
             if workers > 1:
                 run = self._workers(region, agent, count, chunk, workers, elapsed)
+                if processes > 1:  # the same without helpers: a worker is one process
+                    self._reset_ledger(region)
+                    with override_settings(PAYMENT_RUN_PROCESSES=1):
+                        run = services.start_run(region, PaymentRun.Kind.MONTHLY, MONTH, agent)
+                        start = time.perf_counter()
+                        services.execute_run(run.pk, chunk=chunk)
+                        single = time.perf_counter() - start
+                    self.stdout.write(
+                        f"Sans processus auxiliaire (PAYMENT_RUN_PROCESSES=1), un worker : "
+                        f"{single:.1f} s ({load()})"
+                    )
+                    run = self._workers(region, agent, count, chunk, workers, single, 1)
             if not no_export:
                 self._export(run, region)
         finally:
             if not keep:
                 self._clean(region)
 
-    def _workers(self, region, agent, count, chunk, workers, alone) -> PaymentRun:
+    def _workers(self, region, agent, count, chunk, workers, alone, helpers=None):
         """The same run on a fresh ledger, its chunks shared by `workers` processes (each what
-        a `db_worker` does with the run's task). The processes are started and loaded first, as
-        resident workers are; the run is timed from their start signal to the last one's end
-        (their start-up printed apart)."""
+        a `db_worker` does with the run's task; `processes`: each worker's
+        PAYMENT_RUN_PROCESSES, the setting's by default). The processes are started and loaded
+        first, as resident workers are; the run is timed from their start signal to the last
+        one's end (their start-up printed apart)."""
         self._reset_ledger(region)
+        env = dict(os.environ)
+        if helpers is not None:
+            env["PAYMENT_RUN_PROCESSES"] = str(helpers)
         run = services.start_run(region, PaymentRun.Kind.MONTHLY, MONTH, agent)
         start = time.perf_counter()
         processes = [
@@ -211,6 +234,7 @@ class Command(BaseCommand):
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 text=True,
+                env=env,
             )
             for _ in range(workers)
         ]
@@ -230,8 +254,15 @@ class Command(BaseCommand):
         run.refresh_from_db()
         lines = Payment.objects.filter(run=run).count()
         per_worker = ", ".join(f"{row['count']} tranches" for row in run.workers if row["worker"])
+        if helpers is None:
+            helpers = services.helper_processes()
+        each = (
+            f", chacun avec {helpers - 1} processus auxiliaire(s) ({workers * helpers} processus)"
+            if helpers > 1
+            else ", sans auxiliaire (PAYMENT_RUN_PROCESSES=1)"
+        )
         self.stdout.write(
-            f"Série mensuelle à {workers} processus : {count} stagiaires, {lines} lignes en "
+            f"Série mensuelle à {workers} workers{each} : {count} stagiaires, {lines} lignes en "
             f"{elapsed:.1f} s (processus déjà chargés, comme des db_worker ; leur démarrage "
             f"{ready - start:.1f} s en plus ; {per_worker}) contre {alone:.1f} s à un seul : "
             f"{alone / elapsed:.2f}× ({os.cpu_count()} cœurs ; {load()})"
