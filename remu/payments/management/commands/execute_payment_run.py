@@ -17,7 +17,8 @@ class Command(BaseCommand):
             "--pause",
             type=float,
             default=0.0,
-            help="seconds to wait after each chunk (lets a test kill the process mid-run)",
+            help="seconds to wait after each chunk of this process, not of its forked helpers "
+            "(lets a test kill the process mid-run; with PAYMENT_RUN_PROCESSES=1)",
         )
         parser.add_argument(
             "--when-told",
