@@ -213,6 +213,45 @@ def test_social_contributions_are_stored_as_the_orm_stores_them(world):
     assert stored(SocialContribution, order) == as_the_orm_stores(SocialContribution, rows, order)
 
 
+def test_a_column_of_repeated_values_takes_new_ones_in_later_blocks(world):
+    """The first block chooses a lookup for a column whose values repeat; the values that only
+    come later (new amounts, a date where there was none) are converted then, each stored as
+    given."""
+    amounts = [Decimal(n % 10) + Decimal("0.25") for n in range(bulk.BLOCK)]
+    amounts += [Decimal(n) / 100 + 1 for n in range(350)]  # each new
+    rows = [
+        {
+            "region_id": world["region"].pk,
+            "run_id": world["run"].pk,
+            "enrollment_id": world["enrollment"].pk,
+            "dossier_id": world["dossier"].pk,
+            "month": month(0),
+            "component": "remuneration",
+            "amount": amount,
+            "is_regularisation": False,
+            "label": "Rémunération",
+            "withholding": Decimal(0),
+            "offset": Decimal(0),
+            "net": amount,
+            "tax_rate": Decimal(0),
+            "iban": Ciphertext("gAAAAABtoken"),
+            "bic": "",
+            "account_holder": "Léa",
+            "reference": f"R{n}",
+            "status": "paid" if n > bulk.BLOCK and n % 3 == 0 else "pending",
+            "sent_at": None,
+            "paid_on": dt.date(2026, 4, 2) if n > bulk.BLOCK and n % 3 == 0 else None,
+            "mandate_number": "",
+            "created_at": STAMPS[0],
+        }
+        for n, amount in enumerate(amounts)
+    ]
+    with transaction.atomic():
+        bulk.insert_payments(rows)
+    stored_rows = Payment.objects.order_by("pk").values_list("amount", "net", "paid_on")
+    assert list(stored_rows) == [(r["amount"], r["net"], r["paid_on"]) for r in rows]
+
+
 def test_columns_left_out_take_their_default_and_rows_of_other_shapes_their_own(world, monkeypatch):
     """A row without `computed_at` takes the batch's one timestamp, a row with it keeps its own,
     in one COPY of several blocks (the run's dues leave it out, the ledger's tests give it)."""

@@ -78,11 +78,12 @@ class _Fields(dict):
         super().__init__()
         self.column = column  # the column's conversion, applied to one value
 
-    def __missing__(self, value):
-        field = self[value] = _field(self.column, value)
-        return field
-
     def __call__(self, values) -> map:
+        # the values not seen yet, converted together (a C-mapped call, not one per value)
+        new = set(values).difference(self)
+        if new:
+            new = list(new)
+            self.update(zip(new, self.column(new), strict=True))
         return map(self.__getitem__, values)
 
 
