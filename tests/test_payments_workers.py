@@ -377,3 +377,19 @@ def test_the_garbage_collector_is_on_again_after_a_run(pay_world):
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_that_cannot_fork_orders_its_chunks_itself(settings, monkeypatch):
+    count = 4
+    run = _run_of_two_processes(settings, count)
+
+    def no_fork():
+        raise OSError("Resource temporarily unavailable")
+
+    monkeypatch.setattr(os, "fork", no_fork)
+    run = services.execute_run(run.pk, chunk=1, worker="alone")
+    assert run.status == PaymentRun.Status.DONE
+    assert Payment.objects.filter(run=run, component="remuneration").count() == count
+    assert_exactly_once()

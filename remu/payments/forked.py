@@ -34,7 +34,12 @@ class _Helper:
     def __init__(self, work, steps_factory):
         report_r, report_w = os.pipe()
         stop_r, stop_w = os.pipe()
-        pid = os.fork()
+        try:
+            pid = os.fork()
+        except OSError:  # no process left to make
+            for end in (report_r, report_w, stop_r, stop_w):
+                os.close(end)
+            raise
         if pid == 0:  # the helper: works, reports and exits; never returns
             os.close(report_r)
             os.close(stop_w)
@@ -117,7 +122,10 @@ def helpers(count: int, work, steps, stop: threading.Event, failures: list):
     forked = []
     try:
         for _ in range(count):
-            forked.append(_Helper(work, type(steps)))
+            try:
+                forked.append(_Helper(work, type(steps)))
+            except OSError:  # no process left to make (a limit): fewer helpers
+                break
     except BaseException:
         for helper in forked:
             helper.wait()
