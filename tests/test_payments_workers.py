@@ -222,11 +222,16 @@ def test_a_thread_that_fails_stops_its_worker_and_its_chunk_is_ordered_later(set
     monkeypatch.setattr(services, "_order_chunk", fails_in_the_second_thread)
     with pytest.raises(RuntimeError, match="the second thread fails"):
         services.execute_run(run.pk, chunk=1, worker="first")
+    _stopped_then_ordered_by_another(run, count, monkeypatch)
+
+
+def _stopped_then_ordered_by_another(run, count, monkeypatch):
+    """The run left running with chunks pending, nothing half-written (the lines are those of
+    the chunks done); another worker, the failure gone, orders the rest exactly once."""
     run.refresh_from_db()
     assert run.status == PaymentRun.Status.RUNNING
     done = run.chunks.filter(status=RunChunk.Status.DONE)
     assert run.chunks.filter(status=RunChunk.Status.PENDING).exists()
-    # nothing half-written: the lines are those of the chunks done
     assert Payment.objects.filter(run=run, component="remuneration").count() == done.count()
     monkeypatch.undo()
     run = services.execute_run(run.pk, chunk=1, worker="second")
@@ -323,17 +328,7 @@ def test_a_helper_that_fails_stops_its_worker_and_its_chunk_is_ordered_later(
     message = "the helper fails" if how == "raises" else "un processus auxiliaire s'est arrêté"
     with pytest.raises((ValueError, RuntimeError), match=message):
         services.execute_run(run.pk, chunk=1, worker="first")
-    run.refresh_from_db()
-    assert run.status == PaymentRun.Status.RUNNING
-    done = run.chunks.filter(status=RunChunk.Status.DONE)
-    assert run.chunks.filter(status=RunChunk.Status.PENDING).exists()
-    # nothing half-written: the lines are those of the chunks done
-    assert Payment.objects.filter(run=run, component="remuneration").count() == done.count()
-    monkeypatch.undo()
-    run = services.execute_run(run.pk, chunk=1, worker="second")
-    assert run.status == PaymentRun.Status.DONE
-    assert Payment.objects.filter(run=run, component="remuneration").count() == count
-    assert_exactly_once()
+    _stopped_then_ordered_by_another(run, count, monkeypatch)
 
 
 @postgresql_only
