@@ -430,7 +430,8 @@ class Command(BaseCommand):
         size = sum(len(f.content) for f in files) / 1e6
         self.stdout.write(
             f"SEPA export: {lines} lines in {elapsed:.1f} s ({len(files)} fichier(s), "
-            f"{size:.0f} Mo, validé(s) ; objectif : 100 000 lignes en 5 s au plus ; "
+            f"{size:.0f} Mo, validé(s) ; objectif : 100 000 lignes en 5 s au plus, soit "
+            f"{elapsed * 100_000 / max(lines, 1):.1f} s pour 100 000 au même débit ; "
             f"{os.cpu_count()} cœurs)"
         )
         self.stdout.write(
