@@ -388,3 +388,27 @@ def test_a_worker_that_cannot_fork_orders_its_chunks_itself(settings, monkeypatc
     assert run.status == PaymentRun.Status.DONE
     assert Payment.objects.filter(run=run, component="remuneration").count() == count
     assert_exactly_once()
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_process_with_its_helpers_orders_a_run_once():
+    """As a db_worker runs the run's task: a process of its own, its helpers forked from it."""
+    count = 10
+    region, agent = build(count=count)
+    run = services.start_run(region, "monthly", MARCH, agent)
+    env = {**_env(), "PAYMENT_RUN_PROCESSES": "3"}
+    done = subprocess.run(
+        [sys.executable, "manage.py", "execute_payment_run", str(run.pk), "--chunk", "1"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr.decode()
+    run.refresh_from_db()
+    assert run.status == PaymentRun.Status.DONE
+    assert run.chunks.count() == count
+    assert Payment.objects.filter(run=run, component="remuneration").count() == count
+    assert run.summary["lines"] == Payment.objects.filter(run=run).count()
+    assert_exactly_once()
