@@ -266,6 +266,12 @@ class Command(BaseCommand):
             f"{elapsed:.1f} s (processus déjà chargés, comme des db_worker ; leur démarrage "
             f"{ready - start:.1f} s en plus ; {per_worker}) contre {alone:.1f} s à un seul : "
             f"{alone / elapsed:.2f}× ({os.cpu_count()} cœurs ; {load()})"
+            + (
+                f" : un worker et ses {helpers - 1} auxiliaires occupent déjà les "
+                f"{os.cpu_count()} cœurs"
+                if helpers > 1 and helpers >= os.cpu_count() and elapsed >= alone
+                else ""
+            )
         )
         return run
 
