@@ -178,6 +178,30 @@ def _run_of_two_threads(settings, count):
     return services.start_run(region, "monthly", MARCH, agent)
 
 
+def _failing_order(monkeypatch, fail, pause=0.01):
+    """`_order_chunk` made to call `fail()` first (it raises, or exits, where the test wants
+    a failure), then to pause (the others' turn) and order as before."""
+    real = services._order_chunk
+
+    def order(*args, **kwargs):
+        fail()
+        time.sleep(pause)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(services, "_order_chunk", order)
+
+
+def _ordered_once_by(run, count, worker):
+    """Every chunk ordered once, all under one worker's name, the summary and the count right."""
+    assert run.status == PaymentRun.Status.DONE
+    assert set(run.chunks.values_list("worker", flat=True)) == {worker}  # one worker
+    lines = Payment.objects.filter(run=run, component="remuneration")
+    assert lines.count() == lines.values("enrollment").distinct().count() == count
+    assert run.summary["lines"] == Payment.objects.filter(run=run).count()
+    assert run.done == run.total == count
+    assert_exactly_once()
+
+
 @postgresql_only
 @pytest.mark.django_db(transaction=True)
 def test_a_worker_orders_its_chunks_in_two_threads_each_once(settings, monkeypatch):
@@ -195,14 +219,8 @@ def test_a_worker_orders_its_chunks_in_two_threads_each_once(settings, monkeypat
 
     monkeypatch.setattr(services, "claim_and_order", recorded)
     run = services.execute_run(run.pk, chunk=1, worker="machine-a:101")
-    assert run.status == PaymentRun.Status.DONE
     assert len(threads) == count and len(set(threads)) == 2  # both threads ordered chunks
-    assert set(run.chunks.values_list("worker", flat=True)) == {"machine-a:101"}  # one worker
-    lines = Payment.objects.filter(run=run, component="remuneration")
-    assert lines.count() == lines.values("enrollment").distinct().count() == count
-    assert run.summary["lines"] == Payment.objects.filter(run=run).count()
-    assert run.done == run.total == count
-    assert_exactly_once()
+    _ordered_once_by(run, count, "machine-a:101")
     assert not [t for t in threading.enumerate() if t.name.startswith(f"run-{run.pk}-")]
 
 
@@ -211,15 +229,12 @@ def test_a_worker_orders_its_chunks_in_two_threads_each_once(settings, monkeypat
 def test_a_thread_that_fails_stops_its_worker_and_its_chunk_is_ordered_later(settings, monkeypatch):
     count = 8
     run = _run_of_two_threads(settings, count)
-    real = services._order_chunk
 
-    def fails_in_the_second_thread(*args, **kwargs):
+    def in_the_second_thread():
         if threading.current_thread() is not threading.main_thread():
             raise RuntimeError("the second thread fails")
-        time.sleep(0.01)
-        return real(*args, **kwargs)
 
-    monkeypatch.setattr(services, "_order_chunk", fails_in_the_second_thread)
+    _failing_order(monkeypatch, in_the_second_thread)
     with pytest.raises(RuntimeError, match="the second thread fails"):
         services.execute_run(run.pk, chunk=1, worker="first")
     _stopped_then_ordered_by_another(run, count, monkeypatch)
@@ -290,15 +305,9 @@ def test_a_worker_orders_its_chunks_in_two_processes_each_once(settings, monkeyp
     monkeypatch.setattr(services, "claim_and_order", recorded)
     steps = services.Steps()
     run = services.execute_run(run.pk, chunk=1, worker="machine-a:101", steps=steps)
-    assert run.status == PaymentRun.Status.DONE
     pids = log.read_text().split()
     assert len(pids) == count and len(set(pids)) == 2 and str(os.getpid()) in pids
-    assert set(run.chunks.values_list("worker", flat=True)) == {"machine-a:101"}  # one worker
-    lines = Payment.objects.filter(run=run, component="remuneration")
-    assert lines.count() == lines.values("enrollment").distinct().count() == count
-    assert run.summary["lines"] == Payment.objects.filter(run=run).count()
-    assert run.done == run.total == count
-    assert_exactly_once()
+    _ordered_once_by(run, count, "machine-a:101")
     helper = next(int(pid) for pid in pids if pid != str(os.getpid()))
     assert _gone(helper)  # reaped
     assert _backend() == backend  # the helper left the worker's connection open, unused
@@ -314,17 +323,14 @@ def test_a_helper_that_fails_stops_its_worker_and_its_chunk_is_ordered_later(
     count = 8
     run = _run_of_two_processes(settings, count)
     worker_pid = os.getpid()
-    real = services._order_chunk
 
-    def fails_in_the_helper(*args, **kwargs):
+    def in_the_helper():
         if os.getpid() != worker_pid:
             if how == "dies":
                 os._exit(3)  # killed in the middle of its chunk
             raise ValueError("the helper fails")
-        time.sleep(0.01)
-        return real(*args, **kwargs)
 
-    monkeypatch.setattr(services, "_order_chunk", fails_in_the_helper)
+    _failing_order(monkeypatch, in_the_helper)
     message = "the helper fails" if how == "raises" else "un processus auxiliaire s'est arrêté"
     with pytest.raises((ValueError, RuntimeError), match=message):
         services.execute_run(run.pk, chunk=1, worker="first")
@@ -337,15 +343,12 @@ def test_a_worker_that_fails_stops_its_helpers(settings, monkeypatch):
     count = 8
     run = _run_of_two_processes(settings, count)
     worker_pid = os.getpid()
-    real = services._order_chunk
 
-    def fails_in_the_worker(*args, **kwargs):
+    def in_the_worker():
         if os.getpid() == worker_pid:
             raise ValueError("the worker fails")
-        time.sleep(0.05)
-        return real(*args, **kwargs)
 
-    monkeypatch.setattr(services, "_order_chunk", fails_in_the_worker)
+    _failing_order(monkeypatch, in_the_worker, pause=0.05)
     with pytest.raises(ValueError, match="the worker fails"):
         services.execute_run(run.pk, chunk=1, worker="first")
     run.refresh_from_db()
@@ -385,9 +388,7 @@ def test_a_worker_that_cannot_fork_orders_its_chunks_itself(settings, monkeypatc
 
     monkeypatch.setattr(os, "fork", no_fork)
     run = services.execute_run(run.pk, chunk=1, worker="alone")
-    assert run.status == PaymentRun.Status.DONE
-    assert Payment.objects.filter(run=run, component="remuneration").count() == count
-    assert_exactly_once()
+    _ordered_once_by(run, count, "alone")
 
 
 @postgresql_only

@@ -58,15 +58,22 @@ class _Helper:
         data = bytearray()
         while chunk := os.read(self.report, 1 << 16):
             data += chunk
-        os.close(self.report)
+        self._close_report()
         try:
             return pickle.loads(data)
         except Exception:  # cut short: the helper died before reporting
             return {"steps": {}, "error": RuntimeError("un processus auxiliaire s'est arrêté")}
 
+    def _close_report(self) -> None:
+        if self.report is not None:
+            os.close(self.report)
+            self.report = None
+
     def wait(self) -> None:
+        """Asks the helper to stop, reaps it and closes its pipes (idempotent for the pipes)."""
         self.ask_to_stop()
         os.waitpid(self.pid, 0)
+        self._close_report()
 
 
 def _serve(work, steps_factory, stop_r, report_w) -> None:

@@ -296,7 +296,8 @@ def _validate(source) -> None:
     A piece that is not a sequence of whole, valid transactions fails, so the file is valid
     exactly when every piece is. libxml2 parses and validates each one in C, where the
     streaming `iterparse` spent about as long again handing its events to Python. A document
-    without that opening tag (not `write`'s) is validated whole, as a stream."""
+    without that opening tag (not `write`'s, never a run's) is read whole, then validated as a
+    stream."""
     header, pending, held, lines = None, b"", b"", 0
     while data := source.read(PIECE):
         pending += data
@@ -304,7 +305,7 @@ def _validate(source) -> None:
             start = pending.find(OPENING)
             if start < 0:
                 if len(pending) > PIECE:  # no transaction where `write` puts them
-                    _validate_whole(_Rest(pending, source))
+                    _validate_whole(io.BytesIO(pending + source.read()))
                     return
                 continue
             header, pending = pending[:start], pending[start:]
@@ -369,24 +370,6 @@ def _validate_whole(source) -> None:
                 del node.getparent()[:-1]  # the transactions read so far
     except etree.XMLSyntaxError as exc:
         raise _invalid(_message(exc), exc.lineno or 0) from exc
-
-
-class _Rest(io.RawIOBase):
-    """The bytes already read, then the rest of the stream: read again as one stream."""
-
-    def __init__(self, first: bytes, source):
-        self.first, self.source = first, source
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer) -> int:
-        if not self.first:
-            data = self.source.read(len(buffer))
-        else:
-            data, self.first = self.first[: len(buffer)], self.first[len(buffer) :]
-        buffer[: len(data)] = data
-        return len(data)
 
 
 def _invalid(message: str, line: int, transfer: str = "") -> ValidationError:

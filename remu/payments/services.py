@@ -502,7 +502,7 @@ def work_chunks(run: PaymentRun, worker: str, *, after_chunk=None, pause: float 
 
     On PostgreSQL a worker orders chunks in `PAYMENT_RUN_PROCESSES` processes (itself and
     forked helpers, `forked`: each its own interpreter lock), each ordering
-    `PAYMENT_RUN_THREADS` chunks at once (2 and 2 by default), each chunk in a thread with its
+    `PAYMENT_RUN_THREADS` chunks at once (3 and 1 by default), each chunk in a thread with its
     own connection and transaction, claimed as another worker's would be: while a chunk waits
     on PostgreSQL (its reads, COPYs, key checks and commit), the others compute. A thread or
     helper that fails stops the others at their next chunk and its error is raised here (its

@@ -19,6 +19,7 @@ from django.utils import timezone
 from remu.accounts.models import User
 from remu.actions.models import TrainingAction
 from remu.attendance.models import AttendanceLine, AttendanceStatement
+from remu.core import cpu
 from remu.dossiers.models import Dossier, DossierTransition
 from remu.payments import sepa, services
 from remu.payments.models import (
@@ -39,18 +40,13 @@ STEPS = {"read": "lecture", "compute": "calcul", "write": "écriture", "commit":
 
 def backend_cpu() -> float | None:
     """CPU seconds this connection's PostgreSQL backend has used so far, where the server is
-    on this machine and its /proc readable (else None)."""
+    on this machine (its process in /proc; else None)."""
     if connection.vendor != "postgresql":
         return None
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
         pid = cursor.fetchone()[0]
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            fields = stat.read().rsplit(")", 1)[1].split()
-    except OSError:
-        return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return cpu.cpu_seconds(pid) if (cpu.PROC / str(pid)).is_dir() else None
 
 
 def load() -> str:
@@ -217,7 +213,7 @@ class Command(BaseCommand):
 
     def _workers(self, region, agent, count, chunk, workers, alone, helpers=None):
         """The same run on a fresh ledger, its chunks shared by `workers` processes (each what
-        a `db_worker` does with the run's task; `processes`: each worker's
+        a `db_worker` does with the run's task; `helpers`: each worker's
         PAYMENT_RUN_PROCESSES, the setting's by default). The processes are started and loaded
         first, as resident workers are; the run is timed from their start signal to the last
         one's end (their start-up printed apart)."""
@@ -398,7 +394,9 @@ class Command(BaseCommand):
                 data[table] = bytes(rows)
             for _ in range(3):
                 for kind, seconds in tries.items():
-                    copies = (self._copy_into(cursor, kind, t, rows) for t, rows in data.items())
+                    copies = (
+                        self._copy_into(cursor, kind, t, copied) for t, copied in data.items()
+                    )
                     seconds.append(sum(copies))
         logged, unlogged = (sorted(seconds)[1] for seconds in tries.values())
         return logged, unlogged
