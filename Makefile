@@ -70,7 +70,7 @@ bench-import: migrate
 	$(PY) manage.py bench_import
 
 ## 100,000 admitted trainees with a validated month, then the monthly run timed end to end.
-## Meant for PostgreSQL: DATABASE_URL=postgres://... make bench-payments [WORKERS=2] [REGIONS=10]
+## Meant for PostgreSQL: DATABASE_URL=postgres://... make bench-payments [WORKERS=1|3] [REGIONS=10]
 ## (REGIONS: that many regions of BENCH_COUNT trainees, one run per region in parallel)
 bench-payments: migrate
 	$(PY) manage.py bench_payments $(BENCH_COUNT) $(if $(WORKERS),--workers $(WORKERS)) $(if $(REGIONS),--regions $(REGIONS))

@@ -16,7 +16,7 @@ import pytest
 from django.db import connection, transaction
 from django.urls import reverse
 
-from remu.payments import services, tasks
+from remu.payments import services, slots, tasks
 from remu.payments.models import Payment, PaymentRun, RunChunk
 
 from .test_payments_exactly_once import assert_exactly_once, build
@@ -285,14 +285,11 @@ def _gone(pid: int) -> bool:
     return False
 
 
-@postgresql_only
-@pytest.mark.django_db(transaction=True)
-def test_a_worker_orders_its_chunks_in_two_processes_each_once(settings, monkeypatch, tmp_path):
-    count = 12
-    run = _run_of_two_processes(settings, count)
-    backend = _backend()
+def _claims_recorded(monkeypatch, tmp_path) -> Path:
+    """The file where each process that orders a chunk writes its pid, a line per chunk."""
     real = services.claim_and_order
     log = tmp_path / "claims"
+    log.touch()
 
     def recorded(ctx, run, worker):
         claimed = real(ctx, run, worker)
@@ -303,6 +300,16 @@ def test_a_worker_orders_its_chunks_in_two_processes_each_once(settings, monkeyp
         return claimed
 
     monkeypatch.setattr(services, "claim_and_order", recorded)
+    return log
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_orders_its_chunks_in_two_processes_each_once(settings, monkeypatch, tmp_path):
+    count = 12
+    run = _run_of_two_processes(settings, count)
+    backend = _backend()
+    log = _claims_recorded(monkeypatch, tmp_path)
     steps = services.Steps()
     run = services.execute_run(run.pk, chunk=1, worker="machine-a:101", steps=steps)
     pids = log.read_text().split()
@@ -413,3 +420,61 @@ def test_a_worker_process_with_its_helpers_orders_a_run_once():
     assert Payment.objects.filter(run=run, component="remuneration").count() == count
     assert run.summary["lines"] == Payment.objects.filter(run=run).count()
     assert_exactly_once()
+
+
+def _slots_held_elsewhere(run, host: str, numbers):
+    """Another session (another worker of `host`) holding those slots of the run."""
+    import psycopg
+
+    other = psycopg.connect(**connection.get_connection_params(), autocommit=True)
+    for number in numbers:
+        key = slots._key(run.pk, host, number)
+        other.execute("SELECT pg_advisory_lock(hashtext(%s))", [key])
+    return other
+
+
+def _advisory_locks_of_this_session() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()"
+        )
+        return cursor.fetchone()[0]
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("processes", [3, 2])
+def test_a_second_worker_of_a_machine_takes_only_its_free_slots(
+    settings, monkeypatch, tmp_path, processes
+):
+    # two of the machine's slots held by another worker of the same machine: this one forks
+    # no helper (its one free slot is its own, or none is free: it still orders the run),
+    # orders every chunk itself, and frees its slot afterwards
+    count = 6
+    run = _run_of_two_processes(settings, count)
+    settings.PAYMENT_RUN_PROCESSES = processes
+    other = _slots_held_elsewhere(run, "machine-a", [0, 1])
+    try:
+        log = _claims_recorded(monkeypatch, tmp_path)
+        run = services.execute_run(run.pk, chunk=1, worker="machine-a:102")
+    finally:
+        other.close()
+    assert log.read_text().split() == [str(os.getpid())] * count
+    _ordered_once_by(run, count, "machine-a:102")
+    assert _advisory_locks_of_this_session() == 0
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_another_machines_slots_are_its_own(settings, monkeypatch, tmp_path):
+    count = 12
+    run = _run_of_two_processes(settings, count)
+    other = _slots_held_elsewhere(run, "machine-a", [0, 1])
+    try:
+        log = _claims_recorded(monkeypatch, tmp_path)
+        run = services.execute_run(run.pk, chunk=1, worker="machine-b:101")
+    finally:
+        other.close()
+    assert len(set(log.read_text().split())) == 2  # itself and its helper
+    _ordered_once_by(run, count, "machine-b:101")
+    assert _advisory_locks_of_this_session() == 0

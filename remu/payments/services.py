@@ -57,6 +57,7 @@ from . import (
     keys,
     offsets,
     selectors,
+    slots,
     transport_costs,
 )
 from .incomplete import incomplete_at_exit, incomplete_text
@@ -502,7 +503,8 @@ def work_chunks(run: PaymentRun, worker: str, *, after_chunk=None, pause: float 
 
     On PostgreSQL a worker orders chunks in `PAYMENT_RUN_PROCESSES` processes (itself and
     forked helpers, `forked`: each its own interpreter lock), each ordering
-    `PAYMENT_RUN_THREADS` chunks at once (3 and 1 by default), each chunk in a thread with its
+    `PAYMENT_RUN_THREADS` chunks at once (3 and 1 by default; the processes are those free of
+    the machine's slots for the run, `slots`), each chunk in a thread with its
     own connection and transaction, claimed as another worker's would be: while a chunk waits
     on PostgreSQL (its reads, COPYs, key checks and commit), the others compute. A thread or
     helper that fails stops the others at their next chunk and its error is raised here (its
@@ -520,7 +522,10 @@ def _work(ctx: RunContext, run: PaymentRun, worker: str, after_chunk, pause: flo
         ctx.steps = steps
         _order_in_threads(ctx, run, worker, None, stop)
 
-    with forked.helpers(helper_processes() - 1, order, ctx.steps, stop, failures):
+    with (
+        slots.taken(run.pk, worker, helper_processes()) as processes,
+        forked.helpers(processes - 1, order, ctx.steps, stop, failures),
+    ):
         _order_in_threads(ctx, run, worker, after_chunk, stop)
     if failures:
         raise failures[0]

@@ -69,7 +69,16 @@ class Command(BaseCommand):
     def handle(self, *args, count, users, seconds, port, workers, keep, **options):
         if not Region.objects.filter(code="bench-payments").exists():
             subprocess.run(
-                [sys.executable, "manage.py", "bench_payments", str(count), "--keep"], check=True
+                [
+                    sys.executable,
+                    "manage.py",
+                    "bench_payments",
+                    str(count),
+                    "--keep",
+                    "--workers",
+                    "1",
+                ],
+                check=True,
             )
         # What autovacuum does after a bulk load in production: the planner's statistics and
         # the visibility map (index-only scans) of the data just built.

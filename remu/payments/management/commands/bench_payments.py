@@ -65,8 +65,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--workers",
             type=int,
-            default=1,
-            help="then the same run again, its chunks shared by this many worker processes",
+            default=2,
+            help="then the same run again, its chunks shared by this many worker processes "
+            "(1: not)",
         )
         parser.add_argument(
             "--regions",
@@ -191,32 +192,71 @@ class Command(BaseCommand):
                 f"  (dans des tables temporaires, que PostgreSQL ne journalise pas : "
                 f"{unlogged:.1f} s, la série en fait {elapsed / unlogged:.1f}×)"
             )
+            per_100k = elapsed * 100_000 / count
+            verdicts = [
+                (
+                    per_100k <= 10,
+                    f"100 000 stagiaires en 10 s au plus sur un worker : {elapsed:.1f} s pour "
+                    f"{count}",
+                )
+            ]
+            if floor == floor:  # measured (PostgreSQL)
+                verdicts.append(
+                    (elapsed <= 3 * floor, f"3× le plancher au plus : {elapsed / floor:.1f}×")
+                )
             if workers > 1:
-                run = self._workers(region, agent, count, chunk, workers, elapsed)
-                if processes > 1:  # the same without helpers: a worker is one process
-                    self._reset_ledger(region)
-                    with override_settings(PAYMENT_RUN_PROCESSES=1):
-                        run = services.start_run(region, PaymentRun.Kind.MONTHLY, MONTH, agent)
-                        start = time.perf_counter()
-                        services.execute_run(run.pk, chunk=chunk)
-                        single = time.perf_counter() - start
-                    self.stdout.write(
-                        f"Sans processus auxiliaire (PAYMENT_RUN_PROCESSES=1), un worker : "
-                        f"{single:.1f} s ({load()})"
-                    )
-                    run = self._workers(region, agent, count, chunk, workers, single, 1)
+                run, verdict = self._spread(region, agent, count, chunk, workers, elapsed)
+                verdicts += verdict
             if not no_export:
-                self._export(run, region)
+                verdicts.append(self._export(run, region))
+            self.stdout.write(f"Bilan ({os.cpu_count()} cœurs) :")
+            for met, figure in verdicts:
+                self.stdout.write(f"  {'atteint' if met else 'non atteint'} : {figure}")
         finally:
             if not keep:
                 self._clean(region)
+
+    def _spread(self, region, agent, count, chunk, workers, alone):
+        """The run spread over `workers` worker processes: first where a worker is one process
+        (PAYMENT_RUN_PROCESSES=1), one worker then `workers`: what spreading gains; then
+        `workers` workers each with its helpers against the one worker and its helpers timed
+        first (`alone`), which on a small machine already fill its cores. (the last run, the
+        verdicts)"""
+        processes = services.helper_processes()
+        if processes == 1:
+            run, elapsed = self._workers(region, agent, count, chunk, workers, alone)
+            return run, [(elapsed < alone, f"plus bas à {workers} workers : {elapsed:.1f} s")]
+        self._reset_ledger(region)
+        with override_settings(PAYMENT_RUN_PROCESSES=1):
+            run = services.start_run(region, PaymentRun.Kind.MONTHLY, MONTH, agent)
+            start = time.perf_counter()
+            services.execute_run(run.pk, chunk=chunk)
+            single = time.perf_counter() - start
+        self.stdout.write(
+            f"Un worker d'un seul processus (PAYMENT_RUN_PROCESSES=1) : {single:.1f} s ({load()})"
+        )
+        run, spread = self._workers(region, agent, count, chunk, workers, single, 1)
+        run, helped = self._workers(region, agent, count, chunk, workers, alone)
+        return run, [
+            (
+                spread < single,
+                f"plus bas à {workers} workers d'un processus : {spread:.1f} s contre "
+                f"{single:.1f} s à un seul ({single / spread:.2f}×) ; avec leurs auxiliaires "
+                f"{helped:.1f} s contre {alone:.1f} s ({alone / helped:.2f}×"
+                + (
+                    f" : un worker et ses auxiliaires occupent déjà les {os.cpu_count()} cœurs)"
+                    if helped >= alone and processes >= (os.cpu_count() or 1)
+                    else ")"
+                ),
+            )
+        ]
 
     def _workers(self, region, agent, count, chunk, workers, alone, helpers=None):
         """The same run on a fresh ledger, its chunks shared by `workers` processes (each what
         a `db_worker` does with the run's task; `helpers`: each worker's
         PAYMENT_RUN_PROCESSES, the setting's by default). The processes are started and loaded
         first, as resident workers are; the run is timed from their start signal to the last
-        one's end (their start-up printed apart)."""
+        one's end (their start-up printed apart). (the run, its seconds)"""
         self._reset_ledger(region)
         env = dict(os.environ)
         if helpers is not None:
@@ -253,7 +293,9 @@ class Command(BaseCommand):
         if helpers is None:
             helpers = services.helper_processes()
         each = (
-            f", chacun avec {helpers - 1} processus auxiliaire(s) ({workers * helpers} processus)"
+            f" et leurs auxiliaires, {helpers} processus au plus pour la série sur cette "
+            f"machine (PAYMENT_RUN_PROCESSES ; chacun prend ce qui en reste libre, et travaille "
+            f"au moins lui-même)"
             if helpers > 1
             else ", sans auxiliaire (PAYMENT_RUN_PROCESSES=1)"
         )
@@ -269,7 +311,7 @@ class Command(BaseCommand):
                 else ""
             )
         )
-        return run
+        return run, elapsed
 
     def _regions(self, count, regions, chunk, keep, reuse=False):
         """`regions` regions of `count` trainees each (built in parallel processes, untimed),
@@ -413,7 +455,8 @@ class Command(BaseCommand):
         return seconds
 
     def _export(self, run, region):
-        """The run's SEPA file, written and validated as a stream, by a second agent."""
+        """The run's SEPA file, written and validated as a stream, by a second agent. (the
+        verdict: 100,000 lines in 5 s at most, at the pace measured)"""
         region.sepa_debtor_name = "Région Bench"
         region.sepa_debtor_iban = "FR7610011000201234567890188"
         region.save()
@@ -450,6 +493,8 @@ class Command(BaseCommand):
             f"{cpu[2] + cpu[3]:.2f} s"
             + (f", PostgreSQL {backend:.2f} s" if backend is not None else "")
         )
+        per_100k = elapsed * 100_000 / max(lines, 1)
+        return per_100k <= 5, f"SEPA : 100 000 lignes en 5 s au plus : {per_100k:.1f} s"
 
     def _build(self, count, code="bench-payments"):
         with transaction.atomic():
