@@ -422,13 +422,14 @@ def test_a_worker_process_with_its_helpers_orders_a_run_once():
     assert_exactly_once()
 
 
-def _slots_held_elsewhere(run, host: str, numbers):
-    """Another session (another worker of `host`) holding those slots of the run."""
+def _slots_held_elsewhere(host: str, numbers):
+    """Another session (another worker of `host`, of this run or another) holding those
+    slots."""
     import psycopg
 
     other = psycopg.connect(**connection.get_connection_params(), autocommit=True)
     for number in numbers:
-        key = slots._key(run.pk, host, number)
+        key = slots._key(host, number)
         other.execute("SELECT pg_advisory_lock(hashtext(%s))", [key])
     return other
 
@@ -453,7 +454,7 @@ def test_a_second_worker_of_a_machine_takes_only_its_free_slots(
     count = 6
     run = _run_of_two_processes(settings, count)
     settings.PAYMENT_RUN_PROCESSES = processes
-    other = _slots_held_elsewhere(run, "machine-a", [0, 1])
+    other = _slots_held_elsewhere("machine-a", [0, 1])
     try:
         log = _claims_recorded(monkeypatch, tmp_path)
         run = services.execute_run(run.pk, chunk=1, worker="machine-a:102")
@@ -469,7 +470,7 @@ def test_a_second_worker_of_a_machine_takes_only_its_free_slots(
 def test_another_machines_slots_are_its_own(settings, monkeypatch, tmp_path):
     count = 12
     run = _run_of_two_processes(settings, count)
-    other = _slots_held_elsewhere(run, "machine-a", [0, 1])
+    other = _slots_held_elsewhere("machine-a", [0, 1])
     try:
         log = _claims_recorded(monkeypatch, tmp_path)
         run = services.execute_run(run.pk, chunk=1, worker="machine-b:101")

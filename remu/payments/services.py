@@ -504,7 +504,7 @@ def work_chunks(run: PaymentRun, worker: str, *, after_chunk=None, pause: float 
     On PostgreSQL a worker orders chunks in `PAYMENT_RUN_PROCESSES` processes (itself and
     forked helpers, `forked`: each its own interpreter lock), each ordering
     `PAYMENT_RUN_THREADS` chunks at once (3 and 1 by default; the processes are those free of
-    the machine's slots for the run, `slots`), each chunk in a thread with its
+    the machine's slots, `slots`), each chunk in a thread with its
     own connection and transaction, claimed as another worker's would be: while a chunk waits
     on PostgreSQL (its reads, COPYs, key checks and commit), the others compute. A thread or
     helper that fails stops the others at their next chunk and its error is raised here (its
@@ -523,7 +523,7 @@ def _work(ctx: RunContext, run: PaymentRun, worker: str, after_chunk, pause: flo
         _order_in_threads(ctx, run, worker, None, stop)
 
     with (
-        slots.taken(run.pk, worker, helper_processes()) as processes,
+        slots.taken(worker, helper_processes()) as processes,
         forked.helpers(processes - 1, order, ctx.steps, stop, failures),
     ):
         _order_in_threads(ctx, run, worker, after_chunk, stop)

@@ -246,8 +246,9 @@ PAYMENT_RUN_WORKERS = env.int("PAYMENT_RUN_WORKERS", default=1)
 # helpers: each its own interpreter lock), each ordering PAYMENT_RUN_THREADS chunks at once, in
 # threads with their own connections: while a chunk waits on the database, others compute
 # (`payments.services.work_chunks`, `payments.forked`). Three processes of one thread were the
-# fastest on 2 cores (docs/architecture.md « Scale »). The processes are a machine's for a run:
-# a second worker of the same machine takes what is left of them (`payments.slots`).
+# fastest on 2 cores (docs/architecture.md « Scale »). The processes are a machine's: a second
+# worker of the same machine (of this run or another region's) takes what is left of them
+# (`payments.slots`).
 PAYMENT_RUN_PROCESSES = env.int("PAYMENT_RUN_PROCESSES", default=3)
 PAYMENT_RUN_THREADS = env.int("PAYMENT_RUN_THREADS", default=1)
 
