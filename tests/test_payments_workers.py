@@ -442,6 +442,20 @@ def _advisory_locks_of_this_session() -> int:
         return cursor.fetchone()[0]
 
 
+def _beside_machine_a(settings, monkeypatch, tmp_path, count, worker, processes=2):
+    """A run of `count` trainees ordered by `worker` while another worker of machine-a holds
+    two of its slots: (the run, the pid of the process that ordered each chunk)."""
+    run = _run_of_two_processes(settings, count)
+    settings.PAYMENT_RUN_PROCESSES = processes
+    other = _slots_held_elsewhere("machine-a", [0, 1])
+    try:
+        log = _claims_recorded(monkeypatch, tmp_path)
+        run = services.execute_run(run.pk, chunk=1, worker=worker)
+    finally:
+        other.close()
+    return run, log.read_text().split()
+
+
 @postgresql_only
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("processes", [3, 2])
@@ -451,31 +465,16 @@ def test_a_second_worker_of_a_machine_takes_only_its_free_slots(
     # two of the machine's slots held by another worker of the same machine: this one forks
     # no helper (its one free slot is its own, or none is free: it still orders the run),
     # orders every chunk itself, and frees its slot afterwards
-    count = 6
-    run = _run_of_two_processes(settings, count)
-    settings.PAYMENT_RUN_PROCESSES = processes
-    other = _slots_held_elsewhere("machine-a", [0, 1])
-    try:
-        log = _claims_recorded(monkeypatch, tmp_path)
-        run = services.execute_run(run.pk, chunk=1, worker="machine-a:102")
-    finally:
-        other.close()
-    assert log.read_text().split() == [str(os.getpid())] * count
-    _ordered_once_by(run, count, "machine-a:102")
+    run, pids = _beside_machine_a(settings, monkeypatch, tmp_path, 6, "machine-a:102", processes)
+    assert pids == [str(os.getpid())] * 6
+    _ordered_once_by(run, 6, "machine-a:102")
     assert _advisory_locks_of_this_session() == 0
 
 
 @postgresql_only
 @pytest.mark.django_db(transaction=True)
 def test_another_machines_slots_are_its_own(settings, monkeypatch, tmp_path):
-    count = 12
-    run = _run_of_two_processes(settings, count)
-    other = _slots_held_elsewhere("machine-a", [0, 1])
-    try:
-        log = _claims_recorded(monkeypatch, tmp_path)
-        run = services.execute_run(run.pk, chunk=1, worker="machine-b:101")
-    finally:
-        other.close()
-    assert len(set(log.read_text().split())) == 2  # itself and its helper
-    _ordered_once_by(run, count, "machine-b:101")
+    run, pids = _beside_machine_a(settings, monkeypatch, tmp_path, 12, "machine-b:101")
+    assert len(set(pids)) == 2  # itself and its helper
+    _ordered_once_by(run, 12, "machine-b:101")
     assert _advisory_locks_of_this_session() == 0
