@@ -478,3 +478,22 @@ def test_another_machines_slots_are_its_own(settings, monkeypatch, tmp_path):
     assert len(set(pids)) == 2  # itself and its helper
     _ordered_once_by(run, 12, "machine-b:101")
     assert _advisory_locks_of_this_session() == 0
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_whose_connection_breaks_raises_its_own_error(settings, monkeypatch):
+    # its slots go with its session: releasing them must not hide what went wrong
+    run = _run_of_two_processes(settings, 4)
+
+    def broken(*args, **kwargs):
+        connection.connection.close()  # the server's side of the session is gone
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(services, "_order_in_threads", broken)
+    with pytest.raises(RuntimeError, match="the database went away"):
+        services.execute_run(run.pk, chunk=1, worker="machine-a:104")
+    monkeypatch.undo()
+    run = services.execute_run(run.pk, chunk=1, worker="machine-a:105")
+    assert run.status == PaymentRun.Status.DONE
+    assert_exactly_once()

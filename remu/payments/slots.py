@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 
-from django.db import connection
+from django.db import DatabaseError, connection
 
 
 def _key(host: str, number: int) -> str:
@@ -40,6 +40,11 @@ def taken(worker: str, wanted: int):
         yield max(1, len(held))
     finally:
         if held:
-            with connection.cursor() as cursor:
-                for key in held:
-                    cursor.execute("SELECT pg_advisory_unlock(hashtext(%s))", [key])
+            try:
+                with connection.cursor() as cursor:
+                    for key in held:
+                        cursor.execute("SELECT pg_advisory_unlock(hashtext(%s))", [key])
+            except DatabaseError:
+                # the connection is gone, and its session's locks with it: the worker's own
+                # error, if any, is the one to raise
+                connection.close()
