@@ -181,30 +181,42 @@ class Command(BaseCommand):
                 + f"{rest} ; {load()}"
             )
             floor, unlogged = self._floor(region)
-            self.stdout.write(
-                f"Plancher : PostgreSQL copie les mêmes lignes (dû, paiements, cotisations) dans "
-                f"des tables sans index en {floor:.1f} s (médiane de 3) ; "
-                f"la série en fait {elapsed / floor:.1f}× "
-                f"(objectif : 10 s au plus et 3× le plancher ; un worker : {orderers} ; "
-                f"{os.cpu_count()} cœurs ; {load()})"
-            )
-            self.stdout.write(
-                f"  (dans des tables temporaires, que PostgreSQL ne journalise pas : "
-                f"{unlogged:.1f} s, la série en fait {elapsed / unlogged:.1f}×)"
-            )
+            measured = floor == floor  # NaN on SQLite
+            if not measured:
+                self.stdout.write("Plancher : mesuré sur PostgreSQL seulement (DATABASE_URL)")
+            else:
+                self.stdout.write(
+                    f"Plancher : PostgreSQL copie les mêmes lignes (dû, paiements, cotisations) "
+                    f"dans des tables sans index en {floor:.1f} s (médiane de 3) ; "
+                    f"la série en fait {elapsed / floor:.1f}× "
+                    f"(objectif : 10 s au plus et 3× le plancher ; un worker : {orderers} ; "
+                    f"{os.cpu_count()} cœurs ; {load()})"
+                )
+                self.stdout.write(
+                    f"  (dans des tables temporaires, que PostgreSQL ne journalise pas : "
+                    f"{unlogged:.1f} s, la série en fait {elapsed / unlogged:.1f}×)"
+                )
             per_100k = elapsed * 100_000 / count
             verdicts = [
                 (
                     per_100k <= 10,
                     f"100 000 stagiaires en 10 s au plus sur un worker : {elapsed:.1f} s pour "
-                    f"{count}",
+                    f"{count}"
+                    + (
+                        f", soit {per_100k:.1f} s pour 100 000 au même débit"
+                        if count != 100_000
+                        else ""
+                    ),
                 )
             ]
-            if floor == floor:  # measured (PostgreSQL)
+            if measured:
                 verdicts.append(
                     (elapsed <= 3 * floor, f"3× le plancher au plus : {elapsed / floor:.1f}×")
                 )
-            if workers > 1:
+            if workers > 1 and connection.vendor != "postgresql":
+                # SQLite has one writer at a time: a second worker would only wait for it
+                self.stdout.write("Plusieurs workers : sur PostgreSQL seulement (DATABASE_URL)")
+            elif workers > 1:
                 run, verdict = self._spread(region, agent, count, chunk, workers, elapsed)
                 verdicts += verdict
             if not no_export:
