@@ -12,6 +12,7 @@ import threading
 import time
 from pathlib import Path
 
+import psycopg
 import pytest
 from django.db import connection, transaction
 from django.urls import reverse
@@ -425,8 +426,6 @@ def test_a_worker_process_with_its_helpers_orders_a_run_once():
 def _slots_held_elsewhere(host: str, numbers):
     """Another session (another worker of `host`, of this run or another) holding those
     slots."""
-    import psycopg
-
     other = psycopg.connect(**connection.get_connection_params(), autocommit=True)
     for number in numbers:
         key = slots._key(host, number)
